@@ -1,0 +1,51 @@
+# Two commands do all set-up on a fresh machine:  `make reports`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+YEARS  ?= 2018 2019 2020 2021
+LANG_REPORT ?= en
+
+.PHONY: help venv demo-data validate reports test lint lab bench clean-reports browser-deps
+
+help:
+	@echo "make reports   create .venv, make demo data if data/raw has none, render every report (reports/latest)"
+	@echo "make test      create .venv, run ruff and the test suite (notebooks executed on demo data)"
+	@echo "make lab       open JupyterLab on notebooks/"
+	@echo "make bench     run the benchmarks and update benchmarks/RESULTS.md"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name mystery-guest --display-name "Mystery Guest (.venv)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Demo data only when data/raw holds no interview file: real data is never overwritten.
+demo-data: $(STAMP)
+	@if ls data/raw/interviews_* >/dev/null 2>&1; then \
+	  echo "data/raw holds interview files: using them (no demo data written)"; \
+	else $(BIN)/python -m helpers demo-data; fi
+
+validate: $(STAMP)
+	$(BIN)/python -m helpers validate
+
+reports: demo-data
+	$(BIN)/python -m helpers run --years $(YEARS) --jobs $(JOBS) --lang $(LANG_REPORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks tools
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean-reports:
+	rm -rf reports/[0-9]* reports/latest reports/index.html reports/.building-*

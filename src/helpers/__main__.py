@@ -1,0 +1,102 @@
+"""Command line: ``python -m helpers {demo-data, validate, run}``.
+
+Exit codes: 0 success; 1 a notebook failed (run); 2 a data-contract error (bad file, no key);
+3 another run holds the lock on the reports folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_NOTEBOOK_FAILED, EXIT_DATA_ERROR, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from helpers.demo import write_demo_data
+    from helpers.ingest import FILE_PATTERN
+
+    raw = Path(args.raw)
+    existing = [p for p in raw.glob("interviews_*") if FILE_PATTERN.match(p.name)] if raw.exists() else []
+    if existing and not args.force:
+        print(f"{raw}: already holds interview files ({existing[0].name}, ...); not overwriting raw data. "
+              "Use --force only for a folder of demo data.", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    files = write_demo_data(raw, args.truth, seed=args.seed, recipients=args.recipients)
+    print(f"wrote {len(files)} demo files to {raw} (truth: {args.truth})")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from helpers.ingest import ingest, write_processed
+
+    paths = [Path(p) for p in args.paths if Path(p).is_file()]
+    dirs = [Path(p) for p in args.paths if Path(p).is_dir()]
+    raw = dirs[0] if dirs else (paths[0].parent if paths else Path(args.raw))
+    result = ingest(raw, years=args.years, paths=paths or None)
+    log = result.log
+    for row in log.itertuples():
+        print(f"{row.file}: {row.rows_read} rows read = {row.rows_accepted} accepted + {row.rows_quarantined} quarantined")
+    for row in result.quarantine.head(20).itertuples():
+        print(f"  quarantined {row.file} row {row.row} column {row.column}: {row.reason}")
+    if len(result.quarantine) > 20:
+        print(f"  ... and {len(result.quarantine) - 20} more quarantined rows (see quarantine.parquet)")
+    if not args.dry_run:
+        written = write_processed(result, args.out)
+        print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from helpers.pipeline import run_pipeline
+
+    return run_pipeline(
+        years=args.years, raw_dir=Path(args.raw), out_dir=Path(args.out), lang=args.lang,
+        jobs=args.jobs, processed_dir=Path(args.processed), notebooks=args.notebooks,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo-data", help="write deterministic demo raw data reproducing the published figures")
+    d.add_argument("--seed", type=int, default=2018)
+    d.add_argument("--recipients", type=int, default=None, help="recipients per year (scale up for benchmarks)")
+    d.add_argument("--raw", default="data/raw")
+    d.add_argument("--truth", default="data/demo/truth.json")
+    d.add_argument("--force", action="store_true", help="write even if the folder holds interview files")
+    d.set_defaults(func=_demo_data)
+    v = sub.add_parser("validate", help="validate, quarantine and pseudonymise raw files into data/processed")
+    v.add_argument("paths", nargs="*", help="raw folder or files (default: --raw)")
+    v.add_argument("--raw", default="data/raw")
+    v.add_argument("--out", default="data/processed")
+    v.add_argument("--years", type=int, nargs="*")
+    v.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    v.set_defaults(func=_validate)
+    r = sub.add_parser("run", help="ingest and render every report into reports/<run-id>/")
+    r.add_argument("--years", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
+    r.add_argument("--raw", default="data/raw")
+    r.add_argument("--processed", default="data/processed")
+    r.add_argument("--out", default="reports")
+    r.add_argument("--lang", choices=["en", "ru"], default="en")
+    r.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
+    r.add_argument("--notebooks", nargs="*", default=None, help="only these notebooks (names without .ipynb)")
+    r.set_defaults(func=_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from helpers.ingest import DataContractError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DataContractError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

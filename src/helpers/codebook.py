@@ -1,0 +1,198 @@
+"""The Mystery Guest instrument (codebook): items, domains, scales and vocabularies.
+
+Everything that validates, scores or labels answers reads :func:`load_codebook`, which parses
+``codebook.yaml`` shipped inside the package. The file is the one source of truth.
+
+Examples
+--------
+>>> cb = load_codebook()
+>>> cb.items_for_year(2018)[:3]
+['eth_appearance', 'eth_discipline', 'eth_lateness']
+>>> cb.answer_code("eth_appearance", "  Полностью согласен ")
+5
+>>> cb.answer_code("cov_mask", "Yes")
+1
+>>> cb.is_missing_code("eth_appearance", 8), cb.missing_kind("eth_appearance", 9)
+(True, 'refused')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+LANGS = ("ru", "en")
+
+
+def normalise_label(text: object) -> str:
+    """Case-, whitespace- and ё/е-insensitive form of an answer as typed by a person.
+
+    >>> normalise_label("  Полностью   Согласен ")
+    'полностью согласен'
+    >>> normalise_label("Волонтёр") == normalise_label("волонтер")
+    True
+    """
+    s = re.sub(r"\s+", " ", str(text)).strip().casefold()
+    return s.replace("ё", "е")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A response scale: substantive codes (worst to best) and non-substantive missing codes."""
+
+    name: str
+    codes: dict[int, dict]
+    missing: dict[int, dict]
+
+    @property
+    def min_code(self) -> int:
+        return min(self.codes)
+
+    @property
+    def max_code(self) -> int:
+        return max(self.codes)
+
+    def label(self, code: int, lang: str = "en") -> str:
+        entry = self.codes.get(code) or self.missing.get(code)
+        return entry[lang] if entry else str(code)
+
+    def lookup(self) -> dict[str, int]:
+        """Map every accepted spelling (both languages, aliases, the code itself) to its code."""
+        table: dict[str, int] = {}
+        for code, entry in {**self.codes, **self.missing}.items():
+            spellings = [entry["ru"], entry["en"], *entry.get("aliases", []), str(code)]
+            for s in spellings:
+                table[normalise_label(s)] = code
+        return table
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    domain: str
+    facet: str
+    scale: str
+    reverse: bool
+    years: tuple[int, ...]
+    text: dict[str, str]
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: a codebook is a cache key
+class Codebook:
+    """Parsed instrument. Build with :func:`load_codebook`."""
+
+    version: str
+    items: dict[str, Item]
+    scales: dict[str, Scale]
+    domains: dict[str, dict]
+    vocabularies: dict[str, dict[str, dict]]
+    source: str = field(default="", compare=False)
+
+    # -- items ---------------------------------------------------------------------------
+    @property
+    def item_codes(self) -> list[str]:
+        return list(self.items)
+
+    def items_for_year(self, year: int) -> list[str]:
+        return [c for c, it in self.items.items() if year in it.years]
+
+    def items_in_domain(self, domain: str) -> list[str]:
+        return [c for c, it in self.items.items() if it.domain == domain]
+
+    def scale_of(self, item: str) -> Scale:
+        return self.scales[self.items[item].scale]
+
+    def item_label(self, item: str, lang: str = "en") -> str:
+        return self.items[item].text[lang]
+
+    def domain_label(self, domain: str, lang: str = "en") -> str:
+        return self.domains[domain]["label"][lang]
+
+    @property
+    def composite_weights(self) -> dict[str, float]:
+        return {d: float(v.get("composite_weight", 1.0)) for d, v in self.domains.items()}
+
+    # -- answers -------------------------------------------------------------------------
+    def answer_code(self, item: str, answer: object) -> int | None:
+        """Code of one typed answer, or ``None`` when the text is not a known label."""
+        return _lookup(self, self.items[item].scale).get(normalise_label(answer))
+
+    def answer_lookup(self, item: str) -> dict[str, int]:
+        return _lookup(self, self.items[item].scale)
+
+    def is_missing_code(self, item: str, code: int) -> bool:
+        return code in self.scale_of(item).missing
+
+    def missing_kind(self, item: str, code: int) -> str | None:
+        entry = self.scale_of(item).missing.get(code)
+        return entry["kind"] if entry else None
+
+    # -- vocabularies --------------------------------------------------------------------
+    def vocabulary_lookup(self, name: str) -> dict[str, str]:
+        """Every accepted spelling of a controlled value (role, department, mode) -> its code."""
+        table: dict[str, str] = {}
+        for code, entry in self.vocabularies[name].items():
+            for s in [code, entry["ru"], entry["en"], *entry.get("aliases", [])]:
+                table[normalise_label(s)] = code
+        return table
+
+    def vocabulary_label(self, name: str, code: str, lang: str = "en") -> str:
+        return self.vocabularies[name][code][lang]
+
+
+@cache
+def _lookup(cb: Codebook, scale: str) -> dict[str, int]:
+    return cb.scales[scale].lookup()
+
+
+def _parse(raw: dict, source: str) -> Codebook:
+    scales = {
+        name: Scale(
+            name=name,
+            codes={int(k): v for k, v in s["codes"].items()},
+            missing={int(k): v for k, v in s.get("missing", {}).items()},
+        )
+        for name, s in raw["scales"].items()
+    }
+    items = {
+        code: Item(
+            code=code,
+            domain=it["domain"],
+            facet=it.get("facet", ""),
+            scale=it["scale"],
+            reverse=bool(it.get("reverse", False)),
+            years=tuple(int(y) for y in it["years"]),
+            text=dict(it["text"]),
+        )
+        for code, it in raw["items"].items()
+    }
+    for code, it in items.items():
+        if it.scale not in scales:
+            raise ValueError(f"{source}: item {code!r} uses unknown scale {it.scale!r}")
+        if it.domain not in raw["domains"]:
+            raise ValueError(f"{source}: item {code!r} uses unknown domain {it.domain!r}")
+    return Codebook(
+        version=str(raw.get("version", "")),
+        items=items,
+        scales=scales,
+        domains=raw["domains"],
+        vocabularies=raw.get("vocabularies", {}),
+        source=source,
+    )
+
+
+@cache
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Load the instrument from ``path`` (default: the ``codebook.yaml`` shipped in the package)."""
+    if path is None:
+        text = resources.files("helpers").joinpath("codebook.yaml").read_text(encoding="utf-8")
+        source = "helpers/codebook.yaml"
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        source = str(path)
+    return _parse(yaml.safe_load(text), source)
