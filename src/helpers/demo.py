@@ -108,8 +108,12 @@ _SURNAMES = [
     "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов",
     "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров",
 ]
-_MALE = ["Иван", "Пётр", "Николай", "Василий", "Алексей", "Михаил", "Сергей", "Григорий", "Виктор"]
-_FEMALE = ["Мария", "Анна", "Валентина", "Галина", "Нина", "Татьяна", "Людмила", "Зинаида", "Вера"]
+# recipients (elderly) and staff draw first names from disjoint lists, so that a recipient never shares
+# a full name with a worker or interviewer and the privacy tests can tell them apart
+_MALE = ["Иван", "Пётр", "Николай", "Василий", "Григорий", "Степан", "Фёдор", "Матвей", "Афанасий"]
+_FEMALE = ["Мария", "Анна", "Валентина", "Галина", "Нина", "Клавдия", "Зинаида", "Антонина", "Евдокия"]
+_STAFF_MALE = ["Дмитрий", "Андрей", "Максим", "Артём", "Денис"]
+_STAFF_FEMALE = ["Ольга", "Елена", "Светлана", "Ирина", "Наталья", "Юлия", "Марина", "Оксана"]
 _PATRONYMIC_M = ["Иванович", "Петрович", "Николаевич", "Васильевич", "Алексеевич", "Михайлович"]
 _PATRONYMIC_F = ["Ивановна", "Петровна", "Николаевна", "Васильевна", "Алексеевна", "Михайловна"]
 _COMMENTS = [
@@ -125,11 +129,12 @@ _COMMENTS = [
 ]
 
 
-def _full_name(rng: np.random.Generator) -> str:
+def _full_name(rng: np.random.Generator, staff: bool = False) -> str:
     surname = str(rng.choice(_SURNAMES))
-    if rng.random() < 0.7:  # most recipients of home care are women
-        return f"{surname}а {rng.choice(_FEMALE)} {rng.choice(_PATRONYMIC_F)}"
-    return f"{surname} {rng.choice(_MALE)} {rng.choice(_PATRONYMIC_M)}"
+    female, male = (_STAFF_FEMALE, _STAFF_MALE) if staff else (_FEMALE, _MALE)
+    if rng.random() < 0.75:  # most recipients and most social workers are women
+        return f"{surname}а {rng.choice(female)} {rng.choice(_PATRONYMIC_F)}"
+    return f"{surname} {rng.choice(male)} {rng.choice(_PATRONYMIC_M)}"
 
 
 def _phone(rng: np.random.Generator) -> str:
@@ -302,7 +307,7 @@ def _rosters(design: YearDesign, truth: dict, seed: int) -> dict[str, pd.DataFra
     workers = pd.DataFrame(
         {
             "worker_id": [f"W{i + 1:02d}" for i in range(n_w)],
-            "worker_name": [_full_name(np.random.default_rng([seed, i, 11])) for i in range(n_w)],
+            "worker_name": [_full_name(np.random.default_rng([seed, i, 11]), staff=True) for i in range(n_w)],
             "department": ["отделение социального обслуживания на дому"] * design.home_workers
             + ["отделение временного проживания"] * design.temp_workers,
         }
@@ -313,7 +318,8 @@ def _rosters(design: YearDesign, truth: dict, seed: int) -> dict[str, pd.DataFra
     interviewers = pd.DataFrame(
         {
             "interviewer_id": ids,
-            "interviewer_name": [_full_name(np.random.default_rng([seed, 100 + i])) for i in range(len(ids))],
+            "interviewer_name": [_full_name(np.random.default_rng([seed, 100 + i]), staff=True)
+                             for i in range(len(ids))],
             "role": ["волонтёр"] * design.volunteers + ["социальный работник"] * design.sw_interviewers,
         }
     )

@@ -325,10 +325,11 @@ def _check_pairs(out: pd.DataFrame, problems: _Problems) -> None:
     g = out[paired].groupby("pair_id", sort=False)
     size = g["interview_id"].transform("size")
     roles = g["role"].transform("nunique")
+    role_unknown = out.loc[paired, "role"].isna().groupby(out.loc[paired, "pair_id"]).transform("any")
     recipients = g["recipient_id"].transform("nunique")
     mask = np.zeros(len(out), dtype=bool)
     for cond, reason in ((size > 2, "pair id on more than two interviews"),
-                         ((size == 2) & (roles < 2), "pair id on two interviews of the same interviewer role"),
+                         ((size == 2) & (roles < 2) & ~role_unknown, "pair id on two interviews of the same interviewer role"),
                          ((size == 2) & (recipients > 1), "pair id links interviews of different recipients")):
         mask[:] = False
         mask[np.flatnonzero(paired)[cond.to_numpy()]] = True

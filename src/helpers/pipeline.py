@@ -45,7 +45,8 @@ class Job:
         return f"{self.notebook}-{self.label}"
 
 
-def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | None = None) -> list[Job]:
+def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | None = None,
+              notebook_dir: Path = NOTEBOOK_DIR) -> list[Job]:
     """The notebooks of a run and their parameters. Notebooks that do not exist yet are skipped."""
     jobs: list[Job] = []
     for y in years:
@@ -59,7 +60,7 @@ def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | 
         jobs.append(Job("reliability", "pooled", {"year": max(paired_years), "pooled": True}))
     jobs.append(Job("trends", "all", {"years": list(years)}))
     jobs.append(Job("summary", "all", {"years": list(years)}))
-    jobs = [j for j in jobs if (NOTEBOOK_DIR / f"{j.notebook}.ipynb").exists()]
+    jobs = [j for j in jobs if (notebook_dir / f"{j.notebook}.ipynb").exists()]
     if notebooks:
         jobs = [j for j in jobs if j.notebook in notebooks]
     return jobs
@@ -115,11 +116,11 @@ def run_lock(reports: Path):
         fh.close()
 
 
-def execute(job: Job, build: Path, common: dict) -> Job:
+def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_DIR) -> Job:
     """Execute one notebook with papermill and render it to HTML with the code hidden."""
     import papermill as pm
 
-    src = NOTEBOOK_DIR / f"{job.notebook}.ipynb"
+    src = notebook_dir / f"{job.notebook}.ipynb"
     declared = pm.inspect_notebook(str(src))
     params = {k: v for k, v in {**common, **job.parameters}.items() if k in declared}
     out = build / f"{job.stem}.ipynb"
@@ -204,7 +205,8 @@ def _publish_latest(reports: Path, run_dir: Path) -> None:
 
 
 def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
-                 processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None) -> int:
+                 processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
+                 notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json")) -> int:
     """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked)."""
     from helpers.ingest import ingest, write_processed
 
@@ -217,6 +219,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     try:
         started = dt.datetime.now()
         run_id = started.strftime("%Y%m%d-%H%M%S")
+        while any((out_dir / f"{run_id}{s}").exists() for s in ("", "-failed")):
+            started += dt.timedelta(seconds=1)
+            run_id = started.strftime("%Y%m%d-%H%M%S")
         build = out_dir / f".building-{run_id}"
         (build / "tables").mkdir(parents=True, exist_ok=False)
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
@@ -224,9 +229,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         write_processed(result, processed_dir)
         present = sorted(int(y) for y in result.interviews["year"].unique())
         paired = sorted(int(y) for y in result.interviews.loc[result.interviews["pair_id"].notna(), "year"].unique())
-        plan = plan_jobs(present, paired, notebooks)
+        plan = plan_jobs(present, paired, notebooks, notebook_dir)
         common = {"processed_dir": str(processed_dir.resolve()), "tables_dir": str((build / "tables").resolve()),
-                  "lang": lang, "truth_path": str(Path("data/demo/truth.json").resolve()), "years": present}
+                  "lang": lang, "truth_path": str(truth_path.resolve()), "years": present}
         manifest = {
             "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
             "parameters": {"years": present, "lang": lang, "jobs": jobs, "raw_dir": str(raw_dir)},
@@ -239,7 +244,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
 
         def _one(job: Job) -> Job:
             nonlocal done
-            execute(job, build, common)
+            execute(job, build, common, notebook_dir)
             done += 1
             print(f"[{done}/{len(plan)}] {job.stem}: {job.status} ({job.seconds:.1f} s)"
                   + (f" — cell {job.error.get('cell')}: {job.error.get('error')}" if job.error else ""), flush=True)
