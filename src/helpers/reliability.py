@@ -1315,13 +1315,15 @@ def describe_agreement(row, label: str | None = None) -> str:
 
 
 def kappa_paradox(table: np.ndarray, categories: Sequence | None = None, label: str = "",
-                  labels: dict | None = None, pa_min: float = 0.80, gap_min: float = 0.25,
+                  labels: dict | None = None, pa_min: float = 0.60, gap_min: float = 0.30,
                   prevalence_min: float = 0.70) -> str | None:
     """An explicit paragraph when an item shows the kappa paradox, else ``None``.
 
     Flagged when percent agreement >= ``pa_min``, Cohen's kappa is at least ``gap_min`` below it
     (or undefined), and one category holds at least ``prevalence_min`` of all answers (a
-    ceiling). Then chance agreement under kappa's model is high and a handful of disagreements
+    ceiling). The thresholds are conventions of this project, not published cut-offs; when
+    percent agreement is below 0.80 the paragraph says that part of the low kappa is real
+    disagreement. Then chance agreement under kappa's model is high and a handful of disagreements
     drives kappa down although the interviewers almost always agree (Feinstein & Cicchetti 1990;
     Cicchetti & Feinstein 1990). The paragraph points to Gwet's AC1 (Gwet 2008), which stays
     stable under such prevalence, and to Krippendorff's alpha, which like kappa asks whether the
@@ -1354,14 +1356,18 @@ def kappa_paradox(table: np.ndarray, categories: Sequence | None = None, label: 
     alpha = coef["krippendorff_alpha_nominal"]
     return (
         f"Kappa paradox on {label or 'this item'}: the volunteer and the social worker gave the "
-        f"same answer in {pa:.0%} of {int(n)} paired interviews, yet {kap_txt}: {prev:.0%} of all "
-        f"answers are '{lab}' (a ceiling), so the few disagreements weigh heavily "
-        f"(Feinstein & Cicchetti 1990). Kappa here describes how rare the other answers are, "
+        f"same answer in {pa:.0%} of {int(n)} paired interviews, yet {kap_txt} (observed "
+        f"{pa:.2f}): {prev:.0%} of all answers are '{lab}' (a ceiling), and when nearly every "
+        f"answer is the same, two interviewers answering independently of each other would "
+        f"agree almost as often (Feinstein & Cicchetti 1990). Kappa here describes how rare the other answers are, "
         f"not how often the interviewers disagree. Gwet's AC1 = {coef['gwet_ac1']:.2f}, which "
         f"corrects for chance without this dependence on prevalence (Gwet 2008), is the better "
         f"summary of agreement; Krippendorff's alpha (nominal) = {_fmt(alpha)} shows, like "
         f"kappa, that the answers barely separate recipients, because almost all of them got "
         f"the best answer."
+        + ("" if pa >= 0.80 else
+           f" Agreement of {pa:.0%} is itself modest: the interviewers disagree on about one "
+           f"recipient in {max(round(1 / (1 - pa)), 2)}, so not all of the gap is a paradox.")
     )
 
 
