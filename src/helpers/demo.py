@@ -36,6 +36,7 @@ Reverse-keyed items are answered on the mirrored scale.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +143,20 @@ def _phone(rng: np.random.Generator) -> str:
     return f"+7 (9{d[0]}{d[1]}) {d[2]}{d[3]}{d[4]}-{d[5]}{d[6]}-{d[7]}{d[8]}"
 
 
+def _stable_name(recipient_id: str) -> str:
+    """A fake name that depends only on the recipient id (the same every year), via CRC-32."""
+    h = zlib.crc32(recipient_id.encode())
+    surname = _SURNAMES[h % len(_SURNAMES)]
+    if (h >> 8) % 4:
+        return f"{surname}а {_FEMALE[(h >> 12) % len(_FEMALE)]} {_PATRONYMIC_F[(h >> 18) % len(_PATRONYMIC_F)]}"
+    return f"{surname} {_MALE[(h >> 12) % len(_MALE)]} {_PATRONYMIC_M[(h >> 18) % len(_PATRONYMIC_M)]}"
+
+
+def _stable_phone(recipient_id: str) -> str:
+    d = f"{zlib.crc32(recipient_id.encode() + b'phone'):010d}"[-9:]
+    return f"+7 (9{d[0]}{d[1]}) {d[2:5]}-{d[5:7]}-{d[7:9]}"
+
+
 # ---- generation --------------------------------------------------------------------------------
 def _answer_codes(eta: np.ndarray, rng: np.random.Generator, scale_max: int) -> np.ndarray:
     """Draw codes 1..5 (cumulative logit) or 0/1 (logit) from latent ``eta``."""
@@ -155,13 +170,17 @@ def _answer_codes(eta: np.ndarray, rng: np.random.Generator, scale_max: int) -> 
 def _format_answer(code: np.ndarray, item: str, cb: Codebook, rng: np.random.Generator) -> np.ndarray:
     """Turn codes into what people type: mostly Russian labels, some codes, odd spacing and case."""
     scale = cb.scale_of(item)
-    labels = {c: e["ru"] for c, e in {**scale.codes, **scale.missing}.items()}
-    out = np.array([labels[int(c)] for c in code], dtype=object)
+    table = np.empty(10, dtype=object)
+    for c, e in {**scale.codes, **scale.missing}.items():
+        table[c] = e["ru"]
+    out = table[code.astype(int)]
     style = rng.random(len(code))
     numeric = style < 0.08
     out[numeric] = code[numeric].astype(str)
     capital = (style >= 0.08) & (style < 0.2)
-    out[capital] = [s.capitalize() + " " for s in out[capital]]
+    capitalised = np.array([s.capitalize() + " " for s in table[table != None]], dtype=object)  # noqa: E711
+    table[table != None] = capitalised  # noqa: E711
+    out[capital] = table[code[capital].astype(int)]
     return out
 
 
@@ -264,8 +283,8 @@ def simulate_year(design: YearDesign, truth: dict, cb: Codebook, seed: int) -> p
 def _to_raw(df: pd.DataFrame, design: YearDesign, cb: Codebook, rng: np.random.Generator) -> pd.DataFrame:
     """Format simulated rows as a real export: Russian labels, dd.mm.yyyy dates, names and phones."""
     people = df["recipient_id"].unique()
-    names = {r: _full_name(np.random.default_rng(list(r.encode()))) for r in people}
-    phones = {r: _phone(np.random.default_rng([*r.encode(), 7])) for r in people}
+    names = {r: _stable_name(r) for r in people}
+    phones = {r: _stable_phone(r) for r in people}
     vocab = cb.vocabularies
     out = pd.DataFrame(
         {

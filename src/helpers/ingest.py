@@ -77,11 +77,13 @@ class IngestResult:
 
 
 # ---- reading --------------------------------------------------------------------------------------
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes) -> bytes:
+    """Return the file's content as UTF-8 bytes (BOM removed), converting from Windows-1251 if needed."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        data = data[3:]
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
+        return data
     except UnicodeDecodeError:
         pass
     try:
@@ -95,7 +97,7 @@ def _decode(path: Path, data: bytes) -> str:
             f"{path}: wrong encoding guess: text decodes as Windows-1251 but looks like damaged UTF-8; "
             "re-export the file as UTF-8 or Windows-1251"
         )
-    return text
+    return text.encode("utf-8")
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -114,8 +116,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DataContractError(f"{path}: file not found")
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path)
-    text = _decode(path, path.read_bytes())
-    header = text.split("\n", 1)[0]
+    data = _decode(path, path.read_bytes())
+    header = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8")
     if not header.strip():
         raise DataContractError(f"{path}: row 1: empty header; expected column names")
     delimiter = _sniff_delimiter(header)
@@ -123,7 +125,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     names = [str(n).strip() for n in names]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -212,9 +214,17 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return out
 
 
+def _map_distinct(values: pd.Series, func) -> pd.Series:
+    """Apply ``func`` once per distinct value (hash-based), not once per cell."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.array([func(u) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
 def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd.Series]:
     """Map typed answers to codes via unique values. Returns (codes Int64, problem text or '')."""
-    uniques, inverse = np.unique(values.to_numpy(dtype=object).astype(str), return_inverse=True)
+    inverse, uniques = pd.factorize(values, use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object).astype(str)
     codes = np.full(len(uniques), -1, dtype=np.int64)
     problems = np.full(len(uniques), "", dtype=object)
     for k, u in enumerate(uniques):
@@ -278,7 +288,7 @@ def validate_interviews(
     for col, vocab, target in (("interviewer_role", "interviewer_role", "role"),
                                ("department", "department", "department"), ("mode", "mode", "mode")):
         lookup = cb.vocabulary_lookup(vocab)
-        mapped = raw[col].map(lambda v, lk=lookup: lk.get(normalise_label(v)))
+        mapped = _map_distinct(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
         bad = mapped.isna() & (raw[col].str.strip() != "")
         problems.add(bad, col, "unknown value '" + raw[col].astype(str) + f"' (expected one of {sorted(cb.vocabularies[vocab])})")
         out[target] = mapped.astype("string")
@@ -386,9 +396,8 @@ def pseudonymisation_key(raw_dir: Path | None = None) -> bytes:
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     """Keyed pseudonym HMAC-SHA256(key, id), first 16 hex digits: stable across years, not reversible."""
-    uniques = ids.unique()
-    table = {u: hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in uniques}
-    return ids.map(table).astype("string")
+    return _map_distinct(ids, lambda u: hmac.digest(key, str(u).encode("utf-8"), hashlib.sha256).hex()[:16]
+                         ).astype("string")
 
 
 # ---- orchestration --------------------------------------------------------------------------------
