@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -130,20 +131,45 @@ def quarantine_reasons(quarantine: pd.DataFrame, year: int | None = None) -> pd.
     return q[["file", "row", "column", "reason"]].reset_index(drop=True)
 
 
-def plot_answer_distribution(dist: pd.DataFrame, title: str) -> plt.Figure:
-    """Horizontal stacked bars of answer shares per item (best answer on the right)."""
-    cats = [c for c in dist.columns if c not in ("item", "text", "n")]
-    palette = plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, len(cats)))
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(dist) + 1.5))
-    left = np.zeros(len(dist))
-    for color, c in zip(palette, cats, strict=True):
-        vals = dist[c].fillna(0).to_numpy() * 100
-        ax.barh(dist["item"], vals, left=left, color=color, label=c, edgecolor="white", linewidth=0.5)
-        left += vals
-    ax.invert_yaxis()
-    ax.set_xlabel("share of interviews, %")
-    ax.set_xlim(0, 100)
-    ax.set_title(title)
-    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.2 / max(len(dist), 1)))
+def _wrap(text: str, width: int = 48) -> str:
+    return textwrap.shorten(text, width=width, placeholder="…")
+
+
+def plot_answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, lang: str = "en") -> plt.Figure:
+    """Stacked bars of answer shares per question, unfavourable answers left, favourable right, then greys
+    for don't know, refused and blank. Positively keyed, reverse-keyed and yes/no questions are drawn in
+    separate panels so that colours always mean the same: red = unfavourable, blue = favourable."""
+    df = interviews[interviews["year"] == year]
+    items = cb.items_for_year(year)
+    groups = [
+        ("agreement, positively worded", [i for i in items if cb.items[i].scale == "agreement5" and not cb.items[i].reverse]),
+        ("agreement, negatively worded (disagreeing is favourable)",
+         [i for i in items if cb.items[i].scale == "agreement5" and cb.items[i].reverse]),
+        ("yes / no", [i for i in items if cb.items[i].scale == "yesno"]),
+    ]
+    groups = [g for g in groups if g[1]]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.42 * len(items) + 1.2 * len(groups) + 1),
+                             gridspec_kw={"height_ratios": [len(g[1]) + 1.5 for g in groups]}, squeeze=False)
+    greys = ["#9e9e9e", "#6e6e6e", "#d0d0d0"]
+    for ax, (title, group) in zip(axes[:, 0], groups, strict=True):
+        scale = cb.scale_of(group[0])
+        codes = sorted(scale.codes, reverse=cb.items[group[0]].reverse)
+        colours = list(plt.get_cmap("RdBu")(np.linspace(0.1, 0.9, len(codes))))
+        cats = [(c, scale.codes[c][lang], col) for c, col in zip(codes, colours, strict=True)]
+        cats += [(c, scale.missing[c][lang], g) for c, g in zip(sorted(scale.missing), greys, strict=False)]
+        cats += [(None, "blank" if lang == "en" else "пусто", greys[-1])]
+        left = np.zeros(len(group))
+        for code, label, colour in cats:
+            share = np.array([(df[i].isna() if code is None else df[i] == code).mean() * 100 for i in group])
+            ax.barh([_wrap(cb.item_label(i, lang)) for i in group], share, left=left, color=colour, label=label,
+                    edgecolor="white", linewidth=0.5)
+            left += share
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.tick_params(axis="y", labelsize=8)
+    axes[-1, 0].set_xlabel(f"share of interviews, % (n = {len(df)})")
+    fig.suptitle(f"Answers per question, {year}", y=1.0)
     fig.tight_layout()
     return fig

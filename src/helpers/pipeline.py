@@ -210,6 +210,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked)."""
     from helpers.ingest import ingest, write_processed
 
+    out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
     try:
         lock = run_lock(out_dir)
         lock.__enter__()
