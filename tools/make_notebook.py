@@ -1,7 +1,8 @@
 """Build a notebook from a compact text spec: cells separated by lines '# %% [markdown]' / '# %%'.
 
 Usage: python tools/make_notebook.py notebooks/overview.py notebooks/overview.ipynb
-The first code cell after a '# %% parameters' marker is tagged `parameters` for papermill.
+Words after the marker become cell tags: '# %% parameters' tags the papermill parameters cell,
+'# %% [markdown] lang-ru' marks a Russian markdown cell (the HTML renderer keeps one language).
 Outputs are never stored.
 """
 
@@ -22,7 +23,10 @@ def build(spec: str) -> nbformat.NotebookNode:
         if kind is None or not text:
             return
         if kind == "markdown":
-            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+            cell = nbformat.v4.new_markdown_cell(text)
+            if tags:
+                cell.metadata["tags"] = list(tags)
+            nb.cells.append(cell)
         else:
             cell = nbformat.v4.new_code_cell(text)
             if tags:
@@ -34,8 +38,9 @@ def build(spec: str) -> nbformat.NotebookNode:
             flush()
             buf = []
             rest = line[4:].strip()
-            kind = "markdown" if rest == "[markdown]" else "code"
-            tags = ["parameters"] if rest == "parameters" else []
+            kind = "markdown" if rest.startswith("[markdown]") else "code"
+            words = rest.replace("[markdown]", "").split()
+            tags = words  # e.g. "parameters", "lang-en", "lang-ru"
             continue
         if kind == "markdown":
             line = line[2:] if line.startswith("# ") else line.lstrip("#")
