@@ -53,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
 
     return run_pipeline(
         years=args.years, raw_dir=Path(args.raw), out_dir=Path(args.out), lang=args.lang,
-        jobs=args.jobs, processed_dir=Path(args.processed), notebooks=args.notebooks,
+        jobs=args.jobs, audience=args.audience, processed_dir=Path(args.processed), notebooks=args.notebooks,
         truth_path=Path(args.truth),
     )
 
@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--processed", default="data/processed")
     r.add_argument("--out", default="reports")
     r.add_argument("--lang", choices=["en", "ru"], default="en")
+    r.add_argument("--audience", choices=["public", "internal"], default="public",
+                   help="public: workers as codes, cells with n<5 suppressed, no comments; internal: names shown")
     r.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
     r.add_argument("--truth", default="data/demo/truth.json", help="planted truth of the demo data (if any)")
     r.add_argument("--notebooks", nargs="*", default=None, help="only these notebooks (names without .ipynb)")

@@ -141,11 +141,13 @@ def plot_answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, 
     separate panels so that colours always mean the same: red = unfavourable, blue = favourable."""
     df = interviews[interviews["year"] == year]
     items = cb.items_for_year(year)
+    ru = lang == "ru"
     groups = [
-        ("agreement, positively worded", [i for i in items if cb.items[i].scale == "agreement5" and not cb.items[i].reverse]),
-        ("agreement, negatively worded (disagreeing is favourable)",
+        ("согласие, положительная формулировка" if ru else "agreement, positively worded", [i for i in items if cb.items[i].scale == "agreement5" and not cb.items[i].reverse]),
+        ("согласие, отрицательная формулировка (несогласие благоприятно)" if ru
+         else "agreement, negatively worded (disagreeing is favourable)",
          [i for i in items if cb.items[i].scale == "agreement5" and cb.items[i].reverse]),
-        ("yes / no", [i for i in items if cb.items[i].scale == "yesno"]),
+        ("да / нет" if ru else "yes / no", [i for i in items if cb.items[i].scale == "yesno"]),
     ]
     groups = [g for g in groups if g[1]]
     fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.42 * len(items) + 1.2 * len(groups) + 1),
@@ -169,7 +171,7 @@ def plot_answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, 
         ax.set_title(title, fontsize=10, loc="left")
         ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         ax.tick_params(axis="y", labelsize=8)
-    axes[-1, 0].set_xlabel(f"share of interviews, % (n = {len(df)})")
-    fig.suptitle(f"Answers per question, {year}", y=1.0)
+    axes[-1, 0].set_xlabel(f"доля интервью, % (n = {len(df)})" if ru else f"share of interviews, % (n = {len(df)})")
+    fig.suptitle(f"Ответы по вопросам, {year} г." if ru else f"Answers per question, {year}", y=1.0)
     fig.tight_layout()
     return fig

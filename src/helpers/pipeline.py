@@ -16,6 +16,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -116,7 +117,7 @@ def run_lock(reports: Path):
         fh.close()
 
 
-def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_DIR) -> Job:
+def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_DIR, footer: str = "") -> Job:
     """Execute one notebook with papermill and render it to HTML with the code hidden."""
     import papermill as pm
 
@@ -139,19 +140,58 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     job.seconds = round(time.perf_counter() - start, 2)
     job.parameters = params
     if out.exists():
-        render_html(out, out.with_suffix(".html"))
+        render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer)
     return job
 
 
-def render_html(ipynb: Path, target: Path) -> None:
-    """Render an executed notebook to one HTML file: code hidden, figures embedded."""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGS = ("en", "ru")
+
+
+def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "") -> None:
+    """Render an executed notebook to one self-contained HTML file.
+
+    Code is hidden, figures are embedded, no script or style is fetched from a network (template
+    ``templates/mg``), markdown cells tagged for the other language (``lang-ru`` / ``lang-en``) are
+    dropped, a table of contents linking every section heading is inserted after the title, and
+    ``footer`` (run id, date, code version, input hashes) closes the page.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(ipynb), as_version=4))
-    target.write_text(body, encoding="utf-8")
+    exporter = HTMLExporter(template_name="mg", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    others = {f"lang-{x}" for x in LANGS if x != lang}
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
+    nb = nbformat.read(str(ipynb), as_version=4)
+    body, _ = exporter.from_notebook_node(nb, resources={"mg_footer": footer})
+    target.write_text(add_toc(body, lang), encoding="utf-8")
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h\1>', re.S)
+
+
+def add_toc(body: str, lang: str = "en") -> str:
+    """Insert a table of contents (links to every h2/h3 id) after the first h1 of the page."""
+    entries = [(int(level), ident, re.sub(r"<[^>]+>", "", text).strip()) for level, ident, text in _HEADING.findall(body)]
+    if not entries:
+        return body
+    items = "".join(f"<li style='margin-left:{(lvl - 2) * 1.2}em'><a href='#{ident}'>{html.escape(text)}</a></li>"
+                    for lvl, ident, text in entries)
+    title = "Contents" if lang == "en" else "Содержание"
+    toc = f"<nav class='mg-toc'><b>{title}</b><ol style='list-style:none;padding-left:0'>{items}</ol></nav>"
+    m = re.search(r"</h1>", body)
+    return body[: m.end()] + toc + body[m.end():] if m else toc + body
+
+
+def footer_html(manifest: dict, lang: str = "en") -> str:
+    """Provenance line of every report: run id, date, code version and the SHA-256 of every input."""
+    words = {"en": ("Run", "started", "code version", "inputs (SHA-256, first 12 digits)"),
+             "ru": ("Запуск", "начат", "версия кода", "входные файлы (SHA-256, первые 12 знаков)")}[lang]
+    inputs = ", ".join(f"{html.escape(k)} <code>{v[:12]}</code>" for k, v in sorted(manifest["inputs"].items()))
+    return (f"{words[0]} <b>{html.escape(manifest['run_id'])}</b>, {words[1]} {html.escape(manifest['started'])}, "
+            f"{words[2]} <code>{html.escape(manifest['git_commit'])}</code>; {words[3]}: {inputs}.")
 
 
 def _index_html(manifest: dict) -> str:
@@ -205,6 +245,7 @@ def _publish_latest(reports: Path, run_dir: Path) -> None:
 
 
 def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
+                 audience: str = "public",
                  processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
                  notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json")) -> int:
     """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked)."""
@@ -232,10 +273,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         paired = sorted(int(y) for y in result.interviews.loc[result.interviews["pair_id"].notna(), "year"].unique())
         plan = plan_jobs(present, paired, notebooks, notebook_dir)
         common = {"processed_dir": str(processed_dir.resolve()), "tables_dir": str((build / "tables").resolve()),
-                  "lang": lang, "truth_path": str(truth_path.resolve()), "years": present}
+                  "lang": lang, "audience": audience, "truth_path": str(truth_path.resolve()), "years": present}
         manifest = {
             "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
-            "parameters": {"years": present, "lang": lang, "jobs": jobs, "raw_dir": str(raw_dir)},
+            "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
+                           "raw_dir": str(raw_dir)},
             "inputs": {p.name: sha256(p) for p in result.files},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
             "packages": package_versions(), "git_commit": git_commit(),
@@ -245,7 +287,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
 
         def _one(job: Job) -> Job:
             nonlocal done
-            execute(job, build, common, notebook_dir)
+            execute(job, build, common, notebook_dir, footer_html(manifest, lang))
             done += 1
             print(f"[{done}/{len(plan)}] {job.stem}: {job.status} ({job.seconds:.1f} s)"
                   + (f" — cell {job.error.get('cell')}: {job.error.get('error')}" if job.error else ""), flush=True)

@@ -44,21 +44,106 @@ def _show(obj_html: str) -> None:
     display(HTML(obj_html))
 
 
+# Russian labels of the column names and row labels that tables share (English is the code's own word).
+GLOSSARY_RU = {
+    "measure": "показатель", "in the data": "в данных", "published": "опубликовано", "match": "совпадает",
+    "yes": "да", "NO": "НЕТ", "interviews": "интервью", "recipients": "получатели", "workers": "социальные работники",
+    "volunteers": "волонтёры", "social worker interviewers": "опрашивающие — социальные работники",
+    "complete pairs": "полные пары", "home care recipients": "получатели на дому",
+    "temporary residence recipients": "получатели временного проживания", "stratum": "страта",
+    "department": "отделение", "population served": "обслуживается", "recipients interviewed": "опрошено",
+    "sampling fraction": "доля отбора", "item": "вопрос", "text": "формулировка", "n": "n",
+    "don't know": "затрудняюсь ответить", "refused": "отказ", "blank": "пусто", "share missing": "доля пропусков",
+    "file": "файл", "row": "строка", "column": "столбец", "reason": "причина", "rows_read": "прочитано",
+    "rows_accepted": "принято", "rows_quarantined": "в карантине", "reconciles": "сходится",
+    "home_care": "на дому", "temporary_residence": "временное проживание", "year": "год", "worker_id": "работник",
+    "estimate": "оценка", "ci_low": "95% ДИ, от", "ci_high": "95% ДИ, до", "statistic": "статистика",
+    "role": "роль", "volunteer": "волонтёр", "social_worker": "социальный работник", "mode": "способ",
+    "in_person": "лично", "phone": "по телефону", "composite": "интегральный индекс", "ethics": "этика",
+    "competence": "компетентность", "quality": "качество услуг", "covid": "COVID-19",
+}
+
+
+def translate(word: object, lang: str) -> object:
+    """Russian label of a shared column name or value; anything else unchanged.
+
+    >>> translate("recipients", "ru"), translate("recipients", "en"), translate(3, "ru")
+    ('получатели', 'recipients', 3)
+    """
+    if lang != "ru" or not isinstance(word, str):
+        return word
+    return GLOSSARY_RU.get(word, word)
+
+
+AUDIENCES = ("public", "internal")
+MIN_CELL = 5  # public reports suppress any cell resting on fewer recipients than this
+SUPPRESSED = "n<5"
+
+
 @dataclass
 class Report:
-    """Numbers and captions the tables and figures of one notebook."""
+    """Numbers and captions the tables and figures of one notebook, and applies the audience's privacy rules.
+
+    ``audience="public"`` (default): social workers and interviewers appear only as stable codes, cells
+    resting on fewer than :data:`MIN_CELL` recipients are suppressed and marked, free-text comments are
+    left out. ``audience="internal"`` (management): workers' names are shown beside their codes.
+    Recipients' names and phones never reach a report in any audience (they are dropped at ingestion).
+    """
 
     lang: str = "en"
+    audience: str = "public"
+    worker_names: dict[str, str] | None = None
     n_tables: int = 0
     n_figures: int = 0
     float_format: str = "{:.2f}"
 
     def __post_init__(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {AUDIENCES}, not {self.audience!r}")
         self.words = WORDS.get(self.lang, WORDS["en"])
+
+    @property
+    def public(self) -> bool:
+        return self.audience == "public"
+
+    def worker(self, worker_id: str) -> str:
+        """Label of a social worker: the code in public reports, code and name in internal ones.
+
+        >>> Report(audience="internal", worker_names={"W01": "Orlova O."}).worker("W01")
+        'W01 Orlova O.'
+        >>> Report(worker_names={"W01": "Orlova O."}).worker("W01")
+        'W01'
+        """
+        if self.public or not self.worker_names:
+            return str(worker_id)
+        name = self.worker_names.get(worker_id)
+        return f"{worker_id} {name}" if name else str(worker_id)
+
+    def suppress(self, df: pd.DataFrame, n_col: str = "n", columns: list[str] | None = None) -> pd.DataFrame:
+        """Public audience: blank out ``columns`` (default all but identifiers and n) where ``n_col`` < 5.
+
+        >>> t = pd.DataFrame({"worker_id": ["W1", "W2"], "n": [3, 9], "mean": [90.0, 80.0]})
+        >>> Report().suppress(t)["mean"].tolist()
+        ['n<5', 80.0]
+        >>> Report(audience="internal").suppress(t)["mean"].tolist()
+        [90.0, 80.0]
+        """
+        if not self.public or n_col not in df:
+            return df
+        cols = columns or [c for c in df.columns if c != n_col and pd.api.types.is_numeric_dtype(df[c])]
+        small = df[n_col].fillna(0) < MIN_CELL
+        out = df.copy()
+        for c in cols:
+            out[c] = out[c].astype(object).where(~small, SUPPRESSED)
+        return out
 
     def table_html(self, df: pd.DataFrame, caption: str, index: bool = False, floats: str | None = None) -> str:
         self.n_tables += 1
         fmt = floats or self.float_format
+        if self.lang != "en":
+            df = df.rename(columns=lambda c: translate(c, self.lang))
+            obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+            df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
         body = df.to_html(index=index, classes="mg-table", border=0, na_rep="—",
                           float_format=lambda v: fmt.format(v), escape=True)
         return (f"{CSS}<div class='mg-caption'>{self.words['table']} {self.n_tables}. "
@@ -86,3 +171,20 @@ class Report:
     def text(self, text: str) -> None:
         """Show a computed sentence as a paragraph."""
         _show(f"<p>{_html.escape(text)}</p>")
+
+    def methods(self, keys: list[str]) -> None:
+        """Show the methods appendix: one paragraph and reference per statistic used in the report."""
+        from helpers.methods import methods_html
+
+        _show(methods_html(keys, self.lang))
+
+
+def open_report(processed_dir: str, lang: str = "en", audience: str = "public") -> Report:
+    """A :class:`Report` for a notebook; for the internal audience it loads workers' names from the roster."""
+    from pathlib import Path
+
+    names = None
+    if audience == "internal":
+        roster = pd.read_parquet(Path(processed_dir) / "workers.parquet")
+        names = dict(zip(roster["worker_id"], roster["worker_name"], strict=False))
+    return Report(lang=lang, audience=audience, worker_names=names)
