@@ -76,7 +76,7 @@ def test_cli_prints_no_traceback(demo_dirs, tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"", "empty header"),
     (b"\x98\x98\x98", "cannot decode"),
-    ("interview_id,date\nПривет,мир\n".encode() + b"\xff", "wrong encoding guess"),
+    ("interview_id,date\nПривет,мир".encode() + b"\xff\n", "wrong encoding guess"),
 ])
 def test_unreadable_files(tmp_path, content, message):
     p = tmp_path / "interviews_2018.csv"

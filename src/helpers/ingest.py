@@ -77,15 +77,8 @@ class IngestResult:
 
 
 # ---- reading --------------------------------------------------------------------------------------
-def _decode(path: Path, data: bytes) -> bytes:
-    """Return the file's content as UTF-8 bytes (BOM removed), converting from Windows-1251 if needed."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        pass
+def _from_cp1251(path: Path, data: bytes) -> bytes:
+    """Re-encode a Windows-1251 file as UTF-8, refusing text that is really damaged UTF-8."""
     try:
         text = data.decode("cp1251")
     except UnicodeDecodeError as err:
@@ -105,33 +98,46 @@ def _sniff_delimiter(header: str) -> str:
     return max(counts, key=counts.get)
 
 
+def _parse_csv(path: Path, data: bytes) -> pa.Table:
+    """Parse UTF-8 bytes with pyarrow (which validates UTF-8 itself), every column as a string."""
+    first = data[: data.find(b"\n") if b"\n" in data else len(data)]
+    header = first.decode("utf-8")
+    if not header.strip():
+        raise DataContractError(f"{path}: row 1: empty header; expected column names")
+    delimiter = _sniff_delimiter(header)
+    names = next(iter(pd.read_csv(io.StringIO(header), sep=delimiter, header=None, dtype=str).itertuples(index=False)))
+    names = [str(n).strip() for n in names]
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+    )
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV/TXT/XLSX table with every cell as a string ("" for blank).
 
     Accepts UTF-8 with or without BOM and Windows-1251; comma, semicolon or tab delimiters.
     Raises :class:`DataContractError` with a one-line message when the file cannot be read.
+    UTF-8 is tried first (pyarrow validates it while parsing, so valid files are decoded once);
+    bytes that are not UTF-8 are read as Windows-1251.
     """
     path = Path(path)
     if not path.exists():
         raise DataContractError(f"{path}: file not found")
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path)
-    data = _decode(path, path.read_bytes())
-    header = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8")
-    if not header.strip():
-        raise DataContractError(f"{path}: row 1: empty header; expected column names")
-    delimiter = _sniff_delimiter(header)
-    names = next(iter(pd.read_csv(io.StringIO(header), sep=delimiter, header=None, dtype=str).itertuples(index=False)))
-    names = [str(n).strip() for n in names]
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
-        )
+        try:
+            table = _parse_csv(path, data)
+        except (UnicodeDecodeError, pa.ArrowInvalid) as err:
+            if isinstance(err, pa.ArrowInvalid) and "utf" not in str(err).lower():
+                raise
+            table = _parse_csv(path, _from_cp1251(path, data))
     except pa.ArrowInvalid as err:
         raise DataContractError(f"{path}: cannot parse as delimited text ({str(err).splitlines()[0]})") from None
     return table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None).fillna("")
