@@ -552,6 +552,8 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, max_fit_n, seed)
         t["org_mean"] = fit.org_mean
         t["model"] = fit.model
         t["var_worker"], t["var_interviewer"], t["var_residual"] = fit.var_worker, fit.var_interviewer, fit.var_residual
+    for c in ("raw_ci_low", "raw_ci_high", "ci_low", "ci_high"):
+        t[c] = t[c].clip(lower=0.0, upper=100.0)  # the score scale is bounded
     t["flag"] = t["n"] < min_n
     return t.reset_index(names="worker_id")
 
@@ -597,6 +599,8 @@ def worker_scores(
     variance estimated at 0 -> that factor dropped (worker at 0: every worker at the mean);
     non-convergence or a failure -> worker fixed effects (OLS, no shrinkage); one worker or no
     residual degrees of freedom -> raw mean. ``method="raw"``: adjusted = raw.
+
+    Interval bounds are clipped to the 0-100 range of the scores.
 
     ``flag`` is True when ``n < min_n`` (default 5): too few interviews to judge the worker.
     """

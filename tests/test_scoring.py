@@ -1,0 +1,260 @@
+"""Item/domain/composite scores, worker scores (mixed model), recognition lists, proof of adjustment."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from helpers.codebook import load_codebook
+from helpers.scoring import (
+    domain_missing_reasons,
+    item_missing_counts,
+    item_scores,
+    psychometric_table,
+    recognition_lists,
+    score_interviews,
+    top_box,
+    worker_domain_scores,
+    worker_scores,
+)
+from helpers.simulate import recovery, simulate_study
+
+CB = load_codebook()
+
+
+def _frame(rows: list[dict], year: int = 2018) -> pd.DataFrame:
+    items = CB.item_codes
+    f = pd.DataFrame([{i: r.get(i) for i in items} | {"year": r.get("year", year)} for r in rows])
+    return f.astype({i: "Int64" for i in items})
+
+
+def _all(code: int, year: int = 2018, **over) -> dict:
+    """Every agreement item at ``code`` in the scoring direction (reverse-keyed items mirrored)."""
+    return {i: (6 - code if CB.items[i].reverse else code) for i in CB.items_for_year(year)} | {"year": year} | over
+
+
+# ---- item, domain, composite ---------------------------------------------------------------
+def test_item_score_is_linear_percent_of_maximum_and_reversed():
+    f = _frame([{"eth_appearance": c, "eth_lateness": c} for c in (1, 2, 3, 4, 5, 8, 9, None)])
+    s = item_scores(f, CB)
+    assert s["eth_appearance"].tolist()[:5] == [0, 25, 50, 75, 100]
+    assert s["eth_lateness"].tolist()[:5] == [100, 75, 50, 25, 0]  # reverse-keyed: 1 is best
+    assert s[["eth_appearance", "eth_lateness"]].iloc[5:].isna().all().all()
+
+
+def test_yes_no_items_score_0_or_100():
+    f = _frame([_all(5, 2020) | {"cov_gloves": 1, "cov_mask": 0, "cov_prevention": 8}])
+    s = item_scores(f, CB)
+    assert (s.loc[0, "cov_gloves"], s.loc[0, "cov_mask"]) == (100, 0)
+    assert score_interviews(f, CB).loc[0, "covid"] == 50
+
+
+def test_invalid_code_raises():
+    with pytest.raises(ValueError, match="eth_appearance"):
+        item_scores(_frame([{"eth_appearance": 7}]), CB)
+
+
+def test_domain_min_share_rule_and_reasons():
+    comp = CB.items_in_domain("competence")  # 4 items
+    half = _all(5) | {comp[0]: 8, comp[1]: 9}  # 2 of 4 answered: exactly one half -> scored
+    less = _all(5) | {comp[0]: 8, comp[1]: 9, comp[2]: None}  # 1 of 4 -> missing
+    none = _all(5) | dict.fromkeys(comp, 8)
+    f = _frame([half, less, none])
+    s = score_interviews(f, CB)
+    assert s["competence"].tolist()[0] == 100 and s["competence"].isna().tolist() == [False, True, True]
+    assert s["composite"].isna().tolist() == [False, True, True]
+    r = domain_missing_reasons(f, CB).set_index(["domain", "reason"])["n"]
+    assert r[("competence", "below_min_share")] == 1 and r[("competence", "none_answered")] == 1
+    assert r[("covid", "not_asked")] == 3 and r[("composite", "missing_domain")] == 2
+    # a stricter rule drops the half-answered interview too
+    assert score_interviews(f, CB, min_share=0.75)["competence"].isna().all()
+
+
+def test_items_not_asked_that_year_are_ignored():
+    f = _frame([_all(5, 2018) | {"cov_mask": 0}])
+    assert np.isnan(score_interviews(f, CB).loc[0, "covid"])
+
+
+def test_composite_uses_codebook_weights_and_ignores_covid():
+    row = _all(5, 2020) | dict.fromkeys(CB.items_in_domain("quality"), 3) | dict.fromkeys(CB.items_in_domain("covid"), 0)
+    f = _frame([row], 2020)
+    s = score_interviews(f, CB).iloc[0]
+    assert s["quality"] == 50 and s["covid"] == 0
+    assert s["composite"] == pytest.approx((100 + 100 + 50) / 3)
+    domains = {d: dict(v) for d, v in CB.domains.items()}
+    domains["quality"]["composite_weight"] = 2.0
+    cb2 = dataclasses.replace(CB, domains=domains)
+    assert score_interviews(f, cb2).loc[0, "composite"] == pytest.approx((100 + 100 + 2 * 50) / 4)
+
+
+def test_score_interviews_keeps_ids_and_order():
+    f = _frame([_all(5), _all(1)]).assign(interview_id=["b", "a"], worker_id="W1", role="volunteer")
+    s = score_interviews(f, CB)
+    assert s["interview_id"].tolist() == ["b", "a"] and list(s.columns[:2]) == ["interview_id", "year"]
+    assert s.loc[0, "composite"] == 100 and s.loc[1, "composite"] == 0
+
+
+def test_top_box_uses_best_answer_in_scoring_direction():
+    f = _frame([_all(5, eth_lateness=1), _all(5, eth_lateness=5), _all(4, eth_lateness=1)])
+    t = top_box(f, CB).set_index(["level", "name"])
+    assert t.loc[("item", "eth_lateness"), "share"] == pytest.approx(2 / 3)
+    assert t.loc[("item", "eth_appearance"), "share"] == pytest.approx(2 / 3)
+    assert t.loc[("domain", "ethics"), "n_top"] == 1  # only the first interview is 100 on every item
+    assert t.loc[("item", "eth_appearance"), "ci_high"] < 1
+
+
+def test_item_missing_counts():
+    f = _frame([_all(5, eth_appearance=8), _all(5, eth_appearance=9), _all(5, eth_appearance=None)])
+    r = item_missing_counts(f, CB).set_index("item").loc["eth_appearance"]
+    assert (r["answered"], r["dont_know"], r["refused"], r["blank"]) == (0, 1, 1, 1)
+
+
+# ---- worker scores ---------------------------------------------------------------------------
+def _crossed(seed=1, n_workers=12, n_raters=8, n=240):
+    rng = np.random.default_rng(seed)
+    w = rng.integers(0, n_workers, n)
+    i = rng.integers(0, n_raters, n)
+    role = np.where(i % 2 == 0, "volunteer", "social_worker")
+    mode = np.where(rng.random(n) < 0.3, "phone", "in_person")
+    y = 85 + rng.normal(0, 4, n_workers)[w] + rng.normal(0, 3, n_raters)[i] - 3 * (role == "social_worker") \
+        + 1.5 * (mode == "phone") + rng.normal(0, 6, n)
+    return pd.DataFrame({"year": 2020, "worker_id": [f"W{k:02d}" for k in w], "interviewer_id": [f"I{k}" for k in i],
+                         "role": role, "mode": mode, "composite": y})
+
+
+def test_raw_columns():
+    d = _crossed()
+    t = worker_scores(d, method="raw").set_index("worker_id")
+    g = d.groupby("worker_id")["composite"]
+    assert t["n"].equals(g.size().astype("int64"))
+    assert np.allclose(t["raw_mean"], g.mean())
+    half = g.std() / np.sqrt(g.size()) * stats.t.ppf(0.975, g.size() - 1)
+    assert np.allclose(t["raw_ci_high"], (g.mean() + half).clip(upper=100))
+    assert (t["adjusted"] == t["raw_mean"]).all() and (t["model"] == "raw mean (method='raw')").all()
+
+
+def test_blups_match_statsmodels_crossed_fit():
+    d = _crossed().assign(g=1)
+    t = worker_scores(d).set_index("worker_id")
+    assert t["model"].iloc[0].startswith("mixed") and "crossed" in t["model"].iloc[0]
+    m = smf.mixedlm("composite ~ C(role, Treatment('volunteer')) + C(mode, Treatment('in_person'))", d, groups="g",
+                    re_formula="0", vc_formula={"worker": "0 + C(worker_id)", "interviewer": "0 + C(interviewer_id)"})
+    # Powell: statsmodels' default lbfgs stops short of the REML optimum on this data (llf -806.95
+    # vs -806.84); Powell and Nelder-Mead both reach the optimum that worker_scores finds
+    r = m.fit(reml=True, method=["powell"])
+    assert t["var_worker"].iloc[0] == pytest.approx(r.vcomp[1], rel=1e-3)
+    assert t["var_interviewer"].iloc[0] == pytest.approx(r.vcomp[0], rel=1e-3)
+    re = r.random_effects[1]
+    u = {k.split("[")[-1].rstrip("]"): v for k, v in re.items() if k.startswith("worker")}
+    org = r.fe_params.iloc[0]
+    assert t["org_mean"].iloc[0] == pytest.approx(org, abs=1e-2)
+    assert len(u) == 12
+    for w, v in u.items():
+        assert t.loc[w, "adjusted"] == pytest.approx(org + v, abs=1e-2)
+
+
+def test_interval_is_prediction_error_variance_from_direct_formula():
+    """PEV of x'b + u_w by the textbook formulas (Henderson 1975) with V, P dense."""
+    d = _crossed(seed=4, n=120)
+    t = worker_scores(d).set_index("worker_id")
+    s2, sw, si = t["var_residual"].iloc[0], t["var_worker"].iloc[0], t["var_interviewer"].iloc[0]
+    X = np.column_stack([np.ones(len(d)), d["role"] == "social_worker", d["mode"] == "phone"]).astype(float)
+    Z = np.hstack([pd.get_dummies(d["worker_id"]).to_numpy(float), pd.get_dummies(d["interviewer_id"]).to_numpy(float)])
+    nw = d["worker_id"].nunique()
+    G = np.diag([sw] * nw + [si] * d["interviewer_id"].nunique())
+    V = Z @ G @ Z.T + s2 * np.eye(len(d))
+    Vi = np.linalg.inv(V)
+    A = np.linalg.inv(X.T @ Vi @ X)
+    P = Vi - Vi @ X @ A @ X.T @ Vi
+    D = G - G @ Z.T @ P @ Z @ G  # Var(u_hat - u)
+    B = -A @ X.T @ Vi @ Z @ G  # Cov(b_hat, u_hat - u)
+    x = np.array([1.0, 0, 0])
+    workers = sorted(d["worker_id"].unique())
+    for j, w in enumerate(workers):
+        pev = x @ A @ x + D[j, j] + 2 * x @ B[:, j]
+        assert (t.loc[w, "ci_high"] - t.loc[w, "ci_low"]) / (2 * 1.959964) == pytest.approx(np.sqrt(pev), rel=1e-3)
+
+
+def test_shrinkage_pulls_small_n_towards_the_mean():
+    d = _crossed(seed=2)
+    extra = pd.DataFrame({"year": 2020, "worker_id": "Wnew", "interviewer_id": ["I0", "I1"], "role": ["volunteer", "social_worker"],
+                          "mode": "in_person", "composite": [40.0, 40.0]})
+    t = worker_scores(pd.concat([d, extra], ignore_index=True), min_n=5).set_index("worker_id")
+    new = t.loc["Wnew"]
+    assert new["flag"] and not t.drop(index="Wnew")["flag"].any()
+    assert new["raw_mean"] < new["adjusted"] < new["org_mean"]
+
+
+def test_fallbacks_are_stated():
+    d = _crossed(seed=5)
+    one_rater = worker_scores(d.assign(interviewer_id="I0", role="volunteer"))
+    assert "one interviewer" in one_rater["model"].iloc[0] and "interviewer" not in one_rater["model"].iloc[0].split(";")[0].split(":")[1]
+    one_worker = worker_scores(d.assign(worker_id="W00"))
+    assert one_worker["model"].iloc[0].startswith("fallback to raw mean") and len(one_worker) == 1
+    flat = d.assign(composite=80.0 + np.random.default_rng(0).normal(0, 5, len(d)))  # no worker differences
+    t = worker_scores(flat)
+    assert "worker variance estimated at 0" in t["model"].iloc[0] or t["var_worker"].iloc[0] < 1
+    if "worker variance estimated at 0" in t["model"].iloc[0]:
+        assert t["adjusted"].nunique() == 1
+
+
+def test_subsample_and_pooled_are_stated():
+    d = _crossed(seed=6, n=400)
+    t = worker_scores(d, max_fit_n=200)
+    assert "subsample of 200 of 400" in t["model"].iloc[0]
+    pooled = pd.concat([d, d.assign(year=2021, composite=d["composite"] + 5)], ignore_index=True)
+    p = worker_scores(pooled, pooled=True)
+    assert p["year"].isna().all() and "year" in p["model"].iloc[0] and len(p) == d["worker_id"].nunique()
+    per_year = worker_scores(pooled)
+    assert sorted(per_year["year"].unique()) == [2020, 2021]
+
+
+def test_recognition_lists():
+    t = pd.DataFrame({"worker_id": ["A", "B", "C"], "year": 2020, "measure": "composite", "n": [10, 10, 3],
+                      "raw_mean": [95.0, 80, 70], "raw_ci_low": [93.0, 77, 60], "raw_ci_high": [97.0, 83, 80],
+                      "adjusted": [94.0, 85, 86], "ci_low": [91.0, 82, 80], "ci_high": [97.0, 88, 92],
+                      "flag": [False, False, True], "org_mean": 90.0, "model": "m"})
+    r = recognition_lists(t)
+    assert r[["list", "worker_id"]].values.tolist() == [["recognition", "A"], ["concern", "B"]]
+    assert "n=10" in r.loc[0, "evidence"] and "adjusted 94.0 [91.0, 97.0]" in r.loc[0, "evidence"]
+
+
+def test_worker_domain_scores_long():
+    sim = simulate_study(n_workers=10, n_interviewers=6, seed=3)
+    t = worker_domain_scores(score_interviews(sim.interviews, CB), CB)
+    assert set(t["measure"]) == {"ethics", "competence", "quality", "composite"}
+
+
+# ---- proof that the adjustment helps ------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 2])
+def test_adjusted_scores_recover_planted_truth_better_than_raw_means(seed):
+    sim = simulate_study(n_workers=60, n_interviewers=30, seed=seed)
+    w = worker_scores(score_interviews(sim.interviews, CB))
+    assert w["model"].iloc[0].startswith("mixed")
+    r = recovery(w, sim.truth).set_index("estimate")
+    assert r.loc["adjusted", "r_true_score"] > r.loc["raw_mean", "r_true_score"]
+    assert r.loc["adjusted", "rmse"] < r.loc["raw_mean", "rmse"]
+
+
+# ---- psychometric table ----------------------------------------------------------------------------
+def test_psychometric_table_warns_on_ceiling_and_low_alpha():
+    sim = simulate_study(n_workers=20, n_interviewers=10, seed=1)
+    t = psychometric_table(sim.interviews, CB)
+    assert set(t["group"]) == {"all", "volunteer", "social_worker"}
+    row = t[(t["domain"] == "ethics") & (t["group"] == "all")].iloc[0]
+    assert row["k"] == 7 and 0 < row["alpha"] < 1 and row["alpha_ci_low"] < row["alpha"] < row["alpha_ci_high"]
+    # force a ceiling: every answer best -> ceiling 100% and alpha undefined, both named
+    f = sim.interviews.copy()
+    for i in CB.items_in_domain("quality"):
+        f[i] = pd.array([5] * len(f), dtype="Int64")
+    q = psychometric_table(f, CB, by=None).set_index("domain").loc["quality"]
+    assert q["ceiling_share"] == 1 and "ceiling 100% > 80%" in q["warning"] and "alpha undefined" in q["warning"]
+    # independent items -> alpha near 0 -> warning
+    rng = np.random.default_rng(0)
+    for i in CB.items_in_domain("competence"):
+        f[i] = pd.array(rng.integers(1, 6, len(f)), dtype="Int64")
+    c = psychometric_table(f, CB, by=None).set_index("domain").loc["competence"]
+    assert c["alpha"] < 0.7 and "alpha" in c["warning"]
