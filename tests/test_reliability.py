@@ -564,3 +564,50 @@ def test_kappa_paradox_detector():
     # report over interviews
     rep = rel.kappa_paradox_report(_interviews(n_pairs=80), load_codebook())
     assert isinstance(rep, dict)
+
+
+def test_interviewer_leniency_within_role_removes_role_shift():
+    s = _scores(n_pairs=150, shift=6.0, seed=4)
+    plain = rel.interviewer_leniency(s, "composite").set_index("interviewer_id")
+    within = rel.interviewer_leniency(s, "composite", within_role=True).set_index("interviewer_id")
+    # the role shift pushes every volunteer above the overall target ...
+    assert (plain.loc[["v0", "v1", "v2"], "estimate"] > plain["target"].iloc[0]).all()
+    # ... but within their role, v1 (no own leniency) sits inside the funnel near its role target
+    assert within.loc["v1", "target"] > 0 > within.loc["s0", "target"]
+    assert not within.loc["v1", "outside998"]
+    assert within.loc["v0", "estimate"] > within.loc["v0", "target"]
+
+
+# ----------------------------------------------------------------------------------------------
+# report helpers
+# ----------------------------------------------------------------------------------------------
+def test_report_helpers_and_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cb = load_codebook()
+    f = _interviews(n_pairs=50).assign(year=2020)
+    s = _scores(n_pairs=50).assign(year=2020)
+    tidy = rel.compare_interviewers(f, cb, n_boot=100, scores=s)
+    summ = rel.agreement_summary(tidy, cb)
+    assert list(summ["item"]) == ["eth_appearance", "qual_overall", "cov_mask"]  # codebook order
+    assert {"percent_agreement", "gwet_ac1", "stuart_maxwell_p"} <= set(summ.columns)
+    paras = rel.interpretation_paragraphs(tidy)
+    assert "Landis & Koch (1977)" in paras[0] and "0.667" in paras[1] and "Holm" in paras[2]
+    sc = rel.score_agreement_summary(tidy)
+    assert list(sc["score"]) == ["ethics", "composite"]
+    sent = rel.score_sentences(tidy)
+    assert "Koo & Li (2016)" in sent[0] and "volunteers score the composite systematically higher" \
+        in sent[1]
+    assert rel.least_agreeing(tidy, 2, "gwet_ac1") == list(
+        tidy[tidy.statistic == "gwet_ac1"].sort_values("estimate")["item_or_domain"][:2])
+    assert rel.paired_years(pd.concat([f, f.assign(year=2019, pair_id=pd.NA)])) == [2020]
+    ie = rel.intra_interviewer_correlation(s)
+    assert "design effect" in rel.interviewer_effect_sentence(ie)
+    figs = [rel.plot_agreement_forest(tidy), rel.plot_bland_altman(s),
+            rel.plot_confusion(rel.paired_tables(f, cb), ["cov_mask"]),
+            rel.plot_funnel(rel.interviewer_leniency(s, within_role=True))]
+    for fig in figs:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() and ax.get_ylabel()
+        matplotlib.pyplot.close(fig)

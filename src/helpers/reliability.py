@@ -86,6 +86,18 @@ __all__ = [
     "stuart_maxwell",
     "table_coefficients",
     "wilcoxon_signed_rank",
+    "agreement_summary",
+    "interpretation_paragraphs",
+    "interviewer_effect_sentence",
+    "least_agreeing",
+    "paired_years",
+    "plot_agreement_forest",
+    "plot_bland_altman",
+    "plot_confusion",
+    "plot_funnel",
+    "score_agreement_summary",
+    "score_sentences",
+    "select_interviews",
 ]
 
 ROLES = ("volunteer", "social_worker")
@@ -1062,7 +1074,8 @@ def compare_scores(scores: pd.DataFrame, columns: Sequence[str] | None = None,
 # interviewers: leniency, funnel plot, intra-interviewer correlation, design effect
 # ==============================================================================================
 def interviewer_leniency(scores: pd.DataFrame, score: str = "composite",
-                         reference: str = "pair", confidence: float = 0.95) -> pd.DataFrame:
+                         reference: str = "pair", within_role: bool = False,
+                         confidence: float = 0.95) -> pd.DataFrame:
     """Each interviewer's mean deviation (leniency) with an interval, and funnel-plot limits.
 
     ``reference="pair"``: deviation = the interviewer's score minus the score given by the other
@@ -1071,7 +1084,9 @@ def interviewer_leniency(scores: pd.DataFrame, score: str = "composite",
     interviews (use for years without pairs; then recipient and worker differences are not
     separated from leniency). Interval: ``mean +- t_{n-1} sd/sqrt(n)`` per interviewer (NaN for
     n = 1). Funnel limits (Spiegelhalter 2005): ``target +- z sigma/sqrt(n)``, target the mean of
-    all deviations, sigma their SD, z = 1.96 (95%) and 3.09 (99.8%).
+    all deviations, sigma their SD, z = 1.96 (95%) and 3.09 (99.8%). With ``within_role=True``
+    target and sigma are computed per role, so that a systematic difference between volunteers
+    and social workers (shown by :func:`compare_scores`) is not counted as individual leniency.
     ``scores`` needs ``interviewer_id, role, pair_id`` and the score column.
 
     Reference: Spiegelhalter DJ (2005) Funnel plots for comparing institutional performance.
@@ -1095,10 +1110,12 @@ def interviewer_leniency(scores: pd.DataFrame, score: str = "composite",
             "outside95", "outside998", "reason"]
     if f.empty:
         return pd.DataFrame(columns=cols)
-    target = float(f["deviation"].mean())
-    sigma = float(f["deviation"].std(ddof=1)) if len(f) > 1 else math.nan
+    grp = f.groupby("role")["deviation"] if within_role else None
     rows = []
     for (iid, role), g in f.groupby(["interviewer_id", "role"], sort=True):
+        ref_dev = f.loc[f["role"] == role, "deviation"] if grp is not None else f["deviation"]
+        target = float(ref_dev.mean())
+        sigma = float(ref_dev.std(ddof=1)) if len(ref_dev) > 1 else math.nan
         d = g["deviation"].to_numpy()
         n = float(d.size)
         m = float(d.mean())
@@ -1279,7 +1296,17 @@ _NAMES = {
     "krippendorff_alpha_nominal": "Krippendorff's alpha (nominal)",
     "krippendorff_alpha_ordinal": "Krippendorff's alpha (ordinal)",
     "krippendorff_alpha_interval": "Krippendorff's alpha (interval)",
+    "ICC1": "ICC(1,1) (one-way, single interviewer)",
+    "ICC2": "ICC(2,1) (absolute agreement, single interviewer)",
+    "ICC3": "ICC(3,1) (consistency, single interviewer)",
+    "ICC1k": "ICC(1,k) (one-way, mean of both interviewers)",
+    "ICC2k": "ICC(2,k) (absolute agreement, mean of both interviewers)",
+    "ICC3k": "ICC(3,k) (consistency, mean of both interviewers)",
 }
+
+
+def _p(p: float) -> str:
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.4f}"
 
 
 def _fmt(x: float, digits: int = 2) -> str:
@@ -1363,7 +1390,7 @@ def kappa_paradox(table: np.ndarray, categories: Sequence | None = None, label: 
     alpha = coef["krippendorff_alpha_nominal"]
     return (
         f"Kappa paradox on {label or 'this item'}: the volunteer and the social worker gave the "
-        f"same answer in {pa:.0%} of {int(n)} paired interviews, yet {kap_txt} (observed "
+        f"same answer in {pa:.0%} of {int(n)} pairs of interviews, yet {kap_txt} (observed "
         f"{pa:.2f}): {prev:.0%} of all answers are '{lab}' (a ceiling), and when nearly every "
         f"answer is the same, two interviewers answering independently of each other would "
         f"agree almost as often (Feinstein & Cicchetti 1990). Kappa here describes how rare the other answers are, "
@@ -1388,3 +1415,304 @@ def kappa_paradox_report(interviews: pd.DataFrame, codebook, lang: str = "en",
         if text:
             out[item] = text
     return out
+
+
+# ==============================================================================================
+# report helpers: selection, summary table, figures
+# ==============================================================================================
+def paired_years(interviews: pd.DataFrame) -> list[int]:
+    """Survey years that hold at least one volunteer / social-worker pair."""
+    p = interviews[interviews["pair_id"].notna()]
+    return sorted(int(y) for y in p["year"].unique())
+
+
+def select_interviews(interviews: pd.DataFrame, year: int, pooled: bool = False) -> pd.DataFrame:
+    """The interviews of ``year``, or of every year with pairs when ``pooled``."""
+    years = paired_years(interviews) if pooled else [year]
+    return interviews[interviews["year"].isin(years)]
+
+
+SUMMARY_STATISTICS = ("percent_agreement", "cohen_kappa", "gwet_ac1", "krippendorff_alpha_ordinal")
+
+
+def agreement_summary(tidy: pd.DataFrame, codebook=None, lang: str = "en",
+                      statistics: Sequence[str] = SUMMARY_STATISTICS) -> pd.DataFrame:
+    """One row per item: pairs, the chosen coefficients as "estimate (ci_low to ci_high)", and
+    the Stuart-Maxwell p-value; items in codebook order."""
+    t = tidy[tidy["level"].eq("item") | tidy["level"].isna()]
+    rows = []
+    for item, g in t.groupby("item_or_domain", sort=False):
+        g = g.set_index("statistic")
+        row = {"item": item}
+        if codebook is not None and item in codebook.items:
+            row["question"] = codebook.item_label(item, lang)
+        row["n"] = int(g["n"].max())
+        for s in statistics:
+            if s in g.index:
+                e, lo, hi = g.loc[s, ["estimate", "ci_low", "ci_high"]]
+                row[s] = ("undefined" if pd.isna(e) else
+                          f"{e:.2f}" + ("" if pd.isna(lo) else f" ({lo:.2f} to {hi:.2f})"))
+        if "stuart_maxwell" in g.index:
+            p = g.loc["stuart_maxwell", "p_value"]
+            row["stuart_maxwell_p"] = "—" if pd.isna(p) else f"{p:.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def least_agreeing(tidy: pd.DataFrame, k: int = 3, statistic: str = "gwet_ac1") -> list[str]:
+    """The ``k`` items with the lowest ``statistic`` (undefined values last)."""
+    t = tidy[(tidy["statistic"] == statistic) & (tidy["level"].eq("item") | tidy["level"].isna())]
+    return t.sort_values("estimate", na_position="last")["item_or_domain"].head(k).tolist()
+
+
+_STAT_LABEL = {**_NAMES, "krippendorff_alpha_ordinal": "Krippendorff's alpha (ordinal)"}
+
+
+def plot_agreement_forest(tidy: pd.DataFrame, statistics: Sequence[str] = SUMMARY_STATISTICS,
+                          title: str = "Agreement of volunteer and social worker per item"):
+    """Forest plot: each item's coefficients with their 95% intervals, one marker per statistic."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    t = tidy[tidy["statistic"].isin(statistics) & (tidy["level"].eq("item") | tidy["level"].isna())]
+    items = list(dict.fromkeys(t["item_or_domain"]))
+    pal = sns.color_palette("colorblind", len(statistics))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(items) + 1.8))
+    off = np.linspace(-0.27, 0.27, len(statistics))
+    for s, o, col in zip(statistics, off, pal, strict=True):
+        g = t[t["statistic"] == s].set_index("item_or_domain").reindex(items)
+        y = np.arange(len(items)) + o
+        est = g["estimate"].to_numpy(float)
+        lo = g["ci_low"].to_numpy(float)
+        hi = g["ci_high"].to_numpy(float)
+        ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", ms=4, color=col, capsize=2,
+                    lw=1, label=_STAT_LABEL.get(s, s))
+    for x, ls in ((0, "-"), (0.667, ":"), (0.8, "--")):
+        ax.axvline(x, color="grey", lw=0.8, ls=ls)
+    ax.set_yticks(np.arange(len(items)), items)
+    ax.invert_yaxis()
+    ax.set_xlabel("coefficient (1 = perfect agreement, 0 = chance); lines at 0.667 and 0.800")
+    ax.set_ylabel("item")
+    ax.set_xlim(min(-0.3, np.nanmin(t["ci_low"].to_numpy(float), initial=0) - 0.05), 1.02)
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.45 * len(items) + 1.8)),
+              ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bland_altman(scores: pd.DataFrame, column: str = "composite", title: str | None = None):
+    """Bland-Altman plot of volunteer minus social-worker scores against their mean, with the bias,
+    the limits of agreement and the 95% interval of each (shaded)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    wide = _pairs(scores, [column])
+    v = pd.to_numeric(wide[("volunteer", column)], errors="coerce").astype(float)
+    s = pd.to_numeric(wide[("social_worker", column)], errors="coerce").astype(float)
+    ok = v.notna() & s.notna()
+    v, s = v[ok].to_numpy(), s[ok].to_numpy()
+    ba = bland_altman(v, s)
+    pal = sns.color_palette("colorblind", 3)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.scatter((v + s) / 2, v - s, s=14, alpha=0.6, color=pal[0], label="pair of interviews")
+    for est, lo, hi, lab, col in (
+        (ba.bias, ba.ci_low, ba.ci_high, f"bias {ba.bias:.1f}", pal[1]),
+        (ba.loa_low, ba.loa_low_ci_low, ba.loa_low_ci_high, f"limits {ba.loa_low:.1f}", pal[2]),
+        (ba.loa_high, ba.loa_high_ci_low, ba.loa_high_ci_high, f"and {ba.loa_high:.1f}", pal[2]),
+    ):
+        if not math.isnan(est):
+            ax.axhline(est, color=col, lw=1.2, label=lab)
+            ax.axhspan(lo, hi, color=col, alpha=0.15)
+    ax.axhline(0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(f"mean of the two {column} scores (0-100)")
+    ax.set_ylabel(f"volunteer minus social worker ({column}, points)")
+    ax.set_title(title or f"Bland-Altman plot of the {column} score (n = {int(ba.n)} pairs)")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(tables: dict[str, tuple[np.ndarray, list]], items: Sequence[str],
+                   codebook=None, lang: str = "en"):
+    """Heatmaps of the paired answers (rows volunteer, columns social worker) of ``items``."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    items = list(items)
+    fig, axes = plt.subplots(1, len(items), figsize=(4.2 * len(items), 4), squeeze=False)
+    for ax, item in zip(axes[0], items, strict=True):
+        t, cats = tables[item]
+        labels = [str(c) for c in cats]
+        sns.heatmap(t, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
+                    xticklabels=labels, yticklabels=labels)
+        ax.set_xlabel("social worker's answer (code)")
+        ax.set_ylabel("volunteer's answer (code)")
+        ax.set_title(f"{item} (n = {int(t.sum())})", fontsize=10)
+    fig.suptitle("Paired answers of the least-agreeing items (diagonal = same answer)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_funnel(leniency: pd.DataFrame, title: str = "Interviewer leniency (funnel plot)"):
+    """Funnel plot: each interviewer's mean deviation with its 95% interval against the number of
+    interviews, with 95% and 99.8% control limits around the target."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    pal = dict(zip(ROLES, sns.color_palette("colorblind", 2), strict=True))
+    if leniency.empty:
+        ax.set_title(title + " - no data")
+        return fig
+    nmax = float(leniency["n"].max()) * 1.15
+    grid = np.linspace(2, max(nmax, 3), 200)
+    for role, g in leniency.groupby("role"):
+        tgt = float(g["target"].iloc[0])
+        # sigma back from one row's 95% limit: limit = target + 1.96 sigma / sqrt(n)
+        r0 = g.iloc[0]
+        sigma = (r0["funnel95_high"] - tgt) * math.sqrt(r0["n"]) / stats.norm.ppf(0.975)
+        lim = funnel_limits(grid, tgt, sigma)
+        col = pal.get(role, "grey")
+        same = leniency["target"].nunique() == 1
+        if role == leniency["role"].iloc[0] or not same:
+            for c, ls in (("funnel95", "--"), ("funnel998", ":")):
+                ax.plot(grid, lim[f"{c}_low"], color="grey" if same else col, ls=ls, lw=0.9)
+                ax.plot(grid, lim[f"{c}_high"], color="grey" if same else col, ls=ls, lw=0.9)
+            ax.axhline(tgt, color="grey" if same else col, lw=0.8)
+        ax.errorbar(g["n"], g["estimate"], yerr=[g["estimate"] - g["ci_low"],
+                                                 g["ci_high"] - g["estimate"]],
+                    fmt="o", color=col, capsize=3, label=role.replace("_", " "))
+        for _, r in g.iterrows():
+            ax.annotate(str(r["interviewer_id"]), (r["n"], r["estimate"]), xytext=(4, 3),
+                        textcoords="offset points", fontsize=8)
+    ax.set_xlabel("interviews with a paired partner (n)")
+    ax.set_ylabel("mean deviation from the partner's score (points)")
+    ax.set_title(title + " - dashed 95%, dotted 99.8% limits")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _range(x: pd.Series, pct: bool = False) -> str:
+    x = x.dropna()
+    if x.empty:
+        return "undefined"
+    if pct:
+        return f"{x.min():.0%} to {x.max():.0%} (median {x.median():.0%})"
+    return f"{x.min():.2f} to {x.max():.2f} (median {x.median():.2f})"
+
+
+def interpretation_paragraphs(tidy: pd.DataFrame) -> list[str]:
+    """Plain-language paragraphs on the per-item agreement, with the cited bands."""
+    t = tidy[tidy["level"].eq("item") | tidy["level"].isna()]
+    if t.empty:
+        return ["No paired interviews: agreement cannot be assessed."]
+
+    def col(s):
+        return t.loc[t["statistic"] == s, "estimate"].astype(float)
+
+    n_items = t["item_or_domain"].nunique()
+    pa, kap, ac1 = col("percent_agreement"), col("cohen_kappa"), col("gwet_ac1")
+    alpha = col("krippendorff_alpha_ordinal")
+    out = [
+        f"Over {n_items} items, the volunteer and the social worker gave the same answer in "
+        f"{_range(pa, pct=True)} of the pairs. Chance-corrected, Cohen's kappa ranges {_range(kap)} - "
+        f"'{landis_koch(kap.median())}' at the median on the Landis & Koch (1977) scale - while "
+        f"Gwet's AC1 ranges {_range(ac1)} ('{landis_koch(ac1.median())}' at the median).",
+        f"Krippendorff's ordinal alpha ranges {_range(alpha)}; "
+        f"{int((alpha >= 0.8).sum())} item(s) reach 0.800 (reliable) and "
+        f"{int(((alpha >= 0.667) & (alpha < 0.8)).sum())} reach 0.667 (tentative conclusions), "
+        f"Krippendorff's (2004) thresholds; {int((alpha < 0.667).sum())} item(s) fall below "
+        f"0.667, {int(alpha.isna().sum())} undefined.",
+    ]
+    sm = t[t["statistic"] == "stuart_maxwell"].dropna(subset=["p_value"])
+    if len(sm):
+        from statsmodels.stats.multitest import multipletests
+
+        holm = multipletests(sm["p_value"].to_numpy(float), method="holm")[1]
+        raw_sig = sm.loc[sm["p_value"] < 0.05, "item_or_domain"].tolist()
+        holm_sig = sm.loc[holm < 0.05, "item_or_domain"].tolist()
+        out.append(
+            f"The Stuart-Maxwell test finds different answer distributions for the two roles "
+            f"(p < 0.05) on {len(raw_sig)} of {len(sm)} items"
+            + (f" ({', '.join(raw_sig)})" if raw_sig else "")
+            + f"; after Holm's correction for {len(sm)} tests, on {len(holm_sig)}"
+            + (f" ({', '.join(holm_sig)})." if holm_sig else ".")
+        )
+    return out
+
+
+def score_agreement_summary(tidy: pd.DataFrame) -> pd.DataFrame:
+    """One row per score (domain, composite): ICC(2,1) and ICC(3,1) with CIs, Bland-Altman bias
+    and limits with CIs, rank-biserial r with CI and the Wilcoxon p-value (formatted strings)."""
+    t = tidy[tidy["level"] == "score"]
+    rows = []
+
+    def fmt(g, s):
+        if s not in g.index:
+            return "—"
+        e, lo, hi = g.loc[s, ["estimate", "ci_low", "ci_high"]]
+        if pd.isna(e):
+            return "undefined"
+        return f"{e:.2f}" + ("" if pd.isna(lo) else f" ({lo:.2f} to {hi:.2f})")
+
+    for col, g in t.groupby("item_or_domain", sort=False):
+        g = g.set_index("statistic")
+        p = g.loc["wilcoxon_w", "p_value"] if "wilcoxon_w" in g.index else math.nan
+        rows.append({"score": col, "n": int(g["n"].max()), "ICC(2,1)": fmt(g, "ICC2"),
+                     "ICC(3,1)": fmt(g, "ICC3"), "bias": fmt(g, "bland_altman_bias"),
+                     "lower limit": fmt(g, "bland_altman_loa_low"),
+                     "upper limit": fmt(g, "bland_altman_loa_high"),
+                     "rank-biserial r": fmt(g, "rank_biserial"),
+                     "Wilcoxon p": "—" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")})
+    return pd.DataFrame(rows)
+
+
+def score_sentences(tidy: pd.DataFrame, column: str = "composite") -> list[str]:
+    """Sentences on the agreement of one score: ICC band (Koo & Li 2016), Bland-Altman bias and
+    limits, and the direction of systematic leniency (Wilcoxon, rank-biserial r)."""
+    t = tidy[(tidy["level"] == "score") & (tidy["item_or_domain"] == column)]
+    if t.empty:
+        return [f"No paired {column} scores."]
+    g = t.set_index("statistic")
+    out = [describe_agreement(g.loc["ICC2"].to_dict() | {"statistic": "ICC2"}, label=column)]
+    b = g.loc["bland_altman_bias"]
+    lo, hi = g.loc["bland_altman_loa_low"], g.loc["bland_altman_loa_high"]
+    if not pd.isna(b["estimate"]):
+        side = ("higher" if b["ci_low"] > 0 else "lower" if b["ci_high"] < 0 else None)
+        who = (f"volunteers score the {column} systematically {side} than social workers"
+               if side else "no systematic difference between the roles is shown")
+        out.append(
+            f"Bland-Altman: mean difference (volunteer - social worker) {b['estimate']:.1f} "
+            f"points (95% CI {b['ci_low']:.1f} to {b['ci_high']:.1f}, n = {int(b['n'])}): "
+            f"{who}. For one recipient the two interviewers' scores differ by between "
+            f"{lo['estimate']:.1f} and {hi['estimate']:.1f} points in 95% of pairs (limits of "
+            f"agreement; Bland & Altman 1986, 1999)."
+        )
+    if "rank_biserial" in g.index and not pd.isna(g.loc["rank_biserial", "estimate"]):
+        r = g.loc["rank_biserial"]
+        p = g.loc["wilcoxon_w", "p_value"]
+        out.append(
+            f"Wilcoxon signed-rank test: {_p(p)}; matched-pairs rank-biserial r = "
+            f"{r['estimate']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}; positive = "
+            f"volunteers higher)."
+        )
+    return out
+
+
+def interviewer_effect_sentence(effect: InterviewerEffect, score: str = "composite") -> str:
+    """The intra-interviewer correlation and the design effect it implies, in words."""
+    if math.isnan(effect.estimate):
+        return f"Intra-interviewer correlation of the {score} score: undefined ({effect.reason})."
+    return (
+        f"Intra-interviewer correlation of the {score} score: rho = {effect.estimate:.2f} (95% CI "
+        f"{effect.ci_low:.2f} to {effect.ci_high:.2f}; {int(effect.n)} interviews by "
+        f"{int(effect.n_interviewers)} interviewers, {effect.mean_interviews:.0f} each on "
+        f"average). With this workload the design effect is 1 + (m - 1) rho = "
+        f"{effect.design_effect:.2f} (95% CI {effect.design_effect_ci_low:.2f} to "
+        f"{effect.design_effect_ci_high:.2f}; Kish 1962): the {int(effect.n)} interviews carry "
+        f"about as much information as {effect.effective_n:.0f} independent ones. Because "
+        f"interviewers were not assigned to recipients at random, rho also contains differences "
+        f"between the recipients each interviewer saw; it is an upper bound."
+    )
