@@ -611,3 +611,35 @@ def test_report_helpers_and_figures():
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
         matplotlib.pyplot.close(fig)
+
+
+def test_year_without_pairs_gives_nan_with_reasons_not_a_crash():
+    cb = load_codebook()
+    f = _interviews(n_pairs=10).assign(pair_id=pd.NA)
+    out = rel.compare_interviewers(f, cb, n_boot=50, scores=_scores(10).assign(pair_id=pd.NA))
+    assert out["estimate"].isna().all()
+    assert (out["reason"].fillna("") != "").all()
+    assert (out.loc[out.level == "item", "reason"].str.startswith("no pairable")).all()
+    assert rel.interpretation_paragraphs(out) == [
+        "No paired interviews: agreement cannot be assessed."]
+    assert rel.interviewer_leniency(_scores(10).assign(pair_id=pd.NA)).empty
+
+
+def test_planted_role_shift_detected_on_demo_data(demo_dirs, codebook):
+    """Done-when of issue 4: the volunteer vs social-worker shift of the demo truth is found,
+    Bland-Altman bias and Wilcoxon, with the right sign."""
+    import json
+
+    from helpers.scoring import score_interviews
+
+    truth = json.loads(demo_dirs["truth"].read_text())
+    shift = truth["role_shift"]["volunteer"] - truth["role_shift"]["social_worker"]
+    interviews = pd.read_parquet(demo_dirs["processed"] / "interviews.parquet")
+    sel = interviews[interviews["year"] == 2020]
+    out = rel.compare_scores(score_interviews(sel, codebook), ["composite"], n_boot=300)
+    out = out.set_index("statistic")
+    bias = out.loc["bland_altman_bias"]
+    assert np.sign(bias["estimate"]) == np.sign(shift)
+    assert bias["ci_low"] > 0 if shift > 0 else bias["ci_high"] < 0
+    assert out.loc["wilcoxon_w", "p_value"] < 0.05
+    assert np.sign(out.loc["rank_biserial", "estimate"]) == np.sign(shift)

@@ -584,6 +584,9 @@ def stuart_maxwell(a, b=None, categories: Sequence | None = None) -> TestResult:
     """
     t = _square_table(a, b, categories)
     n = float(t.sum())
+    if n == 0:
+        return TestResult("stuart_maxwell", math.nan, math.nan, math.nan, n,
+                          reason="no pairable answers (no unit rated by both raters)")
     used = (t.sum(0) + t.sum(1)) > 0
     t = t[np.ix_(used, used)]
     k = t.shape[0]
@@ -737,12 +740,14 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str,
         "ICC2k": (k * l2 / (1 + (k - 1) * l2), k * u2 / (1 + (k - 1) * u2), v),
         "ICC3k": (1 - 1 / fl3, 1 - 1 / fu3, math.nan),
     }
-    pg_names = {"ICC1": "ICC1", "ICC2": "ICC2", "ICC3": "ICC3", "ICC1k": "ICC1k",
-                "ICC2k": "ICC2k", "ICC3k": "ICC3k"}
+    # pingouin 0.7 labels the forms ICC(1,1), ICC(A,1), ICC(C,1), ...; older versions ICC1, ...
+    pg_names = {"ICC1": ("ICC1", "ICC(1,1)"), "ICC2": ("ICC2", "ICC(A,1)"),
+                "ICC3": ("ICC3", "ICC(C,1)"), "ICC1k": ("ICC1k", "ICC(1,k)"),
+                "ICC2k": ("ICC2k", "ICC(A,k)"), "ICC3k": ("ICC3k", "ICC(C,k)")}
     for t, desc in _ICC_DESC.items():
         if pgr is not None:
-            row = pgr.loc[pg_names[t]] if pg_names[t] in pgr.index else pgr.iloc[
-                list(_ICC_DESC).index(t)]
+            name = next(nm for nm in pg_names[t] if nm in pgr.index)
+            row = pgr.loc[name]
             vals = dict(ICC=float(row["ICC"]), F=float(row["F"]), df1=float(row["df1"]),
                         df2=float(row["df2"]), pval=float(row["pval"]))
         else:
@@ -895,6 +900,9 @@ def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float], n_boot: int = 2
     n = float(d.size)
     nz = d[d != 0]
     med = float(np.median(d)) if n else math.nan
+    if n == 0:
+        return WilcoxonResult(math.nan, math.nan, math.nan, n, math.nan, math.nan, 0.0, med,
+                              reason="no complete pairs")
     if nz.size == 0:
         return WilcoxonResult(math.nan, math.nan, math.nan, n, math.nan, math.nan, 0.0, med,
                               reason="no non-zero difference: the test and effect size are 0/0")
@@ -1606,7 +1614,7 @@ def _range(x: pd.Series, pct: bool = False) -> str:
 def interpretation_paragraphs(tidy: pd.DataFrame) -> list[str]:
     """Plain-language paragraphs on the per-item agreement, with the cited bands."""
     t = tidy[tidy["level"].eq("item") | tidy["level"].isna()]
-    if t.empty:
+    if t.empty or not (t["n"].fillna(0) > 0).any():
         return ["No paired interviews: agreement cannot be assessed."]
 
     def col(s):
