@@ -38,7 +38,14 @@ reports: demo-data
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 
-test: $(STAMP) lint
+# Browser tests drive the system's Chromium (Debian packages chromium, chromium-driver) with Playwright.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian packages chromium and chromium-driver (browser tests)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP)

@@ -31,3 +31,26 @@ def demo_dirs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def demo_result(demo_dirs):
     return ingest(demo_dirs["raw"])
+
+
+@pytest.fixture(scope="session")
+def public_run(demo_dirs, tmp_path_factory):
+    """The full 2018-2021 pipeline on demo data, English, public audience: (exit code, reports folder)."""
+    from helpers.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("reports_public")
+    rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2,
+                      processed_dir=tmp_path_factory.mktemp("processed_public"), truth_path=demo_dirs["truth"])
+    return rc, out
+
+
+@pytest.fixture(scope="session")
+def internal_run(demo_dirs, tmp_path_factory):
+    """The pipeline in Russian for management (internal audience), paired years only to keep the suite short."""
+    from helpers.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("reports_internal")
+    rc = run_pipeline(years=[2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
+                      audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
+                      truth_path=demo_dirs["truth"])
+    return rc, out

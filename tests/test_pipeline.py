@@ -19,12 +19,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def full_run(demo_dirs, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    processed = tmp_path_factory.mktemp("processed")
-    rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2,
-                      processed_dir=processed, truth_path=demo_dirs["truth"])
-    return rc, out
+def full_run(public_run):
+    return public_run
 
 
 def test_full_run_completes_and_links_every_report(full_run):

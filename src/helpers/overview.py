@@ -88,6 +88,17 @@ def coverage(interviews: pd.DataFrame, strata: pd.DataFrame, year: int) -> pd.Da
     return out.reset_index()
 
 
+def interviews_per_worker(interviews: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per social worker assessed in ``year``: department, interviews and distinct recipients."""
+    df = interviews[interviews["year"] == year]
+    g = df.groupby("worker_id")
+    return pd.DataFrame({
+        "department": g["department"].first(),
+        "interviews": g.size(),
+        "recipients": g["recipient_pid"].nunique(),
+    }).reset_index()
+
+
 def answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, lang: str = "en") -> pd.DataFrame:
     """Per item asked in ``year``: share of each answer (substantive, don't know, refused, blank) with n."""
     df = interviews[interviews["year"] == year]

@@ -165,7 +165,10 @@ def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "") -
     others = {f"lang-{x}" for x in LANGS if x != lang}
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
     nb = nbformat.read(str(ipynb), as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"mg_footer": footer})
+    title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells
+                  if c.cell_type == "markdown" and c.source.startswith("# ")
+                  and not set(c.metadata.get("tags", [])) & others), ipynb.stem)
+    body, _ = exporter.from_notebook_node(nb, resources={"mg_footer": footer, "metadata": {"name": title}})
     target.write_text(add_toc(body, lang), encoding="utf-8")
 
 
@@ -177,7 +180,8 @@ def add_toc(body: str, lang: str = "en") -> str:
     entries = [(int(level), ident, re.sub(r"<[^>]+>", "", text).strip()) for level, ident, text in _HEADING.findall(body)]
     if not entries:
         return body
-    items = "".join(f"<li style='margin-left:{(lvl - 2) * 1.2}em'><a href='#{ident}'>{html.escape(text)}</a></li>"
+    items = "".join(f"<li style='margin-left:{(lvl - 2) * 1.2}em'><a href=\"#{html.escape(ident, quote=True)}\">"
+                    f"{html.escape(text)}</a></li>"
                     for lvl, ident, text in entries)
     title = "Contents" if lang == "en" else "Содержание"
     toc = f"<nav class='mg-toc'><b>{title}</b><ol style='list-style:none;padding-left:0'>{items}</ol></nav>"

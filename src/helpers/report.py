@@ -59,7 +59,7 @@ GLOSSARY_RU = {
     "home_care": "на дому", "temporary_residence": "временное проживание", "year": "год", "worker_id": "работник",
     "estimate": "оценка", "ci_low": "95% ДИ, от", "ci_high": "95% ДИ, до", "statistic": "статистика",
     "role": "роль", "volunteer": "волонтёр", "social_worker": "социальный работник", "mode": "способ",
-    "in_person": "лично", "phone": "по телефону", "composite": "интегральный индекс", "ethics": "этика",
+    "in_person": "лично", "worker": "социальный работник", "interviews_n": "интервью", "phone": "по телефону", "composite": "интегральный индекс", "ethics": "этика",
     "competence": "компетентность", "quality": "качество услуг", "covid": "COVID-19",
 }
 
