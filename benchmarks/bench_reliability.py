@@ -25,6 +25,7 @@ import os
 import platform
 import re
 import time
+from importlib import metadata
 from pathlib import Path
 
 import krippendorff
@@ -191,7 +192,8 @@ def main() -> None:
     env = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
            f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
            f"scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, "
-           f"krippendorff {getattr(krippendorff, '__version__', '?')}")
+           f"krippendorff {metadata.version('krippendorff')}; the machine is shared with other "
+           "workers, so wall times vary by run")
     section = f"""<!-- {MARK} -->
 ## Reliability: per-item agreement suite with bootstrap intervals (`bench_reliability.py`)
 
@@ -200,7 +202,9 @@ AC1 and AC2 (linear, quadratic), Brennan-Prediger, Krippendorff's alpha (nominal
 interval), each with a {args.n_boot}-resample BCa interval, plus the Stuart-Maxwell test;
 {args.items} items, 5-point scale with a ceiling (70% top answers), 3% don't know per interviewer.
 **fast** = `helpers.reliability.item_agreement`: K x K table + multinomial resampling of the table,
-all coefficients vectorised over the resamples (measured: wall time for all items).
+all coefficients vectorised over the resamples (measured: wall time for all items, starting from
+the two interviewers' answer codes as integer arrays; the end-to-end line below includes pairing
+the interviews of a DataFrame).
 **naive** = resample rows and call statsmodels / krippendorff (Gwet's AC with numpy on the raw rows) for each
 resample; *measured* on a few resamples of one item in the same run and **extrapolated linearly**
 to {args.n_boot} resamples x {args.items} items (running it in full would take the time shown).

@@ -662,3 +662,15 @@ def test_bootstrap_intervals_cover_the_true_value():
             hits[k] += bool(r.loc[k, "ci_low"] <= truth[k] <= r.loc[k, "ci_high"])
     for k in names:
         assert 0.88 <= hits[k] / sims <= 0.99, (k, hits[k] / sims)
+
+
+def test_pairs_use_first_interview_id_when_a_role_occurs_twice():
+    cb = load_codebook()
+    f = pd.DataFrame({
+        "interview_id": ["b", "a", "c", "d", "e"],
+        "pair_id": ["P1", "P1", "P1", "P2", pd.NA],
+        "role": ["volunteer", "volunteer", "social_worker", "volunteer", "social_worker"],
+        "qual_overall": pd.array([3, 5, 5, 4, 4], dtype="Int64"),
+    })
+    t, _ = rel.paired_tables(f, cb, ["qual_overall"])["qual_overall"]
+    assert t.sum() == 1 and t[4, 4] == 1  # "a" (5) before "b" (3); P2 has no partner

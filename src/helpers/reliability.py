@@ -933,6 +933,31 @@ def _pairs(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return wide
 
 
+def _pair_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Positions (in the returned frame) of the volunteer and the social-worker interview of every
+    complete pair. Same rule as :func:`_pairs` (first interview_id per role), without a pivot."""
+    f = frame[frame["pair_id"].notna() & frame["role"].isin(ROLES)]
+    if f.duplicated(["pair_id", "role"]).any():
+        f = f.sort_values(["pair_id", "role", "interview_id"])
+        f = f.drop_duplicates(["pair_id", "role"], keep="first")
+    codes, uniques = pd.factorize(f["pair_id"])
+    is_v = (f["role"] == "volunteer").to_numpy()
+    vol = np.full(len(uniques), -1, dtype=np.int64)
+    sw = np.full(len(uniques), -1, dtype=np.int64)
+    vol[codes[is_v]] = np.flatnonzero(is_v)
+    sw[codes[~is_v]] = np.flatnonzero(~is_v)
+    both = (vol >= 0) & (sw >= 0)
+    return f, vol[both], sw[both]
+
+
+def _positions(values: pd.Series, cats: Sequence[int]) -> np.ndarray:
+    """Position of each code among ``cats`` (0..K-1); -1 for missing or non-substantive codes."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    c = np.asarray(cats, dtype=float)
+    idx = np.clip(np.searchsorted(c, v), 0, len(c) - 1)
+    return np.where(c[idx] == v, idx, -1).astype(np.int64)
+
+
 def paired_tables(interviews: pd.DataFrame, codebook, items: Sequence[str] | None = None
                   ) -> dict[str, tuple[np.ndarray, list]]:
     """K x K tables (rows volunteer, columns social worker) of every item over the pairs.
@@ -942,19 +967,12 @@ def paired_tables(interviews: pd.DataFrame, codebook, items: Sequence[str] | Non
     """
     items = list(items) if items is not None else [i for i in codebook.items
                                                    if i in interviews.columns]
-    wide = _pairs(interviews, items)
+    f, vol, sw = _pair_rows(interviews)
     out = {}
     for item in items:
         cats = sorted(codebook.scale_of(item).codes)
-        if wide.empty:
-            out[item] = (np.zeros((len(cats), len(cats)), dtype=np.int64), cats)
-            continue
-        pos = {c: i for i, c in enumerate(cats)}
-        codes = []
-        for role in ROLES:
-            s = pd.to_numeric(wide[(role, item)], errors="coerce")
-            codes.append(np.asarray(s.map(pos).fillna(-1), dtype=np.int64))
-        out[item] = (table_from_codes(codes[0], codes[1], len(cats)), cats)
+        pos = _positions(f[item], cats)
+        out[item] = (table_from_codes(pos[vol], pos[sw], len(cats)), cats)
     return out
 
 
