@@ -134,3 +134,27 @@ def test_notebook_runs_with_default_parameters(path, demo_dirs, tmp_path):
     shutil.copy(demo_dirs["truth"], root / "data" / "demo" / "truth.json")
     pm.execute_notebook(str(path), str(tmp_path / "out.ipynb"), cwd=str(root / "notebooks"),
                         kernel_name="python3", progress_bar=False)
+
+
+def test_changes_since_previous_run():
+    from helpers.pipeline import changes_since
+
+    prev = {"run_id": "r1", "inputs": {"a.csv": "1", "b.csv": "2"}, "headlines": {"2020 interviews": 288}}
+    now = {"run_id": "r2", "inputs": {"a.csv": "1", "b.csv": "3", "c.csv": "4"}, "headlines": {"2020 interviews": 290}}
+    ch = changes_since(prev, now)
+    assert ch["previous_run"] == "r1"
+    assert ch["inputs"] == [{"file": "b.csv", "change": "changed"}, {"file": "c.csv", "change": "added"}]
+    assert ch["headlines"] == [{"figure": "2020 interviews", "before": 288, "now": 290}]
+    assert changes_since(None, now)["previous_run"] is None
+
+
+def test_second_run_reports_what_changed(demo_dirs, tmp_path):
+    out, processed = tmp_path / "reports", tmp_path / "processed"
+    nbdir = _tiny_notebooks(tmp_path / "n", failing=False)
+    assert run_pipeline([2018], demo_dirs["raw"], out, processed_dir=processed, notebook_dir=nbdir) == 0
+    first = (out / "latest").resolve().name
+    assert run_pipeline([2018], demo_dirs["raw"], out, processed_dir=processed, notebook_dir=nbdir) == 0
+    manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["changes"]["previous_run"] == first and manifest["changes"]["inputs"] == []
+    assert manifest["headlines"]["2018 recipients"] == 35
+    assert "no input file and no headline figure changed" in (out / "latest" / "index.html").read_text(encoding="utf-8")

@@ -198,6 +198,44 @@ def footer_html(manifest: dict, lang: str = "en") -> str:
             f"{words[2]} <code>{html.escape(manifest['git_commit'])}</code>; {words[3]}: {inputs}.")
 
 
+def headlines(interviews) -> dict[str, float]:
+    """Headline figures a reviewer tracks from run to run: per year interviews, recipients and the share of
+    recipients fully satisfied overall (top box of ``qual_overall`` among substantive answers)."""
+    out: dict[str, float] = {}
+    for year, df in interviews.groupby("year"):
+        answered = df["qual_overall"].dropna()
+        answered = answered[answered <= 5]
+        out[f"{year} interviews"] = int(len(df))
+        out[f"{year} recipients"] = int(df["recipient_pid"].nunique())
+        if len(answered):
+            out[f"{year} fully satisfied overall, %"] = round(float((answered == 5).mean() * 100), 1)
+    return out
+
+
+def changes_since(previous: dict | None, manifest: dict) -> dict:
+    """Inputs whose SHA-256 differs and headline figures that moved since the previous complete run."""
+    if not previous:
+        return {"previous_run": None, "inputs": [], "headlines": []}
+    old_in, new_in = previous.get("inputs", {}), manifest["inputs"]
+    inputs = [{"file": f, "change": "added" if f not in old_in else "removed" if f not in new_in else "changed"}
+              for f in sorted(set(old_in) | set(new_in)) if old_in.get(f) != new_in.get(f)]
+    old_h, new_h = previous.get("headlines", {}), manifest.get("headlines", {})
+    moved = [{"figure": k, "before": old_h.get(k), "now": new_h.get(k)}
+             for k in sorted(set(old_h) | set(new_h)) if old_h.get(k) != new_h.get(k)]
+    return {"previous_run": previous["run_id"], "inputs": inputs, "headlines": moved}
+
+
+def _changes_html(changes: dict) -> str:
+    if not changes.get("previous_run"):
+        return "<p>No previous complete run to compare with.</p>"
+    prev = html.escape(changes["previous_run"])
+    if not changes["inputs"] and not changes["headlines"]:
+        return f"<p>Since the previous complete run <a href='../{prev}/index.html'>{prev}</a>: no input file and no headline figure changed.</p>"
+    rows = "".join(f"<li>input <code>{html.escape(c['file'])}</code> {c['change']}</li>" for c in changes["inputs"])
+    rows += "".join(f"<li>{html.escape(h['figure'])}: {h['before']} → {h['now']}</li>" for h in changes["headlines"])
+    return f"<p>Changes since the previous complete run <a href='../{prev}/index.html'>{prev}</a>:</p><ul>{rows}</ul>"
+
+
 def _index_html(manifest: dict) -> str:
     rows = "\n".join(
         f"<tr><td><a href='{html.escape(j['stem'])}.html'>{html.escape(j['notebook'])}</a></td>"
@@ -216,6 +254,8 @@ Rows read {manifest['ingest']['rows_read']} = accepted {manifest['ingest']['rows
 + quarantined {manifest['ingest']['rows_quarantined']}.</p>
 <table><tr><th>report</th><th>parameters</th><th>status</th><th>duration</th></tr>
 {rows}</table>
+<h2>What changed</h2>
+{_changes_html(manifest.get("changes", {}))}
 <p><a href="manifest.json">manifest.json</a> (parameters, input hashes, package versions)</p>
 </body></html>"""
 
@@ -285,7 +325,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             "inputs": {p.name: sha256(p) for p in result.files},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
             "packages": package_versions(), "git_commit": git_commit(),
+            "headlines": headlines(result.interviews),
         }
+        latest = out_dir / "latest" / "manifest.json"
+        previous = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else None
+        manifest["changes"] = changes_since(previous, manifest)
         t0 = time.perf_counter()
         done = 0
 
