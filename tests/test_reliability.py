@@ -674,3 +674,18 @@ def test_pairs_use_first_interview_id_when_a_role_occurs_twice():
     })
     t, _ = rel.paired_tables(f, cb, ["qual_overall"])["qual_overall"]
     assert t.sum() == 1 and t[4, 4] == 1  # "a" (5) before "b" (3); P2 has no partner
+
+
+def test_sentences_in_russian():
+    cb = load_codebook()
+    f = _interviews(n_pairs=60)
+    s = _scores(n_pairs=60)
+    tidy = rel.compare_interviewers(f, cb, n_boot=100, scores=s)
+    texts = (rel.interpretation_paragraphs(tidy, "ru") + rel.score_sentences(tidy, lang="ru")
+             + [rel.interviewer_effect_sentence(rel.intra_interviewer_correlation(s), lang="ru")])
+    assert all(any("а" <= ch <= "я" for ch in t.lower()) for t in texts)
+    assert "Landis & Koch (1977)" in texts[0] and "Koo & Li (2016)" in texts[3]
+    t = np.zeros((5, 5), int)
+    t[4, 4], t[3, 4], t[4, 3] = 90, 5, 5
+    ru = rel.kappa_paradox(t, range(1, 6), "eth_appearance", {5: "полностью согласен"}, lang="ru")
+    assert ru.startswith("Парадокс каппы") and "«полностью согласен»" in ru

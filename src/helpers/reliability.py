@@ -1376,18 +1376,18 @@ def describe_agreement(row, label: str | None = None) -> str:
 
 def kappa_paradox(table: np.ndarray, categories: Sequence | None = None, label: str = "",
                   labels: dict | None = None, pa_min: float = 0.60, gap_min: float = 0.30,
-                  prevalence_min: float = 0.70) -> str | None:
+                  prevalence_min: float = 0.70, lang: str = "en") -> str | None:
     """An explicit paragraph when an item shows the kappa paradox, else ``None``.
 
     Flagged when percent agreement >= ``pa_min``, Cohen's kappa is at least ``gap_min`` below it
     (or undefined), and one category holds at least ``prevalence_min`` of all answers (a
-    ceiling). The thresholds are conventions of this project, not published cut-offs; when
-    percent agreement is below 0.80 the paragraph says that part of the low kappa is real
-    disagreement. Then chance agreement under kappa's model is high and a handful of disagreements
-    drives kappa down although the interviewers almost always agree (Feinstein & Cicchetti 1990;
-    Cicchetti & Feinstein 1990). The paragraph points to Gwet's AC1 (Gwet 2008), which stays
-    stable under such prevalence, and to Krippendorff's alpha, which like kappa asks whether the
-    answers separate recipients.
+    ceiling). Then chance agreement under kappa's model is high, so kappa stays low although the
+    interviewers often agree (Feinstein & Cicchetti 1990; Cicchetti & Feinstein 1990). The
+    paragraph points to Gwet's AC1 (Gwet 2008), which stays stable under such prevalence, and to
+    Krippendorff's alpha, which like kappa asks whether the answers separate recipients. The
+    thresholds are conventions of this project, not published cut-offs; when percent agreement
+    is below 0.80 the paragraph says that part of the low kappa is real disagreement.
+    ``lang``: "en" or "ru".
 
     >>> t = np.array([[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 1, 0],
     ...               [0, 0, 0, 1, 4], [0, 0, 0, 3, 91]])
@@ -1409,25 +1409,47 @@ def kappa_paradox(table: np.ndarray, categories: Sequence | None = None, label: 
     r, c = t.sum(1) / n, t.sum(0) / n
     pe = float(r @ c)
     lab = (labels or {}).get(cats[top], str(cats[top]))
+    alpha = coef["krippendorff_alpha_nominal"]
+    ac1 = coef["gwet_ac1"]
+    one_in = max(round(1 / (1 - pa)), 2) if pa < 1 else 0
+    if lang == "ru":
+        kap_txt = (f"каппа Коэна не определена (0/0), так как случайное согласие равно {pe:.2f}"
+                   if math.isnan(kap) else
+                   f"каппа Коэна равна лишь {kap:.2f}, так как случайное согласие в модели каппы "
+                   f"уже {pe:.2f}")
+        return (
+            f"Парадокс каппы по вопросу {label or '(вопрос)'}: волонтёр и социальный работник "
+            f"дали одинаковый ответ в {pa:.0%} из {int(n)} пар интервью, но {kap_txt} "
+            f"(наблюдаемое {pa:.2f}): {prev:.0%} всех ответов — «{lab}» (потолок), а когда почти "
+            f"все ответы одинаковы, два опрашивающих, отвечающих независимо друг от друга, "
+            f"совпадали бы почти так же часто (Feinstein & Cicchetti 1990). Здесь каппа говорит о "
+            f"редкости остальных ответов, а не о том, как часто опрашивающие расходятся. AC1 "
+            f"Гвета = {ac1:.2f}, поправка на случайность которого не зависит так от "
+            f"распространённости ответа (Gwet 2008), лучше описывает согласие; альфа "
+            f"Криппендорфа (номинальная) = {_fmt(alpha)} показывает, как и каппа, что ответы почти "
+            f"не различают получателей, потому что почти все получили лучший ответ."
+            + ("" if pa >= 0.80 else
+               f" Согласие {pa:.0%} само по себе умеренное: опрашивающие расходятся примерно по "
+               f"одному получателю из {one_in}, так что не весь разрыв объясняется парадоксом.")
+        )
     kap_txt = (f"Cohen's kappa is undefined (0/0) because chance agreement is {pe:.2f}"
                if math.isnan(kap) else
                f"Cohen's kappa is only {kap:.2f}, because kappa's chance agreement is already "
                f"{pe:.2f}")
-    alpha = coef["krippendorff_alpha_nominal"]
     return (
         f"Kappa paradox on {label or 'this item'}: the volunteer and the social worker gave the "
         f"same answer in {pa:.0%} of {int(n)} pairs of interviews, yet {kap_txt} (observed "
         f"{pa:.2f}): {prev:.0%} of all answers are '{lab}' (a ceiling), and when nearly every "
         f"answer is the same, two interviewers answering independently of each other would "
-        f"agree almost as often (Feinstein & Cicchetti 1990). Kappa here describes how rare the other answers are, "
-        f"not how often the interviewers disagree. Gwet's AC1 = {coef['gwet_ac1']:.2f}, which "
-        f"corrects for chance without this dependence on prevalence (Gwet 2008), is the better "
-        f"summary of agreement; Krippendorff's alpha (nominal) = {_fmt(alpha)} shows, like "
+        f"agree almost as often (Feinstein & Cicchetti 1990). Kappa here describes how rare the "
+        f"other answers are, not how often the interviewers disagree. Gwet's AC1 = {ac1:.2f}, "
+        f"which corrects for chance without this dependence on prevalence (Gwet 2008), is the "
+        f"better summary of agreement; Krippendorff's alpha (nominal) = {_fmt(alpha)} shows, like "
         f"kappa, that the answers barely separate recipients, because almost all of them got "
         f"the best answer."
         + ("" if pa >= 0.80 else
            f" Agreement of {pa:.0%} is itself modest: the interviewers disagree on about one "
-           f"recipient in {max(round(1 / (1 - pa)), 2)}, so not all of the gap is a paradox.")
+           f"recipient in {one_in}, so not all of the gap is a paradox.")
     )
 
 
@@ -1437,7 +1459,7 @@ def kappa_paradox_report(interviews: pd.DataFrame, codebook, lang: str = "en",
     out = {}
     for item, (t, cats) in paired_tables(interviews, codebook).items():
         labels = {c: codebook.scale_of(item).label(c, lang) for c in cats}
-        text = kappa_paradox(t, cats, item, labels, **thresholds)
+        text = kappa_paradox(t, cats, item, labels, lang=lang, **thresholds)
         if text:
             out[item] = text
     return out
@@ -1629,11 +1651,26 @@ def _range(x: pd.Series, pct: bool = False) -> str:
     return f"{x.min():.2f} to {x.max():.2f} (median {x.median():.2f})"
 
 
-def interpretation_paragraphs(tidy: pd.DataFrame) -> list[str]:
-    """Plain-language paragraphs on the per-item agreement, with the cited bands."""
+_RU_BANDS = {
+    "poor": "плохое", "slight": "незначительное", "fair": "слабое", "moderate": "умеренное",
+    "substantial": "существенное", "almost perfect": "почти полное", "undefined": "не определено",
+}
+_RU_ICC = {"poor": "низкая", "moderate": "умеренная", "good": "хорошая", "excellent": "отличная",
+           "undefined": "не определена"}
+
+
+def _range_ru(x: pd.Series, pct: bool = False) -> str:
+    return (_range(x, pct).replace(" to ", " до ").replace("median", "медиана")
+            .replace("undefined", "не определено"))
+
+
+def interpretation_paragraphs(tidy: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Plain-language paragraphs on the per-item agreement, with the cited bands (en or ru)."""
+    ru = lang == "ru"
     t = tidy[tidy["level"].eq("item") | tidy["level"].isna()]
     if t.empty or not (t["n"].fillna(0) > 0).any():
-        return ["No paired interviews: agreement cannot be assessed."]
+        return ["Нет парных интервью: согласие оценить нельзя." if ru else
+                "No paired interviews: agreement cannot be assessed."]
 
     def col(s):
         return t.loc[t["statistic"] == s, "estimate"].astype(float)
@@ -1641,17 +1678,30 @@ def interpretation_paragraphs(tidy: pd.DataFrame) -> list[str]:
     n_items = t["item_or_domain"].nunique()
     pa, kap, ac1 = col("percent_agreement"), col("cohen_kappa"), col("gwet_ac1")
     alpha = col("krippendorff_alpha_ordinal")
-    out = [
-        f"Over {n_items} items, the volunteer and the social worker gave the same answer in "
-        f"{_range(pa, pct=True)} of the pairs. Chance-corrected, Cohen's kappa ranges {_range(kap)} - "
-        f"'{landis_koch(kap.median())}' at the median on the Landis & Koch (1977) scale - while "
-        f"Gwet's AC1 ranges {_range(ac1)} ('{landis_koch(ac1.median())}' at the median).",
-        f"Krippendorff's ordinal alpha ranges {_range(alpha)}; "
-        f"{int((alpha >= 0.8).sum())} item(s) reach 0.800 (reliable) and "
-        f"{int(((alpha >= 0.667) & (alpha < 0.8)).sum())} reach 0.667 (tentative conclusions), "
-        f"Krippendorff's (2004) thresholds; {int((alpha < 0.667).sum())} item(s) fall below "
-        f"0.667, {int(alpha.isna().sum())} undefined.",
-    ]
+    n_rel, n_tent = int((alpha >= 0.8).sum()), int(((alpha >= 0.667) & (alpha < 0.8)).sum())
+    n_low, n_nan = int((alpha < 0.667).sum()), int(alpha.isna().sum())
+    if ru:
+        out = [
+            f"По {n_items} вопросам волонтёр и социальный работник дали одинаковый ответ в "
+            f"{_range_ru(pa, pct=True)} пар. С поправкой на случайность каппа Коэна — от "
+            f"{_range_ru(kap)}: по медиане «{_RU_BANDS[landis_koch(kap.median())]}» согласие по "
+            f"шкале Landis & Koch (1977); AC1 Гвета — от {_range_ru(ac1)} "
+            f"(«{_RU_BANDS[landis_koch(ac1.median())]}» по медиане).",
+            f"Порядковая альфа Криппендорфа — от {_range_ru(alpha)}; порога 0,800 (надёжно) "
+            f"достигают {n_rel} вопрос(ов), порога 0,667 (предварительные выводы) — {n_tent} "
+            f"(пороги Krippendorff 2004); ниже 0,667 — {n_low}, не определена — {n_nan}.",
+        ]
+    else:
+        out = [
+            f"Over {n_items} items, the volunteer and the social worker gave the same answer in "
+            f"{_range(pa, pct=True)} of the pairs. Chance-corrected, Cohen's kappa ranges "
+            f"{_range(kap)} - '{landis_koch(kap.median())}' at the median on the Landis & Koch "
+            f"(1977) scale - while Gwet's AC1 ranges {_range(ac1)} "
+            f"('{landis_koch(ac1.median())}' at the median).",
+            f"Krippendorff's ordinal alpha ranges {_range(alpha)}; {n_rel} item(s) reach 0.800 "
+            f"(reliable) and {n_tent} reach 0.667 (tentative conclusions), Krippendorff's (2004) "
+            f"thresholds; {n_low} item(s) fall below 0.667, {n_nan} undefined.",
+        ]
     sm = t[t["statistic"] == "stuart_maxwell"].dropna(subset=["p_value"])
     if len(sm):
         from statsmodels.stats.multitest import multipletests
@@ -1659,12 +1709,15 @@ def interpretation_paragraphs(tidy: pd.DataFrame) -> list[str]:
         holm = multipletests(sm["p_value"].to_numpy(float), method="holm")[1]
         raw_sig = sm.loc[sm["p_value"] < 0.05, "item_or_domain"].tolist()
         holm_sig = sm.loc[holm < 0.05, "item_or_domain"].tolist()
+        raw_txt = f" ({', '.join(raw_sig)})" if raw_sig else ""
+        holm_txt = f" ({', '.join(holm_sig)})." if holm_sig else "."
         out.append(
+            f"Критерий Стюарта-Максвелла находит различие распределений ответов двух ролей "
+            f"(p < 0,05) по {len(raw_sig)} из {len(sm)} вопросов{raw_txt}; с поправкой Холма на "
+            f"{len(sm)} проверок — по {len(holm_sig)}{holm_txt}" if ru else
             f"The Stuart-Maxwell test finds different answer distributions for the two roles "
-            f"(p < 0.05) on {len(raw_sig)} of {len(sm)} items"
-            + (f" ({', '.join(raw_sig)})" if raw_sig else "")
-            + f"; after Holm's correction for {len(sm)} tests, on {len(holm_sig)}"
-            + (f" ({', '.join(holm_sig)})." if holm_sig else ".")
+            f"(p < 0.05) on {len(raw_sig)} of {len(sm)} items{raw_txt}; after Holm's correction "
+            f"for {len(sm)} tests, on {len(holm_sig)}{holm_txt}"
         )
     return out
 
@@ -1695,31 +1748,58 @@ def score_agreement_summary(tidy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def score_sentences(tidy: pd.DataFrame, column: str = "composite") -> list[str]:
+def score_sentences(tidy: pd.DataFrame, column: str = "composite", lang: str = "en") -> list[str]:
     """Sentences on the agreement of one score: ICC band (Koo & Li 2016), Bland-Altman bias and
-    limits, and the direction of systematic leniency (Wilcoxon, rank-biserial r)."""
+    limits, and the direction of systematic leniency (Wilcoxon, rank-biserial r); en or ru."""
+    ru = lang == "ru"
     t = tidy[(tidy["level"] == "score") & (tidy["item_or_domain"] == column)]
     if t.empty:
-        return [f"No paired {column} scores."]
+        return [f"Нет парных оценок {column}." if ru else f"No paired {column} scores."]
     g = t.set_index("statistic")
-    out = [describe_agreement(g.loc["ICC2"].to_dict() | {"statistic": "ICC2"}, label=column)]
+    i2 = g.loc["ICC2"]
+    if ru:
+        if pd.isna(i2["estimate"]):
+            out = [f"{column}: ICC(2,1) не определена ({i2['reason']})."]
+        else:
+            out = [f"{column}: ICC(2,1) (абсолютное согласие, один опрашивающий) = "
+                   f"{i2['estimate']:.2f} (95% ДИ {i2['ci_low']:.2f} до {i2['ci_high']:.2f}, "
+                   f"n = {int(i2['n'])}) — {_RU_ICC[koo_li(i2['estimate'])]} надёжность по шкале "
+                   f"Koo & Li (2016)."]
+    else:
+        out = [describe_agreement(i2.to_dict() | {"statistic": "ICC2"}, label=column)]
     b = g.loc["bland_altman_bias"]
     lo, hi = g.loc["bland_altman_loa_low"], g.loc["bland_altman_loa_high"]
-    if not pd.isna(b["estimate"]):
+    if not pd.isna(b["estimate"]) and not pd.isna(b["ci_low"]):
         side = ("higher" if b["ci_low"] > 0 else "lower" if b["ci_high"] < 0 else None)
-        who = (f"volunteers score the {column} systematically {side} than social workers"
-               if side else "no systematic difference between the roles is shown")
-        out.append(
-            f"Bland-Altman: mean difference (volunteer - social worker) {b['estimate']:.1f} "
-            f"points (95% CI {b['ci_low']:.1f} to {b['ci_high']:.1f}, n = {int(b['n'])}): "
-            f"{who}. For one recipient the two interviewers' scores differ by between "
-            f"{lo['estimate']:.1f} and {hi['estimate']:.1f} points in 95% of pairs (limits of "
-            f"agreement; Bland & Altman 1986, 1999)."
-        )
+        if ru:
+            who = ({"higher": f"волонтёры систематически оценивают {column} выше социальных "
+                              f"работников",
+                    "lower": f"волонтёры систематически оценивают {column} ниже социальных "
+                             f"работников"}.get(side, "систематического различия ролей не видно"))
+            out.append(
+                f"Бланд-Альтман: средняя разность (волонтёр минус социальный работник) "
+                f"{b['estimate']:.1f} балла (95% ДИ {b['ci_low']:.1f} до {b['ci_high']:.1f}, "
+                f"n = {int(b['n'])}): {who}. В 95% пар оценки двух опрашивающих одного получателя "
+                f"различаются в пределах от {lo['estimate']:.1f} до {hi['estimate']:.1f} балла "
+                f"(пределы согласия; Bland & Altman 1986, 1999)."
+            )
+        else:
+            who = (f"volunteers score the {column} systematically {side} than social workers"
+                   if side else "no systematic difference between the roles is shown")
+            out.append(
+                f"Bland-Altman: mean difference (volunteer - social worker) {b['estimate']:.1f} "
+                f"points (95% CI {b['ci_low']:.1f} to {b['ci_high']:.1f}, n = {int(b['n'])}): "
+                f"{who}. For one recipient the two interviewers' scores differ by between "
+                f"{lo['estimate']:.1f} and {hi['estimate']:.1f} points in 95% of pairs (limits of "
+                f"agreement; Bland & Altman 1986, 1999)."
+            )
     if "rank_biserial" in g.index and not pd.isna(g.loc["rank_biserial", "estimate"]):
         r = g.loc["rank_biserial"]
         p = g.loc["wilcoxon_w", "p_value"]
         out.append(
+            f"Критерий Уилкоксона: {_p(p)}; рангово-бисериальная корреляция r = "
+            f"{r['estimate']:.2f} (95% ДИ {r['ci_low']:.2f} до {r['ci_high']:.2f}; "
+            f"положительная — волонтёры выше)." if ru else
             f"Wilcoxon signed-rank test: {_p(p)}; matched-pairs rank-biserial r = "
             f"{r['estimate']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}; positive = "
             f"volunteers higher)."
@@ -1727,18 +1807,33 @@ def score_sentences(tidy: pd.DataFrame, column: str = "composite") -> list[str]:
     return out
 
 
-def interviewer_effect_sentence(effect: InterviewerEffect, score: str = "composite") -> str:
-    """The intra-interviewer correlation and the design effect it implies, in words."""
-    if math.isnan(effect.estimate):
-        return f"Intra-interviewer correlation of the {score} score: undefined ({effect.reason})."
+def interviewer_effect_sentence(effect: InterviewerEffect, score: str = "composite",
+                                lang: str = "en") -> str:
+    """The intra-interviewer correlation and the design effect it implies, in words (en or ru)."""
+    e = effect
+    if lang == "ru":
+        if math.isnan(e.estimate):
+            return f"Внутриклассовая корреляция по опрашивающим ({score}): не определена ({e.reason})."
+        return (
+            f"Внутриклассовая корреляция оценки {score} по опрашивающим: rho = {e.estimate:.2f} "
+            f"(95% ДИ {e.ci_low:.2f} до {e.ci_high:.2f}; {int(e.n)} интервью, "
+            f"{int(e.n_interviewers)} опрашивающих, в среднем {e.mean_interviews:.0f} у каждого). "
+            f"При такой нагрузке эффект дизайна 1 + (m - 1) rho = {e.design_effect:.2f} (95% ДИ "
+            f"{e.design_effect_ci_low:.2f} до {e.design_effect_ci_high:.2f}; Kish 1962): "
+            f"{int(e.n)} интервью несут столько же информации, сколько около "
+            f"{e.effective_n:.0f} независимых. Опрашивающие распределялись по получателям не "
+            f"случайно, поэтому rho включает и различия между их получателями: это верхняя оценка."
+        )
+    if math.isnan(e.estimate):
+        return f"Intra-interviewer correlation of the {score} score: undefined ({e.reason})."
     return (
-        f"Intra-interviewer correlation of the {score} score: rho = {effect.estimate:.2f} (95% CI "
-        f"{effect.ci_low:.2f} to {effect.ci_high:.2f}; {int(effect.n)} interviews by "
-        f"{int(effect.n_interviewers)} interviewers, {effect.mean_interviews:.0f} each on "
+        f"Intra-interviewer correlation of the {score} score: rho = {e.estimate:.2f} (95% CI "
+        f"{e.ci_low:.2f} to {e.ci_high:.2f}; {int(e.n)} interviews by "
+        f"{int(e.n_interviewers)} interviewers, {e.mean_interviews:.0f} each on "
         f"average). With this workload the design effect is 1 + (m - 1) rho = "
-        f"{effect.design_effect:.2f} (95% CI {effect.design_effect_ci_low:.2f} to "
-        f"{effect.design_effect_ci_high:.2f}; Kish 1962): the {int(effect.n)} interviews carry "
-        f"about as much information as {effect.effective_n:.0f} independent ones. Because "
+        f"{e.design_effect:.2f} (95% CI {e.design_effect_ci_low:.2f} to "
+        f"{e.design_effect_ci_high:.2f}; Kish 1962): the {int(e.n)} interviews carry "
+        f"about as much information as {e.effective_n:.0f} independent ones. Because "
         f"interviewers were not assigned to recipients at random, rho also contains differences "
         f"between the recipients each interviewer saw; it is an upper bound."
     )
