@@ -158,3 +158,10 @@ def test_second_run_reports_what_changed(demo_dirs, tmp_path):
     assert manifest["changes"]["previous_run"] == first and manifest["changes"]["inputs"] == []
     assert manifest["headlines"]["2018 recipients"] == 35
     assert "no input file and no headline figure changed" in (out / "latest" / "index.html").read_text(encoding="utf-8")
+
+
+def test_parallel_run_leaves_the_process_working_folder_alone(full_run):
+    """papermill's `cwd` argument chdirs the whole process; with --jobs 2 that raced. The run must not move us."""
+    import os
+
+    assert Path(os.getcwd()).resolve() == Path(__file__).resolve().parents[1]

@@ -83,9 +83,9 @@ METHODS: dict[str, dict[str, str]] = {
         "ref": "Wilcoxon F (1945). Biometrics Bulletin 1:80-83; Kerby DS (2014). Comprehensive Psychology 3:11.",
     },
     "bootstrap": {
-        "en": "Percentile bootstrap intervals (2,000 resamples, seeded) from multinomial resampling of the table of paired answers.",
-        "ru": "Бутстрэп-интервалы (2000 повторов, фиксированное зерно) по мультиномиальным выборкам таблицы парных ответов.",
-        "ref": "Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.",
+        "en": "Bias-corrected and accelerated (BCa) bootstrap intervals (2,000 resamples, seeded) from multinomial resampling of the table of paired answers.",
+        "ru": "BCa бутстрэп-интервалы (2000 повторов, фиксированное зерно) по мультиномиальным выборкам таблицы парных ответов.",
+        "ref": "Efron B (1987). JASA 82:171-185; Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.",
     },
     "wilson": {
         "en": "Wilson score intervals for shares.",

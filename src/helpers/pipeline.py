@@ -127,8 +127,10 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     out = build / f"{job.stem}.ipynb"
     start = time.perf_counter()
     try:
-        pm.execute_notebook(str(src), str(out), parameters=params, cwd=str(build), progress_bar=False,
-                            kernel_name="python3", log_output=False)
+        # the kernel's working folder is set through nbclient's resources, not papermill's `cwd`, which
+        # chdirs the whole process and races when notebooks run in parallel threads
+        pm.execute_notebook(str(src), str(out), parameters=params, progress_bar=False, kernel_name="python3",
+                            log_output=False, resources={"metadata": {"path": str(build)}})
         job.status = "ok"
     except pm.PapermillExecutionError as err:
         job.status = "failed"
