@@ -427,7 +427,64 @@ def _henderson(y, X, Zs, variances, sigma2, x_ref, n_workers):
     return beta, u, np.sqrt(np.clip(pev, 0, None))
 
 
-def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict, max_fit_n: int, seed: int) -> _Fit:
+def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list) -> tuple[float, np.ndarray, bool, float]:
+    """REML variance components of ``y = X b + sum_k Z_k u_k + e`` from Henderson's equations.
+
+    Hand-written because statsmodels ``MixedLM`` (variance-components path), although correct,
+    needs minutes for 1,000 workers x 200 interviewers (measured in benchmarks/bench_scoring.py);
+    cross-checked against statsmodels in tests/test_scoring.py. With ``lambda_k = sigma2 / s2_k``,
+    ``C = [[X'X, X'Z], [Z'X, Z'Z + diag(lambda)]]`` and ``Q = y'y - [b; u]'[X'y; Z'y]``, the
+    profiled REML criterion is (Harville, 1977, *JASA* 72:320; Searle, Casella & McCulloch, 1992,
+    *Variance Components*, ch. 6)
+    ``-2 l_R = (n - p) log(Q / (n - p)) + sum_k q_k log(1 / lambda_k) + log|C| + const``,
+    minimised over ``log(s2_k / sigma2)`` (Nelder-Mead from 0.22, then an L-BFGS-B polish); only cross-products
+    enter, so the cost does not grow with the number of interviews. Returns
+    ``(sigma2, s2_k, converged, -2 l_R)``.
+    """
+    from scipy import linalg, optimize
+
+    Z = sparse.hstack(Zs, format="csr")
+    sizes = [z.shape[1] for z in Zs]
+    n, p = X.shape
+    xtx, ztx = X.T @ X, np.asarray(Z.T @ X)
+    ztz = (Z.T @ Z).toarray()
+    rhs = np.concatenate([X.T @ y, Z.T @ y])
+    yty = float(y @ y)
+    C0 = np.block([[xtx, ztx.T], [ztx, ztz]])
+    diag_idx = np.arange(p, p + sum(sizes))
+
+    def crit(rho: np.ndarray) -> float:
+        lam = np.concatenate([np.full(q, np.exp(-r)) for q, r in zip(sizes, rho, strict=True)])
+        C = C0.copy()
+        C[diag_idx, diag_idx] += lam
+        try:
+            factor = linalg.cho_factor(C, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return np.inf
+        sol = linalg.cho_solve(factor, rhs, check_finite=False)
+        Q = yty - sol @ rhs
+        if not Q > 0:
+            return np.inf
+        logdet = 2 * np.log(np.diag(factor[0])).sum()
+        return (n - p) * np.log(Q / (n - p)) + sum(q * r for q, r in zip(sizes, rho, strict=True)) + logdet
+
+    bounds = [(-15.0, 8.0)] * len(Zs)
+    best = optimize.minimize(crit, np.full(len(Zs), -1.5), method="Nelder-Mead",
+                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 2000})
+    polish = optimize.minimize(crit, np.clip(best.x, -15, 8), method="L-BFGS-B", bounds=bounds)
+    res = polish if polish.fun <= best.fun else best
+    rho = np.clip(res.x, -15, 8)
+    lam = np.concatenate([np.full(q, np.exp(-r)) for q, r in zip(sizes, rho, strict=True)])
+    C = C0.copy()
+    C[diag_idx, diag_idx] += lam
+    sol = np.linalg.solve(C, rhs)
+    sigma2 = float((yty - sol @ rhs) / (n - p))
+    s2 = sigma2 * np.exp(rho)
+    s2[rho <= -14.9] = 0.0  # at the lower bound: variance component estimated at 0
+    return sigma2, s2, bool(best.success or polish.success), float(res.fun)
+
+
+def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict, engine: str) -> _Fit:
     from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
 
     y = d[measure].to_numpy(dtype="float64")
@@ -440,22 +497,32 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         factors.append(("interviewer", i_codes, len(raters)))
     else:
         notes.append("one interviewer: leniency not identifiable")
-    idx = np.arange(len(y))
-    if len(y) > max_fit_n:
-        idx = np.sort(np.random.default_rng(seed).choice(len(y), max_fit_n, replace=False))
-        notes.append(f"variance components estimated on a random subsample of {max_fit_n:,} of {len(y):,} interviews")
-    vc = VCSpec(
-        [f for f, _, _ in factors],
-        [[[f"{f}{k}" for k in range(m)]] for f, _, m in factors],
-        [[_indicator(c[idx], m)] for _, c, m in factors],
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = MixedLM(y[idx], X[idx], groups=np.zeros(len(idx)), exog_vc=vc).fit(reml=True, method=["lbfgs", "bfgs", "nm"])
-    if not res.converged:
-        raise RuntimeError("REML did not converge")
-    sigma2 = float(res.scale)
-    vcomp = dict(zip([f for f, _, _ in factors], np.asarray(res.vcomp, dtype=float), strict=True))
+    q = sum(m for _, _, m in factors)
+    if engine == "auto":
+        engine = "statsmodels" if (len(y) <= 5_000 and q <= 300) else "mme"
+    if engine == "statsmodels":
+        vc = VCSpec(
+            [f for f, _, _ in factors],
+            [[[f"{f}{k}" for k in range(m)]] for f, _, m in factors],
+            [[_indicator(c, m)] for _, c, m in factors],
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = MixedLM(y, X, groups=np.zeros(len(y)), exog_vc=vc).fit(reml=True, method=["lbfgs", "bfgs", "nm"])
+        if not res.converged:
+            raise RuntimeError("REML did not converge")
+        sigma2 = float(res.scale)
+        vcomp = dict(zip([f for f, _, _ in factors], np.asarray(res.vcomp, dtype=float), strict=True))
+        engine_name = "REML, statsmodels MixedLM"
+    elif engine == "mme":
+        caught = []
+        sigma2, s2, ok, _ = _reml_mme(y, X, [_indicator(c, m) for _, c, m in factors])
+        if not ok:
+            raise RuntimeError("REML did not converge")
+        vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
+        engine_name = "REML, Henderson's equations (helpers.scoring._reml_mme)"
+    else:
+        raise ValueError("engine must be 'auto', 'statsmodels' or 'mme'")
     tol = 1e-6 * sigma2
     kept = [(f, c, m) for f, c, m in factors if vcomp[f] > tol]
     for f, _, _ in factors:
@@ -465,7 +532,7 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
     if bound and not any("boundary" in n for n in notes):
         notes.append("fit near the boundary of the parameter space")
     desc = "random intercepts " + (" + ".join(f for f, _, _ in factors)) + (" (crossed)" if len(factors) == 2 else "")
-    model = f"mixed (REML, statsmodels MixedLM): {desc}; fixed: {fixed}"
+    model = f"mixed ({engine_name}): {desc}; fixed: {fixed}"
     if notes:
         model += "; " + "; ".join(notes)
     if not kept or kept[0][0] != "worker":
@@ -518,7 +585,7 @@ def _raw_table(d: pd.DataFrame, measure: str, ci: float) -> pd.DataFrame:
     return t.drop(columns="raw_sd")
 
 
-def _one_table(d, measure, method, terms, reference, min_n, ci, max_fit_n, seed):
+def _one_table(d, measure, method, terms, reference, min_n, ci, engine):
     raw = _raw_table(d, measure, ci)
     fit = None
     reasons = []
@@ -527,7 +594,7 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, max_fit_n, seed)
             reasons.append("one worker: nothing to compare")
         else:
             try:
-                fit = _fit_mixed(d, measure, terms, reference, max_fit_n, seed)
+                fit = _fit_mixed(d, measure, terms, reference, engine)
             except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
                 reasons.append(f"mixed model failed ({exc})")
                 try:
@@ -566,8 +633,7 @@ def worker_scores(
     pooled: bool = False,
     ci: float = 0.95,
     reference: dict | None = None,
-    max_fit_n: int = 20_000,
-    seed: int = 0,
+    engine: str = "auto",
 ) -> pd.DataFrame:
     """Score of each social worker: raw mean and rater-adjusted score, side by side, with intervals.
 
@@ -592,8 +658,13 @@ def worker_scores(
     variance ``PEV = sigma2 c' C^-1 c``, ``c = (x_ref, e_w)`` (Henderson, 1975, *Biometrics* 31:423).
     Approximation: the variance components are treated as known (their uncertainty is ignored,
     Kackar & Harville, 1984, *JASA* 79:853), so intervals are slightly too narrow for small data.
-    ``org_mean`` = ``x_ref' b``. With more than ``max_fit_n`` interviews the variance components
-    are estimated on a seeded random subsample (stated in ``model``); b, u and PEV always use all.
+    ``org_mean`` = ``x_ref' b``.
+
+    ``engine``: who estimates the REML variance components. ``"statsmodels"`` - ``MixedLM``;
+    ``"mme"`` - a hand-written REML on Henderson's equations (same criterion; cross-checked
+    against statsmodels in the tests), used because statsmodels needs minutes at 1,000 workers x
+    200 interviewers; ``"auto"`` (default) - statsmodels up to 5,000 interviews and 300 workers +
+    interviewers (every real year), ``"mme"`` above. The engine is named in ``model``.
 
     Fallbacks, always stated in ``model``: one interviewer -> worker random intercept only; a
     variance estimated at 0 -> that factor dropped (worker at 0: every worker at the mean);
@@ -611,12 +682,12 @@ def worker_scores(
     d = d[d["worker_id"].astype(str) != ""]
     out = []
     if pooled:
-        t = _one_table(d, measure, method, ["role", "mode", "year"], reference, min_n, ci, max_fit_n, seed)
+        t = _one_table(d, measure, method, ["role", "mode", "year"], reference, min_n, ci, engine)
         t.insert(1, "year", pd.array([pd.NA] * len(t), dtype="Int64"))
         out.append(t)
     else:
         for year, g in d.groupby("year"):
-            t = _one_table(g, measure, method, ["role", "mode"], reference, min_n, ci, max_fit_n, seed)
+            t = _one_table(g, measure, method, ["role", "mode"], reference, min_n, ci, engine)
             t.insert(1, "year", pd.array([int(year)] * len(t), dtype="Int64"))
             out.append(t)
     cols = ["worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
