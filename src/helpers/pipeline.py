@@ -153,7 +153,7 @@ LANGS = ("en", "ru")
 def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "") -> None:
     """Render an executed notebook to one self-contained HTML file.
 
-    Code is hidden, figures are embedded, no script or style is fetched from a network (template
+    Code and stderr streams (library warnings; they stay in the executed .ipynb) are hidden, figures are embedded, no script or style is fetched from a network (template
     ``templates/mg``), markdown cells tagged for the other language (``lang-ru`` / ``lang-en``) are
     dropped, a table of contents linking every section heading is inserted after the title, and
     ``footer`` (run id, date, code version, input hashes) closes the page.
@@ -167,6 +167,9 @@ def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "") -
     others = {f"lang-{x}" for x in LANGS if x != lang}
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
     nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in nb.cells:  # library warnings stay in the executed notebook for researchers, not in the report
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
     title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells
                   if c.cell_type == "markdown" and c.source.startswith("# ")
                   and not set(c.metadata.get("tags", [])) & others), ipynb.stem)

@@ -30,7 +30,7 @@ CSS = """<style>
 .mg-caption{font-weight:600;margin:1.2em 0 .4em 0}
 table.mg-table{border-collapse:collapse;font-size:.9em;margin-bottom:1em}
 table.mg-table th,table.mg-table td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}
-table.mg-table th:first-child,table.mg-table td:first-child{text-align:left}
+table.mg-table th{text-align:left;vertical-align:bottom}
 .mg-warning{background:#fff4e0;border-left:4px solid #e69f00;padding:.5em .8em;margin:.8em 0}
 </style>"""
 
@@ -144,8 +144,17 @@ class Report:
             df = df.rename(columns=lambda c: translate(c, self.lang))
             obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
             df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
-        body = df.to_html(index=index, classes="mg-table", border=0, na_rep="—",
-                          float_format=lambda v: fmt.format(v), escape=True)
+        if index:
+            df = df.reset_index()
+        df = df.rename(columns=str)
+        text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+        long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
+        styler = (df.style.hide(axis="index")
+                  .format(lambda v: fmt.format(v) if isinstance(v, float) else v, na_rep="—", escape="html")
+                  .set_table_attributes('class="mg-table"')
+                  .set_properties(subset=text_cols, **{"text-align": "left"})
+                  .set_properties(subset=long_text, **{"min-width": "16em"}))
+        body = styler.to_html()
         return (f"{CSS}<div class='mg-caption'>{self.words['table']} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
 
