@@ -1466,6 +1466,26 @@ def kappa_paradox_report(interviews: pd.DataFrame, codebook, lang: str = "en",
     return out
 
 
+def kappa_paradox_table(interviews: pd.DataFrame, codebook, lang: str = "en", **thresholds) -> pd.DataFrame:
+    """One row per item showing the kappa paradox (criteria of :func:`kappa_paradox`): pairs, percent
+    agreement, Cohen's kappa, kappa's chance agreement, Gwet's AC1 and the share of the most common answer.
+    A compact companion to the paragraphs, so that a report explains the paradox once and lists the items."""
+    rows = []
+    for item, (t, cats) in paired_tables(interviews, codebook).items():
+        labels = {c: codebook.scale_of(item).label(c, lang) for c in cats}
+        if not kappa_paradox(t, cats, item, labels, lang=lang, **thresholds):
+            continue
+        t = np.asarray(t, dtype=float)
+        n = t.sum()
+        coef = table_coefficients(t, list(cats))
+        marg = (t.sum(0) + t.sum(1)) / (2 * n)
+        rows.append({"item": item, "question": codebook.item_label(item, lang), "n": int(n),
+                     "percent_agreement": float(coef["percent_agreement"]), "cohen_kappa": float(coef["cohen_kappa"]),
+                     "chance_agreement": float((t.sum(1) / n) @ (t.sum(0) / n)), "gwet_ac1": float(coef["gwet_ac1"]),
+                     "top_answer": labels[cats[int(np.argmax(marg))]], "top_answer_share": float(marg.max())})
+    return pd.DataFrame(rows)
+
+
 # ==============================================================================================
 # report helpers: selection, summary table, figures
 # ==============================================================================================
