@@ -35,6 +35,13 @@ table.mg-table th{text-align:left;vertical-align:bottom}
 </style>"""
 
 
+def _missing(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):  # lists and arrays are not missing values
+        return False
+
+
 def _show(obj_html: str) -> None:
     try:
         from IPython.display import HTML, display
@@ -150,7 +157,7 @@ class Report:
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
-                  .format(lambda v: fmt.format(v) if isinstance(v, float) else v, na_rep="—", escape="html")
+                  .format(lambda v: "—" if _missing(v) else fmt.format(v) if isinstance(v, float) else v, escape="html")
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_properties(subset=long_text, **{"min-width": "16em"}))
