@@ -45,11 +45,13 @@ __all__ = [
     "DOMAIN_MEASURES",
     "CliffsDelta",
     "MixedYearFit",
+    "caveats",
     "ceiling_by_year",
     "cliffs_delta",
     "compare_years",
     "covid_compliance",
     "key_findings",
+    "key_numbers",
     "ordinal_year_model",
     "plot_covid",
     "plot_raw_vs_adjusted",
@@ -59,6 +61,7 @@ __all__ = [
     "sample_by_year",
     "trend_test",
     "truth_check",
+    "truth_sentence",
     "worker_trajectories",
     "year_mixed_model",
     "yearly_summary",
@@ -748,6 +751,23 @@ def truth_check(ordinal: pd.DataFrame, truth: dict, alpha: float = 0.05, power: 
     return pd.DataFrame(rows)
 
 
+def truth_sentence(check: pd.DataFrame, lang: str = "en") -> str:
+    """The truth check in words: how many planted differences were detectable, found, missed, of the wrong sign."""
+    det = check[check["detectable"]]
+    found = int((det["verdict"] == "recovered (right sign)").sum())
+    sig = check[check["significant"]]
+    wrong = int((check["verdict"] == "wrong sign").sum())
+    undet = int((check["verdict"] == "undetectable at this n").sum())
+    if lang == "ru":
+        return (f"Из {len(check)} заложенных разностей лет {len(det)} больше минимально обнаружимой; из них найдено с "
+                f"правильным знаком {found}. Значимых оценок {len(sig)}, с неверным знаком {wrong}. "
+                f"{undet} разностей меньше МОР — отчёт называет их необнаружимыми при таких выборках, а не «отсутствием изменений».")
+    return (f"Of {len(check)} planted year differences, {len(det)} exceed the minimum detectable difference and "
+            f"{found} of those were found with the right sign. {len(sig)} estimates are significant, {wrong} with the "
+            f"wrong sign. {undet} differences are below the MDD and are reported as undetectable with these samples, "
+            f"not as 'no change'.")
+
+
 # ---------------------------------------------------------------------------------------------
 # workers
 # ---------------------------------------------------------------------------------------------
@@ -857,8 +877,9 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
        change between consecutive years, with its verdict (significant after Holm, or smaller than
        the MDD).
     2. Composition: how the role/mode adjustment changes the largest raw change.
-    3. COVID-19 safety: the lowest compliance share (item, department, year) with its interval;
-       if there is no COVID-19 module, the workers who improved or declined.
+    3. COVID-19 safety: organisation-wide compliance shares of the last year with intervals, the
+       change since the first COVID-19 year, and a warning when a department rests on few
+       recipients; if there is no COVID-19 module, the workers who improved or declined.
     """
     ru = lang == "ru"
     out = []
@@ -893,25 +914,37 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
     out.append(s)
     out.append(explain_adjustment(adjusted, fit, lang))
     if covid is not None and not covid.empty:
-        c = covid[covid["department"] != "all"]
-        c = c.loc[c["share"].idxmin()] if not c.empty else covid.loc[covid["share"].idxmin()]
-        org = covid[(covid["department"] == "all") & (covid["year"] == c["year"]) & (covid["item"] == c["item"])]
-        org_txt = ""
-        if not org.empty:
-            o = org.iloc[0]
-            org_txt = (f" (по организации {o['share']:.0f}%, {o['ci_low']:.0f}…{o['ci_high']:.0f}%)" if ru else
-                       f" (organisation-wide {o['share']:.0f}%, {o['ci_low']:.0f} to {o['ci_high']:.0f}%)")
         cb = load_codebook()
-        item = cb.item_label(c["item"], lang)
-        dept = cb.vocabulary_label("department", c["department"], lang)
-        if ru:
-            out.append(f"Безопасность COVID-19: реже всего соблюдается «{item}» ({dept}, "
-                       f"{int(c['year'])} г.): {c['share']:.0f}% (95% ДИ {c['ci_low']:.0f}…"
-                       f"{c['ci_high']:.0f}%, n = {int(c['n'])}){org_txt}.")
-        else:
-            out.append(f"COVID-19 safety: compliance is lowest for '{item}' ({dept}, "
-                       f"{int(c['year'])}): {c['share']:.0f}% (95% CI {c['ci_low']:.0f} to {c['ci_high']:.0f}%, "
-                       f"n = {int(c['n'])}){org_txt}.")
+        short = _COVID_SHORT.get(lang, _COVID_SHORT["en"])
+        org = covid[covid["department"] == "all"]
+        org = org if not org.empty else covid
+        last = int(org["year"].max())
+        o = org[org["year"] == last].sort_values("share")
+        items = "; ".join(f"{short.get(r['item'], r['item'])} {r['share']:.0f}% ({r['ci_low']:.0f}–{r['ci_high']:.0f}%)"
+                          for _, r in o.iterrows())
+        dept = covid[(covid["department"] != "all") & (covid["year"] == last)]
+        small = dept.groupby("department")["n_recipients"].max()
+        small_txt = ""
+        if not small.empty and small.min() < 30:
+            d = small.idxmin()
+            small_txt = (f" Интервалы по подразделению «{cb.vocabulary_label('department', d, lang)}» широкие "
+                         f"(≤ {int(small.min())} получателей)." if ru else
+                         f" Department figures for {cb.vocabulary_label('department', d, lang)} rest on "
+                         f"{int(small.min())} recipients or fewer and have wide intervals.")
+        first = int(org["year"].min())
+        trend_txt = ""
+        if first < last:
+            a = org[org["year"] == first].set_index("item")["share"]
+            b = org[org["year"] == last].set_index("item")["share"]
+            ch = (b - a).dropna()
+            if not ch.empty:
+                trend_txt = (f" По сравнению с {first} г. доли изменились: "
+                             + ", ".join(f"{short.get(k, k)} {v:+.0f} п. п." for k, v in ch.items()) if ru else
+                             f" Compared with {first}: " + ", ".join(f"{short.get(k, k)} {v:+.0f} percentage points"
+                                                                     for k, v in ch.items()) + ".")
+        out.append((f"Безопасность COVID-19 в {last} г. (по организации, 95% ДИ): {items}; "
+                    f"ни одна мера не достигает 100%." if ru else
+                    f"COVID-19 safety in {last} (organisation-wide, 95% CI): {items}; none reaches 100%.") + trend_txt + small_txt)
     elif changes is not None and not changes.empty:
         imp = changes.loc[changes["direction"] == "improved", "worker_id"].tolist()
         dec = changes.loc[changes["direction"] == "declined", "worker_id"].tolist()
@@ -922,22 +955,112 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
     return out
 
 
+def key_numbers(summary: pd.DataFrame, sample: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """One row per year for the executive summary: recipients, interviews, composite and top-box share with CIs."""
+    comp = summary[summary["measure"] == "composite"].set_index("year")
+    top = summary[summary["measure"] == "composite_top"].set_index("year")
+    smp = sample.set_index("year")
+    rows = []
+    for y in comp.index:
+        c, t = comp.loc[y], top.loc[y] if y in top.index else None
+        rows.append({"year": int(y), "recipients": int(smp.loc[y, "recipients"]) if y in smp.index else np.nan,
+                     "interviews": int(c["n"]),
+                     "composite": f"{c['estimate']:.1f} [{c['ci_low']:.1f}; {c['ci_high']:.1f}]",
+                     "all answers best, %": "—" if t is None else
+                     f"{t['estimate']:.0f} [{t['ci_low']:.0f}; {t['ci_high']:.0f}]"})
+    out = pd.DataFrame(rows)
+    if lang == "ru":
+        out = out.rename(columns={"year": "год", "recipients": "получатели", "interviews": "интервью",
+                                  "composite": "интегральный индекс [95% ДИ]",
+                                  "all answers best, %": "все ответы лучшие, % [95% ДИ]"})
+    else:
+        out = out.rename(columns={"composite": "composite [95% CI]", "all answers best, %": "all answers best, % [95% CI]"})
+    return out
+
+
+def caveats(summary: pd.DataFrame, ceiling: pd.DataFrame, comparisons: pd.DataFrame, sample: pd.DataFrame,
+            lang: str = "en") -> list[str]:
+    """Caveats for reviewers, computed: ceiling, smallest detectable change, design change, weighting."""
+    ru = lang == "ru"
+    out = []
+    dom = ceiling[ceiling["measure"].isin(["ethics", "competence", "quality"])]
+    if not dom.empty:
+        hi = dom.loc[dom["ceiling_share"].idxmax()]
+        label = load_codebook().domain_label(hi["measure"], lang)
+        out.append(f"Эффект потолка: до {hi['ceiling_share']:.0%} интервью ставят максимальный балл по блоку "
+                   f"«{label}» ({int(hi['year'])} г.); улучшение там почти невозможно увидеть." if ru else
+                   f"Ceiling: up to {hi['ceiling_share']:.0%} of the interviews give the maximum score in the "
+                   f"domain '{label}' ({int(hi['year'])}); improvement there can hardly show.")
+    blocked = ceiling[~ceiling["testable"]]
+    if not blocked.empty:
+        names = ", ".join(sorted({f"{r['measure']} {int(r['year'])}" for _, r in blocked.iterrows()}))
+        out.append(f"Не проверяются из-за потолка (≥ {CEILING_LIMIT:.0%} на максимуме): {names}." if ru else
+                   f"Not tested because of the ceiling (≥ {CEILING_LIMIT:.0%} at the maximum): {names}.")
+    if not comparisons.empty:
+        w = comparisons.loc[comparisons["mdd"].idxmax()]
+        out.append(("Малые выборки: " if ru else "Small samples: ") + str(w["sentence"]))
+    smp = sample.set_index("year")
+    solo = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] == 0]
+    paired = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] > 0]
+    if solo and paired:
+        out.append(f"Схема опроса менялась: в {', '.join(map(str, solo))} гг. опрашивали только волонтёры, в "
+                   f"{', '.join(map(str, paired))} гг. — пары «волонтёр + социальный работник»; сравнение лет "
+                   f"поэтому приводится и с поправкой на роль и способ опроса." if ru else
+                   f"The design changed: only volunteers interviewed in {', '.join(map(str, solo))}, volunteer + "
+                   f"social-worker pairs in {', '.join(map(str, paired))}; year comparisons are therefore also "
+                   f"shown adjusted for interviewer role and mode.")
+    if bool(summary["weighted"].any()):
+        cov = [c for c in ("coverage_home_care", "coverage_temporary_residence") if c in smp]
+        strat = smp.dropna(subset=cov) if cov else smp.iloc[0:0]
+        frac = ""
+        if len(strat):
+            r = strat.iloc[-1]
+            frac = (f" (в {int(strat.index[-1])} г. опрошено {r[cov[0]]:.0%} получателей надомного обслуживания и "
+                    f"{r[cov[1]]:.0%} временного проживания)" if ru else
+                    f" ({r[cov[0]]:.0%} of home-care and {r[cov[1]]:.0%} of temporary-residence recipients "
+                    f"interviewed in {int(strat.index[-1])})")
+        out.append(f"Оценки по организации взвешены по плану выборки{frac}; интервалы учитывают, что одного "
+                   f"получателя могли опросить дважды." if ru else
+                   f"Organisation-level figures are design-weighted{frac}; intervals count the interviews of one "
+                   f"recipient as one sampling unit.")
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------
 
+_COVID_SHORT = {
+    "en": {"cov_gloves": "gloves", "cov_mask": "medical mask", "cov_prevention": "infection prevention"},
+    "ru": {"cov_gloves": "перчатки", "cov_mask": "медицинская маска", "cov_prevention": "меры профилактики"},
+}
+
 _L = {
-    "en": {"year": "Survey year", "score": "Score (0-100)", "share": "Share 'yes' (%)", "raw": "raw",
+    "en": {"all": "organisation (weighted)", "year": "Survey year", "score": "Score (0-100)", "share": "Share 'yes' (%)", "raw": "raw",
            "adjusted": "adjusted for role and mode", "trend": "Yearly estimates with 95% CI",
            "rva": "Composite: raw vs adjusted for interviewer role and mode (95% CI)",
            "workers": "Workers assessed in several years: adjusted composite (95% CI)",
            "covid": "COVID-19 safety compliance by department (95% CI)"},
-    "ru": {"year": "Год опроса", "score": "Балл (0–100)", "share": "Доля «да» (%)", "raw": "без поправки",
+    "ru": {"all": "организация (взвешено)", "year": "Год опроса", "score": "Балл (0–100)", "share": "Доля «да» (%)", "raw": "без поправки",
            "adjusted": "с поправкой на роль и способ", "trend": "Оценки по годам с 95% ДИ",
            "rva": "Интегральный индекс: без поправки и с поправкой на роль и способ опроса (95% ДИ)",
            "workers": "Работники, оценённые в нескольких годах: скорректированный индекс (95% ДИ)",
            "covid": "Соблюдение мер безопасности COVID-19 по подразделениям (95% ДИ)"},
 }
+
+
+def _measure_label(measure: str, lang: str = "en") -> str:
+    base, top = (measure[:-4], True) if measure.endswith("_top") else (measure, False)
+    if base == "composite":
+        label = "Интегральный индекс" if lang == "ru" else "Composite index"
+    else:
+        try:
+            label = load_codebook().domain_label(base, lang)
+        except KeyError:
+            label = base
+    if top:
+        label += ": все ответы лучшие" if lang == "ru" else ": all answers best"
+    return label
 
 
 def _errorbar(ax, x, est, low, high, **kw):
@@ -957,7 +1080,7 @@ def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: 
         for _, r in s.iterrows():
             ax.annotate(f"n={int(r['n'])}", (r["year"], r["ci_low"]), textcoords="offset points", xytext=(0, -12),
                         ha="center", fontsize=7)
-        ax.set_title(m)
+        ax.set_title(_measure_label(m, lang), fontsize=9)
         ax.set_xticks(s["year"])
         ax.set_xlabel(L["year"])
         ax.margins(y=0.2)
@@ -1005,12 +1128,16 @@ def plot_worker_trajectories(per_year: pd.DataFrame, changes: pd.DataFrame | Non
         for _, r in g.iterrows():
             ax.annotate(f"{int(r['n'])}", (r["year"], r["estimate"]), textcoords="offset points", xytext=(6, 2),
                         fontsize=6)
-        ax.set_title(f"{w}: {lab.get(w, '')}", fontsize=8)
+        flag = lab.get(w, "")
+        short = {"improved": "improved" if lang != "ru" else "улучшение",
+                 "declined": "declined" if lang != "ru" else "ухудшение"}.get(flag, "")
+        ax.set_title(f"{w} {short}".strip(), fontsize=9, color=colour.get(flag, "black"))
         ax.set_xticks(years)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(workers):]:
         ax.axis("off")
-    fig.supxlabel(L["year"] + " (n = interviews next to each point)", fontsize=9)
+    fig.supxlabel(L["year"] + (" (рядом с точкой — число интервью)" if lang == "ru" else
+                               " (n = interviews next to each point)"), fontsize=9)
     fig.supylabel(L["score"], fontsize=9)
     fig.suptitle(L["workers"], fontsize=10)
     fig.tight_layout()
@@ -1037,11 +1164,13 @@ def plot_covid(covid: pd.DataFrame, codebook: Codebook | None = None, lang: str 
                     ax.annotate(f"n={int(r['n'])}", (r["ci_high"], p), textcoords="offset points", xytext=(3, -3),
                                 fontsize=6)
         ax.set_yticks(np.arange(len(items)))
-        ax.set_yticklabels([cb.item_label(i, lang)[:40] for i in items], fontsize=7)
-        ax.set_xlim(0, 112)
+        ax.set_yticklabels([_COVID_SHORT.get(lang, _COVID_SHORT["en"]).get(i, i) for i in items], fontsize=8)
+        ax.set_xlim(0, 115)
         ax.set_xlabel(L["share"])
         ax.set_title(str(y))
-        ax.legend(fontsize=7, loc="lower left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    names = [cb.vocabulary_label("department", d, lang) if d != "all" else L["all"] for d in labels]
+    fig.legend(handles, names, loc="lower center", ncol=len(depts), fontsize=8, frameon=False)
     fig.suptitle(L["covid"], fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
