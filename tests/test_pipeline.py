@@ -165,3 +165,21 @@ def test_parallel_run_leaves_the_process_working_folder_alone(full_run):
     import os
 
     assert Path(os.getcwd()).resolve() == Path(__file__).resolve().parents[1]
+
+
+def test_two_runs_started_at_once(demo_dirs, tmp_path):
+    """Two scheduled runs on one reports folder: exactly one publishes, the other exits 3 with a clear message."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "helpers", "run", "--years", "2018", "--notebooks", "overview", "--raw",
+           str(demo_dirs["raw"]), "--out", str(out), "--processed", str(tmp_path / "processed")]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(rc for rc, _ in results)
+    assert codes == [0, 3], results
+    loser = next(err for rc, err in results if rc == 3)
+    assert "another run is in progress" in loser and "Traceback" not in loser
+    assert len([p for p in out.iterdir() if p.is_dir() and p.name[0].isdigit()]) == 1
+    assert (out / "latest" / "index.html").exists()
