@@ -67,6 +67,11 @@ __all__ = [
     "worker_domain_scores",
     "recognition_lists",
     "psychometric_table",
+    "organisation_means",
+    "caterpillar_plot",
+    "domain_heatmap",
+    "diverging_item_bars",
+    "recovery_plot",
     "cronbach_alpha",
     "mcdonald_omega",
     "corrected_item_total",
@@ -735,6 +740,29 @@ def recognition_lists(worker_table: pd.DataFrame) -> pd.DataFrame:
     return t[cols].reset_index(drop=True)
 
 
+def organisation_means(scored: pd.DataFrame, strata: pd.DataFrame, codebook: Codebook | None = None,
+                       material: float = 1.0) -> pd.DataFrame:
+    """Per year: organisation-level mean of every domain and the composite, and the top-box share of the
+    composite (every item best), design-weighted and unweighted side by side (:func:`weighted_vs_unweighted`,
+    recipients as clusters). Shares are in percent. Columns: ``year, statistic`` + those of
+    :func:`weighted_vs_unweighted`.
+    """
+    cb = codebook or load_codebook()
+    measures = [d for d in cb.domains if d in scored and scored[d].notna().any()] + ["composite"]
+    out = []
+    for year, g in scored.groupby("year"):
+        roster = strata[strata["year"] == year]
+        means = [m for m in measures if g[m].notna().any()]
+        t = weighted_vs_unweighted(g, means, roster, material=material)
+        t.insert(0, "statistic", "mean")
+        top = g.assign(composite_top_box=(g["composite"] >= 100 - 1e-9).astype(float).where(g["composite"].notna()))
+        s = weighted_vs_unweighted(top, ["composite_top_box"], roster, material=material, share=True)
+        s.insert(0, "statistic", "top-box share (%)")
+        out += [t.assign(year=int(year)), s.assign(year=int(year))]
+    res = pd.concat(out, ignore_index=True)
+    return res[["year", *[c for c in res.columns if c != "year"]]]
+
+
 # --------------------------------------------------------------------------------------------
 # psychometric table
 # --------------------------------------------------------------------------------------------
@@ -782,3 +810,149 @@ def psychometric_table(interviews: pd.DataFrame, codebook: Codebook | None = Non
                          "n_scores": int(fc["n"]), "floor_share": fc["floor_share"], "ceiling_share": fc["ceiling_share"],
                          "item_top_box": top, "warning": "; ".join(warn)})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# figures (matplotlib; seaborn "colorblind" palette; intervals always drawn)
+# --------------------------------------------------------------------------------------------
+def _palette(n: int = 10) -> list:
+    import seaborn as sns
+
+    return sns.color_palette("colorblind", n)
+
+
+def caterpillar_plot(worker_table: pd.DataFrame, title: str = "", label=str):
+    """Raw mean and adjusted score of every worker with 95% intervals, sorted by the adjusted score.
+
+    Hollow markers = raw mean with its t interval; filled = adjusted with its interval; the
+    dashed line is the organisation mean at the reference role and mode. ``label`` maps a
+    worker_id to the text shown (e.g. :meth:`helpers.report.Report.worker`).
+    """
+    import matplotlib.pyplot as plt
+
+    t = worker_table.sort_values("adjusted").reset_index(drop=True)
+    pal = _palette()
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(t)))
+    y = np.arange(len(t))
+    ax.errorbar(t["raw_mean"], y + 0.15, xerr=[t["raw_mean"] - t["raw_ci_low"], t["raw_ci_high"] - t["raw_mean"]],
+                fmt="o", mfc="white", color=pal[7], capsize=2, label="raw mean, 95% CI")
+    ax.errorbar(t["adjusted"], y - 0.15, xerr=[t["adjusted"] - t["ci_low"], t["ci_high"] - t["adjusted"]],
+                fmt="o", color=pal[0], capsize=2, label="adjusted (mixed model), 95% CI")
+    if t["org_mean"].nunique() == 1:
+        ax.axvline(t["org_mean"].iloc[0], ls="--", color=pal[3], lw=1, label="organisation mean")
+    ax.set_yticks(y, [f"{label(w)} (n={n}){' *' if f else ''}" for w, n, f in zip(t["worker_id"], t["n"], t["flag"], strict=True)])
+    ax.set_xlabel("score (0-100, 100 = best answer on every item)")
+    ax.set_ylabel("social worker (* = fewer interviews than the minimum)")
+    ax.set_title(title or "Social workers: raw and adjusted scores")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, value: str = "adjusted",
+                   lang: str = "en", title: str = "", label=str):
+    """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and interval width."""
+    import matplotlib.pyplot as plt
+
+    cb = codebook or load_codebook()
+    t = long_table.copy()
+    t["cell"] = [f"{v:.0f}\n±{(h - lo) / 2:.0f}" for v, lo, h in zip(t[value], t["ci_low"], t["ci_high"], strict=True)]
+    order = [m for m in [*cb.domains, "composite"] if m in set(t["measure"])]
+    piv = t.pivot_table(index="worker_id", columns="measure", values=value, aggfunc="first")[order]
+    ann = t.pivot_table(index="worker_id", columns="measure", values="cell", aggfunc="first")[order]
+    piv = piv.sort_values("composite" if "composite" in piv else order[0])
+    ann = ann.loc[piv.index]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(order), 0.9 + 0.42 * len(piv)))
+    im = ax.imshow(piv.to_numpy(dtype=float), cmap="cividis", aspect="auto")
+    for i in range(piv.shape[0]):
+        for j in range(piv.shape[1]):
+            v = piv.iat[i, j]
+            ax.text(j, i, ann.iat[i, j] if pd.notna(v) else "", ha="center", va="center", fontsize=7,
+                    color="black" if pd.notna(v) and v > np.nanmean(piv.to_numpy(dtype=float)) else "white")
+    names = [cb.domain_label(m, lang) if m in cb.domains else ("Composite" if lang == "en" else "Интегральный индекс") for m in order]
+    ax.set_xticks(range(len(order)), names, rotation=20, ha="right")
+    ax.set_yticks(range(len(piv)), [label(w) for w in piv.index])
+    ax.set_xlabel("domain")
+    ax.set_ylabel("social worker")
+    ax.set_title(title or f"{value.replace('_', ' ').capitalize()} score by worker and domain (± half the 95% CI)")
+    fig.colorbar(im, ax=ax, label="score (0-100)")
+    fig.tight_layout()
+    return fig
+
+
+def diverging_item_bars(distribution: pd.DataFrame, title: str = ""):
+    """Diverging stacked bars of every item's answers (from :func:`answer_distribution`).
+
+    Answers worse than the middle of the scale extend to the left, better ones to the right, the
+    middle answer is split across zero; yes/no items: "no" left, "yes" right. The share missing
+    (don't know / refused) and n answered are written beside each bar.
+    """
+    import matplotlib.pyplot as plt
+
+    pal = _palette()
+    colours5 = [pal[3], pal[1], pal[7], pal[9], pal[0]]
+    items = list(dict.fromkeys(distribution["item"]))
+    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.36 * len(items)))
+    for y, item in enumerate(reversed(items)):
+        d = distribution[distribution["item"] == item]
+        sub = d[d["rank"] > 0].sort_values("rank")
+        miss = d.loc[d["rank"] == 0, "n"].sum()
+        n_ans = int(sub["n"].sum())
+        if n_ans == 0:
+            continue
+        k = int(sub["n_ranks"].iloc[0])
+        colours = colours5 if k == 5 else [pal[3], pal[0]]
+        shares = sub["share"].to_numpy() * 100
+        half = k // 2  # answers below the middle; an odd scale's middle answer straddles zero
+        start = -(shares[:half].sum() + (shares[half] / 2 if k % 2 else 0))
+        for r in range(k):
+            ax.barh(y, shares[r], left=start, color=colours[r], edgecolor="white", height=0.7)
+            start += shares[r]
+        ax.text(101, y, f"n={n_ans}; missing {miss / (n_ans + miss):.0%}" if (n_ans + miss) else "", va="center", fontsize=7)
+    labels = [distribution.loc[distribution["item"] == i, "item_label"].iloc[0] for i in reversed(items)]
+    ax.set_yticks(range(len(items)), [textwrap_short(lbl) for lbl in labels], fontsize=7)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlim(-100, 128)
+    ax.set_xlabel("% of substantive answers (left: worse than the middle of the scale, right: better)")
+    ax.set_title(title or "Answers to every item (reverse-keyed items turned so that right = better)")
+    five = distribution[(distribution["n_ranks"] == 5) & (distribution["rank"] > 0)].drop_duplicates("rank").sort_values("rank")
+    from matplotlib.patches import Patch
+
+    legend = [Patch(color=colours5[r - 1], label=f"{r}: {lbl}") for r, lbl in zip(five["rank"], five["label"], strict=True)]
+    legend += [Patch(color=pal[3], label="no (yes/no items)"), Patch(color=pal[0], label="yes (yes/no items)")]
+    ax.legend(handles=legend, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=4,
+              title="answer, worst to best", title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def textwrap_short(text: str, width: int = 55) -> str:
+    """Shorten a label to ``width`` characters for an axis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, title: str = ""):
+    """Raw mean and adjusted score against the planted true score, with intervals and the identity line."""
+    import matplotlib.pyplot as plt
+
+    keys = ["worker_id"] + (["year"] if "year" in truth and worker_table["year"].notna().all() else [])
+    wt = worker_table.copy()
+    if "year" in keys:
+        wt["year"] = wt["year"].astype("int64")
+    d = wt.merge(truth, on=keys)
+    pal = _palette()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True, sharey=True)
+    for ax, (est, lo, hi, name, c) in zip(axes, [("raw_mean", "raw_ci_low", "raw_ci_high", "raw mean", pal[7]),
+                                                 ("adjusted", "ci_low", "ci_high", "adjusted", pal[0])], strict=True):
+        ax.errorbar(d["true_score"], d[est], yerr=[d[est] - d[lo], d[hi] - d[est]], fmt="o", ms=3, color=c,
+                    alpha=0.6, elinewidth=0.6)
+        lims = [min(d["true_score"].min(), d[lo].min()) - 1, 100.5]
+        ax.plot(lims, lims, ls="--", color="black", lw=0.8)
+        r = np.corrcoef(d[est], d["true_score"])[0, 1]
+        rmse = np.sqrt(((d[est] - d["true_score"]) ** 2).mean())
+        ax.set_title(f"{name}: r = {r:.2f}, RMSE = {rmse:.1f} (n = {len(d)} workers)", fontsize=9)
+        ax.set_xlabel("planted true score (0-100)")
+    axes[0].set_ylabel("estimated score with 95% CI (0-100)")
+    fig.suptitle(title or "Recovery of the planted truth")
+    fig.tight_layout()
+    return fig

@@ -145,8 +145,11 @@ def simulate_study(
     return SimulatedStudy(out, truth, pd.Series(leniency, index=raters, name="leniency"), params)
 
 
-def demo_truth_scores(truth: dict) -> pd.DataFrame:
+def demo_truth_scores(truth: dict, pooled: bool = False) -> pd.DataFrame:
     """True scores of the demo workers from ``data/demo/truth.json`` (year, worker_id, quality, true_score).
+
+    ``pooled=True``: one row per worker, the mean over the years (year dropped), to compare with
+    pooled worker scores.
 
     ``true_score`` is the expected composite of an in-person volunteer interview by an average
     interviewer: ``base + year effect + worker quality`` on the latent scale, through
@@ -160,7 +163,10 @@ def demo_truth_scores(truth: dict) -> pd.DataFrame:
             eta = truth["base"] + truth["year_effect"][y] + v
             rows.append({"year": int(y), "worker_id": w, "quality": v,
                          "true_score": float(true_score(eta, noise, truth["thresholds"]))})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if pooled:
+        out = out.groupby("worker_id", as_index=False)[["quality", "true_score"]].mean()
+    return out
 
 
 def recovery(worker_table: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
