@@ -50,9 +50,24 @@ def test_mdd_sentence_in_words():
 def test_cliffs_delta_hand_count():
     # x = (3, 4, 5) vs y = (1, 2, 3): 8 of 9 pairs won, one tie -> 8/9
     assert T.cliffs_delta([3, 4, 5], [1, 2, 3]).estimate == pytest.approx(8 / 9)
-    assert T.cliffs_delta([1, 2], [3, 4]).estimate == -1.0
+    sep = T.cliffs_delta([1, 2], [3, 4])
+    assert sep.estimate == -1.0 and sep.ci_low == -1.0 and sep.ci_high < 1
     r = T.cliffs_delta([1, 2, 3], [2, 2])
     assert r.estimate == 0.0 and r.ci_low < 0 < r.ci_high
+
+
+def test_cliffs_delta_intervals_match_r_effsize():
+    # published test output of R effsize::cliff.delta (tests/testCliff.Rout.save, Torchiano)
+    treatment = [10, 10, 20, 20, 20, 30, 30, 30, 40, 50]
+    control = [10, 20, 30, 40, 40, 50]
+    r = T.cliffs_delta(treatment, control, variance="consistent", distribution="normal")
+    assert r.estimate == pytest.approx(-0.25)
+    assert (r.ci_low, r.ci_high) == pytest.approx((-0.7125351, 0.3639999), abs=1e-6)
+    x1 = [10, 20, 20, 20, 30, 30, 30, 40, 50, 100]
+    x2 = [10, 20, 30, 40, 40, 50]
+    r = T.cliffs_delta(x1, x2)  # effsize defaults: unbiased variance, Student t
+    assert r.estimate == pytest.approx(-0.06666667)
+    assert (r.ci_low, r.ci_high) == pytest.approx((-0.6082254, 0.5172431), abs=1e-6)
 
 
 def test_cliffs_delta_matches_mann_whitney():

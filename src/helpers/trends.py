@@ -215,26 +215,36 @@ class CliffsDelta:
     n_y: int
 
 
-def cliffs_delta(x, y, ci: float = 0.95) -> CliffsDelta:
-    """Cliff's delta, ``P(X > Y) - P(X < Y)``, with the consistent variance and asymmetric interval.
+def cliffs_delta(x, y, ci: float = 0.95, variance: str = "unbiased", distribution: str = "t") -> CliffsDelta:
+    """Cliff's delta, ``P(X > Y) - P(X < Y)``, with the asymmetric interval of Feng & Cliff.
 
     ``d = (1 / (n_x n_y)) sum_i sum_j sign(x_i - y_j)`` (Cliff, 1993, *Psychological Bulletin*
-    114:494); ``d = 2 U / (n_x n_y) - 1`` with ``U`` the Mann-Whitney statistic (ties count 1/2).
-    Variance (Cliff 1993, eq. 8): ``s^2 = (n_y^2 sum_i (d_i. - d)^2 + n_x^2 sum_j (d_.j - d)^2
-    - sum_ij (d_ij - d)^2) / (n_x n_y (n_x - 1)(n_y - 1))``, floored at ``(1 - d^2) / (n_x n_y - 1)``;
-    interval (Feng & Cliff, 2004, *J Mod Appl Stat Methods* 3:322; as R ``effsize::cliff.delta``)
-    ``(d - d^3 -/+ z s sqrt((1 - d^2)^2 + z^2 s^2)) / (1 - d^2 + z^2 s^2)``. Missing values are
-    dropped; with complete separation (``|d| = 1``) the interval is ``NaN``. Hand-written (no maintained Python library gives the interval); tests check ``d``
-    against ``scipy.stats.mannwhitneyu`` and a hand count.
+    114:494); equivalently ``d = 2 U / (n_x n_y) - 1`` with ``U`` the Mann-Whitney statistic (ties
+    count 1/2). With ``d_i.``, ``d_.j`` the row and column means of the dominance matrix ``d_ij``:
+
+    - ``variance="unbiased"`` (Cliff 1993, eq. 8): ``s^2 = (n_y^2 sum_i (d_i. - d)^2 + n_x^2 sum_j
+      (d_.j - d)^2 - sum_ij (d_ij - d)^2) / (n_x n_y (n_x - 1)(n_y - 1))``;
+    - ``variance="consistent"`` (Cliff 1996): ``s^2 = ((n_y - 1) s_i.^2 + (n_x - 1) s_.j^2 + s_ij^2)
+      / (n_x n_y)`` with ``s_i.^2 = sum (d_i. - d)^2 / (n_x - 1)``, ``s_.j^2`` likewise and
+      ``s_ij^2 = sum (d_ij - d)^2 / ((n_x - 1)(n_y - 1))``.
+
+    Interval (Feng & Cliff, 2004, *J Mod Appl Stat Methods* 3:322):
+    ``(d - d^3 -/+ q s sqrt((1 - d^2)^2 + q^2 s^2)) / (1 - d^2 + q^2 s^2)`` with ``q`` the normal or
+    Student-t (``n_x + n_y - 2`` df) quantile. As R ``effsize::cliff.delta`` (Torchiano, 2020), whose
+    defaults (unbiased, t) are ours; with complete separation (``|d| = 1``) ``d`` is shrunk by
+    ``(n_x n_y - 1) / (n_x n_y)`` for the variance and the interval is closed at ``+/-1``. Missing
+    values are dropped. Hand-written: no maintained Python library gives this interval; tests check
+    ``d`` against ``scipy.stats.mannwhitneyu`` and the intervals against effsize's published test output.
 
     Examples
     --------
-    x = (1, 2, 3), y = (2, 2): signs 1 > 2? no (-1, -1), 2 vs 2 (0, 0), 3 > 2 (+1, +1) -> d = 0.
+    effsize's test case: treatment (10, 10, 20, 20, 20, 30, 30, 30, 40, 50) against control
+    (10, 20, 30, 40, 40, 50); consistent variance, normal quantile: d = -0.25, CI (-0.7125, 0.3640).
 
-    >>> cliffs_delta([1, 2, 3], [2, 2]).estimate
-    0.0
-    >>> round(cliffs_delta([3, 4, 5], [1, 2, 3]).estimate, 4)  # 8 wins, 1 tie of 9 pairs
-    0.8889
+    >>> r = cliffs_delta([10, 10, 20, 20, 20, 30, 30, 30, 40, 50], [10, 20, 30, 40, 40, 50],
+    ...                  variance="consistent", distribution="normal")
+    >>> round(r.estimate, 4), round(r.ci_low, 4), round(r.ci_high, 4)
+    (-0.25, -0.7125, 0.364)
     """
     a = pd.to_numeric(pd.Series(x), errors="coerce").astype("float64").dropna().to_numpy()
     b = pd.to_numeric(pd.Series(y), errors="coerce").astype("float64").dropna().to_numpy()
@@ -245,18 +255,29 @@ def cliffs_delta(x, y, ci: float = 0.95) -> CliffsDelta:
     d = float(dom.mean())
     if nx < 2 or ny < 2:
         return CliffsDelta(d, np.nan, np.nan, np.nan, nx, ny)
+    dd = d * (nx * ny - 1) / (nx * ny) if abs(d) == 1 else d
     di, dj = dom.mean(axis=1), dom.mean(axis=0)
-    var = (ny**2 * ((di - d) ** 2).sum() + nx**2 * ((dj - d) ** 2).sum() - ((dom - d) ** 2).sum()) / (
-        nx * ny * (nx - 1) * (ny - 1))
-    var = max(var, (1 - d**2) / (nx * ny - 1))
-    s = float(np.sqrt(var))
-    if s == 0:  # complete separation (|d| = 1): the interval of Feng & Cliff is undefined
-        return CliffsDelta(d, np.nan, np.nan, 0.0, nx, ny)
-    z = stats.norm.ppf(0.5 + ci / 2)
-    root = z * s * np.sqrt((1 - d**2) ** 2 + z**2 * s**2)
-    den = 1 - d**2 + z**2 * s**2
-    low, high = (d - d**3 - root) / den, (d - d**3 + root) / den
-    return CliffsDelta(d, float(max(-1.0, low)), float(min(1.0, high)), s, nx, ny)
+    ssr = float(((dom - dd) ** 2).sum())
+    if variance == "unbiased":
+        var = (ny**2 * ((di - dd) ** 2).sum() + nx**2 * ((dj - dd) ** 2).sum() - ssr) / (nx * ny * (nx - 1) * (ny - 1))
+    elif variance == "consistent":
+        s_i = ((di - dd) ** 2).sum() / (nx - 1)
+        s_j = ((dj - dd) ** 2).sum() / (ny - 1)
+        var = ((ny - 1) * s_i + (nx - 1) * s_j + ssr / ((nx - 1) * (ny - 1))) / (nx * ny)
+    else:
+        raise ValueError("variance must be 'unbiased' or 'consistent'")
+    var = max(float(var), 0.0)
+    q = stats.norm.ppf(0.5 + ci / 2) if distribution == "normal" else stats.t.ppf(0.5 + ci / 2, nx + ny - 2)
+    root = q * np.sqrt(var) * np.sqrt((1 - dd**2) ** 2 + q**2 * var)
+    den = 1 - dd**2 + q**2 * var
+    if den <= 0:
+        return CliffsDelta(d, np.nan, np.nan, float(np.sqrt(var)), nx, ny)
+    low, high = (dd - dd**3 - root) / den, (dd - dd**3 + root) / den
+    if d == 1:
+        high = 1.0
+    if d == -1:
+        low = -1.0
+    return CliffsDelta(d, float(max(-1.0, low)), float(min(1.0, high)), float(np.sqrt(var)), nx, ny)
 
 
 def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list[int]:
