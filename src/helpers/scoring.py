@@ -946,8 +946,10 @@ def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, title: str = 
                                                  ("adjusted", "ci_low", "ci_high", "adjusted", pal[0])], strict=True):
         ax.errorbar(d["true_score"], d[est], yerr=[d[est] - d[lo], d[hi] - d[est]], fmt="o", ms=3, color=c,
                     alpha=0.6, elinewidth=0.6)
-        lims = [min(d["true_score"].min(), d[lo].min()) - 1, 100.5]
+        lims = [min(d["true_score"].min(), d["raw_mean"].min(), d["adjusted"].min()) - 3, 100.5]
         ax.plot(lims, lims, ls="--", color="black", lw=0.8)
+        ax.set_xlim(lims)
+        ax.set_ylim(lims)  # intervals reaching further down are cut at the frame
         r = np.corrcoef(d[est], d["true_score"])[0, 1]
         rmse = np.sqrt(((d[est] - d["true_score"]) ** 2).mean())
         ax.set_title(f"{name}: r = {r:.2f}, RMSE = {rmse:.1f} (n = {len(d)} workers)", fontsize=9)
