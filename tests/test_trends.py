@@ -292,3 +292,14 @@ def test_analytic_ordered_model_matches_statsmodels():
     rp = plain.fit(method="bfgs", disp=False, maxiter=2000)
     np.testing.assert_allclose(rf.params, rp.params, atol=1e-4)
     np.testing.assert_allclose(rf.bse, rp.bse, rtol=1e-3)
+
+
+def test_trend_sentence_says_not_tested_at_the_ceiling():
+    rng = np.random.default_rng(0)
+    f = pd.DataFrame({"year": np.repeat([2018, 2019, 2020], 30),
+                      "composite": np.r_[np.full(27, 100.0), rng.uniform(80, 99, 3), rng.normal(85, 5, 60)]})
+    f["recipient_pid"] = [str(i) for i in range(len(f))]
+    s = T.trend_sentence(T.trend_test(f))
+    assert "not tested" in s and "p =" not in s
+    rising = T.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))))
+    assert "rises" in rising and "p =" in rising

@@ -59,6 +59,7 @@ __all__ = [
     "plot_yearly",
     "raw_vs_adjusted",
     "sample_by_year",
+    "trend_sentence",
     "trend_test",
     "truth_check",
     "truth_sentence",
@@ -416,6 +417,28 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
     return pd.Series(out)
 
 
+def trend_sentence(trend: pd.Series, lang: str = "en", alpha: float = 0.05) -> str:
+    """The result of :func:`trend_test` in words (or why it was not tested)."""
+    ru = lang == "ru"
+    m = trend["measure"]
+    if not np.isfinite(trend["slope"]):
+        return (f"{m}: тренд не оценивается ({trend['note']})." if ru else f"{m}: no trend estimated ({trend['note']}).")
+    ci = f"{trend['ci_low']:+.1f}…{trend['ci_high']:+.1f}" if ru else f"{trend['ci_low']:+.1f} to {trend['ci_high']:+.1f}"
+    if not np.isfinite(trend["p"]):
+        return (f"{m}: наклон {trend['slope']:+.2f} балла в год (95% ДИ {ci}) не проверяется: {trend['note']}." if ru else
+                f"{m}: slope {trend['slope']:+.2f} points per year (95% CI {ci}) is not tested: {trend['note']}.")
+    if trend["p"] < alpha:
+        word = ("растёт" if trend["slope"] > 0 else "снижается") if ru else ("rises" if trend["slope"] > 0 else "falls")
+        return (f"{m} {word} на {abs(trend['slope']):.2f} балла в год (95% ДИ {ci}, p = {trend['p']:.3f}, годы "
+                f"{trend['years']})." if ru else
+                f"{m} {word} by {abs(trend['slope']):.2f} points per year (95% CI {ci}, p = {trend['p']:.3f}, years "
+                f"{trend['years']}).")
+    return (f"{m}: линейного тренда не обнаружено (наклон {trend['slope']:+.2f} балла в год, 95% ДИ {ci}, "
+            f"p = {trend['p']:.2f})." if ru else
+            f"{m}: no linear trend detected (slope {trend['slope']:+.2f} points per year, 95% CI {ci}, "
+            f"p = {trend['p']:.2f}).")
+
+
 # ---------------------------------------------------------------------------------------------
 # mixed model: year as a factor, crossed random intercepts for workers and interviewers
 # ---------------------------------------------------------------------------------------------
@@ -578,14 +601,23 @@ def explain_adjustment(table: pd.DataFrame, fit: MixedYearFit, lang: str = "en")
         lo, hi = sorted([sign * role["ci_low"], sign * role["ci_high"]])
         part = sw * (sw_b - sw_a)
         if ru:
-            parts.append(f"Социальные работники в роли опрашивающих ставят в среднем на {abs(sw):.1f} балла "
-                         f"{'ниже' if sw < 0 else 'выше'}, чем волонтёры (95% ДИ {lo:.1f}…{hi:.1f}). Между {ya} и {yb} гг. "
-                         f"их доля среди интервью изменилась с {sw_a:.0%} до {sw_b:.0%}, что само по себе сдвигает "
-                         f"сырое среднее на {part:+.1f} балла.")
+            head = (f"Социальные работники в роли опрашивающих ставят в среднем на {abs(sw):.1f} балла "
+                    f"{'ниже' if sw < 0 else 'выше'}, чем волонтёры (95% ДИ {lo:.1f}…{hi:.1f}).")
+            if abs(sw_b - sw_a) >= 0.01:
+                head += (f" Между {ya} и {yb} гг. их доля среди интервью изменилась с {sw_a:.0%} до {sw_b:.0%}, что "
+                         f"само по себе сдвигает сырое среднее на {part:+.1f} балла.")
+            else:
+                head += f" Их доля среди интервью между {ya} и {yb} гг. не менялась ({sw_b:.0%})."
+            parts.append(head)
         else:
-            parts.append(f"Social-worker interviewers score {abs(sw):.1f} points {'lower' if sw < 0 else 'higher'} than "
-                         f"volunteers (95% CI {lo:.1f} to {hi:.1f}). Between {ya} and {yb} their share of the interviews "
-                         f"went from {sw_a:.0%} to {sw_b:.0%}, which by itself moves the raw mean by {part:+.1f} points.")
+            head = (f"Social-worker interviewers score {abs(sw):.1f} points {'lower' if sw < 0 else 'higher'} than "
+                    f"volunteers (95% CI {lo:.1f} to {hi:.1f}).")
+            if abs(sw_b - sw_a) >= 0.01:
+                head += (f" Between {ya} and {yb} their share of the interviews went from {sw_a:.0%} to {sw_b:.0%}, "
+                         f"which by itself moves the raw mean by {part:+.1f} points.")
+            else:
+                head += f" Their share of the interviews did not change between {ya} and {yb} ({sw_b:.0%})."
+            parts.append(head)
     if mode is not None:
         lvl = re.search(r"\[T\.(.+)\]", mode["term"]).group(1)
         sign = 1.0 if lvl == "phone" else -1.0
