@@ -420,7 +420,7 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
 def trend_sentence(trend: pd.Series, lang: str = "en", alpha: float = 0.05) -> str:
     """The result of :func:`trend_test` in words (or why it was not tested)."""
     ru = lang == "ru"
-    m = trend["measure"]
+    m = _measure_label(str(trend["measure"]), lang)
     if not np.isfinite(trend["slope"]):
         return (f"{m}: тренд не оценивается ({trend['note']})." if ru else f"{m}: no trend estimated ({trend['note']}).")
     ci = f"{trend['ci_low']:+.1f}…{trend['ci_high']:+.1f}" if ru else f"{trend['ci_low']:+.1f} to {trend['ci_high']:+.1f}"
