@@ -9,6 +9,8 @@ Examples
 >>> html = rep.table_html(pd.DataFrame({"n": [35]}), "Recipients interviewed")
 >>> "Table 1." in html and "Recipients interviewed" in html
 True
+>>> "получатели" in Report(lang="ru").table_html(pd.DataFrame({2018: [35], "measure": ["recipients"]}), "n")
+True
 """
 
 from __future__ import annotations
@@ -147,13 +149,13 @@ class Report:
     def table_html(self, df: pd.DataFrame, caption: str, index: bool = False, floats: str | None = None) -> str:
         self.n_tables += 1
         fmt = floats or self.float_format
+        if index:
+            df = df.reset_index()
+        df = df.rename(columns=str)
         if self.lang != "en":
             df = df.rename(columns=lambda c: translate(c, self.lang))
             obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
             df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
-        if index:
-            df = df.reset_index()
-        df = df.rename(columns=str)
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
