@@ -307,3 +307,20 @@ def test_figures_draw_intervals():
     assert domain_heatmap(worker_domain_scores(scored, CB, engine="mme"), CB).axes
     assert diverging_item_bars(answer_distribution(sim.interviews, CB)).axes
     assert recovery_plot(w, sim.truth).axes[1].get_title().startswith("adjusted")
+
+
+def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
+    import helpers.scoring as scoring
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("REML did not converge")
+
+    monkeypatch.setattr(scoring, "_fit_mixed", boom)
+    d = _crossed(seed=9)
+    t = worker_scores(d).set_index("worker_id")
+    assert t["model"].iloc[0].startswith("fallback to fixed effects (OLS)") and "did not converge" in t["model"].iloc[0]
+    # OLS with worker dummies: adjusted = worker's mean at the reference role and mode
+    X = pd.get_dummies(d["worker_id"]).astype(float).assign(sw=(d["role"] == "social_worker") * 1.0,
+                                                             ph=(d["mode"] == "phone") * 1.0)
+    beta = np.linalg.lstsq(X.to_numpy(), d["composite"].to_numpy(), rcond=None)[0]
+    assert np.allclose(t["adjusted"].to_numpy(), beta[: t.shape[0]])
