@@ -163,7 +163,7 @@ class Report:
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_properties(subset=long_text, **{"min-width": "16em"}))
-        body = styler.to_html()
+        body = f"<div style='overflow-x:auto;max-width:100%'>{styler.to_html()}</div>"
         return (f"{CSS}<div class='mg-caption'>{self.words['table']} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
 
