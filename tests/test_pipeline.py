@@ -41,6 +41,8 @@ def test_full_run_completes_and_links_every_report(full_run):
         assert f"href='{name}'" in index
     assert (out / "index.html").exists() and "latest/index.html" in (out / "index.html").read_text(encoding="utf-8")
     assert manifest["ingest"]["rows_read"] == manifest["ingest"]["rows_accepted"] + manifest["ingest"]["rows_quarantined"]
+    tables = sorted(p.name for p in (latest / "tables").glob("*.csv"))
+    assert tables and tables == sorted(p.name for p in (Path(manifest["parameters"]["processed_dir"]) / "tables").glob("*.csv"))
 
 
 def test_every_notebook_is_in_the_run(full_run):

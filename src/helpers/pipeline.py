@@ -17,6 +17,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -301,6 +302,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     from helpers.ingest import ingest, write_processed
 
     out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
+    # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     try:
         lock = run_lock(out_dir)
         lock.__enter__()
@@ -326,7 +330,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         manifest = {
             "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
             "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
-                           "raw_dir": str(raw_dir)},
+                           "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
             "inputs": {p.name: sha256(p) for p in result.files},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
             "packages": package_versions(), "git_commit": git_commit(),
@@ -372,6 +376,8 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         final = out_dir / run_id
         os.replace(build, final)
         _publish_latest(out_dir, final)
+        # the complete run's tidy tables also land beside the processed data, for researchers
+        shutil.copytree(final / "tables", processed_dir / "tables", dirs_exist_ok=True)
         _runs_index(out_dir)
         print(f"run {run_id} complete in {manifest['seconds']:.0f} s: {final / 'index.html'}")
         return 0
