@@ -54,7 +54,7 @@ def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | 
     for y in years:
         jobs.append(Job("overview", str(y), {"year": y}))
     for y in years:
-        jobs.append(Job("scoring", str(y), {"year": y, "pooled": False}))
+        jobs.append(Job("scoring", str(y), {"year": y, "pooled": False, "simulate_always": False}))
     jobs.append(Job("scoring", "pooled", {"year": max(years), "pooled": True}))
     for y in paired_years:
         jobs.append(Job("reliability", str(y), {"year": y, "pooled": False}))
