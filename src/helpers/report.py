@@ -111,6 +111,15 @@ class Report:
             raise ValueError(f"audience must be one of {AUDIENCES}, not {self.audience!r}")
         self.words = WORDS.get(self.lang, WORDS["en"])
 
+    def number(self, value: float, fmt: str = "{:.1f}") -> str:
+        """A number in the report's language: decimal comma in Russian.
+
+        >>> Report(lang="ru").number(93.75, "{:.1f}"), Report().number(93.75, "{:.1f}")
+        ('93,8', '93.8')
+        """
+        text = fmt.format(value)
+        return text.replace(".", ",") if self.lang == "ru" else text
+
     @property
     def public(self) -> bool:
         return self.audience == "public"
@@ -159,7 +168,8 @@ class Report:
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
-                  .format(lambda v: "—" if _missing(v) else fmt.format(v) if isinstance(v, float) else v, escape="html")
+                  .format(lambda v: "—" if _missing(v) else self.number(v, fmt) if isinstance(v, float) else v,
+                          escape="html")
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_properties(subset=long_text, **{"min-width": "16em"}))
