@@ -46,11 +46,11 @@ def public_run(demo_dirs, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def internal_run(demo_dirs, tmp_path_factory):
-    """The pipeline in Russian for management (internal audience), 2020 only to keep the suite short."""
+    """The pipeline in Russian for management (internal audience), the paired years only (suite time)."""
     from helpers.pipeline import run_pipeline
 
     out = tmp_path_factory.mktemp("reports_internal")
-    rc = run_pipeline(years=[2020], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
+    rc = run_pipeline(years=[2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
                       audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
                       truth_path=demo_dirs["truth"])
     return rc, out

@@ -185,3 +185,12 @@ def test_two_runs_started_at_once(demo_dirs, tmp_path):
     assert "another run is in progress" in loser and "Traceback" not in loser
     assert len([p for p in out.iterdir() if p.is_dir() and p.name[0].isdigit()]) == 1
     assert (out / "latest" / "index.html").exists()
+
+
+def test_plan_skips_trends_for_a_single_year():
+    from helpers.pipeline import plan_jobs
+
+    one = {j.notebook for j in plan_jobs([2020], [2020])}
+    two = {j.notebook for j in plan_jobs([2020, 2021], [2020, 2021])}
+    assert "trends" not in one and "summary" not in one
+    assert {"trends", "summary"} <= two

@@ -60,8 +60,9 @@ def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | 
         jobs.append(Job("reliability", str(y), {"year": y, "pooled": False}))
     if paired_years:
         jobs.append(Job("reliability", "pooled", {"year": max(paired_years), "pooled": True}))
-    jobs.append(Job("trends", "all", {"years": list(years)}))
-    jobs.append(Job("summary", "all", {"years": list(years)}))
+    if len(years) >= 2:  # trends compare years: with one year there is nothing to compare
+        jobs.append(Job("trends", "all", {"years": list(years)}))
+        jobs.append(Job("summary", "all", {"years": list(years)}))
     jobs = [j for j in jobs if (notebook_dir / f"{j.notebook}.ipynb").exists()]
     if notebooks:
         jobs = [j for j in jobs if j.notebook in notebooks]
@@ -325,6 +326,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         present = sorted(int(y) for y in result.interviews["year"].unique())
         paired = sorted(int(y) for y in result.interviews.loc[result.interviews["pair_id"].notna(), "year"].unique())
         plan = plan_jobs(present, paired, notebooks, notebook_dir)
+        if len(present) < 2:
+            print(f"note: one survey year ({present}): the trends and summary reports need two or more and are "
+                  "not run", flush=True)
         common = {"processed_dir": str(processed_dir.resolve()), "tables_dir": str((build / "tables").resolve()),
                   "lang": lang, "audience": audience, "truth_path": str(truth_path.resolve()), "years": present}
         manifest = {
