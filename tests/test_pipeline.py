@@ -91,7 +91,7 @@ def test_failed_run_leaves_latest_and_a_failure_record(demo_dirs, tmp_path):
                       notebook_dir=_tiny_notebooks(tmp_path / "a", failing=False))
     assert ok == 0
     good = (out / "latest").resolve()
-    rc = run_pipeline([2018], demo_dirs["raw"], out, processed_dir=processed,
+    rc = run_pipeline([2018, 2019], demo_dirs["raw"], out, processed_dir=processed,  # summary needs 2 years
                       notebook_dir=_tiny_notebooks(tmp_path / "b", failing=True))
     assert rc == 1
     assert (out / "latest").resolve() == good
