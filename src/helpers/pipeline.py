@@ -96,9 +96,13 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+class RunLocked(RuntimeError):
+    """Another run holds the lock on the reports folder."""
+
+
 @contextlib.contextmanager
 def run_lock(reports: Path):
-    """Exclusive, non-blocking lock on the reports folder; raises RuntimeError if another run holds it."""
+    """Exclusive, non-blocking lock on the reports folder; raises :class:`RunLocked` if another run holds it."""
     reports.mkdir(parents=True, exist_ok=True)
     fh = (reports / ".lock").open("a+")
     try:
@@ -107,7 +111,7 @@ def run_lock(reports: Path):
         fh.seek(0)
         holder = fh.read().strip()
         fh.close()
-        raise RuntimeError(f"{reports}: another run is in progress ({holder or 'lock held'}); try again later") from None
+        raise RunLocked(f"{reports}: another run is in progress ({holder or 'lock held'}); try again later") from None
     fh.seek(0)
     fh.truncate()
     fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}\n")
@@ -306,13 +310,12 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    try:
-        lock = run_lock(out_dir)
-        lock.__enter__()
-    except RuntimeError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 3
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(out_dir))
+        except RunLocked as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 3
         started = dt.datetime.now()
         run_id = started.strftime("%Y%m%d-%H%M%S")
         while any((out_dir / f"{run_id}{s}").exists() for s in ("", "-failed")):
@@ -385,5 +388,3 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         _runs_index(out_dir)
         print(f"run {run_id} complete in {manifest['seconds']:.0f} s: {final / 'index.html'}")
         return 0
-    finally:
-        lock.__exit__(None, None, None)
