@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from helpers.codebook import load_codebook
-from helpers.demo import write_demo_data
+from helpers.demo import DEMO_MARKER, write_demo_data
 from helpers.ingest import ingest, write_processed
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
@@ -45,12 +48,38 @@ def public_run(demo_dirs, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def internal_run(demo_dirs, tmp_path_factory):
-    """The pipeline in Russian for management (internal audience), the paired years only (suite time)."""
+def real_raw(demo_dirs, tmp_path_factory) -> Path:
+    """The demo raw files as a real user holds them: no demo marker (so no planted truth applies)."""
+    raw = tmp_path_factory.mktemp("real") / "raw"
+    shutil.copytree(demo_dirs["raw"], raw)
+    (raw / DEMO_MARKER).unlink()
+    return raw
+
+
+@pytest.fixture(scope="session")
+def internal_run(real_raw, demo_dirs, tmp_path_factory):
+    """The pipeline in Russian for management (internal audience), the paired years only (suite time), as a
+    real user runs it: raw files without the demo marker, their own pseudonymisation key, and a truth file
+    left over from an earlier demo run that must not be applied to them."""
     from helpers.pipeline import run_pipeline
 
     out = tmp_path_factory.mktemp("reports_internal")
-    rc = run_pipeline(years=[2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
-                      audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
-                      truth_path=demo_dirs["truth"])
+    with _env(MG_PSEUDONYM_KEY="a real centre's secret key"):
+        rc = run_pipeline(years=[2020, 2021], raw_dir=real_raw, out_dir=out, jobs=2, lang="ru",
+                          audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
+                          truth_path=demo_dirs["truth"])
     return rc, out
+
+
+@contextlib.contextmanager
+def _env(**values):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

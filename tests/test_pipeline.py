@@ -194,3 +194,55 @@ def test_plan_skips_trends_for_a_single_year():
     two = {j.notebook for j in plan_jobs([2020, 2021], [2020, 2021])}
     assert "trends" not in one and "summary" not in one
     assert {"trends", "summary"} <= two
+
+
+# ---------------------------------------------------------------- real data: no planted truth (issue 13, item 1)
+def test_real_user_run_completes_without_planted_truth(internal_run):
+    """Demo raw files without the demo marker, a stale truth file beside them: every report is rendered
+    and no planted-truth section is computed against data the truth does not describe."""
+    rc, out = internal_run
+    assert rc == 0
+    latest = (out / "latest").resolve()
+    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    assert {n["stem"] for n in manifest["notebooks"]} >= {"scoring-2020", "scoring-2021", "trends-all", "summary-all"}
+    assert manifest["ingest"]["demo"] is False
+    tables = {p.name for p in (latest / "tables").glob("*.csv")}
+    assert "trends_truth_check.csv" not in tables
+    assert not {"scoring_2020_recovery.csv", "scoring_2021_recovery.csv"} & tables
+    pooled = pd.read_csv(latest / "tables" / "scoring_pooled_recovery.csv")
+    assert not pooled["data"].str.startswith("demo data").any()  # only the simulated study
+    trends_html = (latest / "trends-all.html").read_text(encoding="utf-8")
+    assert "Заложенные и оценённые эффекты лет" not in trends_html
+    assert "заложенной истины нет" in trends_html
+    assert "Демонстрационные данные" not in (latest / "summary-all.html").read_text(encoding="utf-8")
+
+
+def test_demo_run_checks_the_planted_truth(full_run):
+    _, out = full_run
+    tables = {p.name for p in (out / "latest" / "tables").glob("*.csv")}
+    assert {"trends_truth_check.csv", "scoring_2020_recovery.csv"} <= tables
+
+
+def test_planted_truth_applies_only_to_the_files_it_was_written_for(demo_dirs, real_raw, tmp_path):
+    from helpers.demo import is_demo, planted_truth
+    from helpers.ingest import ingest, write_processed
+
+    truth = planted_truth(demo_dirs["processed"], demo_dirs["truth"])
+    assert truth is not None and truth["year_effect"] and is_demo(demo_dirs["processed"])
+    assert planted_truth(demo_dirs["processed"], tmp_path / "no-truth.json") is None  # no truth file
+    # demo files, one of them edited (a row removed): the truth no longer describes them
+    edited = tmp_path / "edited"
+    shutil.copytree(demo_dirs["raw"], edited)
+    f = edited / "interviews_2019.csv"
+    f.write_text("".join(f.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    write_processed(ingest(edited), tmp_path / "p_edited")
+    assert is_demo(tmp_path / "p_edited") and planted_truth(tmp_path / "p_edited", demo_dirs["truth"]) is None
+    # real data (no marker) with a truth file left over from the demo
+    import os
+
+    os.environ["MG_PSEUDONYM_KEY"] = "k"
+    try:
+        write_processed(ingest(real_raw), tmp_path / "p_real")
+    finally:
+        del os.environ["MG_PSEUDONYM_KEY"]
+    assert not is_demo(tmp_path / "p_real") and planted_truth(tmp_path / "p_real", demo_dirs["truth"]) is None

@@ -38,6 +38,7 @@ import pyarrow.csv as pacsv
 
 from helpers.codebook import Codebook, load_codebook, normalise_label
 from helpers.demo import DEMO_KEY, DEMO_MARKER
+from helpers.provenance import file_sha256
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
 KEY_FILE_ENV = "MG_PSEUDONYM_KEY_FILE"
@@ -74,6 +75,12 @@ class IngestResult:
     rosters: dict[str, pd.DataFrame]
     log: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    demo: bool = False  # the raw folder carries the demo marker (DEMO_DATA.txt)
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """SHA-256 of every raw file read, by file name."""
+        return {p.name: file_sha256(p) for p in self.files}
 
 
 # ---- reading --------------------------------------------------------------------------------------
@@ -471,6 +478,7 @@ def ingest(
         rosters={k: pd.concat(v, ignore_index=True) for k, v in rosters.items()},
         log=pd.DataFrame(logs),
         files=files,
+        demo=(raw_dir / DEMO_MARKER).exists(),
     )
 
 
@@ -499,6 +507,8 @@ def write_processed(result: IngestResult, out_dir: str | Path = "data/processed"
         "rows_accepted": int(result.log["rows_accepted"].sum()),
         "rows_quarantined": int(result.log["rows_quarantined"].sum()),
         "files": result.log.to_dict(orient="records"),
+        "demo": result.demo,
+        "inputs": result.inputs,
     }
     (out / "ingest_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     written.append(out / "ingest_summary.json")

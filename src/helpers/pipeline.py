@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import html
 import json
 import os
@@ -67,14 +66,6 @@ def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | 
     if notebooks:
         jobs = [j for j in jobs if j.notebook in notebooks]
     return jobs
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def git_commit() -> str:
@@ -338,7 +329,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
             "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
                            "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
-            "inputs": {p.name: sha256(p) for p in result.files},
+            "inputs": result.inputs,
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
             "packages": package_versions(), "git_commit": git_commit(),
             "headlines": headlines(result.interviews),
