@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -179,6 +180,8 @@ def test_two_runs_started_at_once(demo_dirs, tmp_path):
            str(demo_dirs["raw"]), "--out", str(out), "--processed", str(tmp_path / "processed")]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    winner = next(err for rc, err in results if rc == 0)
+    assert "without encryption" not in winner and "Traceback" not in winner  # the log is what a person reads
     codes = sorted(rc for rc, _ in results)
     assert codes == [0, 3], results
     loser = next(err for rc, err in results if rc == 3)
@@ -246,3 +249,46 @@ def test_planted_truth_applies_only_to_the_files_it_was_written_for(demo_dirs, r
     finally:
         del os.environ["MG_PSEUDONYM_KEY"]
     assert not is_demo(tmp_path / "p_real") and planted_truth(tmp_path / "p_real", demo_dirs["truth"]) is None
+
+
+# ---------------------------------------------------------------- incremental runs (issue 12, item 2)
+def test_rerun_reuses_unchanged_notebooks_and_reexecutes_what_changed(demo_dirs, tmp_path, capsys):
+    raw, out, processed = tmp_path / "raw", tmp_path / "reports", tmp_path / "processed"
+    shutil.copytree(demo_dirs["raw"], raw)
+    kw = {"out_dir": out, "processed_dir": processed, "notebooks": ["overview"]}
+    assert run_pipeline([2018, 2021], raw, **kw) == 0
+    first = (out / "latest").resolve()
+    # nothing changed: nothing executed, every report and table published again from the first run
+    assert run_pipeline([2018, 2021], raw, **kw) == 0
+    second = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert {j["stem"]: j["reused_from"] for j in second["notebooks"]} == {"overview-2018": first.name,
+                                                                          "overview-2021": first.name}
+    assert sorted(p.name for p in (out / "latest" / "tables").glob("*.csv")) == sorted(
+        p.name for p in (first / "tables").glob("*.csv"))
+    assert (out / "latest" / "overview-2021.html").read_bytes() == (first / "overview-2021.html").read_bytes()
+    assert "reused from run" in (out / "latest" / "index.html").read_text(encoding="utf-8")
+    # the 2021 file changes (one interview fewer): 2021 is executed again, 2018 is still reused
+    f = raw / "interviews_2021.csv"
+    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    f.write_text("".join(lines[:-4] + lines[-3:]), encoding="utf-8")
+    assert run_pipeline([2018, 2021], raw, **kw) == 0
+    third = {j["stem"]: j for j in json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))["notebooks"]}
+    assert third["overview-2018"]["reused_from"] == first.name
+    assert third["overview-2021"]["reused_from"] == "" and third["overview-2021"]["seconds"] > 0
+    # --force executes everything
+    assert run_pipeline([2018, 2021], raw, force=True, **kw) == 0
+    fourth = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))["notebooks"]
+    assert all(j["reused_from"] == "" for j in fourth)
+    log = capsys.readouterr().out
+    assert "[2/2] overview-2018: reused from run" in log or "[1/2] overview-2018: reused from run" in log
+
+
+def test_data_fingerprint_of_a_year_ignores_other_years(demo_result):
+    from helpers.pipeline import data_fingerprints
+
+    base = data_fingerprints(demo_result)
+    assert set(base) == {2018, 2019, 2020, 2021} and len(set(base.values())) == 4
+    changed = dataclasses.replace(demo_result, interviews=demo_result.interviews.drop(
+        demo_result.interviews.index[demo_result.interviews["year"] == 2021][:1]))
+    after = data_fingerprints(changed)
+    assert after[2021] != base[2021] and all(after[y] == base[y] for y in (2018, 2019, 2020))

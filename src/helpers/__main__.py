@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     return run_pipeline(
         years=args.years, raw_dir=Path(args.raw), out_dir=Path(args.out), lang=args.lang,
         jobs=args.jobs, audience=args.audience, processed_dir=Path(args.processed), notebooks=args.notebooks,
-        truth_path=Path(args.truth),
+        truth_path=Path(args.truth), force=args.force,
     )
 
 
@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
     r.add_argument("--truth", default="data/demo/truth.json", help="planted truth of the demo data (if any)")
     r.add_argument("--notebooks", nargs="*", default=None, help="only these notebooks (names without .ipynb)")
+    r.add_argument("--force", action="store_true",
+                   help="execute every notebook, even those whose inputs, parameters and code are unchanged")
     r.set_defaults(func=_run)
     return p
 

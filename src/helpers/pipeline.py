@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import html
 import json
 import os
@@ -37,9 +38,13 @@ class Job:
     notebook: str
     label: str
     parameters: dict
+    reads: list[int] = field(default_factory=list)  # survey years whose data the notebook reads
     status: str = "pending"
     seconds: float = 0.0
     error: dict = field(default_factory=dict)
+    key: str = ""  # content key: notebook, parameters, code version and the data it reads
+    reused_from: str = ""  # run id whose executed notebook was reused ("" = executed in this run)
+    tables: list[str] = field(default_factory=list)  # tidy tables the notebook wrote
 
     @property
     def stem(self) -> str:
@@ -50,18 +55,19 @@ def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | 
               notebook_dir: Path = NOTEBOOK_DIR) -> list[Job]:
     """The notebooks of a run and their parameters. Notebooks that do not exist yet are skipped."""
     jobs: list[Job] = []
+    years, paired_years = list(years), list(paired_years)
     for y in years:
-        jobs.append(Job("overview", str(y), {"year": y}))
+        jobs.append(Job("overview", str(y), {"year": y}, [y]))
     for y in years:
-        jobs.append(Job("scoring", str(y), {"year": y, "pooled": False, "simulate_always": False}))
-    jobs.append(Job("scoring", "pooled", {"year": max(years), "pooled": True}))
+        jobs.append(Job("scoring", str(y), {"year": y, "pooled": False, "simulate_always": False}, [y]))
+    jobs.append(Job("scoring", "pooled", {"year": max(years), "pooled": True}, years))
     for y in paired_years:
-        jobs.append(Job("reliability", str(y), {"year": y, "pooled": False}))
+        jobs.append(Job("reliability", str(y), {"year": y, "pooled": False}, [y]))
     if paired_years:
-        jobs.append(Job("reliability", "pooled", {"year": max(paired_years), "pooled": True}))
+        jobs.append(Job("reliability", "pooled", {"year": max(paired_years), "pooled": True}, years))
     if len(years) >= 2:  # trends compare years: with one year there is nothing to compare
-        jobs.append(Job("trends", "all", {"years": list(years)}))
-        jobs.append(Job("summary", "all", {"years": list(years)}))
+        jobs.append(Job("trends", "all", {"years": years}, years))
+        jobs.append(Job("summary", "all", {"years": years}, years))
     jobs = [j for j in jobs if (notebook_dir / f"{j.notebook}.ipynb").exists()]
     if notebooks:
         jobs = [j for j in jobs if j.notebook in notebooks]
@@ -85,6 +91,93 @@ def package_versions() -> dict[str, str]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[p] = metadata.version(p)
     return versions
+
+
+# ---- incremental runs: every execution keyed by the content it depends on ----------------------------
+PACKAGE_DIR = Path(__file__).resolve().parent
+# parameters that name places (they differ from run to run); what those places hold enters the key instead
+PLACE_PARAMETERS = ("processed_dir", "tables_dir", "truth_path")
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def code_version(package_dir: Path = PACKAGE_DIR) -> str:
+    """SHA-256 over the package's source, codebooks and templates (a dirty work tree counts as it is)."""
+    h = hashlib.sha256()
+    for p in sorted(package_dir.rglob("*")):
+        if p.is_file() and p.suffix in {".py", ".yaml", ".yml", ".j2", ".json", ".css", ".tpl"}:
+            h.update(str(p.relative_to(package_dir)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def data_fingerprints(result) -> dict[int, str]:
+    """Per survey year, a SHA-256 of everything ingestion produced for it (interviews, quarantine, rosters).
+
+    A notebook that reads only 2018 gets the same fingerprint when only the 2021 file changed.
+    """
+    import pandas as pd
+
+    frames = {"interviews": result.interviews, "quarantine": result.quarantine, **result.rosters}
+    out = {}
+    for year in sorted({int(y) for f in frames.values() if "year" in f for y in f["year"].dropna().unique()}):
+        h = hashlib.sha256()
+        for name, f in sorted(frames.items()):
+            part = f[f["year"] == year] if "year" in f else f
+            h.update(name.encode())
+            h.update(",".join(map(str, part.columns)).encode())
+            h.update(pd.util.hash_pandas_object(part.astype("string"), index=False).to_numpy().tobytes())
+        out[year] = h.hexdigest()
+    return out
+
+
+def job_key(job: Job, common: dict, notebook_dir: Path, code: str, data: dict[int, str], extra: dict) -> str:
+    """The content key of one execution: notebook source, parameters (not paths), code version, package
+    versions and the fingerprints of the years it reads. Equal keys mean an equal executed notebook."""
+    params = {k: v for k, v in {**common, **job.parameters}.items() if k not in PLACE_PARAMETERS}
+    nb = hashlib.sha256((notebook_dir / f"{job.notebook}.ipynb").read_bytes()).hexdigest()
+    return _digest({"notebook": nb, "parameters": params, "code": code, "data": {y: data.get(y) for y in job.reads},
+                    **extra})
+
+
+def previous_executions(out_dir: Path) -> dict[str, tuple[Path, dict]]:
+    """Executed notebooks of earlier complete runs by content key (newest run wins), with their run folder."""
+    found: dict[str, tuple[Path, dict]] = {}
+    runs = sorted((d for d in out_dir.iterdir() if d.is_dir() and d.name[:1].isdigit() and not d.name.endswith("-failed")),
+                  reverse=True) if out_dir.exists() else []
+    for d in runs:
+        mf = d / "manifest.json"
+        if not mf.exists():
+            continue
+        with contextlib.suppress(ValueError, KeyError):
+            for j in json.loads(mf.read_text(encoding="utf-8")).get("notebooks", []):
+                if j.get("key") and j.get("status") == "ok":
+                    found.setdefault(j["key"], (d, j))
+    return found
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def reuse(job: Job, build: Path, previous: dict[str, tuple[Path, dict]]) -> bool:
+    """Publish an earlier execution with the same key into this run (hard links); False if none is complete."""
+    if job.key not in previous:
+        return False
+    run_dir, entry = previous[job.key]
+    files = [run_dir / f"{job.stem}.ipynb", run_dir / f"{job.stem}.html"] + [run_dir / "tables" / t for t in entry.get("tables", [])]
+    if not all(f.exists() for f in files):
+        return False
+    for f in files:
+        _link_or_copy(f, build / f.relative_to(run_dir))
+    job.status, job.seconds, job.tables = "ok", 0.0, list(entry.get("tables", []))
+    job.reused_from = entry.get("reused_from") or run_dir.name
+    return True
 
 
 class RunLocked(RuntimeError):
@@ -115,19 +208,27 @@ def run_lock(reports: Path):
 
 
 def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_DIR, footer: str = "") -> Job:
-    """Execute one notebook with papermill and render it to HTML with the code hidden."""
+    """Execute one notebook with papermill and render it to HTML with the code hidden.
+
+    The notebook writes its tidy tables into a folder of its own, moved into the run's ``tables/`` afterwards,
+    so the run knows which tables each notebook made (and can reuse them with the notebook).
+    """
     import papermill as pm
 
     src = notebook_dir / f"{job.notebook}.ipynb"
     declared = pm.inspect_notebook(str(src))
-    params = {k: v for k, v in {**common, **job.parameters}.items() if k in declared}
+    own_tables = build / ".tables" / job.stem
+    own_tables.mkdir(parents=True, exist_ok=True)
+    params = {k: v for k, v in {**common, **job.parameters, "tables_dir": str(own_tables)}.items() if k in declared}
     out = build / f"{job.stem}.ipynb"
     start = time.perf_counter()
     try:
         # the kernel's working folder is set through nbclient's resources, not papermill's `cwd`, which
-        # chdirs the whole process and races when notebooks run in parallel threads
+        # chdirs the whole process and races when notebooks run in parallel threads; the kernel logs errors
+        # only (its start-up warning about unencrypted local TCP would fill a scheduled run's log)
         pm.execute_notebook(str(src), str(out), parameters=params, progress_bar=False, kernel_name="python3",
-                            log_output=False, resources={"metadata": {"path": str(build)}})
+                            log_output=False, resources={"metadata": {"path": str(build)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
         job.status = "ok"
     except pm.PapermillExecutionError as err:
         job.status = "failed"
@@ -137,7 +238,12 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
         job.status = "failed"
         job.error = {"notebook": src.name, "cell": None, "error": f"{type(err).__name__}: {err}"}
     job.seconds = round(time.perf_counter() - start, 2)
-    job.parameters = params
+    job.parameters = {k: v for k, v in params.items() if k != "tables_dir"}
+    (build / "tables").mkdir(exist_ok=True)
+    job.tables = sorted(p.name for p in own_tables.iterdir() if p.is_file())
+    for name in job.tables:
+        os.replace(own_tables / name, build / "tables" / name)
+    shutil.rmtree(own_tables, ignore_errors=True)
     if out.exists():
         render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer)
     return job
@@ -238,10 +344,17 @@ def _changes_html(changes: dict) -> str:
     return f"<p>Changes since the previous complete run <a href='../{prev}/index.html'>{prev}</a>:</p><ul>{rows}</ul>"
 
 
+def _how(job: dict) -> str:
+    if job.get("reused_from"):
+        return f"reused from run <a href='../{html.escape(job['reused_from'])}/index.html'>{html.escape(job['reused_from'])}</a>"
+    return f"executed in {job['seconds']:.1f} s"
+
+
 def _index_html(manifest: dict) -> str:
     rows = "\n".join(
         f"<tr><td><a href='{html.escape(j['stem'])}.html'>{html.escape(j['notebook'])}</a></td>"
-        f"<td>{html.escape(j['label'])}</td><td>{html.escape(j['status'])}</td><td>{j['seconds']:.1f} s</td></tr>"
+        f"<td>{html.escape(j['label'])}</td><td>{html.escape(j['status'])}</td>"
+        f"<td>{_how(j)}</td></tr>"
         for j in manifest["notebooks"]
     )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -254,7 +367,7 @@ started {html.escape(manifest['started'])}, finished {html.escape(manifest.get('
 code version {html.escape(manifest['git_commit'])}; years {', '.join(map(str, manifest['parameters']['years']))}.
 Rows read {manifest['ingest']['rows_read']} = accepted {manifest['ingest']['rows_accepted']}
 + quarantined {manifest['ingest']['rows_quarantined']}.</p>
-<table><tr><th>report</th><th>parameters</th><th>status</th><th>duration</th></tr>
+<table><tr><th>report</th><th>parameters</th><th>status</th><th>this run</th></tr>
 {rows}</table>
 <h2>What changed</h2>
 {_changes_html(manifest.get("changes", {}))}
@@ -290,11 +403,26 @@ def _publish_latest(reports: Path, run_dir: Path) -> None:
     os.replace(tmp, reports / "latest")
 
 
+def progress_line(job: Job, done: int, total: int, elapsed: float) -> str:
+    """One line of the run log per notebook: done/total, what happened, seconds, and the time still to go."""
+    what = (f"reused from run {job.reused_from}" if job.reused_from else
+            f"executed in {job.seconds:.1f} s" if job.status == "ok" else
+            f"FAILED after {job.seconds:.1f} s in cell {job.error.get('cell')}: {job.error.get('error')}")
+    eta = f", about {elapsed / done * (total - done):.0f} s to go" if done < total else ""
+    return f"[{done}/{total}] {job.stem}: {what} ({elapsed:.0f} s elapsed{eta})"
+
+
 def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
                  audience: str = "public",
                  processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
-                 notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json")) -> int:
-    """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked)."""
+                 notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json"),
+                 force: bool = False) -> int:
+    """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked).
+
+    A notebook whose content key (:func:`job_key`) equals that of an execution in an earlier complete run
+    is not executed again: its executed notebook, HTML and tables are linked into the new run, and the
+    run page says so. ``force=True`` executes every notebook.
+    """
     from helpers.ingest import ingest, write_processed
 
     out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
@@ -337,15 +465,25 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         latest = out_dir / "latest" / "manifest.json"
         previous = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else None
         manifest["changes"] = changes_since(previous, manifest)
+        code = code_version()
+        data = data_fingerprints(result)
+        truth = Path(truth_path)
+        extra = {"packages": manifest["packages"],
+                 "truth": hashlib.sha256(truth.read_bytes()).hexdigest() if truth.is_file() else None}
+        for job in plan:
+            job.key = job_key(job, common, notebook_dir, code, data, extra)
+        manifest["code_version"] = code
+        earlier = {} if force else previous_executions(out_dir)
         t0 = time.perf_counter()
         done = 0
+        footer = footer_html(manifest, lang)
 
         def _one(job: Job) -> Job:
             nonlocal done
-            execute(job, build, common, notebook_dir, footer_html(manifest, lang))
+            if not reuse(job, build, earlier):
+                execute(job, build, common, notebook_dir, footer)
             done += 1
-            print(f"[{done}/{len(plan)}] {job.stem}: {job.status} ({job.seconds:.1f} s)"
-                  + (f" — cell {job.error.get('cell')}: {job.error.get('error')}" if job.error else ""), flush=True)
+            print(progress_line(job, done, len(plan), time.perf_counter() - t0), flush=True)
             return job
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
