@@ -292,3 +292,44 @@ def test_data_fingerprint_of_a_year_ignores_other_years(demo_result):
         demo_result.interviews.index[demo_result.interviews["year"] == 2021][:1]))
     after = data_fingerprints(changed)
     assert after[2021] != base[2021] and all(after[y] == base[y] for y in (2018, 2019, 2020))
+
+
+# ---------------------------------------------------------------- declared studies (issue 14, item 2)
+def test_pipeline_plans_a_declared_study_without_code_change(tmp_path, monkeypatch):
+    """A new study is a YAML declaration, its notebook and its raw files: the pipeline plans it as declared."""
+    from helpers import studies
+    from helpers.pipeline import plan_study, raw_fingerprints
+
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    shutil.copy(studies.STUDY_DIR / "mystery_guest.yaml", folder)
+    (folder / "survey.yaml").write_text(
+        "name: survey\ntitle: {en: Survey, ru: Опрос}\nfiles: '^survey_(\\d{4})\\.csv$'\n"
+        "notebooks:\n  - {notebook: overview, each: year, parameters: {flag: true}}\n"
+        "  - {notebook: overview, each: all, min_years: 3}\n", encoding="utf-8")
+    declared = {s.name: s for s in studies.load_studies(folder)}
+    assert set(declared) == {"mystery_guest", "survey"}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for y in (2020, 2021):
+        (raw / f"survey_{y}.csv").write_text(f"a\n{y}\n", encoding="utf-8")
+    (raw / "survey_2021 (копия).csv").write_text("a\n", encoding="utf-8")
+    years = studies.study_years(declared["survey"], raw)
+    assert years == [2020, 2021]
+    jobs = plan_study(declared["survey"], {"year": years})
+    assert [(j.stem, j.parameters, j.study) for j in jobs] == [
+        ("overview-2020", {"year": 2020, "flag": True}, "survey"),
+        ("overview-2021", {"year": 2021, "flag": True}, "survey")]  # 'all' needs 3 years
+    before = raw_fingerprints(declared["survey"], raw)
+    (raw / "survey_2021.csv").write_text("a\n2022\n", encoding="utf-8")
+    after = raw_fingerprints(declared["survey"], raw)
+    assert after[2020] == before[2020] and after[2021] != before[2021]
+
+
+def test_bad_study_declaration_names_the_file(tmp_path):
+    from helpers import studies
+
+    (tmp_path / "bad.yaml").write_text("name: bad\nfiles: 'x_(\\d{4})'\nnotebooks:\n  - {notebook: a, each: weekly}\n",
+                                       encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.yaml: notebook 'a': 'each' must be one of"):
+        studies.load_studies(tmp_path)

@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from helpers.provenance import file_sha256
+from helpers.studies import load_studies, study_years
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 PACKAGES = ["pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "pingouin", "krippendorff",
             "pandera", "pyarrow", "papermill", "nbconvert", "mystery-guest-workbench"]
@@ -39,6 +42,7 @@ class Job:
     label: str
     parameters: dict
     reads: list[int] = field(default_factory=list)  # survey years whose data the notebook reads
+    study: str = "mystery_guest"  # the declared study (helpers.studies) the notebook belongs to
     status: str = "pending"
     seconds: float = 0.0
     error: dict = field(default_factory=dict)
@@ -51,27 +55,34 @@ class Job:
         return f"{self.notebook}-{self.label}"
 
 
+def plan_study(study, year_sets: dict[str, list[int]], notebook_dir: Path = NOTEBOOK_DIR) -> list[Job]:
+    """The jobs of one declared study (:mod:`helpers.studies`) for the years its data hold.
+
+    ``year_sets``: ``{"year": [...], "paired_year": [...]}`` - the survey years present, and those whose
+    data allow the ``paired_*`` notebooks. Declared notebooks that do not exist are skipped.
+    """
+    years = sorted(year_sets.get("year", []))
+    jobs: list[Job] = []
+    for decl in study.notebooks:
+        over = sorted(year_sets.get("paired_year", [])) if decl.each.startswith("paired_") else years
+        if not over or len(years) < decl.min_years:
+            continue
+        kind = decl.each.removeprefix("paired_")
+        if kind == "year":
+            jobs += [Job(decl.notebook, str(y), {"year": y, **decl.parameters}, [y], study=study.name) for y in over]
+        elif kind == "pooled":
+            jobs.append(Job(decl.notebook, "pooled", {"year": max(over), **decl.parameters}, years, study=study.name))
+        else:  # all
+            jobs.append(Job(decl.notebook, "all", {"years": years, **decl.parameters}, years, study=study.name))
+    return [j for j in jobs if (notebook_dir / f"{j.notebook}.ipynb").exists()]
+
+
 def plan_jobs(years: list[int], paired_years: list[int], notebooks: list[str] | None = None,
               notebook_dir: Path = NOTEBOOK_DIR) -> list[Job]:
-    """The notebooks of a run and their parameters. Notebooks that do not exist yet are skipped."""
-    jobs: list[Job] = []
-    years, paired_years = list(years), list(paired_years)
-    for y in years:
-        jobs.append(Job("overview", str(y), {"year": y}, [y]))
-    for y in years:
-        jobs.append(Job("scoring", str(y), {"year": y, "pooled": False, "simulate_always": False}, [y]))
-    jobs.append(Job("scoring", "pooled", {"year": max(years), "pooled": True}, years))
-    for y in paired_years:
-        jobs.append(Job("reliability", str(y), {"year": y, "pooled": False}, [y]))
-    if paired_years:
-        jobs.append(Job("reliability", "pooled", {"year": max(paired_years), "pooled": True}, years))
-    if len(years) >= 2:  # trends compare years: with one year there is nothing to compare
-        jobs.append(Job("trends", "all", {"years": years}, years))
-        jobs.append(Job("summary", "all", {"years": years}, years))
-    jobs = [j for j in jobs if (notebook_dir / f"{j.notebook}.ipynb").exists()]
-    if notebooks:
-        jobs = [j for j in jobs if j.notebook in notebooks]
-    return jobs
+    """The Mystery Guest notebooks of a run and their parameters, from the study's declaration."""
+    study = next(s for s in load_studies() if s.name == "mystery_guest")
+    jobs = plan_study(study, {"year": list(years), "paired_year": list(paired_years)}, notebook_dir)
+    return [j for j in jobs if not notebooks or j.notebook in notebooks]
 
 
 def git_commit() -> str:
@@ -96,7 +107,7 @@ def package_versions() -> dict[str, str]:
 # ---- incremental runs: every execution keyed by the content it depends on ----------------------------
 PACKAGE_DIR = Path(__file__).resolve().parent
 # parameters that name places (they differ from run to run); what those places hold enters the key instead
-PLACE_PARAMETERS = ("processed_dir", "tables_dir", "truth_path")
+PLACE_PARAMETERS = ("processed_dir", "tables_dir", "truth_path", "raw_dir")
 
 
 def _digest(obj) -> str:
@@ -133,12 +144,30 @@ def data_fingerprints(result) -> dict[int, str]:
     return out
 
 
-def job_key(job: Job, common: dict, notebook_dir: Path, code: str, data: dict[int, str], extra: dict) -> str:
+def study_files(study, raw_dir: Path) -> dict[str, str]:
+    """SHA-256 of every raw file of a declared study, by file name."""
+    pattern = re.compile(study.files, re.I)
+    return {p.name: file_sha256(p) for p in sorted(raw_dir.iterdir()) if p.is_file() and pattern.match(p.name)}
+
+
+def raw_fingerprints(study, raw_dir: Path) -> dict[int, str]:
+    """Per survey year, a SHA-256 of the study's raw files of that year (for studies read from raw files)."""
+    pattern = re.compile(study.files, re.I)
+    by_year: dict[int, dict[str, str]] = {}
+    for name, digest in study_files(study, raw_dir).items():
+        by_year.setdefault(int(pattern.match(name).group(1)), {})[name] = digest
+    return {y: _digest(files) for y, files in by_year.items()}
+
+
+def job_key(job: Job, common: dict, notebook_dir: Path, code: str, data: dict[str, dict[int, str]],
+            extra: dict) -> str:
     """The content key of one execution: notebook source, parameters (not paths), code version, package
-    versions and the fingerprints of the years it reads. Equal keys mean an equal executed notebook."""
+    versions and the fingerprints of the years of its study it reads. Equal keys mean an equal executed
+    notebook."""
     params = {k: v for k, v in {**common, **job.parameters}.items() if k not in PLACE_PARAMETERS}
     nb = hashlib.sha256((notebook_dir / f"{job.notebook}.ipynb").read_bytes()).hexdigest()
-    return _digest({"notebook": nb, "parameters": params, "code": code, "data": {y: data.get(y) for y in job.reads},
+    years = data.get(job.study, {})
+    return _digest({"notebook": nb, "parameters": params, "code": code, "data": {y: years.get(y) for y in job.reads},
                     **extra})
 
 
@@ -448,16 +477,26 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         present = sorted(int(y) for y in result.interviews["year"].unique())
         paired = sorted(int(y) for y in result.interviews.loc[result.interviews["pair_id"].notna(), "year"].unique())
         plan = plan_jobs(present, paired, notebooks, notebook_dir)
+        data = {"mystery_guest": data_fingerprints(result)}
+        other_inputs: dict[str, str] = {}
+        for study in load_studies():  # the other declared studies read their raw files in their notebooks
+            if study.name == "mystery_guest":
+                continue
+            study_plan = plan_study(study, {"year": [y for y in study_years(study, raw_dir) if y in years]}, notebook_dir)
+            plan += [j for j in study_plan if not notebooks or j.notebook in notebooks]
+            data[study.name] = raw_fingerprints(study, raw_dir)
+            other_inputs.update(study_files(study, raw_dir))
         if len(present) < 2:
             print(f"note: one survey year ({present}): the trends and summary reports need two or more and are "
                   "not run", flush=True)
         common = {"processed_dir": str(processed_dir.resolve()), "tables_dir": str((build / "tables").resolve()),
-                  "lang": lang, "audience": audience, "truth_path": str(truth_path.resolve()), "years": present}
+                  "lang": lang, "audience": audience, "truth_path": str(truth_path.resolve()), "years": present,
+                  "raw_dir": str(raw_dir)}
         manifest = {
             "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
             "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
                            "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
-            "inputs": result.inputs,
+            "inputs": {**result.inputs, **other_inputs},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
             "packages": package_versions(), "git_commit": git_commit(),
             "headlines": headlines(result.interviews),
@@ -466,7 +505,6 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         previous = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else None
         manifest["changes"] = changes_since(previous, manifest)
         code = code_version()
-        data = data_fingerprints(result)
         truth = Path(truth_path)
         extra = {"packages": manifest["packages"],
                  "truth": hashlib.sha256(truth.read_bytes()).hexdigest() if truth.is_file() else None}
