@@ -58,6 +58,13 @@ def _run(args: argparse.Namespace) -> int:
     )
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from helpers.methods_doc import write_methods_doc
+
+    print(f"wrote {write_methods_doc()}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="execute every notebook, even those whose inputs, parameters and code are unchanged")
     r.set_defaults(func=_run)
+    sub.add_parser("docs", help="rewrite docs/methods.md from helpers.methods").set_defaults(func=_docs)
     return p
 
 

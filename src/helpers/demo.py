@@ -1,6 +1,6 @@
 """Deterministic demo data that reproduces the published 2018-2021 Mystery Guest figures.
 
-The published figures (``shared/DOMAIN.md``, source: Vyselki KCSON report):
+The published figures (``docs/domain.md``, source: Vyselki KCSON report):
 
 ====  =======  ==========  ==============================================
 year  workers  recipients  interviewers

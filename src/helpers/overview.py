@@ -1,6 +1,6 @@
 """Data overview: sample counts beside the published figures, answer distributions, missing answers.
 
-The published figures are those of the Vyselki KCSON report (``shared/DOMAIN.md``); ``None`` means
+The published figures are those of the Vyselki KCSON report (``docs/domain.md``); ``None`` means
 the report gives no figure.
 
 Examples
