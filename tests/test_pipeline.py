@@ -333,3 +333,28 @@ def test_bad_study_declaration_names_the_file(tmp_path):
                                        encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.yaml: notebook 'a': 'each' must be one of"):
         studies.load_studies(tmp_path)
+
+
+# ---------------------------------------------------------------- one kernel per worker (issue 12, item 1)
+def test_notebooks_sharing_a_kernel_see_nothing_of_each_other(demo_dirs, tmp_path):
+    """With one worker every notebook runs on the same kernel; the namespace is reset between them."""
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    for name, code in [("overview", "leak = 'from overview'\nimport os\nwith open('pid-overview', 'w') as f:\n"
+                                     "    f.write(str(os.getpid()))"),
+                       ("scoring", "assert 'leak' not in globals(), 'namespace not reset'\nimport os\n"
+                                   "with open(f'pid-scoring-{year}', 'w') as f:\n    f.write(str(os.getpid()))")]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), nbformat.v4.new_code_cell("year: int = 0  # y"),
+                    nbformat.v4.new_code_cell(code)]
+        nb.cells[1].metadata["tags"] = ["parameters"]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, nbdir / f"{name}.ipynb")
+    out = tmp_path / "reports"
+    rc = run_pipeline([2018, 2019], demo_dirs["raw"], out, processed_dir=tmp_path / "p", notebook_dir=nbdir, jobs=1,
+                      notebooks=["overview", "scoring"])
+    assert rc == 0, json.loads(next(out.glob("*-failed/failure.json")).read_text()) if rc else rc
+    run = (out / "latest").resolve()
+    pids = {p.name: p.read_text() for p in run.glob("pid-*")}
+    assert {"pid-overview", "pid-scoring-2018", "pid-scoring-2019"} <= set(pids)
+    assert len(set(pids.values())) == 1  # one kernel served every notebook
