@@ -668,6 +668,24 @@ def stratified_tables(strata_tables: np.ndarray, weights: np.ndarray, n_boot: in
 # ----------------------------------------------------------------------------------------------
 # intervals from resampled tables
 # ----------------------------------------------------------------------------------------------
+def _percent_agreement_interval(t, e, b, n, confidence, resampling, integer, label):
+    """(low, high, method, reason) for percent agreement, or None to use the bootstrap."""
+    if resampling == "pairs" and integer:
+        lo, hi = clopper_pearson(float(np.trace(t)), float(t.sum()), confidence)
+        return lo, hi, "exact (Clopper-Pearson)", ""
+    if resampling.startswith("pairs"):
+        var = float(np.nanvar(b, ddof=1)) if b.size > 1 else 0.0
+        lo, hi, _ = korn_graubard(e, var, n, confidence)
+        why = "" if (var > 0 and 0 < e < 1) else "no variance in the resamples: effective n = pairs"
+        return lo, hi, f"Korn-Graubard (Clopper-Pearson at effective n from the {label})", why
+    if bootstrap_degeneracy(e, b)[2]:
+        return None
+    lo, hi = clopper_pearson(e * n, n, confidence)
+    return lo, hi, "exact (Clopper-Pearson) at the number of pairs", (
+        "every cluster resample gives the same value (all pairs agree): Clopper-Pearson interval "
+        "of independent pairs; the clustering by interviewer is not reflected")
+
+
 def table_intervals(
     table: np.ndarray,
     boot_tables: np.ndarray | None,
@@ -687,8 +705,10 @@ def table_intervals(
     * **percent agreement**: exact Clopper-Pearson interval (:func:`clopper_pearson`, ``x`` = pairs
       that agree) for unweighted pairs resampled as independent units; Korn-Graubard
       (:func:`korn_graubard`, Clopper-Pearson at the effective n from the bootstrap variance)
-      for clustered or weighted resampling. Never zero width: 40 of 40 agreeing pairs give
-      [0.912, 1].
+      for design-weighted pairs; for cluster resampling the percentile interval like the other
+      coefficients (the Korn-Graubard interval over-covers there: 0.98 in the 2020-shaped
+      simulation), and Clopper-Pearson at the number of pairs when the cluster resamples are
+      degenerate (every pair agrees). Never zero width: 40 of 40 agreeing pairs give [0.912, 1].
     * **every other coefficient**: BCa (``method="bca"``; exact jackknife over the cells, pairs
       resampled as units, unweighted only) or percentile interval of the resampled tables, unless
       :func:`bootstrap_degeneracy` says the replicates cannot give one: then NaN with a reason.
@@ -724,18 +744,12 @@ def table_intervals(
         b = np.asarray(boot[name], dtype=float)
         se = float(np.nanstd(b, ddof=1)) if np.sum(~np.isnan(b)) > 1 else math.nan
         if name == "percent_agreement" and exact_percent_agreement:
-            if resampling == "pairs" and integer:
-                lo, hi = clopper_pearson(float(np.trace(t)), float(t.sum()), confidence)
-                how, why = "exact (Clopper-Pearson)", ""
-            else:
-                var = float(np.nanvar(b, ddof=1)) if b.size > 1 else 0.0
-                lo, hi, n_eff = korn_graubard(e, var, n, confidence)
-                how = f"Korn-Graubard (Clopper-Pearson at effective n from the {label})"
-                why = "" if (var > 0 and 0 < e < 1) else (
-                    "no variance in the resamples: effective n = number of pairs")
-            rows.append({**Agreement(name, e, lo, hi, n, se, why, how).to_dict(),
-                         "undefined_share": float(np.mean(np.isnan(b)))})
-            continue
+            row = _percent_agreement_interval(t, e, b, n, confidence, resampling, integer, label)
+            if row is not None:
+                rows.append({**Agreement(name, e, row[0], row[1], n, se, row[3],
+                                         row[2]).to_dict(),
+                             "undefined_share": float(np.mean(np.isnan(b)))})
+                continue
         why, undefined, usable = bootstrap_degeneracy(e, b)
         if not usable:
             rows.append({**Agreement(name, e, math.nan, math.nan, n, se, why, "").to_dict(),
