@@ -72,6 +72,7 @@ __all__ = [
     "interval_note",
     "pair_design",
     "weighted_vs_unweighted_agreement",
+    "weights_differ",
     "bowker_symmetry",
     "brennan_prediger",
     "cohen_kappa",
@@ -1700,9 +1701,10 @@ def ceiling_warnings(tables: dict[str, tuple[np.ndarray, list]], lang: str = "en
     Flagged when an item has fewer than ``n_max`` pairs and one answer holds at least
     ``top_share`` of all answers. There the bootstrap distribution of kappa-type coefficients
     (kappa, pi, alpha) is lumpy and often partly undefined, and their 95% intervals cover the true
-    value far less often than 95% even for independent pairs (simulation in
-    ``benchmarks/bench_coverage.py``: about 0.8 at n = 35 near the ceiling); percent agreement
-    keeps its exact interval. Thresholds are this project's conventions. ``lang``: en | ru.
+    value far less often than 95% even for independent pairs (``benchmarks/bench_coverage.py``,
+    n = 35: about 0.80 with 80% of the answers in the top category, below 0.5 with 90%); percent
+    agreement keeps its exact interval and AC1 stays near 0.95. Thresholds are this project's
+    conventions. ``lang``: en | ru.
 
     >>> t = np.zeros((5, 5), int); t[4, 4], t[4, 3] = 33, 2
     >>> ceiling_warnings({"eth_appearance": (t, [1, 2, 3, 4, 5])})[0][:60]
@@ -1723,14 +1725,16 @@ def ceiling_warnings(tables: dict[str, tuple[np.ndarray, list]], lang: str = "en
     if lang == "ru":
         return [f"Мало пар у потолка шкалы ({'; '.join(flagged)}). При таком числе пар и такой "
                 f"концентрации ответов интервалы каппы, пи Скотта и альфы Криппендорфа "
-                f"покрывают истинное значение заметно реже 95% (в моделировании около 80% при "
-                f"n = 35); там, где бутстрэп вырожден, интервал не приводится. Процент согласия "
-                f"сохраняет точный интервал."]
+                f"покрывают истинное значение заметно реже 95% (в моделировании при n = 35 — около "
+                f"80%, если 80% ответов в верхней категории, и меньше 50%, если 90%); там, где "
+                f"бутстрэп вырожден, интервал не приводится. Процент согласия и AC1 Гвета "
+                f"сохраняют близкое к 95% покрытие."]
     return [f"Few pairs at the ceiling ({'; '.join(flagged)}). With so few pairs and answers "
             f"this concentrated, the intervals of kappa, Scott's pi and Krippendorff's alpha "
-            f"cover the true value much less often than 95% (about 80% at n = 35 in simulation); "
-            f"where the bootstrap is degenerate no interval is given. Percent agreement keeps "
-            f"its exact interval."]
+            f"cover the true value much less often than 95% (in simulation at n = 35: about 80% "
+            f"with 80% of answers in the top category, under 50% with 90%); where the bootstrap "
+            f"is degenerate no interval is given. Percent agreement and Gwet's AC1 keep close to "
+            f"95% coverage."]
 
 
 def interval_note(resample: str = "interviewers", weighted: bool = False, lang: str = "en"
@@ -1757,13 +1761,15 @@ def interval_note(resample: str = "interviewers", weighted: bool = False, lang: 
                                          "the interviewers and the workers"),
                 "workers": ("социальных работников", "the workers")}[resample]
         txt = (f"Интервалы учитывают, что пары делят немногих опрашивающих: бутстрэп "
-               f"переизвлекает {what[0]} как кластеры («голубятня», Owen 2007); процент "
-               f"согласия — интервал Корна-Граубарда (Клоппер-Пирсон при эффективном n)."
+               f"переизвлекает {what[0]} как кластеры («голубятня», Owen 2007), поэтому они "
+               f"относятся к опрашивающим, подобным этим, а не только к этим; если ответы "
+               f"совпадают во всех парах, процент согласия получает точный интервал "
+               f"Клоппера-Пирсона."
                if ru else
                f"The intervals allow for the pairs sharing a few interviewers: the bootstrap "
                f"resamples {what[1]} as clusters (pigeonhole bootstrap, Owen 2007), so they "
-               f"speak for interviewers like these, not only these; percent agreement has the "
-               f"Korn-Graubard interval (Clopper-Pearson at the effective n).")
+               f"speak for interviewers like these, not only these; where every pair agrees, percent "
+               f"agreement gets the exact Clopper-Pearson interval instead.")
     if weighted:
         txt += (" Оценки взвешены весами дизайна (обратными вероятностями отбора получателей): "
                 "они относятся ко всем обслуживаемым получателям, а не к выборке, в которой "
@@ -1778,6 +1784,19 @@ def interval_note(resample: str = "interviewers", weighted: bool = False, lang: 
                 " Estimates are unweighted: they describe the sampled pairs, in which temporary "
                 "residence is over-represented (10x in 2020), not all recipients served.")
     return txt
+
+
+def weights_differ(interviews: pd.DataFrame, strata: pd.DataFrame | None) -> bool:
+    """True when the roster gives the pairs of ``interviews`` unequal design weights (a stratified
+    sample with different sampling fractions, e.g. 2020: 10% of home care, 100% of temporary
+    residence); False without a roster, with strata missing from it, or with equal weights."""
+    if strata is None:
+        return False
+    try:
+        w = pair_design(interviews, strata)["weight"]
+    except (KeyError, ValueError):
+        return False
+    return bool(len(w) and w.max() - w.min() > 1e-9 * w.max())
 
 
 def weighted_vs_unweighted_agreement(weighted: pd.DataFrame, unweighted: pd.DataFrame,
