@@ -24,6 +24,13 @@ Brennan-Prediger     T_w / K^2                                           Brennan
 Krippendorff alpha   1 - (N-1) sum o delta / sum n_c n_k delta           Krippendorff 2011
 ===================  ==================================================  ==========================
 
+Clusters. Pairs that share interviewers are not independent. :func:`cluster_tables` keeps one
+K x K table per combination of cluster levels (e.g. volunteer x social-worker interviewer) and
+:func:`pigeonhole_tables` resamples the levels of every factor (Owen 2007), so the cluster
+bootstrap is a ``(B, C) @ (C, K^2)`` product. :func:`table_intervals` turns resampled tables into
+intervals with the rules of issue 9: exact intervals for percent agreement, no interval (NaN with a
+reason) when the resamples are degenerate, undefined resamples counted.
+
 Undefined values. When ``1 - p_e`` is 0 (for kappa, pi and alpha: every answer in one category)
 the coefficient is 0/0: it is returned as NaN and :func:`undefined_reason` states why. It is never
 replaced by 0. Percent agreement, AC1/AC2 and Brennan-Prediger stay defined as long as the scale

@@ -18,8 +18,12 @@ Every coefficient function returns an object with ``estimate, ci_low, ci_high, n
 category) the estimate is NaN and ``reason`` says why -- never 0 and never an exception.
 
 The categorical coefficients of two raters are computed from the K x K table of paired answers in
-:mod:`helpers.agreement`; bootstrap intervals resample that table (multinomial), so 2,000
-resamples cost the same for 100 pairs as for a million.
+:mod:`helpers.agreement`. Survey-level intervals (:func:`compare_interviewers`) resample the
+interviewers as clusters by default (pigeonhole bootstrap of per-interviewer-pair K x K tables,
+Owen 2007; ``resample="pairs"``: multinomial resampling of the table, intervals conditional on these
+interviewers); either way 2,000 resamples cost the same for 100 pairs as for a million. Percent
+agreement has an exact (Clopper-Pearson) interval, degenerate bootstraps give NaN with a reason,
+and ``strata`` (the roster) gives design-weighted tables (issue 9).
 """
 
 from __future__ import annotations
