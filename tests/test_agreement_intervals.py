@@ -104,6 +104,16 @@ def test_korn_graubard_falls_back_to_n_without_variance():
     assert (lo, hi) == pytest.approx(clopper_pearson(40, 50))
 
 
+def test_analytic_intervals_are_never_zero_width():
+    a = b = [5] * 30
+    g = rel.gwet_ac(np.column_stack([a, b]), categories=CATS)
+    assert g.estimate == 1.0 and math.isnan(g.ci_low) and "standard error 0" in g.reason
+    bp = rel.brennan_prediger(a, b, categories=CATS)
+    assert bp.estimate == 1.0 and math.isnan(bp.ci_low) and bp.reason
+    pa = rel.percent_agreement(a, b, categories=CATS)
+    assert pa.ci_low == pytest.approx(0.025 ** (1 / 30)) and pa.ci_high == 1.0
+
+
 def test_public_percent_agreement_is_exact():
     a, b = rel._expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
     r = rel.percent_agreement(a, b)

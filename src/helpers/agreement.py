@@ -414,6 +414,10 @@ def agreement_from_table(
     if math.isnan(se) or n < 2:
         return Agreement(statistic, est, math.nan, math.nan, n, se,
                          reason="interval undefined with fewer than two pairs")
+    if se <= 1e-12:
+        return Agreement(statistic, est, math.nan, math.nan, n, se,
+                         reason="standard error 0 (answers at the ceiling): no zero-width "
+                                "interval")
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
     return Agreement(statistic, est, est - q * se, est + q * se, n, se, ci_method="analytic (Gwet)")
 

@@ -359,6 +359,9 @@ def gwet_ac(
         return Agreement(name, float(ac), math.nan, math.nan, n,
                          reason="no interval with a single unit")
     se = math.sqrt(((ac_i_x - ac) ** 2).sum() / (n * (n - 1)))
+    if se <= 1e-12:
+        return Agreement(name, float(ac), math.nan, math.nan, n, se,
+                         reason="standard error 0 (every unit agrees): no zero-width interval")
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
     return Agreement(name, float(ac), float(ac - q * se), float(ac + q * se), n, se,
                      ci_method="analytic (Gwet)")
