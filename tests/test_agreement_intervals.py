@@ -298,3 +298,25 @@ def test_interviewer_cluster_intervals_cover_95_percent_in_the_2020_shape():
         assert 0.92 <= c <= 0.98, (s, c)
         assert res.loc[("interviewers", s), "no_interval"] == 0
     assert res.loc[("pairs", "gwet_ac1"), "coverage"] < 0.92
+
+
+def test_design_weights_remove_the_over_representation_bias():
+    """Stratified 2020 shape: 130 of 1,300 home-care recipients + all 14 in temporary residence,
+    who here agree more (latent shift 3). The weighted percent agreement estimates the population
+    value; the unweighted one is pulled towards temporary residence (14/144 of the pairs instead of
+    14/1,314 of the population)."""
+    from helpers.agreement_simulation import CATEGORIES, simulate_pairs
+
+    d = AgreementDesign(n_temporary=14, temporary_shift=3.0)
+    truth = float(table_coefficients(population_table(d) * 1e6, CATEGORIES)["percent_agreement"])
+    rng = np.random.default_rng(1)
+    weighted, unweighted = [], []
+    for _ in range(400):
+        f = simulate_pairs(d, rng)
+        a, b = f["a"].to_numpy(), f["b"].to_numpy()
+        t = cluster_tables(a, b, 5, {}, f["weight"]).table
+        weighted.append(float(table_coefficients(t, CATEGORIES)["percent_agreement"]))
+        unweighted.append(float(np.mean(a == b)))
+    se = np.std(weighted) / np.sqrt(400)  # ~0.0026
+    assert abs(np.mean(weighted) - truth) < 4 * se
+    assert np.mean(unweighted) - truth > 0.012  # ~ +0.021, eight standard errors

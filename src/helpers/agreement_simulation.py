@@ -33,6 +33,7 @@ from helpers.agreement import (
     bootstrap_table_ci,
     cluster_tables,
     pigeonhole_tables,
+    stratified_tables,
     table_coefficients,
     table_intervals,
 )
@@ -64,6 +65,14 @@ class AgreementDesign:
     sd_answer: float = float(np.hypot(0.3, 0.7))
     role_shift: float = -0.5
     thresholds: tuple = field(default=THRESHOLDS)
+    #: stratified sample: the last ``n_temporary`` pairs are temporary-residence recipients, served
+    #: by their own ``temporary_workers`` workers, a census of ``population_temporary``; the other
+    #: pairs are a sample of ``population_home`` home-care recipients (2020: 130 of 1,300, 14 of 14)
+    n_temporary: int = 0
+    temporary_workers: int = 2
+    temporary_shift: float = 0.0
+    population_home: int = 1300
+    population_temporary: int = 14
 
 
 _X, _W = np.polynomial.hermite_e.hermegauss(24)
@@ -79,12 +88,9 @@ def _category_probs(mu: np.ndarray, sd: float, thresholds) -> np.ndarray:
     return up[..., :-1] - up[..., 1:]
 
 
-def population_table(design: AgreementDesign = AgreementDesign(), n_draws: int = 400_000,
-                     seed: int = 20201) -> np.ndarray:
-    """Expected K x K cell probabilities of a pair drawn from the population (sums to 1)."""
-    rng = np.random.default_rng(seed)
-    d = design
-    common = d.base + rng.normal(0, d.sd_worker, n_draws) + rng.normal(0, d.sd_recipient, n_draws)
+def _stratum_table(d: AgreementDesign, shift: float, n_draws: int, rng) -> np.ndarray:
+    common = (d.base + shift + rng.normal(0, d.sd_worker, n_draws)
+              + rng.normal(0, d.sd_recipient, n_draws))
     pv = _category_probs(common + rng.normal(0, d.sd_interviewer, n_draws), d.sd_answer,
                          d.thresholds)
     ps = _category_probs(common + d.role_shift + rng.normal(0, d.sd_interviewer, n_draws),
@@ -92,29 +98,58 @@ def population_table(design: AgreementDesign = AgreementDesign(), n_draws: int =
     return np.einsum("nk,nl->kl", pv, ps) / n_draws
 
 
+def population_table(design: AgreementDesign = AgreementDesign(), n_draws: int = 400_000,
+                     seed: int = 20201) -> np.ndarray:
+    """Expected K x K cell probabilities of a pair drawn from the population (sums to 1).
+
+    With a temporary-residence stratum (``n_temporary > 0``) the population table is the mixture
+    of the two strata in proportion to their populations (what design weights estimate).
+    """
+    rng = np.random.default_rng(seed)
+    home = _stratum_table(design, 0.0, n_draws, rng)
+    if design.n_temporary == 0:
+        return home
+    temp = _stratum_table(design, design.temporary_shift, n_draws, rng)
+    nh, nt = design.population_home, design.population_temporary
+    return (nh * home + nt * temp) / (nh + nt)
+
+
 def simulate_pairs(design: AgreementDesign = AgreementDesign(),
                    rng: np.random.Generator | None = None) -> pd.DataFrame:
     """One simulated study: one row per pair with ``volunteer, social_worker, worker`` (integer
-    ids) and the answer positions ``a`` (volunteer) and ``b`` (social worker), 0..K-1.
+    ids), the answer positions ``a`` (volunteer) and ``b`` (social worker), 0..K-1, ``stratum``
+    and the design ``weight`` (stratum population / pairs in the stratum).
 
-    Workers get equal shares of the pairs (in random order); each pair's two interviewers are
-    drawn at random from their role, as in the demo data.
+    Workers get equal shares of the pairs of their stratum (in random order); each pair's two
+    interviewers are drawn at random from their role, as in the demo data.
     """
     rng = rng or np.random.default_rng()
     d = design
     n = d.n_pairs
+    n_home = n - d.n_temporary
     lv = rng.normal(0, d.sd_interviewer, d.n_volunteers)
     ls = rng.normal(0, d.sd_interviewer, d.n_sw_interviewers) + d.role_shift
     q = rng.normal(0, d.sd_worker, d.n_workers)
-    worker = rng.permutation(np.arange(n) % d.n_workers)
+    if d.n_temporary:
+        home_w = d.n_workers - d.temporary_workers
+        worker = np.r_[rng.permutation(np.arange(n_home) % home_w),
+                       home_w + rng.permutation(np.arange(d.n_temporary) % d.temporary_workers)]
+    else:
+        worker = rng.permutation(np.arange(n) % d.n_workers)
+    temporary = np.arange(n) >= n_home
     v = rng.integers(0, d.n_volunteers, n)
     s = rng.integers(0, d.n_sw_interviewers, n)
-    common = d.base + q[worker] + rng.normal(0, d.sd_recipient, n)
+    common = (d.base + q[worker] + d.temporary_shift * temporary
+              + rng.normal(0, d.sd_recipient, n))
     pa = _category_probs(common + lv[v], d.sd_answer, d.thresholds)
     pb = _category_probs(common + ls[s], d.sd_answer, d.thresholds)
     a = (rng.random((n, 1)) > pa.cumsum(1)).sum(1).clip(0, K - 1)
     b = (rng.random((n, 1)) > pb.cumsum(1)).sum(1).clip(0, K - 1)
-    return pd.DataFrame({"volunteer": v, "social_worker": s, "worker": worker, "a": a, "b": b})
+    weight = np.where(temporary, d.population_temporary / max(d.n_temporary, 1),
+                      d.population_home / max(n_home, 1))
+    return pd.DataFrame({"volunteer": v, "social_worker": s, "worker": worker, "a": a, "b": b,
+                         "stratum": np.where(temporary, "temporary_residence", "home_care"),
+                         "weight": weight})
 
 
 def coverage(
@@ -125,6 +160,7 @@ def coverage(
     statistics: Sequence[str] = ("percent_agreement", "gwet_ac1"),
     seed: int = 2020,
     confidence: float = 0.95,
+    weighted: bool = False,
 ) -> pd.DataFrame:
     """Empirical coverage of the intervals of :mod:`helpers.agreement` over simulated studies.
 
@@ -133,6 +169,10 @@ def coverage(
     cluster schemes ``"interviewers"`` (two-way pigeonhole, the report's default),
     ``"interviewers+workers"``, ``"workers"`` (:func:`helpers.agreement.pigeonhole_tables` +
     :func:`helpers.agreement.table_intervals`). A study whose interval is NaN counts as a miss.
+    ``weighted=True``: design-weighted tables (the population truth of a stratified design);
+    ``"pairs"`` then resamples pairs within strata. ``"unweighted"`` in ``methods`` adds the
+    unweighted estimate with its interviewer-cluster interval, to show what ignoring the weights
+    does to coverage of the population value.
     Returns one row per method and statistic: ``truth, coverage, mc_se`` (the Monte Carlo
     standard error ``sqrt(c (1 - c) / R)``), ``mean_width, no_interval`` (share of studies
     without an interval), ``n_studies, n_boot``.
@@ -145,16 +185,26 @@ def coverage(
     for _ in range(n_studies):
         f = simulate_pairs(design, rng)
         a, b = f["a"].to_numpy(), f["b"].to_numpy()
+        w = f["weight"].to_numpy(float) if weighted else None
         for m in methods:
-            if m == "pairs":
+            if m == "pairs" and not weighted:
                 table = np.bincount(a * K + b, minlength=K * K).reshape(K, K)
                 res = bootstrap_table_ci(table, CATEGORIES, n_boot, rng, confidence,
                                          which=statistics)
+            elif m == "pairs":
+                ct = cluster_tables(a, b, K, {"stratum": f["stratum"]})
+                wh = f.groupby("stratum", sort=False)["weight"].first().to_numpy(float)
+                boot = stratified_tables(ct.tables, wh[list(ct.levels[0])], n_boot, rng)
+                tw = cluster_tables(a, b, K, {}, w).table
+                res = table_intervals(tw, boot, len(f), CATEGORIES, confidence, "percentile",
+                                      statistics, resampling="pairs within strata")
             else:
-                ct = cluster_tables(a, b, K, {c: f[c] for c in FACTORS[m]})
+                use = "interviewers" if m == "unweighted" else m
+                ct = cluster_tables(a, b, K, {c: f[c] for c in FACTORS[use]},
+                                    None if m == "unweighted" else w)
                 res = table_intervals(ct.table, pigeonhole_tables(ct, n_boot, rng), len(f),
                                       CATEGORIES, confidence, "percentile", statistics,
-                                      resampling=m)
+                                      resampling=use)
             res = res.set_index("statistic")
             for s in statistics:
                 lo, hi = float(res.loc[s, "ci_low"]), float(res.loc[s, "ci_high"])
