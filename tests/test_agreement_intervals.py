@@ -308,7 +308,8 @@ def test_design_weights_remove_the_over_representation_bias():
     from helpers.agreement_simulation import CATEGORIES, simulate_pairs
 
     d = AgreementDesign(n_temporary=14, temporary_shift=3.0)
-    truth = float(table_coefficients(population_table(d) * 1e6, CATEGORIES)["percent_agreement"])
+    truth = float(table_coefficients(population_table(d, n_draws=100_000) * 1e6,
+                                     CATEGORIES)["percent_agreement"])
     rng = np.random.default_rng(1)
     weighted, unweighted = [], []
     for _ in range(400):
