@@ -460,8 +460,10 @@ def bootstrap_interval(
 ) -> tuple[float, float, str]:
     """Percentile or BCa (Efron 1987) interval from bootstrap replicates ``boot``.
 
-    NaN replicates (resamples where the coefficient is undefined) are dropped. BCa falls back to
-    the percentile interval when the acceleration or the bias correction cannot be computed.
+    NaN replicates (resamples where the coefficient is undefined) are left out here; callers check
+    :func:`bootstrap_degeneracy` first (more than 5% undefined, or all replicates equal: no
+    interval) and report the undefined share. BCa falls back to the percentile interval when the
+    acceleration or the bias correction cannot be computed.
     """
     b = np.asarray(boot, dtype=float)
     b = b[~np.isnan(b)]
