@@ -295,9 +295,11 @@ def test_bootstrap_table_ci_frame_and_reproducibility():
     pd.testing.assert_frame_equal(r1, r2)
     assert list(r1["statistic"]) == list(COEFFICIENTS)
     assert (r1["ci_low"] <= r1["estimate"]).all() and (r1["estimate"] <= r1["ci_high"]).all()
-    assert set(r1["ci_method"]) == {"bootstrap bca"}
+    # percent agreement has the exact Clopper-Pearson interval (issue 9), the others BCa
+    assert set(r1["ci_method"]) == {"bootstrap bca", "exact (Clopper-Pearson)"}
+    assert r1.set_index("statistic").loc["percent_agreement", "ci_method"] == "exact (Clopper-Pearson)"
     pct = bootstrap_table_ci(GWET, n_boot=500, seed=4, method="percentile")
-    assert set(pct["ci_method"]) == {"bootstrap percentile"}
+    assert set(pct["ci_method"]) == {"bootstrap percentile", "exact (Clopper-Pearson)"}
     assert not np.allclose(pct["ci_low"], r1["ci_low"])
 
 

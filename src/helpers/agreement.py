@@ -24,6 +24,13 @@ Brennan-Prediger     T_w / K^2                                           Brennan
 Krippendorff alpha   1 - (N-1) sum o delta / sum n_c n_k delta           Krippendorff 2011
 ===================  ==================================================  ==========================
 
+Clusters. Pairs that share interviewers are not independent. :func:`cluster_tables` keeps one
+K x K table per combination of cluster levels (e.g. volunteer x social-worker interviewer) and
+:func:`pigeonhole_tables` resamples the levels of every factor (Owen 2007), so the cluster
+bootstrap is a ``(B, C) @ (C, K^2)`` product. :func:`table_intervals` turns resampled tables into
+intervals with the rules of issue 9: exact intervals for percent agreement, no interval (NaN with a
+reason) when the resamples are degenerate, undefined resamples counted.
+
 Undefined values. When ``1 - p_e`` is 0 (for kappa, pi and alpha: every answer in one category)
 the coefficient is 0/0: it is returned as NaN and :func:`undefined_reason` states why. It is never
 replaced by 0. Percent agreement, AC1/AC2 and Brennan-Prediger stay defined as long as the scale
@@ -407,6 +414,10 @@ def agreement_from_table(
     if math.isnan(se) or n < 2:
         return Agreement(statistic, est, math.nan, math.nan, n, se,
                          reason="interval undefined with fewer than two pairs")
+    if se <= 1e-12:
+        return Agreement(statistic, est, math.nan, math.nan, n, se,
+                         reason="standard error 0 (answers at the ceiling): no zero-width "
+                                "interval")
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
     return Agreement(statistic, est, est - q * se, est + q * se, n, se, ci_method="analytic (Gwet)")
 
@@ -449,8 +460,10 @@ def bootstrap_interval(
 ) -> tuple[float, float, str]:
     """Percentile or BCa (Efron 1987) interval from bootstrap replicates ``boot``.
 
-    NaN replicates (resamples where the coefficient is undefined) are dropped. BCa falls back to
-    the percentile interval when the acceleration or the bias correction cannot be computed.
+    NaN replicates (resamples where the coefficient is undefined) are left out here; callers check
+    :func:`bootstrap_degeneracy` first (more than 5% undefined, or all replicates equal: no
+    interval) and report the undefined share. BCa falls back to the percentile interval when the
+    acceleration or the bias correction cannot be computed.
     """
     b = np.asarray(boot, dtype=float)
     b = b[~np.isnan(b)]
@@ -478,6 +491,292 @@ def bootstrap_interval(
     return float(lo), float(hi), f"bootstrap {used}"
 
 
+#: largest share of resamples in which a coefficient may be undefined before its interval is
+#: withheld (NaN with a reason); below it the undefined resamples are excluded and counted
+MAX_UNDEFINED_SHARE = 0.05
+
+
+def bootstrap_degeneracy(estimate: float, boot: np.ndarray,
+                         max_undefined: float = MAX_UNDEFINED_SHARE) -> tuple[str, float, bool]:
+    """Check bootstrap replicates before an interval is read off them.
+
+    Returns ``(reason, undefined_share, usable)``. Not usable (the interval must be NaN) when
+
+    * more than ``max_undefined`` of the replicates are undefined (NaN): the defined ones are a
+      selected subset (e.g. the resamples that happen to contain a rare disagreement), so their
+      quantiles are not an interval for the coefficient;
+    * every defined replicate has the same value (range below ``1e-9``): the resampling cannot
+      move the statistic (all pairs agree, or the coefficient is pinned at a value such as
+      kappa = 0 when one interviewer gave a single answer), so a quantile interval would have zero
+      width and claim certainty the data do not have.
+
+    Otherwise usable; ``reason`` still reports a non-zero undefined share (those replicates are
+    excluded and counted, never dropped silently).
+
+    >>> bootstrap_degeneracy(0.0, np.r_[np.zeros(64), np.full(36, np.nan)])[0][:38]
+    'undefined in 36.0% of resamples (more '
+    >>> bootstrap_degeneracy(0.5, np.r_[np.linspace(0.4, 0.6, 99), np.nan])
+    ('undefined in 1.0% of resamples (excluded)', 0.01, True)
+    """
+    b = np.asarray(boot, dtype=float)
+    if b.size == 0:
+        return "no resamples", math.nan, False
+    undefined = float(np.mean(np.isnan(b)))
+    ok = b[~np.isnan(b)]
+    if undefined > max_undefined:
+        return (f"undefined in {undefined:.1%} of resamples (more than {max_undefined:.0%}): "
+                "the defined resamples are a selected subset, so no bootstrap interval is "
+                "given"), undefined, False
+    if ok.size < 2 or np.ptp(ok) <= 1e-9 * max(1.0, abs(estimate)):
+        return ("every resample gives the same value: the bootstrap is degenerate here "
+                "(answers at the ceiling), so no interval is given rather than a zero-width "
+                "one"), undefined, False
+    if undefined > 0:
+        return f"undefined in {undefined:.1%} of resamples (excluded)", undefined, True
+    return "", 0.0, True
+
+
+def clopper_pearson(x: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval of a binomial proportion ``x / n``.
+
+    ``[B(a/2; x, n - x + 1), B(1 - a/2; x + 1, n - x)]`` with ``B`` the beta quantile, 0 when
+    ``x = 0`` and 1 when ``x = n``. Non-integer ``x`` and ``n`` (an effective sample size, Korn &
+    Graubard 1998) are allowed. Chosen over Wilson because it never falls below the nominal level
+    (Clopper & Pearson 1934, Biometrika 26:404; Brown, Cai & DasGupta 2001, Stat Sci 16:101), which
+    matters at the ceiling, where percent agreement sits at or near 1.
+
+    Examples
+    --------
+    40 pairs that all agree: the 95% interval is [0.912, 1] (``0.025 ** (1/40)``), not [1, 1].
+
+    >>> lo, hi = clopper_pearson(40, 40)
+    >>> round(lo, 4), hi
+    (0.9119, 1.0)
+    >>> [round(v, 4) for v in clopper_pearson(8, 10)]  # R binom.test(8, 10): 0.4439 0.9748
+    [0.4439, 0.9748]
+    """
+    if not n > 0:
+        return math.nan, math.nan
+    a = 1.0 - confidence
+    lo = 0.0 if x <= 0 else float(stats.beta.ppf(a / 2, x, n - x + 1))
+    hi = 1.0 if x >= n else float(stats.beta.ppf(1 - a / 2, x + 1, n - x))
+    return lo, hi
+
+
+def korn_graubard(p: float, var: float, n: float, confidence: float = 0.95
+                  ) -> tuple[float, float, float]:
+    """Clopper-Pearson interval at the effective sample size ``n_eff = p (1 - p) / var``.
+
+    Korn & Graubard (1998, Survey Methodology 24:193) for a proportion estimated under a complex
+    design (here: clustered pairs or design weights), with ``x = p n_eff``; the variance ``var``
+    comes from the cluster bootstrap. ``n_eff`` is not capped at ``n`` (as R
+    ``survey::svyciprop(method = "beta")``). When ``var`` is 0 or ``p`` is 0 or 1 the effective
+    size is unknown and ``n`` is used (the interval of independent pairs, the least that the data
+    support). Returns ``(low, high, n_eff)``.
+
+    >>> [round(v, 4) for v in korn_graubard(1.0, 0.0, 40)]
+    [0.9119, 1.0, 40.0]
+    """
+    if math.isnan(p) or not n > 0:
+        return math.nan, math.nan, math.nan
+    n_eff = p * (1 - p) / var if (var > 0 and 0 < p < 1) else float(n)
+    lo, hi = clopper_pearson(p * n_eff, n_eff, confidence)
+    return lo, hi, float(n_eff)
+
+
+# ----------------------------------------------------------------------------------------------
+# cluster tables and the pigeonhole bootstrap
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClusterTables:
+    """Per-cell K x K tables of pairs sharing the same level of every clustering factor.
+
+    ``tables``: shape ``(C, K, K)`` (float: design weights allowed); ``levels``: one integer array
+    of length C per factor (the level of each cell); ``n_levels``: levels per factor;
+    ``factors``: names; ``n``: pairs per cell (unweighted).
+    """
+
+    tables: np.ndarray
+    levels: tuple[np.ndarray, ...]
+    n_levels: tuple[int, ...]
+    factors: tuple[str, ...]
+    n: np.ndarray
+
+    @property
+    def table(self) -> np.ndarray:
+        """The (weighted) K x K table of all pairs."""
+        return self.tables.sum(axis=0)
+
+
+def cluster_tables(a: np.ndarray, b: np.ndarray, n_categories: int,
+                   factors: dict[str, Sequence], weights: Sequence[float] | None = None
+                   ) -> ClusterTables:
+    """Aggregate pairs into one K x K table per combination of cluster levels.
+
+    ``a, b``: category positions 0..K-1 of the two raters (negative = missing: the pair is left
+    out); ``factors``: ``{name: level of each pair}`` (e.g. volunteer interviewer, social-worker
+    interviewer); ``weights``: design weight of each pair (default 1). The tables are a sufficient
+    statistic for every coefficient and for the pigeonhole bootstrap, so the bootstrap cost depends
+    on the number of cells, not of pairs.
+
+    >>> ct = cluster_tables(np.array([0, 1, 1]), np.array([0, 1, 0]), 2,
+    ...                     {"v": ["x", "x", "y"]})
+    >>> ct.tables.tolist(), ct.n_levels
+    ([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [1.0, 0.0]]], (2,))
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ok = (a >= 0) & (b >= 0)
+    w = np.ones(len(a)) if weights is None else np.asarray(weights, dtype=float)
+    codes, sizes = [], []
+    for name, lv in factors.items():
+        c, u = pd.factorize(pd.Series(list(lv)).astype("object").fillna(f"<missing {name}>"))
+        codes.append(np.asarray(c, dtype=np.int64))
+        sizes.append(len(u))
+    k2 = n_categories * n_categories
+    if codes:
+        cell = np.ravel_multi_index(tuple(c[ok] for c in codes), tuple(max(s, 1) for s in sizes))
+    else:
+        cell = np.zeros(int(ok.sum()), dtype=np.int64)
+    uniq, inv = np.unique(cell, return_inverse=True)
+    tables = np.zeros((len(uniq), k2))
+    np.add.at(tables, (inv, a[ok] * n_categories + b[ok]), w[ok])
+    counts = np.bincount(inv, minlength=len(uniq)).astype(float)
+    lv = np.unravel_index(uniq, tuple(max(s, 1) for s in sizes)) if codes else ()
+    return ClusterTables(tables.reshape(-1, n_categories, n_categories), tuple(lv),
+                         tuple(sizes), tuple(factors), counts)
+
+
+def pigeonhole_tables(ct: ClusterTables, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Pigeonhole bootstrap (Owen 2007) of cluster tables: ``(n_boot, K, K)`` resampled tables.
+
+    Every factor is resampled independently: its ``G`` levels are drawn ``G`` times with
+    replacement (multiplicities ``m_g ~ multinomial(G, 1/G)``), and a cell carries the product of
+    the multiplicities of its levels; the resampled table is ``sum_c (prod_f m_{f,c}) T_c``. With one
+    factor this is the ordinary cluster bootstrap; with the volunteer and the social-worker
+    interviewer as the two factors it is Owen's pigeonhole bootstrap of the crossed volunteer x
+    social-worker array. Vectorised: one ``(B, C) @ (C, K^2)`` product.
+
+    Reference: Owen AB (2007) The pigeonhole bootstrap. Ann Appl Stat 1:386-411; Owen AB, Eckles D
+    (2012) Bootstrapping data arrays of arbitrary order. Ann Appl Stat 6:895-927.
+    """
+    c, k, _ = ct.tables.shape
+    weight = np.ones((n_boot, c))
+    for lv, g in zip(ct.levels, ct.n_levels, strict=True):
+        m = rng.multinomial(g, np.full(g, 1.0 / g), size=n_boot).astype(float)
+        weight *= m[:, lv]
+    return (weight @ ct.tables.reshape(c, k * k)).reshape(n_boot, k, k)
+
+
+def stratified_tables(strata_tables: np.ndarray, weights: np.ndarray, n_boot: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Pair bootstrap within strata: each stratum's table resampled (multinomial, its own n),
+    multiplied by the stratum's design weight and summed; shape ``(n_boot, K, K)``."""
+    out = 0.0
+    for t, w in zip(strata_tables, weights, strict=True):
+        out = out + w * resample_tables(t, n_boot, rng)
+    return np.asarray(out, dtype=float)
+
+
+# ----------------------------------------------------------------------------------------------
+# intervals from resampled tables
+# ----------------------------------------------------------------------------------------------
+def _percent_agreement_interval(t, e, b, n, confidence, resampling, integer, label):
+    """(low, high, method, reason) for percent agreement, or None to use the bootstrap."""
+    if resampling == "pairs" and integer:
+        lo, hi = clopper_pearson(float(np.trace(t)), float(t.sum()), confidence)
+        return lo, hi, "exact (Clopper-Pearson)", ""
+    if resampling.startswith("pairs"):
+        var = float(np.nanvar(b, ddof=1)) if b.size > 1 else 0.0
+        lo, hi, _ = korn_graubard(e, var, n, confidence)
+        why = "" if (var > 0 and 0 < e < 1) else "no variance in the resamples: effective n = pairs"
+        return lo, hi, f"Korn-Graubard (Clopper-Pearson at effective n from the {label})", why
+    if bootstrap_degeneracy(e, b)[2]:
+        return None
+    lo, hi = clopper_pearson(e * n, n, confidence)
+    return lo, hi, "exact (Clopper-Pearson) at the number of pairs", (
+        "every cluster resample gives the same value (all pairs agree): Clopper-Pearson interval "
+        "of independent pairs; the clustering by interviewer is not reflected")
+
+
+def table_intervals(
+    table: np.ndarray,
+    boot_tables: np.ndarray | None,
+    n: float,
+    values: Sequence[float] | None = None,
+    confidence: float = 0.95,
+    method: str = "bca",
+    which: Sequence[str] = COEFFICIENTS,
+    exact_percent_agreement: bool = True,
+    resampling: str = "pairs",
+) -> pd.DataFrame:
+    """Every coefficient of ``table`` with an interval from the resampled tables ``boot_tables``.
+
+    ``table`` may hold design-weighted counts (its shares are what the coefficients use); ``n`` is
+    the number of pairs. Rules (issue 9):
+
+    * **percent agreement**: exact Clopper-Pearson interval (:func:`clopper_pearson`, ``x`` = pairs
+      that agree) for unweighted pairs resampled as independent units; Korn-Graubard
+      (:func:`korn_graubard`, Clopper-Pearson at the effective n from the bootstrap variance)
+      for design-weighted pairs; for cluster resampling the percentile interval like the other
+      coefficients (the Korn-Graubard interval over-covers there: 0.98 in the 2020-shaped
+      simulation), and Clopper-Pearson at the number of pairs when the cluster resamples are
+      degenerate (every pair agrees). Never zero width: 40 of 40 agreeing pairs give [0.912, 1].
+    * **every other coefficient**: BCa (``method="bca"``; exact jackknife over the cells, pairs
+      resampled as units, unweighted only) or percentile interval of the resampled tables, unless
+      :func:`bootstrap_degeneracy` says the replicates cannot give one: then NaN with a reason.
+      The share of undefined resamples is reported in ``undefined_share`` and in ``reason``.
+
+    Returns the tidy frame ``statistic, estimate, ci_low, ci_high, n, se, reason, ci_method,
+    undefined_share``.
+    """
+    t = np.asarray(table, dtype=float)
+    est = table_coefficients(t, values, which)
+    integer = bool(np.allclose(t, np.round(t)))
+    use_bca = method == "bca" and resampling == "pairs" and integer
+    rows = []
+    boot = table_coefficients(boot_tables, values, which) if boot_tables is not None else {}
+    jack: dict = {}
+    jk_w = None
+    if use_bca and boot:
+        jk_tables, jk_w = _jackknife_tables(np.round(t).astype(np.int64))
+        jack = table_coefficients(jk_tables, values, which)
+    label = "bootstrap" if resampling == "pairs" else f"{resampling} bootstrap"
+    for name, value in est.items():
+        e = float(value)
+        if math.isnan(e):
+            rows.append({**Agreement(name, math.nan, math.nan, math.nan, n,
+                                     reason=undefined_reason(name, t)).to_dict(),
+                         "undefined_share": math.nan})
+            continue
+        if n < 2 or not boot:
+            rows.append({**Agreement(name, e, math.nan, math.nan, n,
+                                     reason="no interval with fewer than two pairs").to_dict(),
+                         "undefined_share": math.nan})
+            continue
+        b = np.asarray(boot[name], dtype=float)
+        se = float(np.nanstd(b, ddof=1)) if np.sum(~np.isnan(b)) > 1 else math.nan
+        if name == "percent_agreement" and exact_percent_agreement:
+            row = _percent_agreement_interval(t, e, b, n, confidence, resampling, integer, label)
+            if row is not None:
+                rows.append({**Agreement(name, e, row[0], row[1], n, se, row[3],
+                                         row[2]).to_dict(),
+                             "undefined_share": float(np.mean(np.isnan(b)))})
+                continue
+        why, undefined, usable = bootstrap_degeneracy(e, b)
+        if not usable:
+            rows.append({**Agreement(name, e, math.nan, math.nan, n, se, why, "").to_dict(),
+                         "undefined_share": undefined})
+            continue
+        lo, hi, how = bootstrap_interval(e, b, jack.get(name), jk_w, confidence=confidence,
+                                         method="bca" if use_bca else "percentile")
+        if resampling != "pairs":
+            how = how.replace("bootstrap", label)
+        rows.append({**Agreement(name, e, lo, hi, n, se, why, how).to_dict(),
+                     "undefined_share": undefined})
+    return pd.DataFrame(rows)
+
+
 def bootstrap_table_ci(
     table: np.ndarray,
     values: Sequence[float] | None = None,
@@ -486,46 +785,30 @@ def bootstrap_table_ci(
     confidence: float = 0.95,
     method: str = "bca",
     which: Sequence[str] = COEFFICIENTS,
+    exact_percent_agreement: bool = True,
 ) -> pd.DataFrame:
-    """All coefficients of a two-rater table with bootstrap intervals, vectorised over resamples.
+    """All coefficients of a two-rater table with bootstrap intervals, pairs resampled as units.
 
     One multinomial draw of ``n_boot`` tables (seeded ``numpy`` Generator), every coefficient
     evaluated on the batch at once; BCa acceleration from the exact jackknife, which for a table
-    has only one distinct leave-one-out value per non-empty cell. Returns a tidy frame with
-    columns ``statistic, estimate, ci_low, ci_high, n, se, reason, ci_method``.
+    has only one distinct leave-one-out value per non-empty cell. Percent agreement gets the exact
+    Clopper-Pearson interval (``exact_percent_agreement=False``: bootstrap like the others);
+    degenerate resamples give NaN with a reason (:func:`table_intervals`). The intervals treat the
+    pairs as independent: they are conditional on the interviewers and workers of the study (for
+    clustered pairs use :func:`pigeonhole_tables` with :func:`table_intervals`). Returns a tidy
+    frame with columns ``statistic, estimate, ci_low, ci_high, n, se, reason, ci_method,
+    undefined_share``.
 
     >>> t = np.array([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
     >>> res = bootstrap_table_ci(t, n_boot=500, seed=1).set_index("statistic")
     >>> bool(res.loc["gwet_ac1", "ci_low"] < 0.8493305 < res.loc["gwet_ac1", "ci_high"])
     True
+    >>> [round(v, 4) for v in res.loc["percent_agreement", ["ci_low", "ci_high"]]]  # binom.test(89, 100)
+    [0.8117, 0.9438]
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     t = np.asarray(table, dtype=np.int64)
     n = float(t.sum())
-    est = table_coefficients(t, values, which)
-    rows = []
-    if n >= 2 and n_boot > 0:
-        boot = table_coefficients(resample_tables(t, n_boot, rng), values, which)
-        jk_tables, jk_w = _jackknife_tables(t)
-        jack = table_coefficients(jk_tables, values, which) if method == "bca" else {}
-    for name, value in est.items():
-        e = float(value)
-        if math.isnan(e):
-            rows.append(Agreement(name, math.nan, math.nan, math.nan, n,
-                                  reason=undefined_reason(name, t)).to_dict())
-            continue
-        if n < 2 or n_boot <= 0:
-            rows.append(Agreement(name, e, math.nan, math.nan, n,
-                                  reason="no interval with fewer than two pairs").to_dict())
-            continue
-        lo, hi, how = bootstrap_interval(
-            e, boot[name], jack.get(name), jk_w, confidence=confidence, method=method
-        )
-        b = boot[name]
-        share_nan = float(np.mean(np.isnan(b)))
-        reason = ""
-        if share_nan > 0:
-            reason = f"undefined in {share_nan:.1%} of resamples (dropped)"
-        se = float(np.nanstd(b, ddof=1)) if np.sum(~np.isnan(b)) > 1 else math.nan
-        rows.append(Agreement(name, e, lo, hi, n, se, reason, how).to_dict())
-    return pd.DataFrame(rows)
+    boot = resample_tables(t, n_boot, rng) if (n >= 2 and n_boot > 0) else None
+    return table_intervals(t, boot, n, values, confidence, method, which,
+                           exact_percent_agreement, "pairs")
