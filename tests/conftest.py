@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from helpers.codebook import load_codebook
+from helpers.datasets import REFERENCE_DIR
 from helpers.demo import DEMO_MARKER, write_demo_data
 from helpers.ingest import ingest, write_processed
 
-REFERENCE = Path(__file__).parent / "data" / "reference"
+REFERENCE = REFERENCE_DIR
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """Psychometric statistics against published values and second implementations."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
 
+from helpers.datasets import REFERENCE_DIR
 from helpers.psychometrics import (
     corrected_item_total,
     cronbach_alpha,
@@ -14,7 +14,7 @@ from helpers.psychometrics import (
     mcdonald_omega,
 )
 
-REF = Path(__file__).parent / "data" / "reference"
+REF = REFERENCE_DIR
 
 
 @pytest.fixture(scope="module")

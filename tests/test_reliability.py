@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -23,8 +22,9 @@ from helpers.agreement import (
     table_coefficients,
 )
 from helpers.codebook import load_codebook
+from helpers.datasets import REFERENCE_DIR
 
-REF = Path(__file__).parent / "data" / "reference"
+REF = REFERENCE_DIR
 
 
 def ref(name: str) -> pd.DataFrame:

@@ -81,11 +81,8 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> path = Path("tests/data/reference/cronbach_alpha_15x10.csv")
-    >>> if not path.exists():
-    ...     path = Path(__file__).parents[2] / path
-    >>> data = pd.read_csv(path).drop(columns="subject")
+    >>> from helpers.datasets import load_reference
+    >>> data = load_reference("cronbach_alpha_15x10").drop(columns="subject")
     >>> res = cronbach_alpha(data)
     >>> round(res.estimate, 7), round(res.ci_low, 3), round(res.ci_high, 3), res.n
     (0.5917188, 0.195, 0.84, 15)

@@ -166,7 +166,8 @@ def cohen_kappa(
     R ``irr::kappa2`` on the anxiety data, rater 2 vs rater 3 (levels that occur):
 
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/reference/irr_anxiety.csv")
+    >>> from helpers.datasets import load_reference
+    >>> d = load_reference("irr_anxiety")
     >>> [round(cohen_kappa(d.rater2, d.rater3, w).estimate, 7) for w in (None, "linear", "quadratic")]
     [-0.0062893, 0.1459075, 0.2520325]
 
@@ -442,7 +443,8 @@ def krippendorff_alpha(
     Krippendorff (2011), 4 observers x 12 units with missing values:
 
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/reference/krippendorff_2011.csv").set_index("unit").T
+    >>> from helpers.datasets import load_reference
+    >>> d = load_reference("krippendorff_2011").set_index("unit").T
     >>> [round(krippendorff_alpha(d, lv, n_boot=0).estimate, 6)
     ...  for lv in ("nominal", "ordinal", "interval", "ratio")]
     [0.743421, 0.815388, 0.849107, 0.797403]
@@ -518,7 +520,8 @@ def fleiss_kappa(ratings, n_boot: int = 1000, seed: int | None = 0,
     Examples
     --------
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/reference/fleiss_1971_diagnoses.csv").set_index("subject")
+    >>> from helpers.datasets import load_reference
+    >>> d = load_reference("fleiss_1971_diagnoses").set_index("subject")
     >>> res = fleiss_kappa(d, n_boot=0)
     >>> round(res.estimate, 7), round(res.z, 5)
     (0.4302445, 17.65183)
@@ -613,7 +616,8 @@ def stuart_maxwell(a, b=None, categories: Sequence | None = None) -> TestResult:
     Stuart's (1955) 7,477 women, right vs left eye vision grade:
 
     >>> import pandas as pd
-    >>> t = pd.read_csv("tests/data/reference/stuart_1955_vision.csv").set_index("right_eye")
+    >>> from helpers.datasets import load_reference
+    >>> t = load_reference("stuart_1955_vision").set_index("right_eye")
     >>> r = stuart_maxwell(t.to_numpy())
     >>> round(r.estimate, 4), r.df, round(r.pvalue, 5)
     (11.9566, 3.0, 0.00753)
@@ -654,7 +658,8 @@ def bowker_symmetry(a, b=None, categories: Sequence | None = None) -> TestResult
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.read_csv("tests/data/reference/stuart_1955_vision.csv").set_index("right_eye")
+    >>> from helpers.datasets import load_reference
+    >>> t = load_reference("stuart_1955_vision").set_index("right_eye")
     >>> r = bowker_symmetry(t.to_numpy())
     >>> round(r.estimate, 4), r.df, round(r.pvalue, 6)
     (19.1066, 6.0, 0.003987)
@@ -711,7 +716,8 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str,
     Examples
     --------
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/reference/shrout_fleiss_1979.csv").melt(
+    >>> from helpers.datasets import load_reference
+    >>> d = load_reference("shrout_fleiss_1979").melt(
     ...     "target", var_name="judge", value_name="score")
     >>> r = icc(d, "target", "judge", "score").set_index("Type")
     >>> r["ICC"].round(6).tolist()
@@ -854,7 +860,8 @@ def bland_altman(x: Sequence[float], y: Sequence[float], z: float = 1.96,
     mean and SD; unrounded -79.6 to 75.4).
 
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/reference/bland_altman_1986_pefr.csv")
+    >>> from helpers.datasets import load_reference
+    >>> d = load_reference("bland_altman_1986_pefr")
     >>> ba = bland_altman(d.wright1, d.mini1, z=2)
     >>> round(ba.bias, 6), round(ba.sd, 6), round(ba.loa_low, 1), round(ba.loa_high, 1)
     (-2.117647, 38.76513, -79.6, 75.4)
