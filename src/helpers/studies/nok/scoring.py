@@ -155,7 +155,7 @@ def criterion_score(indicators: Mapping[str, np.ndarray], criterion: str, codebo
     """
     cb = codebook or load_nok_codebook()
     codes = cb.indicators_of(criterion)
-    values = np.stack([np.asarray(indicators[i], dtype="float64") for i in codes])
+    values = np.stack(np.broadcast_arrays(*[np.asarray(indicators[i], dtype="float64") for i in codes]))
     w = np.array([cb.weight(i) for i in codes]).reshape((-1,) + (1,) * (values.ndim - 1))
     defined = ~np.isnan(values)
     wsum = np.where(defined, w, 0.0).sum(axis=0)
@@ -169,7 +169,7 @@ def total_score(criteria: Mapping[str, np.ndarray]) -> np.ndarray:
     >>> total_score({"K1": [100.0], "K2": [90.0], "K3": [80.0], "K4": [100.0], "K5": [95.0]}).tolist()
     [93.0]
     """
-    return np.mean(np.stack([np.asarray(criteria[k], dtype="float64") for k in CRITERIA]), axis=0)
+    return np.mean(np.stack(np.broadcast_arrays(*[np.asarray(criteria[k], dtype="float64") for k in CRITERIA])), axis=0)
 
 
 def all_scores(counts: Mapping[str, np.ndarray], checklist: Mapping[str, np.ndarray],
