@@ -308,15 +308,15 @@ def funnel_table(observed, size, kind: str = "proportion", target: float | None 
                  units=None, trim: float = 0.1, levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
     """One row per unit: value, z-score, limits without and with over-dispersion, and outlier flags.
 
-    ``value`` is O/n (proportion) or O/E (ratio); the target of proportions defaults to ΣO/Σn.
+    ``value`` is O/n (proportion) or O/E (ratio); the target defaults to ΣO/Σn (proportions) or 1.
     Columns ``ll95 … ul998`` are the plain limits, ``ll95_od …`` the limits widened by τ² of
     :func:`overdispersion`; ``outside95`` etc. say ``"below"``, ``"above"`` or ``""``. φ and τ² are
     in ``DataFrame.attrs``.
     """
     o = np.asarray(observed, dtype="float64")
     n = _as_array(size)
-    if kind == "proportion" and target is None:
-        target = float(o.sum() / n.sum())
+    if target is None:
+        target = float(o.sum() / n.sum()) if kind == "proportion" else 1.0
     od = overdispersion(o, n, kind, target, trim)
     value = o / n
     plain = funnel_limits(n, kind, target, levels)
