@@ -117,3 +117,15 @@ def test_respondents_of_an_unknown_organisation_are_refused():
     resp = pd.DataFrame({"organisation_id": ["Z"], **{f"q{i:02d}": [1] for i in range(1, 16)}})
     with pytest.raises(ValueError, match="missing from the checklist"):
         score_organisations(resp, orgs)
+
+
+def test_public_api_is_exported_lazily():
+    import subprocess
+    import sys
+
+    import helpers
+    from helpers.stats.funnel import funnel_limits
+
+    assert helpers.score_organisations is score_organisations and helpers.funnel_limits is funnel_limits
+    code = "import sys, helpers; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
