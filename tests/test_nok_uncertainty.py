@@ -39,7 +39,7 @@ def demo():
 
 def test_one_share_follows_the_jeffreys_posterior():
     # second implementation: scipy's Beta(S + 1/2, U - S + 1/2) quantiles
-    draws = bootstrap_draws(_respondents(30, 27), _org(), n_boot=40000, seed=3)
+    draws = bootstrap_draws(_respondents(30, 27), _org(), n_boot=40000, seed=3, method="jeffreys")
     q = np.quantile(draws["i2_2"][:, 0], [0.025, 0.5, 0.975])
     np.testing.assert_allclose(q, 100 * stats.beta.ppf([0.025, 0.5, 0.975], 27.5, 3.5), atol=0.35)
 
@@ -58,7 +58,8 @@ def test_repeated_sampling_coverage_of_a_ceiling_share():
     rng = np.random.default_rng(8)
     p, n, hits, reps = 0.97, 60, 0, 80
     for r in range(reps):
-        draws = bootstrap_draws(_respondents(n, int(rng.binomial(n, p))), _org(), n_boot=400, seed=r)
+        resp = _respondents(n, int(rng.binomial(n, p)))
+        draws = bootstrap_draws(resp, _org(), n_boot=300, seed=r, method="jeffreys")
         low, high = np.quantile(draws["i2_2"][:, 0], [0.025, 0.975])
         hits += low <= 100 * p <= high
     assert hits / reps >= 0.88

@@ -6,11 +6,12 @@ respondents of each organisation with replacement (B times, independently per or
 recomputes every count N, U, S and hence every indicator, criterion and total with the official
 formulas (:func:`helpers.studies.nok.scoring.all_scores`, the zero-denominator rule included), and
 takes percentile intervals (Efron & Tibshirani 1993, ch. 13). A replicate weights the respondents,
-``counts* = W·X`` (W: B × N weights, X: the respondents' 0/1 contributions). By default the weights
-are those of the Bayesian bootstrap (Rubin 1981) with a Jeffreys prior carried by two
-pseudo-respondents (see :func:`bootstrap_draws`): the classic multinomial bootstrap collapses to a
-point when every respondent is satisfied and covers a true 99% share in under half of samples of
-60, which at the НОК ceiling is the common case.
+``counts* = W·X`` (W: B × N weights, X: the respondents' 0/1 contributions). For indicators and
+criteria the weights are those of the Bayesian bootstrap (Rubin 1981) with a Jeffreys prior carried
+by two pseudo-respondents per share (see :func:`bootstrap_draws`): the classic multinomial bootstrap
+collapses to a point when every respondent is satisfied and covers a true 99% share in under half
+of samples of 60, which at the НОК ceiling is the common case. The total uses the classic
+bootstrap (calibrated there; see :func:`bootstrap_draws` for the coverage on planted truths).
 
 * :func:`bootstrap_draws` - the replicates: ``{measure: array (B, organisations)}``;
 * :func:`score_intervals` - estimate, percentile interval and n for every measure and organisation;
@@ -71,7 +72,7 @@ def _replicate_weights(n: int, n_boot: int, method: str, rng: np.random.Generato
 
 
 def bootstrap_draws(respondents: pd.DataFrame, organisations: pd.DataFrame, n_boot: int = 1000, seed: int = 2021,
-                    codebook: NokCodebook | None = None, method: str = "jeffreys") -> dict[str, np.ndarray]:
+                    codebook: NokCodebook | None = None, method: str = "mixed") -> dict[str, np.ndarray]:
     """Respondent-bootstrap replicates of every measure: ``{measure: array (n_boot, organisations)}``.
 
     ``method="jeffreys"`` (default): the Bayesian bootstrap (Rubin 1981) - each replicate gives the
@@ -82,10 +83,23 @@ def bootstrap_draws(respondents: pd.DataFrame, organisations: pd.DataFrame, n_bo
     the ceiling) still gets an honest interval, while the answers of one respondent stay together
     (correlation between questions is kept for criteria and the total). A share whose observed denominator is 0 stays undefined in
     every replicate (the zero-denominator rule). ``method="classic"``: the multinomial resampling of
-    Efron; its percentile intervals collapse to a point at 0% or 100%.
+    Efron; its percentile intervals collapse to a point at 0% or 100%. ``method="mixed"`` (default):
+    "jeffreys" for the indicators and criteria, "classic" for the total (and hence ranks and the
+    region comparison) unless the classic replicates of an organisation's total do not vary (every
+    answer "yes"), where the Jeffreys total is kept. The Jeffreys prior pulls every share a little towards 50% (by (½ - p)/(U + 1));
+    the total adds eleven such pulls in the same direction, while it is far enough from 100 for the
+    classic bootstrap. Coverage of the planted truth over six demo data sets (17 organisations each,
+    600 replicates), survey indicators / criteria / total: Jeffreys 0.95 / 0.95 / 0.85; classic
+    0.71 / 0.82 / 0.96; mixed 0.95 / 0.95 / 0.95.
 
     Organisations without respondents get NaN survey values; checklist indicators are constant.
     """
+    if method == "mixed":
+        draws = bootstrap_draws(respondents, organisations, n_boot, seed, codebook, "jeffreys")
+        classic = bootstrap_draws(respondents, organisations, n_boot, seed + 1, codebook, "classic")["total"]
+        degenerate = np.ptp(np.nan_to_num(classic, nan=0.0), axis=0) == 0  # e.g. every answer "yes"
+        draws["total"] = np.where(degenerate, draws["total"], classic)
+        return draws
     cb = codebook or load_nok_codebook()
     rng = np.random.default_rng(seed)
     ids = organisations["organisation_id"].astype(str).to_numpy()
@@ -146,7 +160,7 @@ def _denominators(respondents: pd.DataFrame, ids, cb: NokCodebook) -> pd.DataFra
 
 def score_intervals(respondents: pd.DataFrame, organisations: pd.DataFrame, n_boot: int = 1000, seed: int = 2021,
                     level: float = 0.95, codebook: NokCodebook | None = None,
-                    draws: dict[str, np.ndarray] | None = None, method: str = "jeffreys") -> pd.DataFrame:
+                    draws: dict[str, np.ndarray] | None = None, method: str = "mixed") -> pd.DataFrame:
     """Estimate and percentile interval of every indicator, criterion and total of every organisation.
 
     Long table: ``organisation_id, measure, source`` (checklist / survey / combined), ``estimate``
