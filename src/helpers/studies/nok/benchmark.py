@@ -104,6 +104,7 @@ def improvement_plan(scores: pd.DataFrame, intervals: pd.DataFrame, organisation
     plan.insert(1, "criterion", plan["indicator"].map(lambda i: cb.indicators[i]["criterion"]))
     plan["points_in_total"] = [cb.weight(i) * (100 - v) / 5 for i, v in zip(plan["indicator"], plan["value"], strict=True)]
     plan["action"] = plan["indicator"].map(lambda i: cb.indicators[i]["action"][lang])
+    plan["n"] = plan["n"].astype("Int64")
     return plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False]).reset_index(drop=True)
 
 
@@ -162,6 +163,7 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
             t = funnel_table(c[f"{ind}_s{k}"], c[f"{ind}_u{k}"], kind="proportion", units=c.index.to_numpy(), trim=trim)
             t = t.rename(columns={"unit": "organisation_id"})
             t.insert(1, "events", c[f"{ind}_s{k}"].to_numpy())
+            t["size"] = t["size"].astype("int64")
             frames.append(t.assign(indicator=ind, question=part["numerator"], phi=t.attrs["phi"],
                                    tau2=t.attrs["tau2"], target=t.attrs["target"]))
     out = pd.concat(frames, ignore_index=True)
@@ -194,8 +196,10 @@ def dissatisfaction_funnel(respondents: pd.DataFrame, codebook: NokCodebook | No
     return t.assign(phi=t.attrs["phi"], tau2=t.attrs["tau2"])
 
 
-def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True) -> pd.DataFrame:
-    """Rows outside the 95% or 99.8% limits (over-dispersion-adjusted limits by default)."""
+def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True, levels: tuple[str, ...] = ("95", "998")) -> pd.DataFrame:
+    """Rows outside the limits of any of ``levels`` (over-dispersion-adjusted limits by default)."""
     suffix = "_od" if adjusted else ""
-    mask = (funnel[f"outside95{suffix}"] != "") | (funnel[f"outside998{suffix}"] != "")
+    mask = np.zeros(len(funnel), dtype=bool)
+    for level in levels:
+        mask |= (funnel[f"outside{level}{suffix}"] != "").to_numpy()
     return funnel[mask].reset_index(drop=True)

@@ -36,7 +36,8 @@ def ranking_plot(ranking: pd.DataFrame, region_total: float, lang: str = "en") -
     colours = r["vs_region"].map({"above": PALETTE[2], "below": PALETTE[3]}).fillna(PALETTE[6])
     ax.hlines(y, r["ci_low"], r["ci_high"], color=colours, lw=2.5, label=w["ci"])
     ax.plot(r["total"], y, "o", color="black", ms=4)
-    ax.axvline(region_total, color=PALETTE[0], ls="--", lw=1, label=f"{w['region']} {region_total:.2f}")
+    mean = f"{region_total:.2f}".replace(".", "," if lang == "ru" else ".")
+    ax.axvline(region_total, color=PALETTE[0], ls="--", lw=1, label=f"{w['region']} {mean}")
     ax.set_yticks(y, [f"{o} (n={n})" for o, n in zip(r["organisation_id"], r["respondents"], strict=True)])
     ax.set_xlabel(w["total"])
     ax.legend(loc="lower right", fontsize=8)
@@ -126,8 +127,7 @@ def region_gap_plot(view: pd.DataFrame, lang: str = "en", codebook: NokCodebook 
     cb = codebook or load_nok_codebook()
     fig, ax = plt.subplots(figsize=(7, 3))
     v = view.iloc[::-1]
-    ax.barh([f"{k} {_short(cb.criterion_label(k, lang), 40)}".replace("\n", " ") for k in v["criterion"]],
-            v["gap"], color=PALETTE[1])
+    ax.barh([f"{k} {cb.criterion_label(k, lang)}" for k in v["criterion"]], v["gap"], color=PALETTE[1])
     ax.set_xlabel(WORDS[lang]["gap"])
     ax.tick_params(axis="y", labelsize=7)
     return fig

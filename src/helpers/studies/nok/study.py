@@ -17,7 +17,8 @@ from helpers.studies.nok.ingest import NokData, ingest_nok, write_nok_processed
 from helpers.studies.nok.scoring import official_round, region_scores, score_organisations
 from helpers.studies.nok.uncertainty import bootstrap_draws, ranking_table, score_intervals
 
-__all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "open_nok_study", "region_intervals"]
+__all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "localise", "open_nok_study",
+           "region_intervals"]
 
 
 @dataclass
@@ -121,3 +122,21 @@ def criteria_profile(study: NokStudy, lang: str = "en") -> pd.DataFrame:
 def official_totals(study: NokStudy) -> pd.Series:
     """The totals as published (2 decimals)."""
     return pd.Series(official_round(study.scores["total"].to_numpy()), index=study.scores["organisation_id"])
+
+
+def localise(df: pd.DataFrame, lang: str = "en", codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """A table in the report's language: column names, kinds, and words such as above/below/yes/no.
+
+    >>> localise(pd.DataFrame({"vs_region": ["below", ""], "significant": [True, False]}), "ru").values.tolist()
+    [['ниже', 'да'], ['', 'нет']]
+    """
+    cb = codebook or load_nok_codebook()
+    out = df.copy()
+    for col in out.columns:
+        if col == "kind":
+            out[col] = out[col].map(lambda k: cb.kind_label(k, lang))
+        elif out[col].dtype == bool:
+            out[col] = out[col].map(lambda v: cb.label("yes" if v else "no", lang))
+        elif col in ("vs_region", "source", "measure", "outside95", "outside998", "outside95_od", "outside998_od"):
+            out[col] = out[col].map(lambda v: cb.label(v, lang) if v else "")
+    return out.rename(columns=lambda c: cb.label(c, lang))
