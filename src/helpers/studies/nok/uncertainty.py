@@ -189,18 +189,23 @@ def score_intervals(respondents: pd.DataFrame, organisations: pd.DataFrame, n_bo
 def rank_intervals(draws: dict[str, np.ndarray], organisation_ids, totals, level: float = 0.95) -> pd.DataFrame:
     """Official rank (1 = best, by the total rounded to 2 decimals, ties share the best rank) and the
     percentile interval of the ranks of the unrounded totals over the bootstrap replicates.
+    An organisation with an undefined total gets no rank (<NA>); in the replicates it counts as last.
 
     >>> d = {"total": np.array([[90.0, 95.0], [96.0, 94.0], [91.0, 93.0]])}
     >>> rank_intervals(d, ["A", "B"], [92.0, 94.0])[["rank", "rank_low", "rank_high"]].values.tolist()
     [[2, 1, 2], [1, 1, 2]]
     """
-    official = stats.rankdata(-official_round(np.asarray(totals, dtype="float64")), method="min")
+    totals = np.asarray(totals, dtype="float64")
+    official = pd.Series(-official_round(totals)).rank(method="min")  # undefined totals: no rank
     t = np.where(np.isnan(draws["total"]), -np.inf, draws["total"])
     ranks = stats.rankdata(-t, method="min", axis=1)
     a = (1 - level) / 2
     low, high = np.quantile(ranks, [a, 1 - a], axis=0, method="inverted_cdf")
-    return pd.DataFrame({"organisation_id": list(organisation_ids), "rank": official.astype(int),
-                         "rank_low": low.astype(int), "rank_high": high.astype(int)})
+    undefined = np.isnan(totals)
+    return pd.DataFrame({"organisation_id": list(organisation_ids), "rank": official.astype("Int64").array,
+                         "rank_low": pd.array(np.where(undefined, 0, low), dtype="Int64"),
+                         "rank_high": pd.array(np.where(undefined, 0, high), dtype="Int64")}).assign(
+        rank_low=lambda d: d["rank_low"].mask(undefined), rank_high=lambda d: d["rank_high"].mask(undefined))
 
 
 def region_comparison(draws: dict[str, np.ndarray], organisation_ids, totals, measure: str = "total",
