@@ -153,3 +153,14 @@ def test_duplicate_respondent_and_bad_age(raw):
     q = _reasons(raw).set_index("row")
     assert q.loc[2, "reason"] == "duplicate respondent id 'A01'" and q.loc[3, "reason"] == "duplicate respondent id 'A01'"
     assert q.loc[5, "reason"] == "age '7' is not a whole number from 14 to 120"
+
+
+def test_command_line_exit_codes(raw, capsys):
+    from helpers.studies.nok.ingest import main
+
+    assert main([str(raw), "--year", "2021"]) == 0
+    assert "nok_respondents_2021.csv: 16 rows read = 16 accepted + 0 quarantined" in capsys.readouterr().out
+    (raw / ORGS).write_text("organisation_id\nA\n", encoding="utf-8")
+    assert main([str(raw), "--year", "2021"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"data contract error: {raw / ORGS}: missing required column 'name' (and 10 more)"

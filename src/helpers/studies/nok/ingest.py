@@ -270,3 +270,33 @@ def write_nok_processed(data: NokData, out_dir: str | Path) -> list[Path]:
         getattr(data, name).to_parquet(p, index=False)
         written.append(p)
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.studies.nok.ingest RAW_DIR --year 2021 [--out DIR]``: validate the year's НОК files.
+
+    Prints rows read = accepted + quarantined per file (and writes the tables with ``--out``); a
+    file-level problem prints its one-line message and returns 2, as the Mystery Guest CLI does.
+    """
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description="validate the НОК files of one year")
+    ap.add_argument("raw_dir")
+    ap.add_argument("--year", type=int, required=True)
+    ap.add_argument("--out", default=None, help="write nok_*_<year>.parquet here")
+    a = ap.parse_args(argv)
+    try:
+        data = ingest_nok(a.raw_dir, a.year)
+    except DataContractError as err:
+        print(f"data contract error: {err}", file=sys.stderr)
+        return 2
+    for r in data.log.itertuples(index=False):
+        print(f"{r.file}: {r.rows_read} rows read = {r.rows_accepted} accepted + {r.rows_quarantined} quarantined")
+    if a.out:
+        write_nok_processed(data, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
