@@ -163,4 +163,4 @@ def test_command_line_exit_codes(raw, capsys):
     (raw / ORGS).write_text("organisation_id\nA\n", encoding="utf-8")
     assert main([str(raw), "--year", "2021"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"data contract error: {raw / ORGS}: missing required column 'name' (and 10 more)"
+    assert err == f"error: {raw / ORGS}: missing required column 'name' (and 9 more)"

@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = ingest_nok(a.raw_dir, a.year)
     except DataContractError as err:
-        print(f"data contract error: {err}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return 2
     for r in data.log.itertuples(index=False):
         print(f"{r.file}: {r.rows_read} rows read = {r.rows_accepted} accepted + {r.rows_quarantined} quarantined")
