@@ -166,3 +166,10 @@ def test_worker_funnel_on_mystery_guest_scores():
     assert (t.loc[t["worker_id"] != "W09", "outside998"] == "").all()
     assert {"ll95", "ul95", "ll998", "ul998", "phi", "tau2"} - set(t.columns) == {"phi", "tau2"}
     assert "tau2" in t.attrs
+
+
+def test_overdispersed_ratio_limits_approach_exact_poisson_as_tau2_vanishes():
+    exact = funnel_limits([100, 400], kind="ratio")
+    almost = funnel_limits([100, 400], kind="ratio", tau2=1e-12)
+    for col in ("ll95", "ul95", "ll998", "ul998"):
+        np.testing.assert_allclose(almost[col], exact[col], rtol=0.02)

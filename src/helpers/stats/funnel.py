@@ -111,7 +111,9 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
         lower = target · χ²_{α/2}(2E) / (2E),   upper = target · χ²_{1-α/2}(2E + 2) / (2E);
 
     with ``tau2 > 0`` the square-root scale of Spiegelhalter et al. (2012), ``s = 1/(2√E)``:
-    ``target · (1 ± z_α √(s² + τ²))²`` (lower clipped at 0).
+    ``target · (1 ± z_α √(s² + τ²))²`` (lower clipped at 0; squared back to the ratio scale, so that
+    as τ² → 0 it approaches the exact limits - FunnelPlotR's "CQC" variant leaves the limits on the
+    square-root scale).
 
     ``z_α`` is the two-sided standard normal quantile of each level (1.959964 for 95%, 3.090232
     for 99.8%).
