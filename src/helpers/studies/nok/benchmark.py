@@ -28,7 +28,7 @@ from helpers.stats.funnel import funnel_table
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 from helpers.studies.nok.scoring import respondent_count_matrix
 
-__all__ = ["checklist_gaps", "dissatisfaction_funnel", "funnel_outliers", "improvement_plan",
+__all__ = ["checklist_gaps", "dissatisfaction_funnel", "funnel_outliers", "improvement_plan", "plan_priorities",
            "region_indicator_gaps", "region_view", "share_funnels", "survey_shortfalls"]
 
 
@@ -106,6 +106,19 @@ def improvement_plan(scores: pd.DataFrame, intervals: pd.DataFrame, organisation
     plan["action"] = plan["indicator"].map(lambda i: cb.indicators[i]["action"][lang])
     plan["n"] = plan["n"].astype("Int64")
     return plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False]).reset_index(drop=True)
+
+
+def plan_priorities(plan: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The ``top`` shortfalls of every organisation by points of the total, numbered ``priority`` 1, 2, …
+
+    >>> p = pd.DataFrame({"organisation_id": ["A", "A", "B"], "points_in_total": [0.2, 1.0, 0.5]})
+    >>> plan_priorities(p, top=1)[["organisation_id", "priority", "points_in_total"]].values.tolist()
+    [['A', 1, 1.0], ['B', 1, 0.5]]
+    """
+    p = plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False], kind="stable")
+    p = p.groupby("organisation_id", sort=True).head(top).copy()
+    p.insert(1, "priority", p.groupby("organisation_id").cumcount() + 1)
+    return p.reset_index(drop=True)
 
 
 def region_view(scores: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
