@@ -20,6 +20,16 @@ def study(tmp_path_factory):
     return open_nok_study(DATA, 2021, tmp_path_factory.mktemp("processed"), n_boot=200)
 
 
+def test_processed_tables_are_read_first(tmp_path):
+    from helpers.studies.nok.ingest import ingest_nok, write_nok_processed
+    from helpers.studies.nok.study import load_nok_data
+
+    data = ingest_nok(DATA, 2021)
+    write_nok_processed(data.__class__(**{**data.__dict__, "respondents": data.respondents.iloc[:5]}), tmp_path)
+    assert len(load_nok_data(DATA, 2021, tmp_path).respondents) == 5  # the pipeline's validated tables
+    assert len(load_nok_data(DATA, 2021, tmp_path / "none").respondents) == 16  # else the raw files
+
+
 def test_undefined_total_is_not_ranked(study):
     r = study.ranking.set_index("organisation_id")
     assert r["rank"].dtype == "Int64" and pd.isna(r.loc["D", "rank"]) and pd.isna(r.loc["D", "rank_low"])

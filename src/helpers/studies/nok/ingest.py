@@ -40,7 +40,8 @@ RESPONDENT_IDS = ["respondent_id", "organisation_id"]
 RESPONDENT_OPTIONAL = ["sex", "age", "suggestions"]
 QUARANTINE_COLUMNS = ["file", "row", "id", "column", "reason"]
 
-__all__ = ["NokData", "find_nok_files", "ingest_nok", "read_organisations", "validate_respondents"]
+__all__ = ["NokData", "find_nok_files", "ingest_nok", "read_nok_processed", "read_organisations",
+           "validate_respondents", "write_nok_processed"]
 
 
 @dataclass
@@ -270,6 +271,16 @@ def write_nok_processed(data: NokData, out_dir: str | Path) -> list[Path]:
         getattr(data, name).to_parquet(p, index=False)
         written.append(p)
     return written
+
+
+def read_nok_processed(processed_dir: str | Path, year: int) -> NokData | None:
+    """The validated tables written by :func:`write_nok_processed`, or ``None`` when they are absent."""
+    d = Path(processed_dir)
+    paths = {name: d / f"nok_{name}_{year}.parquet" for name in ("respondents", "organisations", "quarantine", "log")}
+    if not all(p.exists() for p in paths.values()):
+        return None
+    tables = {name: pd.read_parquet(p) for name, p in paths.items()}
+    return NokData(year=year, **tables)
 
 
 def main(argv: list[str] | None = None) -> int:

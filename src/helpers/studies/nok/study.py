@@ -13,11 +13,12 @@ import pandas as pd
 
 from helpers.studies.nok import benchmark
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
-from helpers.studies.nok.ingest import NokData, ingest_nok, write_nok_processed
+from helpers.studies.nok.ingest import NokData, ingest_nok, read_nok_processed
 from helpers.studies.nok.scoring import official_round, region_scores, score_organisations
 from helpers.studies.nok.uncertainty import bootstrap_draws, ranking_table, score_intervals
 
-__all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "localise", "open_nok_study",
+__all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "load_nok_data", "localise",
+           "open_nok_study",
            "region_intervals"]
 
 
@@ -70,14 +71,20 @@ def denominator_table(codebook: NokCodebook | None = None, lang: str = "en") -> 
     return pd.DataFrame(rows)
 
 
+def load_nok_data(raw_dir: str | Path, year: int, processed_dir: str | Path | None = None,
+                  codebook: NokCodebook | None = None) -> NokData:
+    """The year's validated НОК tables: from ``processed_dir`` when the pipeline has written them
+    (``nok_*_<year>.parquet``), else validated now from the raw files in ``raw_dir`` (nothing written)."""
+    data = read_nok_processed(processed_dir, year) if processed_dir is not None else None
+    return data if data is not None else ingest_nok(raw_dir, year, codebook)
+
+
 def open_nok_study(raw_dir: str | Path, year: int, processed_dir: str | Path | None = None, n_boot: int = 2000,
                    seed: int = 2021, target: float = 95.0, lang: str = "en") -> NokStudy:
-    """Ingest the year's НОК files (writing the validated tables to ``processed_dir`` when given)
-    and compute scores, intervals, ranking, improvement plans, region view and funnels."""
+    """Load the year's НОК data (:func:`load_nok_data`) and compute scores, intervals, ranking,
+    improvement plans, region view and funnels."""
     cb = load_nok_codebook()
-    data = ingest_nok(raw_dir, year, cb)
-    if processed_dir is not None:
-        write_nok_processed(data, processed_dir)
+    data = load_nok_data(raw_dir, year, processed_dir, cb)
     resp, orgs = data.respondents, data.organisations
     scores = score_organisations(resp, orgs, cb)
     draws = bootstrap_draws(resp, orgs, n_boot, seed, cb)
