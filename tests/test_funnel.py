@@ -173,3 +173,24 @@ def test_overdispersed_ratio_limits_approach_exact_poisson_as_tau2_vanishes():
     almost = funnel_limits([100, 400], kind="ratio", tau2=1e-12)
     for col in ("ll95", "ul95", "ll998", "ul998"):
         np.testing.assert_allclose(almost[col], exact[col], rtol=0.02)
+
+
+def test_medpar_funnel_reproduces_the_published_funnelplotr_example():
+    # FunnelPlotR README: 54 hospitals, 25 outside the unadjusted 99.8% limits (tests/data/funnel/README.md)
+    from pathlib import Path
+
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    d = pd.read_csv(Path(__file__).parent / "data" / "funnel" / "medpar.csv")
+    d["type"] = d[["type1", "type2", "type3"]].to_numpy().argmax(axis=1) + 1
+    fit = smf.glm("los ~ hmo + died + age80 + C(type)", data=d, family=sm.families.Poisson()).fit()
+    published = {"Intercept": 2.26875, "hmo": -0.07637, "died": -0.24574, "age80": -0.02141,
+                 "C(type)[T.2]": 0.24921, "C(type)[T.3]": 0.74869}
+    for name, value in published.items():
+        assert round(fit.params[name], 5) == value
+    d["expected"] = fit.predict(d)
+    g = d.groupby("provnum").agg(observed=("los", "sum"), expected=("expected", "sum"))
+    t = funnel_table(g["observed"], g["expected"], kind="ratio", units=g.index)
+    assert len(t) == 54
+    assert (t["outside998"] != "").sum() == 25

@@ -22,6 +22,9 @@ Validation
   (``tests/testthat/test-poisson_limits.R``: expected 15, 20, 30 → 95% limits 0.5596924–1.649348,
   0.6108260–1.544419, 0.6746958–1.427562; 99.8% limits 0.3862650–2.082907, 0.4479107–1.902094,
   0.5289724–1.702771); see the doctest of :func:`funnel_limits`.
+- The same exact limits applied to FunnelPlotR's published ``medpar`` example (Poisson GLM of length
+  of stay, 54 hospitals) flag the published "25 outliers" outside the unadjusted 99.8% limits
+  (``tests/test_funnel.py``; data and source in ``tests/data/funnel``).
 - Arcsine limits for proportions are checked in ``tests/test_funnel.py`` against a second
   implementation (root finding of the defining equation with ``scipy.optimize.brentq``).
 - τ² without winsorisation, with the target at the inverse-variance weighted mean, equals the
