@@ -175,8 +175,8 @@ def test_overdispersed_ratio_limits_approach_exact_poisson_as_tau2_vanishes():
         np.testing.assert_allclose(almost[col], exact[col], rtol=0.02)
 
 
-def test_medpar_funnel_reproduces_the_published_funnelplotr_example():
-    # FunnelPlotR README: 54 hospitals, 25 outside the unadjusted 99.8% limits (tests/data/funnel/README.md)
+def _medpar_hospitals() -> pd.DataFrame:
+    """Observed and GLM-expected length of stay per hospital of ``medpar`` (FunnelPlotR README)."""
     from pathlib import Path
 
     import statsmodels.api as sm
@@ -190,7 +190,28 @@ def test_medpar_funnel_reproduces_the_published_funnelplotr_example():
     for name, value in published.items():
         assert round(fit.params[name], 5) == value
     d["expected"] = fit.predict(d)
-    g = d.groupby("provnum").agg(observed=("los", "sum"), expected=("expected", "sum"))
+    return d.groupby("provnum").agg(observed=("los", "sum"), expected=("expected", "sum"))
+
+
+def test_medpar_funnel_reproduces_the_published_funnelplotr_example():
+    # FunnelPlotR README: 54 hospitals, 25 outside the unadjusted 99.8% limits (tests/data/funnel/README.md)
+    g = _medpar_hospitals()
     t = funnel_table(g["observed"], g["expected"], kind="ratio", units=g.index)
     assert len(t) == 54
     assert (t["outside998"] != "").sum() == 25
+
+
+def test_medpar_overdispersed_outliers_with_the_shmi_variant():
+    # FunnelPlotR README, SHMI method: "54 points of which 9 are outliers" (99.8%, over-dispersion adjusted).
+    # SHMI z-scores sqrt(E)·log(O/E), s = 1/sqrt(E); the 10% tails truncated (dropped) by rank deciles;
+    # phi and tau2 by additive_tau2 on the rest; limits exp(±z·sqrt(1/E + tau2)). 9 outliers pins tau2 to
+    # 0.021-0.034 (scan of tau2); without over-dispersion there are 25.
+    g = _medpar_hospitals()
+    z = np.sqrt(g["expected"]) * np.log(g["observed"] / g["expected"])
+    decile = np.floor(stats.rankdata(z) * 10 / (len(z) + 1))
+    keep = ((decile > 0) & (decile < 9)).to_numpy()
+    od = additive_tau2(z[keep].to_numpy(), 1 / np.sqrt(g["expected"][keep].to_numpy()), trim=0)
+    assert od.n_units == 44 and od.phi > 8 and 0.021 < od.tau2 < 0.034
+    half = stats.norm.isf(0.001) * np.sqrt(1 / g["expected"] + od.tau2)
+    ratio = g["observed"] / g["expected"]
+    assert ((ratio < np.exp(-half)) | (ratio > np.exp(half))).sum() == 9

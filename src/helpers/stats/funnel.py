@@ -29,6 +29,9 @@ Validation
   implementation (root finding of the defining equation with ``scipy.optimize.brentq``).
 - τ² without winsorisation, with the target at the inverse-variance weighted mean, equals the
   DerSimonian–Laird estimator of ``statsmodels.stats.meta_analysis.combine_effects`` (test).
+- :func:`additive_tau2` inside FunnelPlotR's "SHMI" variant (log scale, 10% tails truncated) on
+  ``medpar`` gives φ = 8.53, τ² = 0.0284 and the published "9 outliers" at 99.8% (test; FunnelPlotR
+  publishes the count, not φ or τ²; the count holds for τ² between 0.021 and 0.034).
 """
 
 from __future__ import annotations
