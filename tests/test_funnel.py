@@ -209,8 +209,8 @@ def test_medpar_overdispersed_outliers_with_the_shmi_variant():
     g = _medpar_hospitals()
     z = np.sqrt(g["expected"]) * np.log(g["observed"] / g["expected"])
     decile = np.floor(stats.rankdata(z) * 10 / (len(z) + 1))
-    keep = ((decile > 0) & (decile < 9)).to_numpy()
-    od = additive_tau2(z[keep].to_numpy(), 1 / np.sqrt(g["expected"][keep].to_numpy()), trim=0)
+    keep = np.asarray((decile > 0) & (decile < 9))
+    od = additive_tau2(z.to_numpy()[keep], 1 / np.sqrt(g["expected"].to_numpy()[keep]), trim=0)
     assert od.n_units == 44 and od.phi > 8 and 0.021 < od.tau2 < 0.034
     half = stats.norm.isf(0.001) * np.sqrt(1 / g["expected"] + od.tau2)
     ratio = g["observed"] / g["expected"]
