@@ -267,12 +267,14 @@ def additive_tau2(z, s, trim: float = 0.1) -> Overdispersion:
 
     >>> additive_tau2([1.0, -1.0], [0.1, 0.1], trim=0).phi
     1.0
+    >>> additive_tau2([3.0], [0.1]).tau2
+    0.0
     """
     z = winsorise(z, trim)
     w = 1.0 / np.asarray(s, dtype="float64") ** 2
     k = len(z)
     phi = float(np.mean(z**2))
-    if k * phi <= k - 1:
+    if k < 2 or k * phi <= k - 1:  # one unit cannot show between-unit variance
         return Overdispersion(phi=phi, tau2=0.0, n_units=k, trim=trim)
     tau2 = (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())
     return Overdispersion(phi=phi, tau2=float(max(0.0, tau2)), n_units=k, trim=trim)
