@@ -95,3 +95,12 @@ def test_dissatisfaction_ratio_hand_example():
     assert f.loc["A", "expected"] == pytest.approx(1.0) and f.loc["B", "expected"] == pytest.approx(3.0)
     assert f.loc["A", "value"] == pytest.approx(2.0) and f.loc["B", "value"] == pytest.approx(2 / 3)
     np.testing.assert_allclose(f["ll95"], [0.0506356 / 2, 1.237344 / 6], rtol=1e-6)  # chi2 tables: chi2(.025; 2), chi2(.025; 6)
+
+
+def test_funnels_survive_a_question_nobody_was_asked_and_no_dissatisfaction():
+    resp = _respondents({"A": (10, 0), "B": (12, 0)})
+    resp["q03"] = 0  # nobody used the site: q04 skipped everywhere
+    resp["q04"] = pd.array([pd.NA] * len(resp), dtype="Int64")
+    f = share_funnels(resp)
+    assert "q04" not in set(f["question"]) and {"q02", "q15"} <= set(f["question"])
+    assert dissatisfaction_funnel(resp).empty  # no 'no' answer anywhere: nothing is expected

@@ -238,7 +238,7 @@ def winsorise(z, trim: float = 0.1) -> np.ndarray:
     [1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 9.0]
     """
     z = np.asarray(z, dtype="float64")
-    if trim <= 0:
+    if trim <= 0 or len(z) == 0:
         return z.copy()
     low, high = np.quantile(z, [trim, 1.0 - trim])
     return np.clip(z, low, high)
@@ -273,7 +273,7 @@ def additive_tau2(z, s, trim: float = 0.1) -> Overdispersion:
     z = winsorise(z, trim)
     w = 1.0 / np.asarray(s, dtype="float64") ** 2
     k = len(z)
-    phi = float(np.mean(z**2))
+    phi = float(np.mean(z**2)) if k else float("nan")
     if k < 2 or k * phi <= k - 1:  # one unit cannot show between-unit variance
         return Overdispersion(phi=phi, tau2=0.0, n_units=k, trim=trim)
     tau2 = (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())

@@ -173,6 +173,8 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
     for ind in cb.survey_indicators:
         for k, part in enumerate(cb.indicators[ind]["parts"], start=1):
             c = counts[counts[f"{ind}_u{k}"] > 0]
+            if c.empty:  # nobody in the denominator anywhere: no funnel for this share
+                continue
             t = funnel_table(c[f"{ind}_s{k}"], c[f"{ind}_u{k}"], kind="proportion", units=c.index.to_numpy(), trim=trim)
             t = t.rename(columns={"unit": "organisation_id"})
             t.insert(1, "events", c[f"{ind}_s{k}"].to_numpy())

@@ -101,7 +101,10 @@ def share_funnel_plot(funnels: pd.DataFrame, questions: list[str], lang: str = "
     fig, axes = plt.subplots(rows, cols, figsize=(10, 3.4 * rows), squeeze=False)
     for ax, q in zip(axes.flat, questions, strict=False):
         f = funnels[funnels["question"] == q].rename(columns={"size": "n"})
-        _funnel_panel(ax, f, 100, "n", lang, float(f["target"].iloc[0]))
+        if f.empty:  # no organisation has a respondent in this share's denominator
+            ax.text(0.5, 0.5, "—", ha="center", va="center", transform=ax.transAxes)
+        else:
+            _funnel_panel(ax, f, 100, "n", lang, float(f["target"].iloc[0]))
         ax.set_title(f"{q}: {_short(cb.question_text(q, lang), 60)}", fontsize=8)
         ax.set_xlabel(WORDS[lang]["size"], fontsize=8)
         ax.set_ylabel(WORDS[lang]["share"], fontsize=8)
