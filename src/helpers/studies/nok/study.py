@@ -18,7 +18,7 @@ from helpers.studies.nok.scoring import official_round, region_scores, score_org
 from helpers.studies.nok.uncertainty import bootstrap_draws, ranking_table, score_intervals
 
 __all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "load_nok_data", "localise",
-           "open_nok_study",
+           "open_nok_study", "suggestion_counts",
            "region_intervals"]
 
 
@@ -124,6 +124,23 @@ def criteria_profile(study: NokStudy, lang: str = "en") -> pd.DataFrame:
             row[m] = interval_text(e["estimate"], e["ci_low"], e["ci_high"], lang)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def suggestion_counts(respondents: pd.DataFrame) -> pd.DataFrame:
+    """Respondents' suggestions (free text) per organisation with how many gave each, most frequent first.
+
+    Free text may name people: for the internal audience only.
+
+    >>> r = pd.DataFrame({"organisation_id": ["A", "A", "A"], "suggestions": ["Нужен лифт", " нужен лифт", ""]})
+    >>> suggestion_counts(r).values.tolist()
+    [['A', 'Нужен лифт', 2]]
+    """
+    text = respondents["suggestions"].fillna("").astype(str).str.strip()
+    d = respondents.assign(suggestion=text, key=text.str.casefold())[text != ""]
+    out = (d.groupby(["organisation_id", "key"], as_index=False)
+           .agg(suggestion=("suggestion", "first"), respondents=("suggestion", "size")))
+    return (out.sort_values(["organisation_id", "respondents"], ascending=[True, False], kind="stable")
+            [["organisation_id", "suggestion", "respondents"]].reset_index(drop=True))
 
 
 def official_totals(study: NokStudy) -> pd.Series:
