@@ -22,7 +22,7 @@ from helpers.studies.benchmarking import worker_funnel
 def test_poisson_limits_reproduce_funnelplotr_published_values():
     # FunnelPlotR tests/testthat/test-poisson_limits.R (expected counts 15, 20, 30; target 1)
     lim = funnel_limits([15, 20, 30], kind="ratio")
-    assert list(lim.columns) == ["size", "ll95", "ul95", "ll998", "ul998"]
+    assert list(lim.columns) == ["ll95", "ul95", "ll998", "ul998"]
     np.testing.assert_allclose(lim["ll95"], [0.5596924, 0.6108260, 0.6746958], atol=5e-8)
     np.testing.assert_allclose(lim["ul95"], [1.649348, 1.544419, 1.427562], atol=5e-7)
     np.testing.assert_allclose(lim["ll998"], [0.3862650, 0.4479107, 0.5289724], atol=5e-8)

@@ -141,7 +141,8 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
     Returns
     -------
     DataFrame
-        ``size`` and one lower/upper column per level, one row per size.
+        One lower/upper column per level (``ll95, ul95, ll998, ul998`` by default), one row per size
+        in the order given.
 
     References
     ----------
@@ -163,7 +164,7 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
     A share of 90% among 100 respondents:
 
     >>> funnel_limits([100], target=0.9).round(4).iloc[0].tolist()
-    [100.0, 0.8339, 0.9508, 0.7898, 0.9723]
+    [0.8339, 0.9508, 0.7898, 0.9723]
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -175,7 +176,7 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
             raise ValueError("a proportion funnel needs a target between 0 and 1")
     else:
         target = 1.0 if target is None else float(target)
-    out = {"size": n}
+    out = {}
     for level in levels:
         z = _z(level)
         if kind == "proportion":
@@ -195,11 +196,11 @@ def mean_funnel_limits(size, target: float, sd: float, levels: tuple[float, ...]
     ``sd`` is the within-unit standard deviation of one observation (pooled over units); τ² is on
     the scale of the score (Spiegelhalter 2005, §3.1 "normal data").
 
-    >>> mean_funnel_limits([4, 25], target=80.0, sd=10.0).round(3).iloc[:, 1:3].values.tolist()
+    >>> mean_funnel_limits([4, 25], target=80.0, sd=10.0).round(3).iloc[:, 0:2].values.tolist()
     [[70.2, 89.8], [76.08, 83.92]]
     """
     n = _as_array(size)
-    out = {"size": n}
+    out = {}
     for level in levels:
         half = _z(level) * np.sqrt(sd**2 / n + tau2)
         out[f"ll{level_label(level)}"], out[f"ul{level_label(level)}"] = target - half, target + half
@@ -337,7 +338,7 @@ def funnel_table(observed, size, kind: str = "proportion", target: float | None 
 def _assemble(units, value, n, z, plain, wide, levels, od: Overdispersion, target) -> pd.DataFrame:
     out = pd.DataFrame({"unit": units if units is not None else np.arange(len(n)), "size": n,
                         "value": value, "z": np.asarray(z)})
-    for col in plain.columns.drop("size"):
+    for col in plain.columns:
         out[col] = plain[col].to_numpy()
         out[f"{col}_od"] = wide[col].to_numpy()
     out = out.assign(**_flags(value, plain, levels, ""), **_flags(value, wide, levels, "_od"))
