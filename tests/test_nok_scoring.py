@@ -129,3 +129,13 @@ def test_public_api_is_exported_lazily():
     assert helpers.score_organisations is score_organisations and helpers.funnel_limits is funnel_limits
     code = "import sys, helpers; print('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_labels_and_codes_score_alike_and_unknown_labels_are_refused(scores):
+    raw = pd.read_csv(DATA / "nok_respondents_2021.csv", dtype=str, keep_default_na=False)
+    orgs = pd.read_csv(DATA / "nok_organisations_2021.csv")
+    from_labels = score_organisations(raw, orgs).set_index("organisation_id")
+    pd.testing.assert_series_equal(from_labels["total"], scores["total"])
+    raw.loc[0, "q05"] = "возможно"
+    with pytest.raises(ValueError, match="unknown answer 'возможно' in column 'q05'"):
+        score_organisations(raw, orgs)

@@ -45,6 +45,7 @@ import pandas as pd
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 
 __all__ = [
+    "answer_codes",
     "checklist_indicator",
     "criterion_score",
     "official_round",
@@ -75,6 +76,32 @@ def _count_columns(cb: NokCodebook) -> list[tuple[str, int, str, str]]:
             for ind in cb.survey_indicators for k, p in enumerate(cb.indicators[ind]["parts"], start=1)]
 
 
+def answer_codes(values: pd.Series, codebook: NokCodebook | None = None) -> np.ndarray:
+    """Answers as 1.0 (yes), 0.0 (no) or NaN (blank / skipped), from codes, booleans or labels.
+
+    Labels are read with the codebook (да/нет, yes/no, 1/0 …); an unknown label is an error here,
+    never a silent "no" (validation quarantines such rows before scoring).
+
+    >>> answer_codes(pd.Series([1, 0, None, "да", "No", True])).tolist()
+    [1.0, 0.0, nan, 1.0, 0.0, 1.0]
+    """
+    cb = codebook or load_nok_codebook()
+    inverse, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)  # blanks/NA -> -1
+    mapped = np.array([_answer_code(u, values.name, cb) for u in uniques] + [np.nan], dtype="float64")
+    return mapped[inverse]
+
+
+def _answer_code(u: object, column: object, cb: NokCodebook) -> float:
+    if isinstance(u, bool | np.bool_) or (isinstance(u, int | float | np.integer | np.floating) and u in (0, 1)):
+        return float(u)
+    if str(u).strip() == "":
+        return np.nan
+    code = cb.answer_code(str(u))
+    if code is None:
+        raise ValueError(f"unknown answer {u!r} in column {column!r}: expected 1/0, yes/no or да/нет")
+    return float(code)
+
+
 def respondent_count_matrix(respondents: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
     """What each respondent adds to every count: ``n`` (1), and per share ``<ind>_u<k>``, ``<ind>_s<k>``.
 
@@ -84,10 +111,11 @@ def respondent_count_matrix(respondents: pd.DataFrame, codebook: NokCodebook | N
     """
     cb = codebook or load_nok_codebook()
     out = {"organisation_id": respondents["organisation_id"].to_numpy(), "n": np.ones(len(respondents), "int64")}
+    codes = {q: answer_codes(respondents[q], cb) == 1 for q in cb.question_codes if q in respondents}
     for ind, k, num, den in _count_columns(cb):
-        u = np.ones(len(respondents), bool) if den == "all" else (respondents[den] == 1).fillna(False).to_numpy(bool)
+        u = np.ones(len(respondents), bool) if den == "all" else codes[den]
         out[f"{ind}_u{k}"] = u.astype("int64")
-        out[f"{ind}_s{k}"] = (u & (respondents[num] == 1).fillna(False).to_numpy(bool)).astype("int64")
+        out[f"{ind}_s{k}"] = (u & codes[num]).astype("int64")
     return pd.DataFrame(out, index=respondents.index)
 
 
