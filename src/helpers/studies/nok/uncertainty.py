@@ -75,22 +75,26 @@ def bootstrap_draws(respondents: pd.DataFrame, organisations: pd.DataFrame, n_bo
                     codebook: NokCodebook | None = None, method: str = "mixed") -> dict[str, np.ndarray]:
     """Respondent-bootstrap replicates of every measure: ``{measure: array (n_boot, organisations)}``.
 
-    ``method="jeffreys"`` (default): the Bayesian bootstrap (Rubin 1981) - each replicate gives the
+    ``method="jeffreys"``: the Bayesian bootstrap (Rubin 1981) - each replicate gives the
     organisation's N respondents Dirichlet(1, …, 1) weights (as Gamma(1) variates) - plus, for every
-    share, two pseudo-respondents of weight Gamma(½) that enter only that share's denominator, one
-    satisfied and one not. For a single share the replicate distribution is then exactly
-    Beta(S + ½, U - S + ½), the Jeffreys posterior, so a share of 100% (all satisfied, common at
-    the ceiling) still gets an honest interval, while the answers of one respondent stay together
-    (correlation between questions is kept for criteria and the total). A share whose observed denominator is 0 stays undefined in
-    every replicate (the zero-denominator rule). ``method="classic"``: the multinomial resampling of
-    Efron; its percentile intervals collapse to a point at 0% or 100%. ``method="mixed"`` (default):
-    "jeffreys" for the indicators and criteria, "classic" for the total (and hence ranks and the
-    region comparison) unless the classic replicates of an organisation's total do not vary (every
-    answer "yes"), where the Jeffreys total is kept. The Jeffreys prior pulls every share a little towards 50% (by (½ - p)/(U + 1));
-    the total adds eleven such pulls in the same direction, while it is far enough from 100 for the
-    classic bootstrap. Coverage of the planted truth over six demo data sets (17 organisations each,
-    600 replicates), survey indicators / criteria / total: Jeffreys 0.95 / 0.95 / 0.85; classic
-    0.71 / 0.82 / 0.96; mixed 0.95 / 0.95 / 0.95.
+    share, two pseudo-respondents with Gamma(½) weights that enter only that share's denominator,
+    one satisfied and one not. For a single share the replicate distribution is then exactly
+    Beta(S + ½, U - S + ½), the Jeffreys posterior, so a share of 100% (all satisfied, common at the
+    ceiling) still gets an honest interval, while the answers of one respondent stay together
+    (correlation between questions is kept for criteria and the total). A share whose observed
+    denominator is 0 stays undefined in every replicate (the zero-denominator rule).
+
+    ``method="classic"``: Efron's multinomial resampling; its percentile intervals collapse to a
+    point at 0% or 100%.
+
+    ``method="mixed"`` (default): "jeffreys" for the indicators and criteria, "classic" for the total
+    (and hence ranks and the region comparison), except where the classic replicates of an
+    organisation's total do not vary (every answer "yes"): there the Jeffreys total is kept. The
+    Jeffreys prior pulls every share a little towards 50% (by (½ - p)/(U + 1)); the total adds eleven
+    such pulls in the same direction, while it is far enough from 100 for the classic bootstrap.
+    Coverage of the planted truth over six demo data sets (17 organisations each, 600 replicates),
+    survey indicators / criteria / total: jeffreys 0.95 / 0.95 / 0.85; classic 0.71 / 0.82 / 0.96;
+    mixed 0.95 / 0.95 / 0.95.
 
     Organisations without respondents get NaN survey values; checklist indicators are constant.
     """
