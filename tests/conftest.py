@@ -13,6 +13,8 @@ from helpers.codebook import load_codebook
 from helpers.datasets import REFERENCE_DIR
 from helpers.demo import DEMO_MARKER, write_demo_data
 from helpers.ingest import ingest, write_processed
+from helpers.studies.nok.demo import write_nok_demo
+from helpers.studies.nok.ingest import validate_for_run
 
 REFERENCE = REFERENCE_DIR
 
@@ -28,7 +30,9 @@ def demo_dirs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("demo")
     raw, processed, truth = root / "raw", root / "processed", root / "demo" / "truth.json"
     write_demo_data(raw, truth, seed=2018)
+    write_nok_demo(raw, truth_path=root / "demo" / "nok_truth.json")
     write_processed(ingest(raw), processed)
+    validate_for_run(raw, [2021], processed)
     return {"root": root, "raw": raw, "processed": processed, "truth": truth}
 
 

@@ -358,3 +358,21 @@ def test_notebooks_sharing_a_kernel_see_nothing_of_each_other(demo_dirs, tmp_pat
     pids = {p.name: p.read_text() for p in run.glob("pid-*")}
     assert {"pid-overview", "pid-scoring-2018", "pid-scoring-2019"} <= set(pids)
     assert len(set(pids.values())) == 1  # one kernel served every notebook
+
+
+def test_bad_file_of_a_declared_study_stops_the_run_before_any_notebook(demo_dirs, tmp_path):
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    shutil.copytree(demo_dirs["raw"], raw)
+    nok = raw / "nok_organisations_2021.csv"
+    frame = pd.read_csv(nok)
+    frame.drop(columns=frame.columns[1]).to_csv(nok, index=False)
+    out = tmp_path / "reports"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "run", "--years", "2021", "--raw", str(raw), "--out",
+                           str(out), "--processed", str(tmp_path / "p")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "nok_organisations_2021.csv" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not list(out.glob("*/*.html")) and not list(out.glob(".building-*"))  # no notebook ran, nothing left

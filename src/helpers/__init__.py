@@ -9,6 +9,28 @@ scoring      item, domain and composite scores; rater-adjusted social-worker sco
 reliability  agreement between volunteer and social-worker interviewers
 trends       year-over-year analysis 2018-2021
 pipeline     papermill runs that render every report to HTML
+stats        pure statistics (funnel limits, over-dispersion)
+studies      further instruments: ``studies.nok`` (the НОК index) and cross-study benchmarking
+
+``score_organisations`` (НОК scores) and ``funnel_limits`` are exported here and imported lazily,
+so that ``import helpers`` stays cheap.
 """
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "score_organisations": "helpers.studies.nok.scoring",
+    "funnel_limits": "helpers.stats.funnel",
+}
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    """Import the public API on first use (PEP 562)."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

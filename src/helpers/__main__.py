@@ -23,8 +23,13 @@ def _demo_data(args: argparse.Namespace) -> int:
         print(f"{raw}: already holds interview files ({existing[0].name}, ...); not overwriting raw data. "
               "Use --force only for a folder of demo data.", file=sys.stderr)
         return EXIT_DATA_ERROR
+    from helpers.studies.nok.demo import write_nok_demo
+
     files = write_demo_data(raw, args.truth, seed=args.seed, recipients=args.recipients)
-    print(f"wrote {len(files)} demo files to {raw} (truth: {args.truth})")
+    nok_truth = Path(args.truth).with_name("nok_truth.json")
+    files += write_nok_demo(raw, truth_path=nok_truth)
+    print(f"wrote {len(files)} demo files to {raw} (Mystery Guest 2018-2021 and НОК 2021; truth: {args.truth}, "
+          f"{nok_truth})")
     return EXIT_OK
 
 

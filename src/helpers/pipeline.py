@@ -550,6 +550,8 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         build = out_dir / f".building-{run_id}"
         (build / "tables").mkdir(parents=True, exist_ok=False)
         kernels = KernelPool(build)
+        # a run that stops before publishing (a bad input file) leaves no half-built folder behind
+        stack.callback(lambda: shutil.rmtree(build, ignore_errors=True))
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished
         workers = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, jobs)))
         earlier = {} if force else previous_executions(out_dir)
@@ -564,11 +566,16 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         plan = plan_jobs(present, paired, notebooks, notebook_dir)
         data = {"mystery_guest": data_fingerprints(result)}
         other_inputs: dict[str, str] = {}
+        study_logs: dict[str, list[dict]] = {}
         for study in load_studies():  # the other declared studies read their raw files in their notebooks
             if study.name == "mystery_guest":
                 continue
-            study_plan = plan_study(study, {"year": [y for y in study_years(study, raw_dir) if y in years]}, notebook_dir)
-            plan += [j for j in study_plan if not notebooks or j.notebook in notebooks]
+            study_years_present = [y for y in study_years(study, raw_dir) if y in years]
+            study_plan = [j for j in plan_study(study, {"year": study_years_present}, notebook_dir)
+                          if not notebooks or j.notebook in notebooks]
+            if study_plan and study.validator():  # a bad file stops the run here (exit 2), before any notebook
+                study_logs[study.name] = study.validator()(raw_dir, study_years_present, processed_dir)
+            plan += study_plan
             data[study.name] = raw_fingerprints(study, raw_dir)
             other_inputs.update(study_files(study, raw_dir))
         if len(present) < 2:
@@ -583,6 +590,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
                            "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
             "inputs": {**result.inputs, **other_inputs},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
+            "studies_ingest": study_logs,
             "packages": package_versions(), "git_commit": git_commit(),
             "headlines": headlines(result.interviews),
         }

@@ -1,14 +1,18 @@
 """Declared studies: which instruments the workbench knows, their raw files and their notebooks.
 
+Studies (instruments) built on the shared foundation, each a room of its own: ``mystery_guest`` (the modules
+at the package top, for now), ``nok`` (the independent assessment of the quality of service conditions,
+Order 344n), and ``benchmarking`` (funnels that compare units of any study, e.g. Mystery Guest social workers).
+
 Each study is one YAML file beside this module (``<name>.yaml``)::
 
-    name: mystery_guest
-    title: {en: Mystery Guest, ru: Тайный гость}
-    files: '^interviews_(\\d{4})\\.'   # a raw file of the study; the group is the survey year
+    name: nok
+    title: {en: Independent quality assessment (НОК), ru: Независимая оценка качества (НОК)}
+    files: '^nok_(?:respondents|organisations)_(\\d{4})\\.(csv|xlsx)$'  # the group is the survey year
+    validate: helpers.studies.nok.ingest:validate_for_run   # optional: checks the files before any notebook
     notebooks:
-      - {notebook: overview, each: year}
-      - {notebook: scoring, each: pooled, parameters: {pooled: true}}
-      - {notebook: trends, each: all, min_years: 2}
+      - {notebook: nok, each: year}
+      - {notebook: trends, each: all, min_years: 2}     # (an example of a multi-year report)
 
 ``each`` says how a notebook is repeated: ``year`` (one report per survey year), ``pooled`` (one report
 of all years, parameter ``year`` = the latest), ``all`` (one report with ``years`` = every year),
@@ -50,6 +54,16 @@ class Study:
     title: dict
     files: str
     notebooks: tuple[NotebookPlan, ...]
+    validate: str = ""  # "module:function(raw_dir, years, processed_dir) -> log rows", run before the notebooks
+
+    def validator(self):
+        """The declared validation step, imported; ``None`` when the study declares none."""
+        if not self.validate:
+            return None
+        from importlib import import_module
+
+        module, _, function = self.validate.partition(":")
+        return getattr(import_module(module), function)
 
 
 def _notebook(entry: dict, source: Path) -> NotebookPlan:
@@ -66,7 +80,7 @@ def load_studies(folder: Path = STUDY_DIR) -> tuple[Study, ...]:
     for path in sorted(folder.glob("*.yaml")):
         d = yaml.safe_load(path.read_text(encoding="utf-8"))
         studies.append(Study(d["name"], dict(d.get("title") or {}), d["files"],
-                             tuple(_notebook(e, path) for e in d["notebooks"])))
+                             tuple(_notebook(e, path) for e in d["notebooks"]), d.get("validate", "")))
     return tuple(studies)
 
 

@@ -1,0 +1,220 @@
+"""Benchmarking НОК organisations: improvement plans, the region view and funnel plots.
+
+As the Polish benchmarking group did (seed ``pl_social_assistance_benchmarking_2007_2008.txt``), every
+organisation is compared with the group; where it is below the group (or below a target) on an
+indicator it gets a corrective action. The shortfalls are of two kinds:
+
+* **checklist items missing** (information on stands/site, remote channels, comfort and
+  accessibility conditions): certain, no sampling error;
+* **survey indicators** below the target or below the group mean, with the interval saying whether
+  "below the group" is more than noise (``significant``: the interval's upper end is below the mean).
+
+``points_in_total`` is what bringing the indicator to 100 would add to the organisation's total:
+weight × (100 - value) / 5 (the total is the mean of five criteria), so a plan can be sorted by gain.
+
+Funnels (:mod:`helpers.stats.funnel`): each satisfaction share on the arcsine scale against its
+denominator, and the count of "no" answers against the count expected at the regional rates
+(ratio, exact Poisson limits), both with and without over-dispersion.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from helpers.stats.funnel import funnel_table
+from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
+from helpers.studies.nok.scoring import respondent_count_matrix
+
+__all__ = ["checklist_gaps", "dissatisfaction_funnel", "funnel_outliers", "improvement_plan", "plan_priorities",
+           "region_indicator_gaps", "region_view", "share_funnels", "survey_shortfalls"]
+
+
+def _points_needed(spec: dict) -> int:
+    return math.ceil(100 / spec["points"])
+
+
+def checklist_gaps(organisations: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """What each organisation lacks on the checklist, one row per checklist item group.
+
+    ``present`` and ``required`` (items required by the legal list; for points indicators the count
+    that gives 100 points: 4 channels at 30 points, 5 conditions at 20 points), ``missing``.
+
+    >>> org = pd.DataFrame({"organisation_id": ["A"], "info_stand_required": [18], "info_stand_present": [16],
+    ...     "info_site_required": [36], "info_site_present": [36], "remote_channels": [3],
+    ...     "comfort_conditions": [5], "premises_conditions": [2], "services_conditions": [6]})
+    >>> checklist_gaps(org)[["item", "present", "required", "missing"]].values.tolist()
+    [['info_stand_present', 16, 18, 2], ['info_site_present', 36, 36, 0], ['remote_channels', 3, 4, 1], ['comfort_conditions', 5, 5, 0], ['premises_conditions', 2, 5, 3], ['services_conditions', 6, 5, 0]]
+    """
+    cb = codebook or load_nok_codebook()
+    rows = []
+    for _, org in organisations.iterrows():
+        for ind, spec in cb.indicators.items():
+            if spec["kind"] == "info_share":
+                pairs = [(p["present"], int(org[p["present"]]), int(org[p["required"]])) for p in spec["parts"]]
+            elif spec["kind"] == "points":
+                pairs = [(spec["column"], int(org[spec["column"]]), _points_needed(spec))]
+            else:
+                continue
+            rows += [{"organisation_id": org["organisation_id"], "criterion": spec["criterion"], "indicator": ind,
+                      "item": item, "present": present, "required": required,
+                      "missing": max(0, required - present)} for item, present, required in pairs]
+    return pd.DataFrame(rows)
+
+
+def survey_shortfalls(intervals: pd.DataFrame, target: float = 95.0) -> pd.DataFrame:
+    """Survey indicators of every organisation against the target and the group.
+
+    ``intervals`` is :func:`helpers.studies.nok.uncertainty.score_intervals`. The group mean is the
+    mean over organisations of the indicator. ``below_group`` compares the estimate,
+    ``significant`` says the whole interval is below the group mean.
+    """
+    s = intervals[intervals["source"] == "survey"].copy()
+    s["group_mean"] = s.groupby("measure")["estimate"].transform("mean")
+    s["target"] = target
+    s["below_target"] = s["estimate"] < target
+    s["below_group"] = s["estimate"] < s["group_mean"]
+    s["significant"] = s["ci_high"] < s["group_mean"]
+    return s.rename(columns={"measure": "indicator", "estimate": "value"}).reset_index(drop=True)
+
+
+def improvement_plan(scores: pd.DataFrame, intervals: pd.DataFrame, organisations: pd.DataFrame,
+                     target: float = 95.0, lang: str = "en", codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """The actionable table: per organisation, every shortfall with its action, largest gain first.
+
+    Rows: checklist indicators with items missing, and survey indicators below ``target`` or below
+    the group. Columns: ``organisation_id, criterion, indicator, source, value, n, group_mean,
+    below_target, below_group, significant, missing`` (checklist items), ``points_in_total`` and
+    ``action`` (from the codebook, in ``lang``).
+    """
+    cb = codebook or load_nok_codebook()
+    gaps = checklist_gaps(organisations, cb)
+    gaps = gaps[gaps["missing"] > 0].groupby(["organisation_id", "indicator"], as_index=False)["missing"].sum()
+    long = scores.melt(id_vars="organisation_id", value_vars=cb.indicator_codes, var_name="indicator", value_name="value")
+    checklist = long.merge(gaps, on=["organisation_id", "indicator"])
+    checklist = checklist.assign(source="checklist", n=np.nan, group_mean=np.nan, below_target=False,
+                                 below_group=False, significant=False)
+    survey = survey_shortfalls(intervals, target)
+    survey = survey[survey["below_target"] | survey["below_group"]].assign(missing=0)
+    cols = ["organisation_id", "indicator", "source", "value", "n", "group_mean", "below_target", "below_group",
+            "significant", "missing"]
+    plan = pd.concat([checklist[cols], survey[cols]], ignore_index=True)
+    plan.insert(1, "criterion", plan["indicator"].map(lambda i: cb.indicators[i]["criterion"]))
+    plan["points_in_total"] = [cb.weight(i) * (100 - v) / 5 for i, v in zip(plan["indicator"], plan["value"], strict=True)]
+    plan["action"] = plan["indicator"].map(lambda i: cb.indicators[i]["action"][lang])
+    plan["n"] = plan["n"].astype("Int64")
+    return plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False]).reset_index(drop=True)
+
+
+def plan_priorities(plan: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The ``top`` shortfalls of every organisation by points of the total, numbered ``priority`` 1, 2, …
+
+    >>> p = pd.DataFrame({"organisation_id": ["A", "A", "B"], "points_in_total": [0.2, 1.0, 0.5]})
+    >>> plan_priorities(p, top=1)[["organisation_id", "priority", "points_in_total"]].values.tolist()
+    [['A', 1, 1.0], ['B', 1, 0.5]]
+    """
+    p = plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False], kind="stable")
+    p = p.groupby("organisation_id", sort=True).head(top).copy()
+    p.insert(1, "priority", p.groupby("organisation_id").cumcount() + 1)
+    return p.reset_index(drop=True)
+
+
+def region_view(scores: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """Which criteria hold the region back: per criterion the regional mean (mean of organisations),
+    the gap to 100, its share in the gap of the regional total, and how many organisations are below
+    100 on it; largest gap first.
+
+    >>> s = pd.DataFrame({"K1": [100.0, 98.0], "K2": [100.0, 100.0], "K3": [90.0, 94.0], "K4": [100.0, 100.0],
+    ...                   "K5": [99.0, 99.0]})
+    >>> region_view(s)[["criterion", "region_mean", "gap", "organisations_below_100"]].values.tolist()[:2]
+    [['K3', 92.0, 8.0, 2], ['K1', 99.0, 1.0, 1]]
+    """
+    rows = []
+    for k in CRITERIA:
+        mean = float(scores[k].mean())
+        rows.append({"criterion": k, "region_mean": mean, "gap": 100 - mean, "gap_in_total": (100 - mean) / 5,
+                     "organisations_below_100": int((scores[k] < 100 - 1e-9).sum())})
+    out = pd.DataFrame(rows)
+    total_gap = out["gap_in_total"].sum()
+    out["share_of_total_gap"] = out["gap_in_total"] / total_gap if total_gap > 0 else 0.0
+    return out.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def region_indicator_gaps(scores: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """Per indicator: regional mean, and what its gap costs the regional total (weight × gap / 5)."""
+    cb = codebook or load_nok_codebook()
+    rows = [{"criterion": spec["criterion"], "indicator": ind,
+             "source": "survey" if spec["kind"] == "survey" else "checklist",
+             "region_mean": float(scores[ind].mean()),
+             "gap_in_total": cb.weight(ind) * (100 - float(scores[ind].mean())) / 5}
+            for ind, spec in cb.indicators.items()]
+    return pd.DataFrame(rows).sort_values("gap_in_total", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---- funnels -----------------------------------------------------------------------------------------
+def _share_counts(respondents: pd.DataFrame, cb: NokCodebook) -> pd.DataFrame:
+    m = respondent_count_matrix(respondents.assign(organisation_id=respondents["organisation_id"].astype(str)), cb)
+    return m.groupby("organisation_id", sort=True).sum()
+
+
+def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None, trim: float = 0.1) -> pd.DataFrame:
+    """A proportion funnel for every satisfaction question (every share of a survey indicator).
+
+    Long table: ``indicator, question`` (the satisfaction question), ``organisation_id``, ``events``
+    (S), ``size`` (U), ``value`` (S/U), ``z``, limits ``ll95 … ul998`` and ``… _od``, flags
+    ``outside95 … outside998_od``, and the question's ``phi``, ``tau2`` and ``target`` (pooled
+    share). Organisations with a zero denominator for a question are left out of its funnel.
+    """
+    cb = codebook or load_nok_codebook()
+    counts = _share_counts(respondents, cb)
+    frames = []
+    for ind in cb.survey_indicators:
+        for k, part in enumerate(cb.indicators[ind]["parts"], start=1):
+            c = counts[counts[f"{ind}_u{k}"] > 0]
+            if c.empty:  # nobody in the denominator anywhere: no funnel for this share
+                continue
+            t = funnel_table(c[f"{ind}_s{k}"], c[f"{ind}_u{k}"], kind="proportion", units=c.index.to_numpy(), trim=trim)
+            t = t.rename(columns={"unit": "organisation_id"})
+            t.insert(1, "events", c[f"{ind}_s{k}"].to_numpy())
+            t["size"] = t["size"].astype("int64")
+            frames.append(t.assign(indicator=ind, question=part["numerator"], phi=t.attrs["phi"],
+                                   tau2=t.attrs["tau2"], target=t.attrs["target"]))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["indicator", "question", *[c for c in out.columns if c not in ("indicator", "question")]]]
+
+
+def dissatisfaction_funnel(respondents: pd.DataFrame, codebook: NokCodebook | None = None,
+                           trim: float = 0.1) -> pd.DataFrame:
+    """Observed "no" answers to the satisfaction questions against the number expected at the regional rates.
+
+    E_org = Σ_q U_q,org × (regional share of "no" to q); O/E = 1 means dissatisfaction as common as in
+    the region. Exact Poisson limits (:func:`helpers.stats.funnel.funnel_limits`, kind "ratio");
+    over-dispersion on the square-root scale. Columns: ``organisation_id, observed, expected, value``
+    (O/E), ``z``, limits and flags; φ and τ² in ``attrs`` and columns.
+    """
+    cb = codebook or load_nok_codebook()
+    counts = _share_counts(respondents, cb)
+    observed, expected = np.zeros(len(counts)), np.zeros(len(counts))
+    for ind in cb.survey_indicators:
+        for k in range(1, len(cb.indicators[ind]["parts"]) + 1):
+            u, s = counts[f"{ind}_u{k}"].to_numpy(float), counts[f"{ind}_s{k}"].to_numpy(float)
+            if u.sum() == 0:
+                continue
+            observed += u - s
+            expected += u * (u - s).sum() / u.sum()
+    keep = expected > 0
+    t = funnel_table(observed[keep], expected[keep], kind="ratio", units=counts.index.to_numpy()[keep], trim=trim)
+    t = t.rename(columns={"unit": "organisation_id", "size": "expected"})
+    t.insert(1, "observed", observed[keep])
+    return t.assign(phi=t.attrs["phi"], tau2=t.attrs["tau2"])
+
+
+def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True, levels: tuple[str, ...] = ("95", "998")) -> pd.DataFrame:
+    """Rows outside the limits of any of ``levels`` (over-dispersion-adjusted limits by default)."""
+    suffix = "_od" if adjusted else ""
+    mask = np.zeros(len(funnel), dtype=bool)
+    for level in levels:
+        mask |= (funnel[f"outside{level}{suffix}"] != "").to_numpy()
+    return funnel[mask].reset_index(drop=True)

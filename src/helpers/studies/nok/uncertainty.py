@@ -1,0 +1,254 @@
+"""Uncertainty the official НОК method lacks: intervals, rank intervals, comparison with the region.
+
+The survey part of every score rests on 40-300 respondents per organisation; the checklist is a
+census of what the operator found and is held fixed. The **respondent bootstrap** resamples the
+respondents of each organisation with replacement (B times, independently per organisation),
+recomputes every count N, U, S and hence every indicator, criterion and total with the official
+formulas (:func:`helpers.studies.nok.scoring.all_scores`, the zero-denominator rule included), and
+takes percentile intervals (Efron & Tibshirani 1993, ch. 13). A replicate weights the respondents,
+``counts* = W·X`` (W: B × N weights, X: the respondents' 0/1 contributions). For indicators and
+criteria the weights are those of the Bayesian bootstrap (Rubin 1981) with a Jeffreys prior carried
+by two pseudo-respondents per share (see :func:`bootstrap_draws`): the classic multinomial bootstrap
+collapses to a point when every respondent is satisfied and covers a true 99% share in under half
+of samples of 60, which at the НОК ceiling is the common case. The total uses the classic
+bootstrap (calibrated there; see :func:`bootstrap_draws` for the coverage on planted truths).
+
+* :func:`bootstrap_draws` - the replicates: ``{measure: array (B, organisations)}``;
+* :func:`score_intervals` - estimate, percentile interval and n for every measure and organisation;
+* :func:`rank_intervals` - official rank and the 95% interval of ranks (Goldstein & Spiegelhalter 1996);
+* :func:`region_comparison` - the total minus the regional mean (mean of organisations' totals,
+  recomputed in each replicate) with its interval; ``distinguishable_from_region`` is True when
+  the interval excludes 0;
+* :func:`ranking_table` - the ranking with intervals, n, rank intervals and the region comparison.
+
+References: Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.
+Rubin DB (1981). The Bayesian bootstrap. Annals of Statistics 9:130-134.
+Brown LD, Cai TT, DasGupta A (2001). Interval estimation for a binomial proportion. Statistical
+Science 16:101-133 (the Jeffreys interval).
+Goldstein H, Spiegelhalter DJ (1996). League tables and their limitations. JRSS A 159:385-443.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
+from helpers.studies.nok.scoring import (
+    all_scores,
+    official_round,
+    respondent_count_matrix,
+    score_organisations,
+)
+
+__all__ = ["bootstrap_draws", "rank_intervals", "ranking_table", "region_comparison", "score_intervals"]
+
+
+def _measures(cb: NokCodebook) -> list[str]:
+    return [*cb.indicator_codes, *CRITERIA, "total"]
+
+
+def _pseudo_respondents(count_cols: list[str]) -> np.ndarray:
+    """Two pseudo-respondents per share, in its denominator only: one satisfied, one not."""
+    shares = [c[: -len("_u1")] + c[-1] for c in count_cols if "_u" in c]  # e.g. "i1_31" for i1_3 part 1
+    x = np.zeros((2 * len(shares), len(count_cols)))
+    col = {c: j for j, c in enumerate(count_cols)}
+    for r, c in enumerate(c for c in count_cols if "_u" in c):
+        x[2 * r, col[c]] = x[2 * r + 1, col[c]] = 1.0
+        x[2 * r, col[c.replace("_u", "_s")]] = 1.0
+    return x
+
+
+def _replicate_weights(n: int, n_boot: int, method: str, rng: np.random.Generator, n_pseudo: int = 0) -> np.ndarray:
+    if method == "jeffreys":  # Bayesian bootstrap: Dirichlet(1, ..., 1, 1/2, ..., 1/2), pseudo-respondents last
+        g = rng.standard_gamma(np.r_[np.ones(n), np.full(n_pseudo, 0.5)], size=(n_boot, n + n_pseudo))
+        return g * (n / g[:, :n].sum(axis=1, keepdims=True))
+    if method == "classic":
+        return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype("float64")
+    raise ValueError(f"method must be 'jeffreys' or 'classic', not {method!r}")
+
+
+def bootstrap_draws(respondents: pd.DataFrame, organisations: pd.DataFrame, n_boot: int = 1000, seed: int = 2021,
+                    codebook: NokCodebook | None = None, method: str = "mixed") -> dict[str, np.ndarray]:
+    """Respondent-bootstrap replicates of every measure: ``{measure: array (n_boot, organisations)}``.
+
+    ``method="jeffreys"``: the Bayesian bootstrap (Rubin 1981) - each replicate gives the
+    organisation's N respondents Dirichlet(1, …, 1) weights (as Gamma(1) variates) - plus, for every
+    share, two pseudo-respondents with Gamma(½) weights that enter only that share's denominator,
+    one satisfied and one not. For a single share the replicate distribution is then exactly
+    Beta(S + ½, U - S + ½), the Jeffreys posterior, so a share of 100% (all satisfied, common at the
+    ceiling) still gets an honest interval, while the answers of one respondent stay together
+    (correlation between questions is kept for criteria and the total). A share whose observed
+    denominator is 0 stays undefined in every replicate (the zero-denominator rule).
+
+    ``method="classic"``: Efron's multinomial resampling; its percentile intervals collapse to a
+    point at 0% or 100%.
+
+    ``method="mixed"`` (default): "jeffreys" for the indicators and criteria, "classic" for the total
+    (and hence ranks and the region comparison), except where the classic replicates of an
+    organisation's total do not vary (every answer "yes"): there the Jeffreys total is kept. The
+    Jeffreys prior pulls every share a little towards 50% (by (½ - p)/(U + 1)); the total adds eleven
+    such pulls in the same direction, while it is far enough from 100 for the classic bootstrap.
+    Coverage of the planted truth over six demo data sets (17 organisations each, 600 replicates),
+    survey indicators / criteria / total: jeffreys 0.95 / 0.95 / 0.85; classic 0.71 / 0.82 / 0.96;
+    mixed 0.95 / 0.95 / 0.95.
+
+    Organisations without respondents get NaN survey values; checklist indicators are constant.
+    """
+    if method == "mixed":
+        draws = bootstrap_draws(respondents, organisations, n_boot, seed, codebook, "jeffreys")
+        classic = bootstrap_draws(respondents, organisations, n_boot, seed + 1, codebook, "classic")["total"]
+        degenerate = np.ptp(np.nan_to_num(classic, nan=0.0), axis=0) == 0  # e.g. every answer "yes"
+        draws["total"] = np.where(degenerate, draws["total"], classic)
+        return draws
+    cb = codebook or load_nok_codebook()
+    rng = np.random.default_rng(seed)
+    ids = organisations["organisation_id"].astype(str).to_numpy()
+    matrix = respondent_count_matrix(respondents.assign(organisation_id=respondents["organisation_id"].astype(str)), cb)
+    count_cols = [c for c in matrix.columns if c != "organisation_id"]
+    groups = {k: v[count_cols].to_numpy(dtype="float64") for k, v in matrix.groupby("organisation_id", sort=False)}
+    out = {m: np.empty((n_boot, len(ids))) for m in _measures(cb)}
+    for j, org in enumerate(ids):
+        x = groups.get(org, np.zeros((0, len(count_cols))))
+        counts = _replicate_counts(x, count_cols, n_boot, method, rng)
+        checklist = organisations.iloc[[j]].reset_index(drop=True)
+        scores = all_scores({c: counts[:, i] for i, c in enumerate(count_cols)}, checklist, cb)
+        for m in out:
+            out[m][:, j] = np.broadcast_to(scores[m], (n_boot,))
+    return out
+
+
+def _replicate_counts(x: np.ndarray, count_cols: list[str], n_boot: int, method: str,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Weighted counts N*, U*, S* of one organisation per replicate (zero where the data's U is 0)."""
+    if len(x) == 0:
+        return np.zeros((n_boot, len(count_cols)))
+    pseudo = _pseudo_respondents(count_cols) if method == "jeffreys" else np.zeros((0, len(count_cols)))
+    counts = _replicate_weights(len(x), n_boot, method, rng, len(pseudo)) @ np.vstack([x, pseudo])
+    empty = x.sum(axis=0) == 0
+    u_cols = np.array(["_u" in c for c in count_cols])
+    counts[:, empty & u_cols] = 0.0  # undefined in the data: undefined in every replicate
+    return counts
+
+
+def _nan_quantiles(d: np.ndarray, a: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles a and 1 - a over replicates; NaN for an organisation whose replicates are all NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanquantile(d, [a, 1 - a], axis=0)
+    return low, high
+
+
+def _containing(low: np.ndarray, high: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Widen an interval to contain the official estimate (at 100% the Jeffreys upper end is < 100)."""
+    return np.fmin(low, estimate), np.fmax(high, estimate)
+
+
+def _denominators(respondents: pd.DataFrame, ids, cb: NokCodebook) -> pd.DataFrame:
+    """n behind each measure: the share's denominator U (summed over parts) or the respondents N."""
+    m = respondent_count_matrix(respondents.assign(organisation_id=respondents["organisation_id"].astype(str)), cb)
+    sums = m.groupby("organisation_id", sort=False).sum().reindex(ids, fill_value=0)
+    out = pd.DataFrame(index=ids)
+    for ind, spec in cb.indicators.items():
+        if spec["kind"] == "survey":
+            out[ind] = sum(sums[f"{ind}_u{k}"] for k in range(1, len(spec["parts"]) + 1))
+        else:
+            out[ind] = np.nan  # checklist: a census, no sampling n
+    for m_ in [*CRITERIA, "total"]:
+        out[m_] = sums["n"]
+    return out
+
+
+def score_intervals(respondents: pd.DataFrame, organisations: pd.DataFrame, n_boot: int = 1000, seed: int = 2021,
+                    level: float = 0.95, codebook: NokCodebook | None = None,
+                    draws: dict[str, np.ndarray] | None = None, method: str = "mixed") -> pd.DataFrame:
+    """Estimate and percentile interval of every indicator, criterion and total of every organisation.
+
+    Long table: ``organisation_id, measure, source`` (checklist / survey / combined), ``estimate``
+    (official formula on the data), ``ci_low, ci_high`` (percentiles of the replicates, widened when
+    needed to contain the estimate), ``n`` (the denominator U of a survey share,
+    summed over its parts; the respondents N for criteria and the total; empty for the checklist)
+    and ``undefined_share`` (share of replicates in which the measure was undefined).
+    """
+    cb = codebook or load_nok_codebook()
+    draws = draws or bootstrap_draws(respondents, organisations, n_boot, seed, cb, method)
+    ids = organisations["organisation_id"].astype(str).to_numpy()
+    point = score_organisations(respondents, organisations, cb).set_index("organisation_id")
+    dens = _denominators(respondents, ids, cb)
+    a = (1 - level) / 2
+    rows = []
+    for m, d in draws.items():
+        low, high = _containing(*_nan_quantiles(d, a), point.loc[ids, m].to_numpy(dtype="float64"))
+        source = "combined" if m in (*CRITERIA, "total") else cb.indicators[m]["kind"].replace("info_share", "checklist")
+        rows.append(pd.DataFrame({"organisation_id": ids, "measure": m,
+                                  "source": "checklist" if source == "points" else source,
+                                  "estimate": point.loc[ids, m].to_numpy(), "ci_low": low, "ci_high": high,
+                                  "n": dens[m].to_numpy(), "undefined_share": np.isnan(d).mean(axis=0)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def rank_intervals(draws: dict[str, np.ndarray], organisation_ids, totals, level: float = 0.95) -> pd.DataFrame:
+    """Official rank (1 = best, by the total rounded to 2 decimals, ties share the best rank) and the
+    percentile interval of the ranks of the unrounded totals over the bootstrap replicates.
+    An organisation with an undefined total gets no rank (<NA>); in the replicates it counts as last.
+
+    >>> d = {"total": np.array([[90.0, 95.0], [96.0, 94.0], [91.0, 93.0]])}
+    >>> rank_intervals(d, ["A", "B"], [92.0, 94.0])[["rank", "rank_low", "rank_high"]].values.tolist()
+    [[2, 1, 2], [1, 1, 2]]
+    """
+    totals = np.asarray(totals, dtype="float64")
+    official = pd.Series(-official_round(totals)).rank(method="min")  # undefined totals: no rank
+    t = np.where(np.isnan(draws["total"]), -np.inf, draws["total"])
+    ranks = stats.rankdata(-t, method="min", axis=1)
+    a = (1 - level) / 2
+    low, high = np.quantile(ranks, [a, 1 - a], axis=0, method="inverted_cdf")
+    undefined = np.isnan(totals)
+    return pd.DataFrame({"organisation_id": list(organisation_ids), "rank": official.astype("Int64").array,
+                         "rank_low": pd.array(np.where(undefined, 0, low), dtype="Int64"),
+                         "rank_high": pd.array(np.where(undefined, 0, high), dtype="Int64")}).assign(
+        rank_low=lambda d: d["rank_low"].mask(undefined), rank_high=lambda d: d["rank_high"].mask(undefined))
+
+
+def region_comparison(draws: dict[str, np.ndarray], organisation_ids, totals, measure: str = "total",
+                      level: float = 0.95) -> pd.DataFrame:
+    """Difference between an organisation's ``measure`` and the regional mean, with its interval.
+
+    The regional mean is the mean over organisations (as the region's official figure) and is
+    recomputed in every replicate, so the interval accounts for both. ``vs_region`` is ``"above"``
+    or ``"below"`` when the interval excludes 0, else ``""``.
+    """
+    d = draws[measure]
+    region = np.nanmean(d, axis=1, keepdims=True)
+    diff = d - region
+    a = (1 - level) / 2
+    low, high = _nan_quantiles(diff, a)
+    est = np.asarray(totals, dtype="float64") - np.nanmean(np.asarray(totals, dtype="float64"))
+    vs = np.where(low > 0, "above", np.where(high < 0, "below", ""))
+    return pd.DataFrame({"organisation_id": list(organisation_ids), "diff_from_region": est,
+                         "diff_low": low, "diff_high": high, "distinguishable_from_region": vs != "",
+                         "vs_region": vs})
+
+
+def ranking_table(respondents: pd.DataFrame, organisations: pd.DataFrame, n_boot: int = 1000, seed: int = 2021,
+                  level: float = 0.95, codebook: NokCodebook | None = None,
+                  draws: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The ranking with everything a reader needs to judge it, best first.
+
+    Columns: ``organisation_id, name, kind, respondents, total`` (unrounded), ``total_official`` (2
+    decimals), ``ci_low, ci_high`` (percentile interval of the total), ``rank, rank_low, rank_high``,
+    ``diff_from_region, diff_low, diff_high, distinguishable_from_region, vs_region``.
+    """
+    cb = codebook or load_nok_codebook()
+    draws = draws or bootstrap_draws(respondents, organisations, n_boot, seed, cb)
+    scores = score_organisations(respondents, organisations, cb)
+    ids, totals = scores["organisation_id"], scores["total"].to_numpy()
+    a = (1 - level) / 2
+    low, high = _containing(*_nan_quantiles(draws["total"], a), totals)
+    keep = [c for c in ("organisation_id", "name", "kind", "respondents") if c in scores]
+    out = scores[keep].assign(total=totals, total_official=official_round(totals), ci_low=low, ci_high=high)
+    out = out.merge(rank_intervals(draws, ids, totals, level), on="organisation_id")
+    out = out.merge(region_comparison(draws, ids, totals, level=level), on="organisation_id")
+    return out.sort_values(["rank", "organisation_id"], kind="stable").reset_index(drop=True)
