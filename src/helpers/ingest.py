@@ -535,14 +535,17 @@ def discover(raw_dir: Path, notes: list[str] | None = None) -> dict[int, dict[st
 
 
 def _no_interviews_message(raw_dir: Path) -> str:
-    others = sorted(p.name for p in raw_dir.iterdir() if p.is_file() and not _IGNORED.search(p.name)) \
+    files = sorted(p.name for p in raw_dir.iterdir() if p.is_file() and not _IGNORED.search(p.name)) \
         if raw_dir.is_dir() else []
-    import difflib
-
-    close = difflib.get_close_matches("interviews_2020.csv", others, n=3, cutoff=0.3) or others[:3]
-    held = f"; it holds {', '.join(repr(o) for o in close)}" + (" ..." if len(others) > len(close) else "") \
-        if others else "; it is empty"
-    return (f"{raw_dir}: no interview files (expected interviews_<year>.csv, .tsv, .txt, .xlsx or .xls){held}")
+    unknown = [f for f in files if not _LOOSE_NAME.match(f)]
+    if unknown:
+        shown = ", ".join(repr(f) for f in unknown[:4]) + (" ..." if len(unknown) > 4 else "")
+        held = f"; not recognised as raw tables: {shown} (rename to interviews_<year>.<ext>)"
+    elif files:
+        held = f"; it holds only {', '.join(repr(f) for f in files[:4])}" + (" ..." if len(files) > 4 else "")
+    else:
+        held = "; the folder is empty"
+    return f"{raw_dir}: no interview files (expected interviews_<year>.csv, .tsv, .txt, .xlsx or .xls){held}"
 
 
 def ingest(

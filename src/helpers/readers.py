@@ -287,7 +287,7 @@ def _cell(v: object) -> str:
         return pd.Timestamp(v).strftime("%Y-%m-%d")
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return str(v)
 
 
 def _xlsx_sheets(path: Path):
