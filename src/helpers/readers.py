@@ -122,18 +122,22 @@ def _decode(path: Path, data: bytes) -> tuple[bytes, str]:
         data.decode("utf-8")
         return data, "UTF-8"
     except UnicodeDecodeError as err:
-        utf8_err = err
+        utf8_line = data[: err.start].count(b"\n") + 1
+        mostly_utf8 = any(b >= 0x80 for b in data[: err.start])  # valid UTF-8 letters before the failure
     try:
         text = data.decode("cp1251")
     except UnicodeDecodeError as err:
+        if mostly_utf8:
+            raise _err(path, f"line {utf8_line}: wrong encoding guess: the file is UTF-8 up to line {utf8_line}, "
+                             "which is not (a row saved in another encoding?); re-export the file in one encoding"
+                       ) from None
         line = data[: err.start].count(b"\n") + 1
         raise _err(path, f"line {line}: cannot decode: expected UTF-8 (with or without BOM), Windows-1251 "
                          "or UTF-16") from None
-    if re.search(r"Р[°µѕёЅ]|С[‚ЊЏ]", text):
-        line = data[: utf8_err.start].count(b"\n") + 1
-        raise _err(path, f"line {line}: wrong encoding guess: the file is mostly UTF-8 but line {line} is not "
-                         "(text decodes as Windows-1251 but looks like damaged UTF-8); re-export the file as "
-                         "UTF-8 or Windows-1251")
+    if mostly_utf8 or re.search(r"Р[°µѕёЅ]|С[‚ЊЏ]", text):
+        raise _err(path, f"line {utf8_line}: wrong encoding guess: the file is UTF-8 up to line {utf8_line}, "
+                         "which is not (a row saved in another encoding?); re-export the file as UTF-8 or "
+                         "Windows-1251")
     return text.encode("utf-8"), "Windows-1251"
 
 
@@ -190,12 +194,22 @@ def read_text(path: Path, score, looked_for: str) -> RawTable:
         notes.append(f"header found on line {header_line} (title rows above it skipped)")
     names = [n if n else f"__unnamed_{j + 1}" for j, n in enumerate(names)]
     _check_duplicates(path, names)
-    body = data[stops[h] + 1:] if stops[h] < len(data) else b""
     data_rec = np.flatnonzero(~blank)
     data_rec = data_rec[data_rec > h]
+    # lines holding only delimiters, spaces or quotes are blank lines too (Excel writes ';;;;' for them)
+    filler = (delimiter + ' \t\r"').encode()
+    short = data_rec[(stops[data_rec] - starts[data_rec]) <= 4 * len(names) + 8]
+    empty = {int(i) for i in short if not data[starts[i]:stops[i]].translate(None, filler)}
+    if empty:
+        data_rec = np.array([i for i in data_rec if int(i) not in empty], dtype=np.int64)
+        body = b"\n".join(data[starts[i]:stops[i]] for i in data_rec)
+    else:
+        body = data[stops[h] + 1:] if stops[h] < len(data) else b""
     frame = _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_rec)
     row_lines = lines[data_rec].astype(np.int64)
-    return _finish(path, frame, row_lines, header_line, notes)
+    table = _finish(path, frame, row_lines, header_line, notes)
+    table.blank_rows += len(empty) + int(blank[h + 1:-1].sum())  # the empty "record" after the last newline is no row
+    return table
 
 
 def _blank_fast(data: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -267,8 +281,9 @@ def _finish(path: Path, frame: pd.DataFrame, row_lines: np.ndarray, header_line:
         frame = frame.drop(columns=col)
         if "trailing delimiter" not in " ".join(notes):
             notes.append("an unnamed empty column (trailing delimiter) dropped")
-    filled_rows = frame.apply(lambda s: s.astype(str).str.strip().ne("")).any(axis=1).to_numpy() \
-        if len(frame.columns) else np.zeros(len(frame), dtype=bool)
+    filled_rows = np.zeros(len(frame), dtype=bool)
+    for col in frame.columns:
+        filled_rows |= frame[col].astype(str).str.strip().ne("").to_numpy(dtype=bool)
     blank_rows = int((~filled_rows).sum())
     if blank_rows:
         frame = frame.loc[filled_rows].reset_index(drop=True)
