@@ -245,6 +245,15 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
+def _quoted(values: pd.Series, mask) -> np.ndarray:
+    """Scrubbed, quoted form of ``values`` where ``mask`` is true (computed only there), "" elsewhere."""
+    mask = np.asarray(mask, dtype=bool)
+    out = np.full(len(values), "", dtype=object)
+    if mask.any():
+        out[mask] = _map_distinct(values[mask].fillna("").astype(str), quote).to_numpy()
+    return out
+
+
 def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd.Series]:
     """Map typed answers to codes via unique values. Returns (codes Int64, problem text or '')."""
     inverse, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -332,14 +341,14 @@ def validate_interviews(
         lookup = cb.vocabulary_lookup(vocab)
         mapped = _map_distinct(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
         bad = mapped.isna() & (raw[col].str.strip() != "")
-        problems.add(bad, col, "unknown value " + _map_distinct(raw[col], quote).astype(str)
+        problems.add(bad, col, "unknown value " + _quoted(raw[col], bad)
                      + f" (expected one of {sorted(cb.vocabularies[vocab])})")
         out[target] = mapped.astype("string")
     # dates
     dates = _parse_dates(raw["date"])
     nonblank = raw["date"].str.strip() != ""
-    problems.add(dates.isna() & nonblank, "date",
-                 "unparseable date " + _map_distinct(raw["date"], quote).astype(str)
+    unparsed = (dates.isna() & nonblank).to_numpy(dtype=bool)
+    problems.add(unparsed, "date", "unparseable date " + _quoted(raw["date"], unparsed)
                  + " (expected DD.MM.YYYY or YYYY-MM-DD)")
     outside = dates.notna() & (dates.dt.year != year)
     problems.add(outside, "date", "date " + dates.dt.strftime("%Y-%m-%d").fillna("") + f" outside survey year {year}")
@@ -355,7 +364,7 @@ def validate_interviews(
     pii = {k: pii[k] + counts[k] for k in pii}
     for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):
         values = out[col].fillna("").astype("string")
-        cleaned, counts = scrub_series(values)
+        cleaned, counts = scrub_series(values, kinds=("email", "name"))
         changed = (cleaned != values).to_numpy()
         if changed.any():
             problems.add(changed, col, "personal data (phone, e-mail or name) in an id column")
@@ -365,17 +374,17 @@ def validate_interviews(
     for col, kind, key in (("worker_id", "workers", "worker_id"), ("interviewer_id", "interviewers", "interviewer_id"),
                            ("stratum", "strata", "stratum")):
         known = set(rosters[kind][key])
-        problems.add(~out[col].isin(known) & (out[col] != ""), col,
-                     f"{col.replace('_id', '')} " + _map_distinct(out[col], quote).astype(str)
+        absent = (~out[col].isin(known) & (out[col] != "")).to_numpy(dtype=bool)
+        problems.add(absent, col, f"{col.replace('_id', '')} " + _quoted(out[col], absent)
                      + f" missing from {kind}_{year} roster")
     # contradictions with the rosters: the interviewer's role, the stratum's department
     for col, target, kind, key, attr in (("interviewer_role", "role", "interviewers", "interviewer_id", "role"),
                                          ("department", "department", "strata", "stratum", "department")):
         roster_value = out[key].map(dict(zip(rosters[kind][key], rosters[kind][attr], strict=False)))
         clash = (roster_value.notna() & out[target].notna() & (roster_value != out[target])).to_numpy(dtype=bool)
-        problems.add(clash, col, f"{target} '" + out[target].astype(str) + f"' contradicts the {kind}_{year} roster, "
-                     f"where {key} " + _map_distinct(out[key], quote).astype(str) + " is '"
-                     + roster_value.astype(str) + "'")
+        problems.add(clash, col, f"{target} '" + out[target].fillna("").astype(str).to_numpy(dtype=object)
+                     + f"' contradicts the {kind}_{year} roster, where {key} " + _quoted(out[key], clash) + " is '"
+                     + roster_value.fillna("").astype(str).to_numpy(dtype=object) + "'")
     # answers
     for item in cb.item_codes:
         if item not in raw:
@@ -388,7 +397,8 @@ def validate_interviews(
         out[item] = codes
     # duplicates and pairs
     dup = out["interview_id"].duplicated(keep=False) & (out["interview_id"] != "")
-    problems.add(dup, "interview_id", "duplicate interview id " + _map_distinct(out["interview_id"], quote).astype(str))
+    dup = dup.to_numpy(dtype=bool)
+    problems.add(dup, "interview_id", "duplicate interview id " + _quoted(out["interview_id"], dup))
     _check_pairs(out, problems)
     if lines is None:
         lines = np.arange(n, dtype=np.int64) + 2
