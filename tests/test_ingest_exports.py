@@ -206,3 +206,14 @@ def test_map_columns_shows_and_saves_a_mapping_that_ingestion_uses(demo_dirs, tm
     assert "[mapping file]" in capsys.readouterr().out
     res = ingest(tmp_path / "mc")  # the mapping file is not mistaken for a raw file
     _same_rows(original, res.interviews)
+
+
+def test_two_headers_meaning_one_column_are_refused(demo_dirs, tmp_path, capsys):
+    cb = load_codebook()
+    raw = _copy_year(demo_dirs["raw"], tmp_path / "a")
+    raw[cb.items["qual_overall"].text["en"]] = raw["qual_overall"]
+    raw.to_csv(tmp_path / "a" / "interviews_2018.csv", index=False)
+    assert main(["validate", str(tmp_path / "a"), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert f"headers 'qual_overall' and '{cb.items['qual_overall'].text['en']}' both mean column 'qual_overall'" in err

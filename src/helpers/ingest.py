@@ -245,13 +245,14 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
-def _quoted(values: pd.Series, mask) -> np.ndarray:
-    """Scrubbed, quoted form of ``values`` where ``mask`` is true (computed only there), "" elsewhere."""
-    mask = np.asarray(mask, dtype=bool)
-    out = np.full(len(values), "", dtype=object)
-    if mask.any():
-        out[mask] = _map_distinct(values[mask].fillna("").astype(str), quote).to_numpy()
-    return out
+def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
+    """Scrubbed, quoted form of ``values`` at positions ``idx`` (see :func:`helpers.pii.quote`)."""
+    return _map_distinct(values.iloc[idx].fillna("").astype(str), quote).to_numpy(dtype=object)
+
+
+def _texts(values: pd.Series | np.ndarray, idx: np.ndarray) -> np.ndarray:
+    v = values.iloc[idx].fillna("").astype(str) if isinstance(values, pd.Series) else values[idx]
+    return np.asarray(v, dtype=object)
 
 
 def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd.Series]:
@@ -287,6 +288,9 @@ class _Problems:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             idx = np.flatnonzero(mask)
+            if callable(reason):  # built only for the rows concerned: (positions) -> reasons
+                self.parts.append((idx, column, np.asarray(reason(idx), dtype=object)))
+                return
             r = np.asarray(reason, dtype=object)
             self.parts.append((idx, column, r[idx] if r.ndim else np.full(len(idx), reason, dtype=object)))
 
@@ -341,17 +345,18 @@ def validate_interviews(
         lookup = cb.vocabulary_lookup(vocab)
         mapped = _map_distinct(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
         bad = mapped.isna() & (raw[col].str.strip() != "")
-        problems.add(bad, col, "unknown value " + _quoted(raw[col], bad)
-                     + f" (expected one of {sorted(cb.vocabularies[vocab])})")
+        expected = f" (expected one of {sorted(cb.vocabularies[vocab])})"
+        problems.add(bad, col, lambda i, c=col, e=expected: "unknown value " + _quoted(raw[c], i) + e)
         out[target] = mapped.astype("string")
     # dates
     dates = _parse_dates(raw["date"])
     nonblank = raw["date"].str.strip() != ""
     unparsed = (dates.isna() & nonblank).to_numpy(dtype=bool)
-    problems.add(unparsed, "date", "unparseable date " + _quoted(raw["date"], unparsed)
+    problems.add(unparsed, "date", lambda i: "unparseable date " + _quoted(raw["date"], i)
                  + " (expected DD.MM.YYYY or YYYY-MM-DD)")
     outside = dates.notna() & (dates.dt.year != year)
-    problems.add(outside, "date", "date " + dates.dt.strftime("%Y-%m-%d").fillna("") + f" outside survey year {year}")
+    problems.add(outside, "date", lambda i: "date " + _texts(dates.iloc[i].dt.strftime("%Y-%m-%d"), np.arange(len(i)))
+                 + f" outside survey year {year}")
     out["date"] = dates
     for col in ("interviewer_id", "worker_id", "stratum"):
         out[col] = raw[col].str.strip()
@@ -375,16 +380,16 @@ def validate_interviews(
                            ("stratum", "strata", "stratum")):
         known = set(rosters[kind][key])
         absent = (~out[col].isin(known) & (out[col] != "")).to_numpy(dtype=bool)
-        problems.add(absent, col, f"{col.replace('_id', '')} " + _quoted(out[col], absent)
-                     + f" missing from {kind}_{year} roster")
+        problems.add(absent, col, lambda i, c=col, k=kind: f"{c.replace('_id', '')} " + _quoted(out[c], i)
+                     + f" missing from {k}_{year} roster")
     # contradictions with the rosters: the interviewer's role, the stratum's department
     for col, target, kind, key, attr in (("interviewer_role", "role", "interviewers", "interviewer_id", "role"),
                                          ("department", "department", "strata", "stratum", "department")):
         roster_value = out[key].map(dict(zip(rosters[kind][key], rosters[kind][attr], strict=False)))
         clash = (roster_value.notna() & out[target].notna() & (roster_value != out[target])).to_numpy(dtype=bool)
-        problems.add(clash, col, f"{target} '" + out[target].fillna("").astype(str).to_numpy(dtype=object)
-                     + f"' contradicts the {kind}_{year} roster, where {key} " + _quoted(out[key], clash) + " is '"
-                     + roster_value.fillna("").astype(str).to_numpy(dtype=object) + "'")
+        problems.add(clash, col, lambda i, t=target, k=kind, key=key, rv=roster_value:
+                     f"{t} '" + _texts(out[t], i) + f"' contradicts the {k}_{year} roster, where {key} "
+                     + _quoted(out[key], i) + " is '" + _texts(rv, i) + "'")
     # answers
     for item in cb.item_codes:
         if item not in raw:
@@ -398,7 +403,7 @@ def validate_interviews(
     # duplicates and pairs
     dup = out["interview_id"].duplicated(keep=False) & (out["interview_id"] != "")
     dup = dup.to_numpy(dtype=bool)
-    problems.add(dup, "interview_id", "duplicate interview id " + _quoted(out["interview_id"], dup))
+    problems.add(dup, "interview_id", lambda i: "duplicate interview id " + _quoted(out["interview_id"], i))
     _check_pairs(out, problems)
     if lines is None:
         lines = np.arange(n, dtype=np.int64) + 2

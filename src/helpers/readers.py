@@ -26,7 +26,6 @@ line, cell range or column; no cell content of the file is quoted (it may be per
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,8 +92,16 @@ def find_header(path: Path, rows: list[tuple[int, list[str]]], score, looked_for
 
 
 # ---- text files ----------------------------------------------------------------------------------
-def _decode(path: Path, data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes of the file's text and the encoding it was read in. Binary files are refused."""
+class _NotUtf8(Exception):
+    """The unvalidated UTF-8 guess failed while parsing: decode strictly and parse again."""
+
+
+def _decode(path: Path, data: bytes, validate: bool = True) -> tuple[bytes, str]:
+    """UTF-8 bytes of the file's text and the encoding it was read in. Binary files are refused.
+
+    With ``validate=False`` bytes that may be UTF-8 are returned as they are ("UTF-8?"): pyarrow
+    validates UTF-8 while parsing, so valid files are not decoded twice (and never held as a str).
+    """
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise _err(path, f"this is {what}, not a text table; export the table as CSV, TSV, XLSX or XLS")
@@ -118,6 +125,8 @@ def _decode(path: Path, data: bytes) -> tuple[bytes, str]:
         raise _err(path, "binary file (NUL bytes), not a text table; export the table as CSV, TSV, XLSX or XLS")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if not validate:
+        return data, "UTF-8?"
     try:
         data.decode("utf-8")
         return data, "UTF-8"
@@ -145,9 +154,12 @@ def _records(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Byte start, end and physical line number of each record (a newline inside quotes is no record end)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
-    quotes = np.flatnonzero(arr == 34)
-    inside = (np.searchsorted(quotes, nl) % 2) == 1  # odd number of quotes before the newline
-    ends = nl[~inside]
+    if b'"' in data:
+        quotes = np.flatnonzero(arr == 34)
+        inside = (np.searchsorted(quotes, nl) % 2) == 1  # odd number of quotes before the newline
+        ends = nl[~inside]
+    else:
+        ends = nl
     starts = np.concatenate([[0], ends + 1])
     stops = np.concatenate([ends, [len(data)]])
     lines = np.searchsorted(nl, starts) + 1  # 1-based physical line of the record's start
@@ -170,15 +182,29 @@ def _sniff(sample_lines: list[str], suffix: str) -> str:
 
 def read_text(path: Path, score, looked_for: str) -> RawTable:
     """Read a delimited text file (see the module docstring)."""
-    data, encoding = _decode(path, path.read_bytes())
-    notes = [f"read as {encoding} text"] if encoding not in ("UTF-8",) else []
+    raw = path.read_bytes()
+    data, encoding = _decode(path, raw, validate=False)
+    try:
+        return _read_text(path, data, encoding, score, looked_for)
+    except _NotUtf8:
+        data, encoding = _decode(path, raw, validate=True)
+        return _read_text(path, data, encoding, score, looked_for)
+
+
+def _read_text(path: Path, data: bytes, encoding: str, score, looked_for: str) -> RawTable:
+    notes = [f"read as {encoding} text"] if encoding not in ("UTF-8", "UTF-8?") else []
     starts, stops, lines = _records(data)
     blank = np.array([not data[s:e].strip(b"\r") for s, e in zip(starts, stops, strict=True)]) \
         if len(starts) < 200_000 else _blank_fast(data, starts, stops)
     head_idx = np.flatnonzero(~blank)[:HEADER_SEARCH_ROWS]
     if not len(head_idx):
         raise _err(path, "empty file (row 1: empty header; expected column names)")
-    sample = [data[starts[i]:stops[i]].decode("utf-8").rstrip("\r") for i in head_idx]
+    try:
+        sample = [data[starts[i]:stops[i]].decode("utf-8").rstrip("\r") for i in head_idx]
+    except UnicodeDecodeError:
+        if encoding == "UTF-8?":
+            raise _NotUtf8 from None
+        raise
     delimiter = _sniff(sample, path.suffix.lower())
     rows = []
     for i, text in zip(head_idx, sample, strict=True):
@@ -204,8 +230,8 @@ def read_text(path: Path, score, looked_for: str) -> RawTable:
         data_rec = np.array([i for i in data_rec if int(i) not in empty], dtype=np.int64)
         body = b"\n".join(data[starts[i]:stops[i]] for i in data_rec)
     else:
-        body = data[stops[h] + 1:] if stops[h] < len(data) else b""
-    frame = _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_rec)
+        body = pa.py_buffer(data).slice(int(stops[h]) + 1) if stops[h] < len(data) else b""  # no copy
+    frame = _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_rec, encoding)
     row_lines = lines[data_rec].astype(np.int64)
     table = _finish(path, frame, row_lines, header_line, notes)
     table.blank_rows += len(empty) + int(blank[h + 1:-1].sum())  # the empty "record" after the last newline is no row
@@ -222,18 +248,20 @@ def _blank_fast(data: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarra
     return blank
 
 
-def _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_rec) -> pd.DataFrame:
-    if not body.strip():
+def _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_rec, encoding) -> pd.DataFrame:
+    if not len(data_rec):
         return pd.DataFrame({n: pd.Series(dtype="string") for n in names})
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=len(body) > THREADED_PARSE_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        if encoding == "UTF-8?" and ("utf" in str(err).lower() or isinstance(err, UnicodeDecodeError)):
+            raise _NotUtf8 from None
         raise _err(path, _locate_bad_row(data, starts, stops, lines, data_rec, len(names), delimiter)) from None
     frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
     if len(frame) != len(data_rec):
