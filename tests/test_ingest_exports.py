@@ -217,3 +217,18 @@ def test_two_headers_meaning_one_column_are_refused(demo_dirs, tmp_path, capsys)
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert f"headers 'qual_overall' and '{cb.items['qual_overall'].text['en']}' both mean column 'qual_overall'" in err
+
+
+@pytest.mark.parametrize("what", ["xlsx named .xls", "text named .xls"])
+def test_workbook_named_for_another_format_is_read_as_what_it_is(demo_dirs, tmp_path, original, what):
+    raw = _copy_year(demo_dirs["raw"], tmp_path / "w")
+    path = tmp_path / "w" / "interviews_2018.xls"
+    if what.startswith("xlsx"):
+        raw.to_excel(tmp_path / "w" / "tmp.xlsx", index=False)
+        (tmp_path / "w" / "tmp.xlsx").rename(path)
+    else:
+        raw.to_csv(path, index=False, sep="\t")
+    res = ingest(tmp_path / "w")
+    _same_rows(original, res.interviews)
+    assert any(("XLSX workbook named .xls" if what.startswith("xlsx") else "is text, not an Excel workbook") in n
+               for n in res.notes), res.notes

@@ -122,8 +122,9 @@ def read_source(path: str | Path, kind: str = "any", cb: Codebook | None = None,
         return read_raw(path, lambda cells: matcher.score(cells, mapping), _looked_for(kind))
     except ReadError as err:
         raise DataContractError(str(err)) from None
-    except (OSError, MemoryError) as err:
-        raise DataContractError(f"{path}: cannot read ({type(err).__name__})") from None
+    except Exception as err:  # noqa: BLE001  the contract: one line, never a traceback, no cell content
+        raise DataContractError(f"{path}: cannot read ({type(err).__name__}); is it a table of the contract?"
+                                ) from None
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

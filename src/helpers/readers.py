@@ -104,7 +104,9 @@ def _decode(path: Path, data: bytes, validate: bool = True) -> tuple[bytes, str]
     """
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
-            raise _err(path, f"this is {what}, not a text table; export the table as CSV, TSV, XLSX or XLS")
+            raise _err(path, f"this is {what}, not a text table; export the table as CSV, TSV, XLSX or XLS"
+                       + (" (or give an Excel workbook its .xlsx/.xls name)" if magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+                          else ""))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         enc = "utf-16"
     elif len(data) >= 4 and data[1:2] == b"\x00" and data[3:4] == b"\x00" and data[0:1] != b"\x00":
@@ -338,7 +340,8 @@ def _xlsx_sheets(path: Path):
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+        with path.open("rb") as f:  # a file object: openpyxl then does not insist on the .xlsx name
+            wb = openpyxl.load_workbook(f, data_only=True, read_only=False)
     except Exception as err:  # openpyxl raises many types for a broken workbook
         raise _err(path, f"cannot read as XLSX ({type(err).__name__})") from None
     for ws in wb.worksheets:
@@ -380,9 +383,10 @@ def _col_letter(n: int) -> str:
     return s
 
 
-def read_excel(path: Path, score, looked_for: str) -> RawTable:
+def read_excel(path: Path, score, looked_for: str, kind: str | None = None) -> RawTable:
     """Read the sheet holding the table from an XLSX or XLS workbook (see the module docstring)."""
-    sheets = list(_xlsx_sheets(path) if path.suffix.lower() == ".xlsx" else _xls_sheets(path))
+    kind = kind or path.suffix.lower().lstrip(".")
+    sheets = list(_xlsx_sheets(path) if kind == "xlsx" else _xls_sheets(path))
     found, skipped, first_error = [], [], None
     for name, rows, merged in sheets:
         nonblank = [(r, cells) for r, cells in rows if any(c for c in cells)]
@@ -437,5 +441,16 @@ def read_raw(path: Path, score, looked_for: str) -> RawTable:
     """Read any supported raw table; ``score`` recognises header cells (see :func:`find_header`)."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, score, looked_for)
+        with path.open("rb") as f:
+            magic = f.read(8)
+        kind = "xlsx" if magic.startswith(b"PK\x03\x04") else "xls" if magic.startswith(b"\xd0\xcf\x11\xe0") else ""
+        if kind == suffix.lstrip("."):
+            return read_excel(path, score, looked_for)
+        if kind:  # an .xlsx named .xls or the reverse: read as what it is, and say so
+            table = read_excel(path, score, looked_for, kind)
+            table.notes.insert(0, f"the file is an {kind.upper()} workbook named {suffix}; read as {kind.upper()}")
+            return table
+        table = read_text(path, score, looked_for)  # web systems export text or HTML named .xls
+        table.notes.insert(0, f"the file is text, not an Excel workbook, despite its name {suffix}; read as text")
+        return table
     return read_text(path, score, looked_for)
