@@ -134,14 +134,22 @@ class HeaderMatcher:
         return Match(header, None, "unmatched", self.closest(header))
 
     def closest(self, header: str, n: int = 3) -> tuple[str, ...]:
-        """The ``n`` columns whose code, alias or question text is closest to ``header``."""
+        """The ``n`` columns whose code, alias or question text is closest to ``header``.
+
+        Closeness is the larger of difflib's ratio and the share of common word stems (first five
+        letters), so that a reworded question still finds its item.
+        """
         key = normalise_header(header)
-        pool: dict[str, str] = {}
+        stems = {w[:5] for w in key.split() if len(w) > 2}
+        best: dict[str, float] = {}
         for table in self.rules.values():
             for k, t in table.items():
-                pool.setdefault(k, t)
-        close = difflib.get_close_matches(key, list(pool), n=n * 3, cutoff=0.4)
-        return tuple(dict.fromkeys(pool[c] for c in close))[:n]
+                ratio = difflib.SequenceMatcher(None, key, k).ratio()
+                other = {w[:5] for w in k.split() if len(w) > 2}
+                overlap = len(stems & other) / len(stems | other) if stems and other else 0.0
+                best[t] = max(best.get(t, 0.0), ratio, overlap)
+        ranked = sorted((v, t) for t, v in best.items() if v >= 0.35)
+        return tuple(t for _, t in reversed(ranked[-n:]))
 
     def score(self, cells: list[str], mapping: dict[str, str] | None = None) -> int:
         """How many cells of a candidate header row match a column (used to find the header row)."""
