@@ -15,10 +15,11 @@ EXIT_OK, EXIT_NOTEBOOK_FAILED, EXIT_DATA_ERROR, EXIT_LOCKED = 0, 1, 2, 3
 
 def _demo_data(args: argparse.Namespace) -> int:
     from helpers.demo import write_demo_data
-    from helpers.ingest import FILE_PATTERN
+    from helpers.ingest import _IGNORED, _LOOSE_NAME
 
-    raw = Path(args.raw)
-    existing = [p for p in raw.glob("interviews_*") if FILE_PATTERN.match(p.name)] if raw.exists() else []
+    raw = Path(args.raw)  # any file that ingestion would read as interviews, near-miss names included
+    existing = [p for p in sorted(raw.iterdir()) if _LOOSE_NAME.match(p.name) and not _IGNORED.search(p.name)
+                and p.name.lower().startswith("interviews")] if raw.exists() else []
     if existing and not args.force:
         print(f"{raw}: already holds interview files ({existing[0].name}, ...); not overwriting raw data. "
               "Use --force only for a folder of demo data.", file=sys.stderr)
