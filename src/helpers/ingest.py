@@ -2,22 +2,30 @@
 
 The data contract is documented in ``data/raw/README.md``. In short, per survey year:
 
-* ``interviews_<year>.csv`` (or ``.xlsx``): one row per interview;
-* ``workers_<year>.csv``, ``interviewers_<year>.csv``, ``strata_<year>.csv``: the roster.
+* ``interviews_<year>`` (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.xls``): one row per interview;
+* ``workers_<year>``, ``interviewers_<year>``, ``strata_<year>``: the roster.
+
+Reading real exports (encodings, delimiters, title rows, sheets, merged cells) is
+:mod:`helpers.readers`; matching headers to columns and items (codes, question texts, mapping files)
+is :mod:`helpers.columns`; personal data in free text is :mod:`helpers.pii`.
 
 Two kinds of problem are distinguished:
 
-* **file-level** (unreadable file, undecodable bytes, missing required column, unknown column):
-  :class:`DataContractError` with a one-line message naming the file and the column. The CLI prints
-  it and exits with status 2; nothing is written.
+* **file-level** (unreadable, binary or undecodable file, no header row, duplicated, unknown or
+  ambiguous column, missing required column, a row with the wrong number of cells, merged cells in
+  data rows): :class:`DataContractError` with a one-line message naming the file and the line, cell
+  range or column, never quoting a cell of a personal-data column. The CLI prints it and exits with
+  status 2; nothing is written.
 * **row-level** (unknown answer label, out-of-range code, duplicate interview id, date outside the
-  survey year, broken pair, worker/interviewer/stratum missing from the roster, missing or unknown
-  controlled value): the row moves to the quarantine table with file, row number (the line in the
-  file; the header is row 1), column and reason. ``rows read = rows accepted + rows quarantined``
+  survey year, broken pair, worker/interviewer/stratum missing from the roster, role or department
+  contradicting the roster, personal data in an id, missing or unknown controlled value): the row
+  moves to the quarantine table with file, row number (the physical line of a text file, blank lines
+  counted, or the sheet row), column and reason. ``rows read = rows accepted + rows quarantined``
   holds for every file and is checked before anything is written.
 
 Recipient names and phones are dropped here and never written; recipient ids become keyed
-pseudonyms (HMAC-SHA256), stable across years for the same key.
+pseudonyms (HMAC-SHA256), stable across years for the same key. Phones, e-mails and names in free
+text are replaced by placeholders before anything is written, and counted per file in the log.
 """
 
 from __future__ import annotations
@@ -489,14 +497,6 @@ _LOOSE_NAME = re.compile(r"^(interviews|workers|interviewers|strata)[\s_\-]*(\d{
                          re.I)
 _IGNORED = re.compile(r"(^\.|^~\$|^README|^DEMO_DATA\.txt$|\.columns\.ya?ml$)", re.I)
 SUPPORTED = ("csv", "tsv", "txt", "xlsx", "xls")
-
-
-@dataclass
-class Discovery:
-    """The raw files found per year and kind, the notes to print and the files left aside."""
-
-    files: dict[int, dict[str, Path]]
-    notes: list[str]
 
 
 def discover(raw_dir: Path, notes: list[str] | None = None) -> dict[int, dict[str, Path]]:
