@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers.__main__ import main
-from helpers.ingest import ingest, read_table
+from helpers.ingest import DataContractError, ingest, read_table
 from helpers.overview import load_processed
 from helpers.report import open_report
 
@@ -63,7 +63,7 @@ def test_png_renamed_csv(demo_dirs, tmp_path, capsys):
 def test_binary_with_nul_bytes(tmp_path, capsys):
     p = tmp_path / "interviews_2018.csv"
     p.write_bytes(b"interview_id,date\n\x01\x00\x02\x00\x00\x00\x07" * 50)
-    with pytest.raises(Exception, match="binary file"):
+    with pytest.raises(DataContractError, match="binary file .NUL bytes., not a text table"):
         read_table(p)
 
 
