@@ -6,6 +6,7 @@ Screenshots land in the run's `screenshots/` folder for people to look at.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -93,11 +94,16 @@ def _secrets(raw_dir: Path) -> dict[str, set[str]]:
 
 
 def leak_scan(run_dir: Path, needles: set[str]) -> dict[str, list[str]]:
-    """Every file under the published run searched for every needle; {file: needles found}."""
+    """Every file under the folder (a published run, data/processed) searched for every needle.
+
+    Parquet files are also searched decoded (their bytes are compressed). Returns {file: needles found}.
+    """
     hits = {}
     for p in run_dir.rglob("*"):
         if p.is_file() and p.suffix != ".png":
             text = p.read_bytes().decode("utf-8", "ignore")
+            if p.suffix == ".parquet":
+                text += pd.read_parquet(p).astype(str).to_csv()
             found = sorted(n for n in needles if n in text)
             if found:
                 hits[str(p.relative_to(run_dir))] = found
@@ -109,6 +115,10 @@ def test_leak_scan_public(public_run, demo_dirs):
     s = _secrets(demo_dirs["raw"])
     assert len(s["recipient"]) > 100 and s["worker"] and s["interviewer"]
     assert not leak_scan((out / "latest").resolve(), s["recipient"] | s["worker"] | s["interviewer"])
+    processed = Path(json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))["parameters"]
+                     ["processed_dir"])
+    assert (processed / "interviews.parquet").exists()
+    assert not leak_scan(processed, s["recipient"])  # data/processed: no recipient name or phone either
 
 
 def test_leak_scan_internal(internal_run, demo_dirs):
@@ -120,6 +130,8 @@ def test_leak_scan_internal(internal_run, demo_dirs):
 
 
 def test_leak_scan_finds_a_planted_leak(tmp_path):
-    """The scanner itself can fail: a page with a planted phone number is caught."""
+    """The scanner itself can fail: a page with a planted phone number is caught, in parquet too."""
     (tmp_path / "page.html").write_text("<p>+7 (912) 345-67-89</p>", encoding="utf-8")
     assert leak_scan(tmp_path, {"+7 (912) 345-67-89"}) == {"page.html": ["+7 (912) 345-67-89"]}
+    pd.DataFrame({"comment": ["Петрова Ольга Ивановна"] * 50}).to_parquet(tmp_path / "t.parquet")
+    assert leak_scan(tmp_path, {"Петрова Ольга Ивановна"}) == {"t.parquet": ["Петрова Ольга Ивановна"]}

@@ -64,10 +64,17 @@ def test_reports_hide_code_and_leak_no_recipient(full_run, demo_dirs):
     _, out = full_run
     raw = pd.concat([read_table(p) for p in demo_dirs["raw"].glob("interviews_*.csv")])
     secrets = {s for s in set(raw["recipient_name"]) | set(raw["recipient_phone"]) if s}
-    for p in (out / "latest").rglob("*"):
+    manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    processed = Path(manifest["parameters"]["processed_dir"])
+    scanned = 0
+    for p in [*(out / "latest").rglob("*"), *processed.rglob("*")]:  # the reports and data/processed
         if p.is_file():
             text = p.read_bytes().decode("utf-8", "ignore")
+            if p.suffix == ".parquet":  # compressed: scan the decoded table as well
+                text += pd.read_parquet(p).astype(str).to_csv()
             assert not [s for s in secrets if s in text], p.name
+            scanned += p.suffix == ".parquet"
+    assert scanned >= 6
     html = (out / "latest" / "overview-2020.html").read_text(encoding="utf-8")
     assert "load_processed" not in html  # code cells are hidden
     assert "data:image/png;base64" in html  # figures embedded

@@ -2,29 +2,36 @@
 
 The data contract is documented in ``data/raw/README.md``. In short, per survey year:
 
-* ``interviews_<year>.csv`` (or ``.xlsx``): one row per interview;
-* ``workers_<year>.csv``, ``interviewers_<year>.csv``, ``strata_<year>.csv``: the roster.
+* ``interviews_<year>`` (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.xls``): one row per interview;
+* ``workers_<year>``, ``interviewers_<year>``, ``strata_<year>``: the roster.
+
+Reading real exports (encodings, delimiters, title rows, sheets, merged cells) is
+:mod:`helpers.readers`; matching headers to columns and items (codes, question texts, mapping files)
+is :mod:`helpers.columns`; personal data in free text is :mod:`helpers.pii`.
 
 Two kinds of problem are distinguished:
 
-* **file-level** (unreadable file, undecodable bytes, missing required column, unknown column):
-  :class:`DataContractError` with a one-line message naming the file and the column. The CLI prints
-  it and exits with status 2; nothing is written.
+* **file-level** (unreadable, binary or undecodable file, no header row, duplicated, unknown or
+  ambiguous column, missing required column, a row with the wrong number of cells, merged cells in
+  data rows): :class:`DataContractError` with a one-line message naming the file and the line, cell
+  range or column, never quoting a cell of a personal-data column. The CLI prints it and exits with
+  status 2; nothing is written.
 * **row-level** (unknown answer label, out-of-range code, duplicate interview id, date outside the
-  survey year, broken pair, worker/interviewer/stratum missing from the roster, missing or unknown
-  controlled value): the row moves to the quarantine table with file, row number (the line in the
-  file; the header is row 1), column and reason. ``rows read = rows accepted + rows quarantined``
+  survey year, broken pair, worker/interviewer/stratum missing from the roster, role or department
+  contradicting the roster, personal data in an id, missing or unknown controlled value): the row
+  moves to the quarantine table with file, row number (the physical line of a text file, blank lines
+  counted, or the sheet row), column and reason. ``rows read = rows accepted + rows quarantined``
   holds for every file and is checked before anything is written.
 
 Recipient names and phones are dropped here and never written; recipient ids become keyed
-pseudonyms (HMAC-SHA256), stable across years for the same key.
+pseudonyms (HMAC-SHA256), stable across years for the same key. Phones, e-mails and names in free
+text are replaced by placeholders before anything is written, and counted per file in the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import os
 import re
@@ -33,11 +40,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from helpers.codebook import Codebook, load_codebook, normalise_label
 from helpers.demo import DEMO_KEY, DEMO_MARKER
+from helpers.pii import quote, scrub_series
 from helpers.provenance import file_sha256
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
@@ -59,7 +65,7 @@ ROSTER_COLUMNS = {
     "interviewers": ["interviewer_id", "interviewer_name", "role"],
     "strata": ["stratum", "department", "population"],
 }
-FILE_PATTERN = re.compile(r"^(interviews|workers|interviewers|strata)_(\d{4})\.(csv|txt|xlsx)$", re.I)
+FILE_PATTERN = re.compile(r"^(interviews|workers|interviewers|strata)_(\d{4})\.(csv|tsv|txt|xlsx|xls)$", re.I)
 
 
 class DataContractError(Exception):
@@ -81,92 +87,117 @@ class IngestResult:
     def inputs(self) -> dict[str, str]:
         """SHA-256 of every raw file read, by file name."""
         return {p.name: file_sha256(p) for p in self.files}
+    notes: list[str] = field(default_factory=list)
 
 
 # ---- reading --------------------------------------------------------------------------------------
-def _from_cp1251(path: Path, data: bytes) -> bytes:
-    """Re-encode a Windows-1251 file as UTF-8, refusing text that is really damaged UTF-8."""
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError as err:
-        raise DataContractError(
-            f"{path}: cannot decode byte {err.start}: expected UTF-8 (with or without BOM) or Windows-1251"
-        ) from None
-    if re.search(r"Р[°µѕёЅ]|С[‚ЊЏ]", text):
-        raise DataContractError(
-            f"{path}: wrong encoding guess: text decodes as Windows-1251 but looks like damaged UTF-8; "
-            "re-export the file as UTF-8 or Windows-1251"
-        )
-    return text.encode("utf-8")
+def _targets(kind: str, cb: Codebook) -> list[str]:
+    if kind == "interviews":
+        return ID_COLUMNS + OPTIONAL_COLUMNS + cb.item_codes
+    return ROSTER_COLUMNS[kind]
 
 
-def _sniff_delimiter(header: str) -> str:
-    counts = {d: header.count(d) for d in (";", ",", "\t")}
-    return max(counts, key=counts.get)
+def _matcher(kind: str, cb: Codebook):
+    from helpers.columns import HeaderMatcher
+
+    return HeaderMatcher(_targets(kind, cb), cb if kind == "interviews" else None)
 
 
-def _parse_csv(path: Path, data: bytes) -> pa.Table:
-    """Parse UTF-8 bytes with pyarrow (which validates UTF-8 itself), every column as a string."""
-    first = data[: data.find(b"\n") if b"\n" in data else len(data)]
-    header = first.decode("utf-8")
-    if not header.strip():
-        raise DataContractError(f"{path}: row 1: empty header; expected column names")
-    delimiter = _sniff_delimiter(header)
-    names = next(iter(pd.read_csv(io.StringIO(header), sep=delimiter, header=None, dtype=str).itertuples(index=False)))
-    names = [str(n).strip() for n in names]
-    return pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
-    )
+def _looked_for(kind: str) -> str:
+    if kind == "interviews":
+        return ("the contract's columns (interview_id, date, interviewer_id, ...) or the codebook's items "
+                "(by code or question text)")
+    if kind == "any":
+        return "the contract's columns or the codebook's items"
+    return f"the columns of a {kind} roster ({', '.join(ROSTER_COLUMNS[kind])})"
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV/TXT/XLSX table with every cell as a string ("" for blank).
+def read_source(path: str | Path, kind: str = "any", cb: Codebook | None = None,
+                mapping: dict[str, str] | None = None):
+    """Read one raw file with headers as written: a :class:`helpers.readers.RawTable`.
 
-    Accepts UTF-8 with or without BOM and Windows-1251; comma, semicolon or tab delimiters.
-    Raises :class:`DataContractError` with a one-line message when the file cannot be read.
-    UTF-8 is tried first (pyarrow validates it while parsing, so valid files are decoded once);
-    bytes that are not UTF-8 are read as Windows-1251.
+    ``kind`` (interviews, workers, interviewers, strata, or ``any``) chooses the columns that
+    identify the header row; ``mapping`` is the source's mapping file (header -> column).
+    Raises :class:`DataContractError` (one line naming the file and the line or cell range).
     """
+    from helpers.columns import HeaderMatcher
+    from helpers.readers import ReadError, read_raw
+
     path = Path(path)
+    cb = cb or load_codebook()
     if not path.exists():
         raise DataContractError(f"{path}: file not found")
-    if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path)
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    if kind == "any":
+        targets = list(dict.fromkeys(ID_COLUMNS + OPTIONAL_COLUMNS + cb.item_codes
+                                     + [c for cols in ROSTER_COLUMNS.values() for c in cols]))
+        matcher = HeaderMatcher(targets, cb)
+    else:
+        matcher = _matcher(kind, cb)
+    try:
+        return read_raw(path, lambda cells: matcher.score(cells, mapping), _looked_for(kind))
+    except ReadError as err:
+        raise DataContractError(str(err)) from None
+    except Exception as err:  # noqa: BLE001  the contract: one line, never a traceback, no cell content
+        raise DataContractError(f"{path}: cannot read ({type(err).__name__}); is it a table of the contract?"
+                                ) from None
+
+
+def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV/TXT/XLSX/XLS table with every cell as a string ("" for blank), headers as written.
+
+    The header row is found below title rows; encodings, delimiters and sheets as in
+    :mod:`helpers.readers`. ``columns``: the contract's column names that identify the header row of
+    another study's file (default: the Mystery Guest contract and codebook). Raises
+    :class:`DataContractError` with a one-line message.
+    """
+    if columns is None:
+        return read_source(path).frame
+    from helpers.readers import ReadError, read_raw
+
+    known = {normalise_label(c) for c in columns}
+    looked_for = f"the contract's columns ({', '.join(columns[:3])}, ...)"
+    first_row = iter([10**6])  # fallback: the first non-blank row is the header (missing columns named later)
     try:
         try:
-            table = _parse_csv(path, data)
-        except (UnicodeDecodeError, pa.ArrowInvalid) as err:
-            if isinstance(err, pa.ArrowInvalid) and "utf" not in str(err).lower():
+            return read_raw(Path(path), lambda cells: sum(normalise_label(c) in known for c in cells), looked_for).frame
+        except ReadError as err:
+            if "found no header row" not in str(err):
                 raise
-            table = _parse_csv(path, _from_cp1251(path, data))
-    except pa.ArrowInvalid as err:
-        raise DataContractError(f"{path}: cannot parse as delimited text ({str(err).splitlines()[0]})") from None
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None).fillna("")
+            return read_raw(Path(path), lambda cells: next(first_row, 0), looked_for).frame
+    except ReadError as err:
+        raise DataContractError(str(err)) from None
+    except Exception as err:  # noqa: BLE001  the contract: one line, never a traceback, no cell content
+        raise DataContractError(f"{path}: cannot read ({type(err).__name__}); is it a table of the contract?") from None
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_excel(path, dtype=object, engine="openpyxl")
-    except Exception as err:  # openpyxl raises many types for a broken workbook
-        raise DataContractError(f"{path}: cannot read as XLSX ({type(err).__name__}: {err})") from None
-    df.columns = [str(c).strip() for c in df.columns]
+def map_headers(path: Path, table, kind: str, cb: Codebook) -> tuple[pd.DataFrame, list[str]]:
+    """Rename the raw headers to contract columns / item codes; (frame, notes). Unmatched headers stop."""
+    from helpers.columns import explain_unmatched, read_mapping
 
-    def cell(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "strftime"):
-            return pd.Timestamp(v).strftime("%Y-%m-%d")
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-
-    return df.map(cell).astype("string")
+    mapping = read_mapping(path)
+    matches = _matcher(kind, cb).match_all(list(table.frame.columns), mapping)
+    bad = [m for m in matches if m.column is None]
+    if bad:
+        more = f" (and {len(bad) - 1} more unmatched headers)" if len(bad) > 1 else ""
+        raise DataContractError(f"{path}: unknown column '{bad[0].header}': {explain_unmatched(bad[0])}{more}; "
+                                "`python -m helpers map-columns FILE --save` writes a mapping file to fill in")
+    targets = set(_targets(kind, cb))
+    wrong = [m for m in matches if m.column not in targets]
+    if wrong:
+        raise DataContractError(f"{path}: mapping file maps '{wrong[0].header}' to '{wrong[0].column}', which is "
+                                "not a column of the contract or an item of the codebook")
+    seen: dict[str, str] = {}
+    for m in matches:
+        if m.column in seen:
+            raise DataContractError(f"{path}: headers '{seen[m.column]}' and '{m.header}' both mean column "
+                                    f"'{m.column}'; keep one")
+        seen[m.column] = m.header
+    renamed = [m for m in matches if m.rule != "code" or m.header != m.column]
+    notes = []
+    if renamed:
+        rules = sorted({m.rule for m in renamed})
+        notes.append(f"{len(renamed)} headers matched by {', '.join(rules)}")
+    return table.frame.set_axis([m.column for m in matches], axis=1), notes
 
 
 # ---- rosters --------------------------------------------------------------------------------------
@@ -185,20 +216,28 @@ def _require_columns(path: Path, df: pd.DataFrame, required: list[str], allowed:
 
 def read_roster(path: Path, kind: str, cb: Codebook) -> pd.DataFrame:
     """Read one roster file; controlled values are mapped to codes, bad cells stop with a message."""
-    df = read_table(path)
+    table = read_source(path, kind, cb, _mapping(path))
+    df, _ = map_headers(path, table, kind, cb)
     cols = ROSTER_COLUMNS[kind]
     _require_columns(path, df, cols, cols)
     df = df[cols].copy()
+    lines = table.lines
     vocab = {"workers": ("department", "department"), "interviewers": ("role", "interviewer_role"),
              "strata": ("department", "department")}[kind]
     lookup = cb.vocabulary_lookup(vocab[1])
     for i, v in enumerate(df[vocab[0]]):
         if normalise_label(v) not in lookup:
             raise DataContractError(
-                f"{path}: row {i + 2}: column '{vocab[0]}': unknown value '{v}'; expected one of "
+                f"{path}: row {lines[i]}: column '{vocab[0]}': unknown value {quote(v)}; expected one of "
                 f"{sorted(cb.vocabularies[vocab[1]])}"
             )
     df[vocab[0]] = df[vocab[0]].map(lambda v: lookup[normalise_label(v)])
+    key = cols[0]
+    dup = df[key].str.strip().duplicated(keep=False)
+    if dup.any():
+        i = np.flatnonzero(dup.to_numpy())
+        raise DataContractError(f"{path}: rows {lines[i[0]]} and {lines[i[1]]}: column '{key}': the same "
+                                f"{key} {quote(df[key].iloc[i[0]])} twice; a roster lists each once")
     if kind == "strata":
         pop = pd.to_numeric(df["population"].str.replace(r"[\s\u00a0]", "", regex=True)
                             .str.replace(r"[.,]0+$", "", regex=True), errors="coerce")
@@ -206,10 +245,17 @@ def read_roster(path: Path, kind: str, cb: Codebook) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataContractError(
-                f"{path}: row {i + 2}: column 'population': '{df['population'].iloc[i]}' is not a positive whole number"
+                f"{path}: row {lines[i]}: column 'population': {quote(df['population'].iloc[i])} is not a positive "
+                "whole number"
             )
         df["population"] = pop.astype("int64")
     return df
+
+
+def _mapping(path: Path) -> dict[str, str]:
+    from helpers.columns import read_mapping
+
+    return read_mapping(path)
 
 
 # ---- validation of interviews -----------------------------------------------------------------------
@@ -234,6 +280,16 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
+def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
+    """Scrubbed, quoted form of ``values`` at positions ``idx`` (see :func:`helpers.pii.quote`)."""
+    return _map_distinct(values.iloc[idx].fillna("").astype(str), quote).to_numpy(dtype=object)
+
+
+def _texts(values: pd.Series | np.ndarray, idx: np.ndarray) -> np.ndarray:
+    v = values.iloc[idx].fillna("").astype(str) if isinstance(values, pd.Series) else values[idx]
+    return np.asarray(v, dtype=object)
+
+
 def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd.Series]:
     """Map typed answers to codes via unique values. Returns (codes Int64, problem text or '')."""
     inverse, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -248,9 +304,9 @@ def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd
         if key in lookup:
             codes[k] = lookup[key]
         elif re.fullmatch(r"-?\d+([.,]\d+)?", key):
-            problems[k] = f"out-of-range code '{u}' (expected {sorted(set(lookup.values()))})"
+            problems[k] = f"out-of-range code {quote(u)} (expected {sorted(set(lookup.values()))})"
         else:
-            problems[k] = f"unknown answer label '{u}'"
+            problems[k] = f"unknown answer label {quote(u)}"
     c = pd.array(codes[inverse], dtype="Int64")
     c[(codes[inverse] < 0)] = pd.NA
     return pd.Series(c, index=values.index), pd.Series(problems[inverse], index=values.index)
@@ -267,6 +323,9 @@ class _Problems:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             idx = np.flatnonzero(mask)
+            if callable(reason):  # built only for the rows concerned: (positions) -> reasons
+                self.parts.append((idx, column, np.asarray(reason(idx), dtype=object)))
+                return
             r = np.asarray(reason, dtype=object)
             self.parts.append((idx, column, r[idx] if r.ndim else np.full(len(idx), reason, dtype=object)))
 
@@ -284,9 +343,27 @@ class _Problems:
 
 
 def validate_interviews(
-    raw: pd.DataFrame, path: Path, year: int, cb: Codebook, rosters: dict[str, pd.DataFrame]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate one year's interview table. Returns (accepted rows, quarantine rows)."""
+    raw: pd.DataFrame, path: Path, year: int, cb: Codebook, rosters: dict[str, pd.DataFrame],
+    lines: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Validate one year's interview table.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The table with contract column names (see :func:`map_headers`), every cell a string.
+    path, year, cb, rosters
+        Source file (for messages), survey year, codebook and the year's rosters.
+    lines : array of int, optional
+        Line (text) or row (Excel) number of every row in the file; default: header on line 1, no blanks.
+
+    Returns
+    -------
+    accepted, quarantine, pii
+        Accepted rows (free text scrubbed), quarantined rows (reason and column, values quoted only
+        after scrubbing, never from a personal-data column) and the personal-data spans replaced
+        (``{"phone": n, "email": n, "name": n}``).
+    """
     items_asked = cb.items_for_year(year)
     required = ID_COLUMNS + items_asked
     allowed = ID_COLUMNS + OPTIONAL_COLUMNS + cb.item_codes
@@ -303,27 +380,51 @@ def validate_interviews(
         lookup = cb.vocabulary_lookup(vocab)
         mapped = _map_distinct(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
         bad = mapped.isna() & (raw[col].str.strip() != "")
-        problems.add(bad, col, "unknown value '" + raw[col].astype(str) + f"' (expected one of {sorted(cb.vocabularies[vocab])})")
+        expected = f" (expected one of {sorted(cb.vocabularies[vocab])})"
+        problems.add(bad, col, lambda i, c=col, e=expected: "unknown value " + _quoted(raw[c], i) + e)
         out[target] = mapped.astype("string")
     # dates
     dates = _parse_dates(raw["date"])
     nonblank = raw["date"].str.strip() != ""
-    problems.add(dates.isna() & nonblank, "date",
-                 "unparseable date '" + raw["date"].astype(str) + "' (expected DD.MM.YYYY or YYYY-MM-DD)")
+    unparsed = (dates.isna() & nonblank).to_numpy(dtype=bool)
+    problems.add(unparsed, "date", lambda i: "unparseable date " + _quoted(raw["date"], i)
+                 + " (expected DD.MM.YYYY or YYYY-MM-DD)")
     outside = dates.notna() & (dates.dt.year != year)
-    problems.add(outside, "date", "date " + dates.dt.strftime("%Y-%m-%d").fillna("") + f" outside survey year {year}")
+    problems.add(outside, "date", lambda i: "date " + _texts(dates.iloc[i].dt.strftime("%Y-%m-%d"), np.arange(len(i)))
+                 + f" outside survey year {year}")
     out["date"] = dates
     for col in ("interviewer_id", "worker_id", "stratum"):
         out[col] = raw[col].str.strip()
     out["recipient_id"] = raw["recipient_id"].str.strip()
     out["pair_id"] = raw["pair_id"].str.strip().replace("", pd.NA)
-    out["comment"] = raw["comment"].str.strip() if "comment" in raw else ""
+    # personal data in free text: scrubbed before anything is kept; in an id it quarantines the row
+    pii = {"phone": 0, "email": 0, "name": 0}
+    comment = raw["comment"].str.strip() if "comment" in raw else pd.Series("", index=raw.index, dtype="string")
+    out["comment"], counts = scrub_series(comment)
+    pii = {k: pii[k] + counts[k] for k in pii}
+    for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):
+        values = out[col].fillna("").astype("string")
+        cleaned, counts = scrub_series(values, kinds=("email", "name"))
+        changed = (cleaned != values).to_numpy()
+        if changed.any():
+            problems.add(changed, col, "personal data (phone, e-mail or name) in an id column")
+            out[col] = cleaned.where(changed, out[col])
+            pii = {k: pii[k] + counts[k] for k in pii}
     # roster membership
     for col, kind, key in (("worker_id", "workers", "worker_id"), ("interviewer_id", "interviewers", "interviewer_id"),
                            ("stratum", "strata", "stratum")):
         known = set(rosters[kind][key])
-        problems.add(~out[col].isin(known) & (out[col] != ""), col,
-                     f"{col.replace('_id', '')} '" + out[col].astype(str) + f"' missing from {kind}_{year} roster")
+        absent = (~out[col].isin(known) & (out[col] != "")).to_numpy(dtype=bool)
+        problems.add(absent, col, lambda i, c=col, k=kind: f"{c.replace('_id', '')} " + _quoted(out[c], i)
+                     + f" missing from {k}_{year} roster")
+    # contradictions with the rosters: the interviewer's role, the stratum's department
+    for col, target, kind, key, attr in (("interviewer_role", "role", "interviewers", "interviewer_id", "role"),
+                                         ("department", "department", "strata", "stratum", "department")):
+        roster_value = out[key].map(dict(zip(rosters[kind][key], rosters[kind][attr], strict=False)))
+        clash = (roster_value.notna() & out[target].notna() & (roster_value != out[target])).to_numpy(dtype=bool)
+        problems.add(clash, col, lambda i, t=target, k=kind, key=key, rv=roster_value:
+                     f"{t} '" + _texts(out[t], i) + f"' contradicts the {k}_{year} roster, where {key} "
+                     + _quoted(out[key], i) + " is '" + _texts(rv, i) + "'")
     # answers
     for item in cb.item_codes:
         if item not in raw:
@@ -336,9 +437,13 @@ def validate_interviews(
         out[item] = codes
     # duplicates and pairs
     dup = out["interview_id"].duplicated(keep=False) & (out["interview_id"] != "")
-    problems.add(dup, "interview_id", "duplicate interview id '" + out["interview_id"].astype(str) + "'")
+    dup = dup.to_numpy(dtype=bool)
+    problems.add(dup, "interview_id", lambda i: "duplicate interview id " + _quoted(out["interview_id"], i))
     _check_pairs(out, problems)
-    return _split(out, raw, problems, path)
+    if lines is None:
+        lines = np.arange(n, dtype=np.int64) + 2
+    ok, bad = _split(out, raw, problems, path, np.asarray(lines, dtype=np.int64))
+    return ok, bad, pii
 
 
 def _check_pairs(out: pd.DataFrame, problems: _Problems) -> None:
@@ -359,13 +464,13 @@ def _check_pairs(out: pd.DataFrame, problems: _Problems) -> None:
         problems.add(mask, "pair_id", reason)
 
 
-def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path):
+def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path, lines: np.ndarray):
     pf = problems.frame()
     bad_pos = np.unique(pf["pos"].to_numpy())
     keep = np.ones(len(out), dtype=bool)
     keep[bad_pos] = False
     out["source_file"] = path.name
-    out["source_row"] = np.arange(len(out), dtype="int64") + 2
+    out["source_row"] = lines
     if len(pf):
         pf = pf.sort_values("pos", kind="stable")
         first = pf.groupby("pos", sort=True).agg(column=("column", "first"), reason=("reason", "; ".join),
@@ -373,7 +478,7 @@ def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path
         quarantine = pd.DataFrame(
             {
                 "file": path.name,
-                "row": first.index.to_numpy() + 2,
+                "row": lines[first.index.to_numpy()],
                 "interview_id": out["interview_id"].to_numpy()[first.index.to_numpy()],
                 "year": out["year"].to_numpy()[first.index.to_numpy()],
                 "column": first["column"].to_numpy(),
@@ -414,34 +519,103 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
 
 
 # ---- orchestration --------------------------------------------------------------------------------
-def discover(raw_dir: Path) -> dict[int, dict[str, Path]]:
-    """Group the raw files by year: {year: {"interviews": path, "workers": path, ...}}."""
-    found: dict[int, dict[str, Path]] = {}
+_LOOSE_NAME = re.compile(r"^(interviews|workers|interviewers|strata)[\s_\-]*(\d{4})(?P<rest>.*?)\.(?P<ext>[^.]+)$",
+                         re.I)
+_IGNORED = re.compile(r"(^\.|^~\$|^README|^DEMO_DATA\.txt$|\.columns\.ya?ml$)", re.I)
+SUPPORTED = ("csv", "tsv", "txt", "xlsx", "xls")
+
+
+def discover(raw_dir: Path, notes: list[str] | None = None) -> dict[int, dict[str, Path]]:
+    """Group the raw files by year: {year: {"interviews": path, "workers": path, ...}}.
+
+    ``interviews_2020.csv`` (also ``.tsv``, ``.txt``, ``.xlsx``, ``.xls``, any case) is read. A near-miss
+    name such as ``interviews_2020 (копия).csv`` is read with a note when it is the only file of its kind
+    and year, left aside with a note when the exact name is there too, and refused by name when two
+    near misses compete. A file named like a raw table in an unsupported format is refused by name.
+    Notes are appended to ``notes``.
+    """
+    notes = notes if notes is not None else []
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise DataContractError(f"{raw_dir}: raw data folder not found")
+    exact: dict[tuple[int, str], Path] = {}
+    near: dict[tuple[int, str], list[Path]] = {}
     for p in sorted(raw_dir.iterdir()):
-        m = FILE_PATTERN.match(p.name)
-        if m:
-            kind, year = m.group(1).lower(), int(m.group(2))
-            if kind in found.setdefault(year, {}):
-                raise DataContractError(f"{p}: a second {kind} file for {year} ({found[year][kind].name} already found)")
-            found[year][kind] = p
+        if not p.is_file() or _IGNORED.search(p.name):
+            continue
+        m = _LOOSE_NAME.match(p.name)
+        if not m:
+            continue
+        kind, year, rest, ext = m.group(1).lower(), int(m.group(2)), m.group("rest"), m.group("ext").lower()
+        if ext not in SUPPORTED:
+            raise DataContractError(f"{p}: unsupported format '.{m.group('ext')}' for {kind} of {year}; "
+                                    f"save it as {', '.join('.' + e for e in SUPPORTED)}")
+        strict = m.group(0).lower() == f"{kind}_{year}.{ext}" and not rest
+        if strict:
+            if (year, kind) in exact:
+                raise DataContractError(f"{p}: a second {kind} file for {year} "
+                                        f"({exact[(year, kind)].name} already found); keep one")
+            exact[(year, kind)] = p
+        else:
+            near.setdefault((year, kind), []).append(p)
+    for (year, kind), paths in sorted(near.items()):
+        if (year, kind) in exact:
+            for p in paths:
+                notes.append(f"{p}: not read: {exact[(year, kind)].name} is the {kind} file of {year} "
+                             "(rename or remove the copy)")
+        elif len(paths) > 1:
+            raise DataContractError(f"{paths[1]}: two files could be the {kind} of {year} "
+                                    f"({paths[0].name}, {paths[1].name}); rename one to {kind}_{year}.<ext>")
+        else:
+            exact[(year, kind)] = paths[0]
+            notes.append(f"{paths[0]}: read as the {kind} file of {year} (name differs from "
+                         f"{kind}_{year}.{paths[0].suffix.lstrip('.').lower()})")
+    found: dict[int, dict[str, Path]] = {}
+    for (year, kind), p in sorted(exact.items()):
+        found.setdefault(year, {})[kind] = p
     return found
+
+
+def _no_interviews_message(raw_dir: Path) -> str:
+    files = sorted(p.name for p in raw_dir.iterdir() if p.is_file() and not _IGNORED.search(p.name)) \
+        if raw_dir.is_dir() else []
+    unknown = [f for f in files if not _LOOSE_NAME.match(f)]
+    if unknown:
+        shown = ", ".join(repr(f) for f in unknown[:4]) + (" ..." if len(unknown) > 4 else "")
+        held = f"; not recognised as raw tables: {shown} (rename to interviews_<year>.<ext>)"
+    elif files:
+        held = f"; it holds only {', '.join(repr(f) for f in files[:4])}" + (" ..." if len(files) > 4 else "")
+    else:
+        held = "; the folder is empty"
+    return f"{raw_dir}: no interview files (expected interviews_<year>.csv, .tsv, .txt, .xlsx or .xls){held}"
 
 
 def ingest(
     raw_dir: str | Path = "data/raw", years: list[int] | None = None, codebook: Codebook | None = None,
     paths: list[Path] | None = None,
 ) -> IngestResult:
-    """Read, validate and pseudonymise every interview file under ``raw_dir`` (or only ``paths``)."""
+    """Read, validate and pseudonymise every interview file under ``raw_dir`` (or only ``paths``).
+
+    Notes (near-miss names read, title rows skipped, sheets chosen, headers matched by text) and
+    warnings (no rows, no accepted row, every date in another year) are in ``result.notes`` and in
+    the ingest log's ``notes`` and ``warnings`` columns.
+    """
     cb = codebook or load_codebook()
     raw_dir = Path(raw_dir)
-    found = discover(raw_dir)
+    notes: list[str] = []
+    found = discover(raw_dir, notes)
     if paths:
         wanted = {Path(p).resolve() for p in paths}
+        unknown = [p for p in paths if not any(Path(p).resolve() == v.resolve() for f in found.values()
+                                               for v in f.values())]
+        if unknown:
+            raise DataContractError(f"{unknown[0]}: not a raw file of the contract (expected "
+                                    "interviews_<year>.<ext> or a roster beside it)")
         found = {y: f for y, f in found.items() if any(v.resolve() in wanted for v in f.values())}
     if years:
         found = {y: f for y, f in found.items() if y in years}
     if not any("interviews" in f for f in found.values()):
-        raise DataContractError(f"{raw_dir}: no interview files (expected interviews_<year>.csv or .xlsx)")
+        raise DataContractError(_no_interviews_message(raw_dir))
     key = pseudonymisation_key(raw_dir)
     accepted, quarantined, logs, files = [], [], [], []
     rosters: dict[str, list[pd.DataFrame]] = {k: [] for k in ROSTER_COLUMNS}
@@ -455,15 +629,24 @@ def ingest(
             year_rosters[kind] = read_roster(group[kind], kind, cb)
             rosters[kind].append(year_rosters[kind].assign(year=year))
             files.append(group[kind])
-        raw = read_table(group["interviews"])
-        ok, bad = validate_interviews(raw, group["interviews"], year, cb, year_rosters)
+        path = group["interviews"]
+        table = read_source(path, "interviews", cb, _mapping(path))
+        raw, header_notes = map_headers(path, table, "interviews", cb)
+        ok, bad, pii = validate_interviews(raw, path, year, cb, year_rosters, table.lines)
         if len(raw) != len(ok) + len(bad):  # the reconciliation promise, checked on every file
-            raise AssertionError(f"{group['interviews']}: {len(raw)} rows read != {len(ok)} + {len(bad)}")
-        logs.append({"file": group["interviews"].name, "year": year, "rows_read": len(raw),
-                     "rows_accepted": len(ok), "rows_quarantined": len(bad)})
+            raise AssertionError(f"{path}: {len(raw)} rows read != {len(ok)} + {len(bad)}")
+        file_notes = [f"{path.name}: {n}" for n in table.notes + header_notes]
+        if table.blank_rows:
+            file_notes.append(f"{path.name}: {table.blank_rows} blank rows skipped (line numbers kept)")
+        warnings = _warnings(path, raw, ok, bad, year)
+        notes.extend(file_notes)
+        logs.append({"file": path.name, "year": year, "rows_read": len(raw),
+                     "rows_accepted": len(ok), "rows_quarantined": len(bad),
+                     "pii_phone": pii["phone"], "pii_email": pii["email"], "pii_name": pii["name"],
+                     "notes": "; ".join(file_notes), "warnings": "; ".join(warnings)})
         accepted.append(ok)
         quarantined.append(bad)
-        files.append(group["interviews"])
+        files.append(path)
     interviews = pd.concat(accepted, ignore_index=True)
     interviews.insert(interviews.columns.get_loc("recipient_id"), "recipient_pid",
                       pseudonymise(interviews["recipient_id"], key))
@@ -479,7 +662,23 @@ def ingest(
         log=pd.DataFrame(logs),
         files=files,
         demo=(raw_dir / DEMO_MARKER).exists(),
+        notes=notes,
     )
+
+
+def _warnings(path: Path, raw: pd.DataFrame, ok: pd.DataFrame, bad: pd.DataFrame, year: int) -> list[str]:
+    """Whole-file warnings: no data rows, no accepted row, every date outside the survey year."""
+    out = []
+    if len(raw) == 0:
+        return [f"{path.name}: header only, no data rows"]
+    if len(ok) == 0:
+        out.append(f"{path.name}: 0 of {len(raw)} rows accepted (all quarantined)")
+    dates = _parse_dates(raw["date"]) if "date" in raw else pd.Series(dtype="datetime64[ns]")
+    years = dates.dropna().dt.year
+    if len(years) and (years != year).all():
+        common = int(years.mode().iloc[0])
+        out.append(f"{path.name}: every date falls outside {year} (most in {common}); is this the file of {common}?")
+    return out
 
 
 def _ordered_columns(cb: Codebook) -> list[str]:
@@ -487,28 +686,74 @@ def _ordered_columns(cb: Codebook) -> list[str]:
             "department", "stratum", "pair_id", "mode", "comment", "source_file", "source_row", *cb.item_codes]
 
 
+PROCESSED_TABLES = ("interviews", "quarantine", "ingest_log", "workers", "interviewers", "strata")
+
+
+def merge_with_processed(result: IngestResult, out_dir: str | Path) -> tuple[IngestResult, list[int]]:
+    """``result`` with the other years of an existing ``out_dir`` added back: (merged result, kept years).
+
+    Used when some files are validated alone: their years replace the same years in the processed
+    data, every other year stays as it was (same pseudonymisation key assumed).
+    """
+    out = Path(out_dir)
+    if not all((out / f"{n}.parquet").exists() for n in PROCESSED_TABLES):
+        return result, []
+    new_years = set(int(y) for y in result.log["year"])
+    old = {n: pd.read_parquet(out / f"{n}.parquet") for n in PROCESSED_TABLES}
+    keep = lambda df: df[~df["year"].isin(new_years)]  # noqa: E731
+    kept_years = sorted(int(y) for y in set(old["ingest_log"]["year"]) - new_years)
+    if not kept_years:
+        return result, []
+    cb = load_codebook()
+    from helpers.schema import interview_schema
+
+    interviews = pd.concat([keep(old["interviews"]), result.interviews], ignore_index=True)
+    interviews = interview_schema(cb).validate(interviews.sort_values(["year", "source_row"], kind="stable")
+                                               .reset_index(drop=True))
+    merged = IngestResult(
+        interviews=interviews,
+        quarantine=pd.concat([keep(old["quarantine"]), result.quarantine], ignore_index=True)
+        .sort_values(["year", "row"], kind="stable").reset_index(drop=True),
+        rosters={k: pd.concat([keep(old[k]), v], ignore_index=True).sort_values("year", kind="stable")
+                 .reset_index(drop=True) for k, v in result.rosters.items()},
+        log=pd.concat([keep(old["ingest_log"]), result.log], ignore_index=True).sort_values("year", kind="stable")
+        .reset_index(drop=True),
+        files=result.files,
+        notes=result.notes,
+        demo=result.demo,
+    )
+    return merged, kept_years
+
+
 def write_processed(result: IngestResult, out_dir: str | Path = "data/processed") -> list[Path]:
     """Write interviews, quarantine, rosters, the ingest log and the data dictionary to ``out_dir``."""
+    from helpers.safe_csv import to_csv_safe
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, df in [("interviews", result.interviews), ("quarantine", result.quarantine),
                      ("ingest_log", result.log), *result.rosters.items()]:
         p = out / f"{name}.parquet"
-        df.to_parquet(p, index=False)
+        tmp = out / f".{name}.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, p)
         written.append(p)
     from helpers.schema import data_dictionary
 
     dd = data_dictionary(load_codebook())
-    dd.to_csv(out / "data_dictionary.csv", index=False)
+    to_csv_safe(dd, out / "data_dictionary.csv", index=False)
     written.append(out / "data_dictionary.csv")
+    log = result.log
     summary = {
-        "rows_read": int(result.log["rows_read"].sum()),
-        "rows_accepted": int(result.log["rows_accepted"].sum()),
-        "rows_quarantined": int(result.log["rows_quarantined"].sum()),
-        "files": result.log.to_dict(orient="records"),
         "demo": result.demo,
         "inputs": result.inputs,
+        "rows_read": int(log["rows_read"].sum()),
+        "rows_accepted": int(log["rows_accepted"].sum()),
+        "rows_quarantined": int(log["rows_quarantined"].sum()),
+        "personal_data_replaced": {k: int(log[f"pii_{k}"].sum()) if f"pii_{k}" in log else 0
+                                   for k in ("phone", "email", "name")},
+        "files": log.to_dict(orient="records"),
     }
     (out / "ingest_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     written.append(out / "ingest_summary.json")

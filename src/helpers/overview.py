@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -137,9 +138,35 @@ def quarantine_summary(quarantine: pd.DataFrame, log: pd.DataFrame, year: int | 
     return out
 
 
-def quarantine_reasons(quarantine: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+def quarantine_reasons(quarantine: pd.DataFrame, year: int | None = None, public: bool = True) -> pd.DataFrame:
+    """File, row, column and reason of each quarantined row.
+
+    Ingestion never stores the value of a personal-data column and scrubs every value it quotes, but a
+    quoted cell (an answer typed as free text, an unknown id) is still raw data: in public reports
+    (``public=True``, the default) every quoted value is replaced by ``'…'``.
+
+    >>> q = pd.DataFrame({"file": ["f.csv"], "row": [7], "year": [2020], "column": ["mode"],
+    ...                   "reason": ["unknown value 'позвонил сыну' (expected one of ['in_person', 'phone'])"]})
+    >>> quarantine_reasons(q)["reason"].iloc[0]
+    "unknown value '…' (expected one of ['in_person', 'phone'])"
+    >>> quarantine_reasons(q, public=False)["reason"].iloc[0]
+    "unknown value 'позвонил сыну' (expected one of ['in_person', 'phone'])"
+    """
     q = quarantine if year is None else quarantine[quarantine["year"] == year]
-    return q[["file", "row", "column", "reason"]].reset_index(drop=True)
+    out = q[["file", "row", "column", "reason"]].reset_index(drop=True)
+    if public:
+        out["reason"] = out["reason"].astype(str).map(redact_quoted)
+    return out
+
+
+def redact_quoted(reason: str) -> str:
+    """Replace every quoted cell value in a quarantine reason by ``'…'``, keeping lists of allowed codes.
+
+    >>> redact_quoted("date 2020-01-15 outside survey year 2021; unknown answer label 'Иванов'")
+    "date 2020-01-15 outside survey year 2021; unknown answer label '…'"
+    """
+    kept = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace("'", "\x00"), reason)
+    return re.sub(r"'[^']*'", "'…'", kept).replace("\x00", "'")
 
 
 def _wrap(text: str, width: int = 48) -> str:

@@ -560,6 +560,8 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
                 workers.submit(kernels.kernel, True)
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
+        for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
         write_processed(result, processed_dir)
         present = sorted(int(y) for y in result.interviews["year"].unique())
         paired = sorted(int(y) for y in result.interviews.loc[result.interviews["pair_id"].notna(), "year"].unique())

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from helpers import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
+
 WORDS = {
     "en": {"table": "Table", "figure": "Figure", "n": "n"},
     "ru": {"table": "Таблица", "figure": "Рисунок", "n": "n"},
@@ -207,12 +209,45 @@ class Report:
         _show(methods_html(keys, self.lang))
 
 
-def open_report(processed_dir: str, lang: str = "en", audience: str = "public") -> Report:
-    """A :class:`Report` for a notebook; for the internal audience it loads workers' names from the roster."""
+def roster_names(roster: pd.DataFrame, year: int | None = None) -> dict[str, str]:
+    """Worker id -> name from the workers roster of ``year`` (names can change between years).
+
+    Without a year (pooled and multi-year reports) a worker whose name changed is shown with every
+    name and its years, never silently with one year's name.
+
+    >>> r = pd.DataFrame({"worker_id": ["W01", "W01", "W02"], "worker_name": ["Orlova O.", "Smirnova O.", "Ivanov I."],
+    ...                   "year": [2020, 2021, 2021]})
+    >>> roster_names(r, 2020)["W01"], roster_names(r, 2021)["W01"]
+    ('Orlova O.', 'Smirnova O.')
+    >>> roster_names(r)["W01"], roster_names(r)["W02"]
+    ('Orlova O. (2020) / Smirnova O. (2021)', 'Ivanov I.')
+    """
+    if "year" not in roster:
+        return dict(zip(roster["worker_id"], roster["worker_name"], strict=False))
+    if year is not None:
+        r = roster[roster["year"] == year]
+        return dict(zip(r["worker_id"], r["worker_name"], strict=False))
+    names = {}
+    for wid, g in roster.sort_values("year", kind="stable").groupby("worker_id", sort=False):
+        distinct = list(dict.fromkeys(g["worker_name"]))
+        if len(distinct) == 1:
+            names[wid] = distinct[0]
+        else:
+            names[wid] = " / ".join(f"{n} ({', '.join(str(y) for y in g.loc[g['worker_name'] == n, 'year'])})"
+                                    for n in distinct)
+    return names
+
+
+def open_report(processed_dir: str, lang: str = "en", audience: str = "public", year: int | None = None) -> Report:
+    """A :class:`Report` for a notebook; for the internal audience it loads workers' names from the roster.
+
+    ``year``: the report's survey year, whose roster gives the names (``None`` for pooled and multi-year
+    reports: a worker renamed between years shows every name with its years).
+    """
     from pathlib import Path
 
     names = None
     if audience == "internal":
         roster = pd.read_parquet(Path(processed_dir) / "workers.parquet")
-        names = dict(zip(roster["worker_id"], roster["worker_name"], strict=False))
+        names = roster_names(roster, year)
     return Report(lang=lang, audience=audience, worker_names=names)

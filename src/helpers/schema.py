@@ -25,7 +25,7 @@ COLUMNS = {
     "mode": ("string", "in_person | phone"),
     "comment": ("string", "Free-text comment of the recipient (never shown in public reports)"),
     "source_file": ("string", "Raw file the row came from"),
-    "source_row": ("int64", "Row in the raw file (header = 1)"),
+    "source_row": ("int64", "Line of the raw text file (blank lines counted) or row of the Excel sheet"),
 }
 
 

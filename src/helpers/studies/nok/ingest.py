@@ -115,8 +115,8 @@ def _check_ids(raw: pd.DataFrame, column: str, problems: _Problems, what: str) -
 def read_organisations(path: str | Path, codebook: NokCodebook | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read and validate the organisation checklist file. Returns (accepted, quarantine)."""
     cb, path = codebook or load_nok_codebook(), Path(path)
-    raw = read_table(path).reset_index(drop=True)
     columns = ORGANISATION_IDS + list(cb.checklist)
+    raw = read_nok_table(path, cb).reset_index(drop=True)
     _require_columns(path, raw, columns, columns)
     problems = _Problems()
     out = pd.DataFrame({"organisation_id": _check_ids(raw, "organisation_id", problems, "organisation"),
@@ -243,12 +243,20 @@ def find_nok_files(raw_dir: str | Path, year: int) -> dict[str, Path]:
     return found
 
 
+def read_nok_table(path: str | Path, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """A НОК raw file (respondents or organisations, by its name) with every cell as text, headers as written."""
+    cb, path = codebook or load_nok_codebook(), Path(path)
+    if "organisations" in path.name.lower():
+        return read_table(path, ORGANISATION_IDS + list(cb.checklist))
+    return read_table(path, RESPONDENT_IDS + cb.question_codes)
+
+
 def ingest_nok(raw_dir: str | Path, year: int, codebook: NokCodebook | None = None) -> NokData:
     """Read and validate the year's organisation checklist and respondent survey under ``raw_dir``."""
     cb = codebook or load_nok_codebook()
     files = find_nok_files(raw_dir, year)
     orgs, org_q = read_organisations(files["organisations"], cb)
-    raw = read_table(files["respondents"])
+    raw = read_nok_table(files["respondents"], cb)
     resp, resp_q = validate_respondents(raw, files["respondents"], orgs["organisation_id"], cb,
                                         organisations_file=files["organisations"].name)
     log = pd.DataFrame([
