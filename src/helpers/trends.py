@@ -695,6 +695,8 @@ def instrument_label(instrument: str | None, lang: str = "en") -> str:
     >>> instrument_label(None)
     'all interviews as conducted — depends on the interviewer mix'
     """
+    if not isinstance(instrument, str) and pd.isna(instrument):  # None becomes NaN in a table column
+        instrument = None
     return _INSTRUMENT_LABEL[instrument]["ru" if lang == "ru" else "en"]
 
 
@@ -1114,13 +1116,13 @@ def explain_adjustment(table: pd.DataFrame, fit: MixedYearFit, lang: str = "en")
         parts.append(f"Изменение {ya}→{yb} по всем интервью как есть (зависит от состава опрашивающих): "
                      f"{raw_ch.iloc[i]:+.1f} балла; при постоянном инструменте (стандартизация по роли и способу опроса, "
                      f"с учётом того, какие работники, опрашивающие и получатели попали в выборку): {adj_ch.iloc[i]:+.1f} балла"
-                     + (" — выводы о тренде не меняются." if abs(gap) < 1 else
+                     + (" — точечные оценки различаются меньше чем на 1 балл." if abs(gap) < 1 else
                         f" — поправка меняет изменение на {-gap:+.1f} балла."))
     else:
         parts.append(f"Counting all interviews as conducted (which depends on the interviewer mix) the change {ya} to "
                      f"{yb} is {raw_ch.iloc[i]:+.1f} points; on the constant instrument (role- and mode-standardised, net "
                      f"of which workers, interviewers and recipients were sampled) it is {adj_ch.iloc[i]:+.1f} points"
-                     + (" - the trend tells the same story either way." if abs(gap) < 1 else
+                     + (" - the two point estimates differ by less than 1 point." if abs(gap) < 1 else
                         f" - the adjustment changes it by {-gap:+.1f} points."))
     return " ".join(parts)
 
@@ -1472,9 +1474,10 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
         if comparisons_all is not None and not comparisons_all.empty:
             a = comparisons_all[(comparisons_all["year_a"] == big["year_a"]) & (comparisons_all["year_b"] == big["year_b"])]
             if not a.empty:
-                all_label = instrument_label(a.iloc[0]["instrument"], lang)
-                s += (f" По всем интервью ({all_label}): {_change_clause(a.iloc[0], lang)}." if ru else
-                      f" Counting all interviews ({all_label}): {_change_clause(a.iloc[0], lang)}.")
+                s += (f" По всем интервью как есть (это зависит от состава опрашивающих): "
+                      f"{_change_clause(a.iloc[0], lang)}." if ru else
+                      f" Counting all interviews as conducted (which depends on the interviewer mix): "
+                      f"{_change_clause(a.iloc[0], lang)}.")
     out.append(s)
     out.append(explain_adjustment(adjusted, fit, lang))
     if covid is not None and not covid.empty:
@@ -1668,9 +1671,9 @@ def _measure_label(measure: str, lang: str = "en") -> str:
     return label
 
 
-def _errorbar(ax, x, est, low, high, **kw):
+def _errorbar(ax, x, est, low, high, fmt: str = "o-", **kw):
     ax.errorbar(x, est, yerr=[np.asarray(est) - np.asarray(low), np.asarray(high) - np.asarray(est)],
-                fmt="o-", capsize=4, **kw)
+                fmt=fmt, capsize=4, **kw)
 
 
 def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: str = "en") -> plt.Figure:
@@ -1704,7 +1707,7 @@ def plot_raw_vs_adjusted(table: pd.DataFrame, lang: str = "en") -> plt.Figure:
     _errorbar(ax, t["year"] - 0.08, t["adjusted"], t["adjusted_ci_low"], t["adjusted_ci_high"], color=pal[1],
               label=L["adjusted"])
     _errorbar(ax, t["year"] + 0.08, t["raw"], t["raw_ci_low"], t["raw_ci_high"], color=pal[0], label=L["raw"],
-              linestyle="--")
+              fmt="o--")
     ax.set_xticks(t["year"])
     ax.set_xticklabels([f"{int(y)}\nn={int(n)}" for y, n in zip(t["year"], t["n"], strict=True)])
     ax.set_xlabel(L["year"])
