@@ -1,19 +1,35 @@
 """Year-over-year analysis 2018-2021: trends with honest uncertainty, composition, workers, COVID-19.
 
-Every yearly figure comes with ``n`` and a 95% interval. Organisation-level means are
-design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
-temporary residence) through :mod:`helpers.survey`, with the two interviews of a recipient treated
-as one sampling unit. Tests of change:
+**Years are compared on a constant instrument by default.** 2018-2019 were interviewed by
+volunteers only; from 2020 every recipient is interviewed by a volunteer and by a social worker,
+and social workers score about 3 points lower. A plain mean over all interviews therefore falls in
+2020 even if nothing changed (in simulated studies with no change in quality it reported a change in
+about 4 of 10 studies; ``benchmarks/RESULTS.md``). The default estimates are the yearly means of
+:func:`year_mixed_model` standardised to a volunteer interviewing in person
+(:data:`REFERENCE_INSTRUMENT`; regression standardisation as in patient-survey case-mix adjustment,
+Zaslavsky 2001), with random intercepts for worker, interviewer and **recipient** - the recipient is
+the sampling unit, whether interviewed twice in a year or again in a later year. The all-interview,
+design-based figures (``instrument=None``) stay available and every sentence that reports them says
+that they depend on the interviewer mix; every sentence names the instrument it reports
+(:func:`instrument_label`).
 
-- :func:`compare_years`: pairwise design-based differences with Holm-adjusted p-values, Cliff's
-  delta and the minimum detectable difference (MDD, :mod:`helpers.power`) of every year pair;
-- :func:`trend_test`: linear trend across the years (contrast of the yearly estimates);
-- :func:`year_mixed_model`: linear mixed model with year as a factor, role and mode of the interview
-  as fixed effects and crossed random intercepts for workers and interviewers (statsmodels
-  ``MixedLM`` with variance components); :func:`raw_vs_adjusted` puts its yearly means beside the
-  raw ones with a sentence that explains the difference;
+Every yearly figure comes with ``n`` and a 95% interval. All-interview organisation-level means are
+design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
+temporary residence) through :mod:`helpers.survey`, clustered on the recipient; the model-based
+ones put the departments at their population shares. Tests of change:
+
+- :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
+  detectable difference (MDD, :mod:`helpers.power`) at the Holm-Bonferroni level ``alpha/m``; a
+  contrast that is not significant is reported as "changes between L and U cannot be excluded"
+  (:func:`comparison_sentence`), never as "no change";
+- :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
+- :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
+  :func:`helpers.scoring._reml_mme`; statsmodels ``MixedLM`` as the cross-check);
+  :func:`raw_vs_adjusted` puts its yearly means beside the all-interview ones with a sentence that
+  explains the difference;
 - :func:`ordinal_year_model`: proportional-odds regression (statsmodels ``OrderedModel``) of the item
-  answers on year, whose coefficients live on the latent logit scale of the demo truth;
+  answers on year, role, mode and worker, clustered on the recipient across years, whose
+  coefficients live on the latent logit scale of the demo truth;
 - :func:`worker_trajectories`, :func:`covid_compliance`, :func:`ceiling_by_year`,
   :func:`truth_check` and :func:`key_findings` (plain-language sentences in English or Russian).
 
