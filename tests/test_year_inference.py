@@ -162,6 +162,8 @@ def test_every_comparison_sentence_names_its_instrument(demo_tables):
             assert (ns["ci_low_adjusted"] < 0).all() and (ns["ci_high_adjusted"] > 0).all()
         t = T.trend_sentence(T.trend_test(s, roster=demo_tables["strata"], fit=demo_tables["fit"]), lang)
         assert const in t
+    with pytest.raises(ValueError, match="not of 'ethics'"):
+        T.compare_years(s, "ethics", fit=demo_tables["fit"])
 
 
 def test_key_findings_state_the_constant_instrument_first(demo_tables):

@@ -425,6 +425,11 @@ def _diff(ea: pd.Series, eb: pd.Series, alpha: float, power: float, cov: float =
             "covariance": float(cov)}
 
 
+def _check_fit(fit, measure: str) -> None:
+    if fit is not None and fit.measure != measure:
+        raise ValueError(f"fit is a model of {fit.measure!r}, not of {measure!r}")
+
+
 def _quantile(level: float, df: float) -> float:
     return float(stats.norm.ppf(level) if not np.isfinite(df) else stats.t.ppf(level, df))
 
@@ -480,6 +485,7 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     >>> r.loc[0, "verdict"], bool(r.loc[0, "difference"] > r.loc[0, "mdd"]), bool(r.loc[0, "p_adjusted"] < 0.05)
     ('increase', True, True)
     """
+    _check_fit(fit, measure)
     used = _resolve_instrument(scored, instrument) if fit is None else fit.instrument
     ceiling = ceiling_by_year(scored, [measure], limit, years)
     rows = []
@@ -614,6 +620,7 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
     >>> float(r["slope"]), round(float(r["se"]), 3), bool(r["p"] < 0.01)
     (5.0, 0.816, True)
     """
+    _check_fit(fit, measure)
     used = _resolve_instrument(scored, instrument) if fit is None else fit.instrument
     if used in ("reference", "pooled"):
         fit = fit or year_mixed_model(scored, measure, years=years, instrument=used, roster=roster, weighted=weighted)
@@ -942,6 +949,7 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     if instrument not in ("reference", "pooled"):
         raise ValueError("year_mixed_model standardises to instrument='reference' or 'pooled'")
     use_strata = bool(weighted and roster is not None and "stratum" in scored)
+    recipients = bool(recipients and "recipient_pid" in scored)
     cols = ["year", measure, "worker_id", "interviewer_id"] + list(adjust) + (["recipient_pid"] if recipients else []) \
         + (["stratum"] if use_strata else [])
     d = scored.loc[scored["year"].isin(_years(scored, years)), cols].dropna().copy()
@@ -1525,9 +1533,10 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
                              + ", ".join(f"{short.get(k, k)} {v:+.0f} п. п." for k, v in ch.items()) if ru else
                              f" Compared with {first}: " + ", ".join(f"{short.get(k, k)} {v:+.0f} percentage points"
                                                                      for k, v in ch.items()) + ".")
-        out.append((f"Безопасность COVID-19 в {last} г. (по организации, 95% ДИ): {items}; "
+        out.append((f"Безопасность COVID-19 в {last} г. (по организации; {instrument_label(None, lang)}; 95% ДИ): {items}; "
                     f"ни одна мера не достигает 100%." if ru else
-                    f"COVID-19 safety in {last} (organisation-wide, 95% CI): {items}; none reaches 100%.") + trend_txt + small_txt)
+                    f"COVID-19 safety in {last} (organisation-wide; {instrument_label(None, lang)}; 95% CI): {items}; "
+                    f"none reaches 100%.") + trend_txt + small_txt)
     elif changes is not None and not changes.empty:
         imp = changes.loc[changes["direction"] == "improved", "worker_id"].tolist()
         dec = changes.loc[changes["direction"] == "declined", "worker_id"].tolist()
