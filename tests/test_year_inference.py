@@ -19,7 +19,7 @@ from helpers.overview import load_processed
 from helpers.scoring import score_interviews
 from helpers.simulate import simulate_years
 
-NULL_STUDIES = 80  # MC SE of a 5% rate: 0.024; 300 studies in benchmarks/ gave 0.020 and 0.045
+NULL_STUDIES = 120  # MC SE of a 5% rate: 0.020; 300 studies in benchmarks/ gave 0.020 and 0.037
 
 
 def _null_study(seed: int, instrument="reference") -> tuple[bool, bool]:
