@@ -1140,13 +1140,13 @@ def explain_adjustment(table: pd.DataFrame, fit: MixedYearFit, lang: str = "en")
                      else f"Phone interviews differ from in-person ones by {ph:+.1f} points (95% CI {lo:.1f} to {hi:.1f}).")
     gap = float(raw_ch.iloc[i] - adj_ch.iloc[i])
     if ru:
-        parts.append(f"Изменение {ya}→{yb} по всем интервью как есть (зависит от состава опрашивающих): "
+        parts.append(f"Изменение {ya}→{yb} по всем интервью как есть, без взвешивания (зависит от состава опрашивающих): "
                      f"{raw_ch.iloc[i]:+.1f} балла; при постоянном инструменте (стандартизация по роли и способу опроса, "
                      f"с учётом того, какие работники, опрашивающие и получатели попали в выборку): {adj_ch.iloc[i]:+.1f} балла"
                      + (" — точечные оценки различаются меньше чем на 1 балл." if abs(gap) < 1 else
                         f" — поправка меняет изменение на {-gap:+.1f} балла."))
     else:
-        parts.append(f"Counting all interviews as conducted (which depends on the interviewer mix) the change {ya} to "
+        parts.append(f"Counting all interviews as conducted, unweighted (which depends on the interviewer mix), the change {ya} to "
                      f"{yb} is {raw_ch.iloc[i]:+.1f} points; on the constant instrument (role- and mode-standardised, net "
                      f"of which workers, interviewers and recipients were sampled) it is {adj_ch.iloc[i]:+.1f} points"
                      + (" - the two point estimates differ by less than 1 point." if abs(gap) < 1 else
