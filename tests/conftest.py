@@ -17,6 +17,8 @@ from helpers.studies.nok.demo import write_nok_demo
 from helpers.studies.nok.ingest import validate_for_run
 
 REFERENCE = REFERENCE_DIR
+# fixtures and the scripts that made them are data, not test modules (doctest collection would import them)
+collect_ignore = ["data"]
 
 
 @pytest.fixture(scope="session")

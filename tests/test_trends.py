@@ -145,8 +145,12 @@ def test_compare_years_welch_and_holm():
 def test_compare_years_mdd_equals_power_formula():
     f = _three_years()
     r = T.compare_years(f).iloc[0]
-    assert r["mdd"] == pytest.approx(minimum_detectable_difference(r["se"], r["df"]))
-    assert t_test_power(r["mdd"], r["se"], r["df"]) == pytest.approx(0.8, abs=1e-6)
+    # the MDD is at the level of the Holm verdict: Bonferroni's alpha/m bounds Holm's step-down levels (m = 3 pairs)
+    assert r["alpha_adjusted"] == pytest.approx(0.05 / 3)
+    assert r["mdd"] == pytest.approx(minimum_detectable_difference(r["se"], r["df"], alpha=0.05 / 3))
+    assert t_test_power(r["mdd"], r["se"], r["df"], alpha=0.05 / 3) == pytest.approx(0.8, abs=1e-6)
+    assert r["mdd_unadjusted"] == pytest.approx(minimum_detectable_difference(r["se"], r["df"]))
+    assert r["mdd"] > r["mdd_unadjusted"]
 
 
 def test_ceiling_blocks_the_test():
@@ -231,7 +235,11 @@ def test_design_based_comparisons_respect_the_truth(demo):
             assert np.sign(row["difference"]) == np.sign(planted), row[["year_a", "year_b"]].tolist()
     # the 2018 vs 2019 difference (+0.25 latent) is below what 35 and 42 recipients can detect
     r1819 = r[(r["year_a"] == 2018) & (r["year_b"] == 2019)].iloc[0]
-    assert r1819["verdict"] == "no change larger than the MDD" and r1819["mdd"] > abs(r1819["difference"])
+    assert r1819["verdict"] == "not significant" and r1819["mdd"] > abs(r1819["difference"])
+    # non-significance is reported as the range of changes that cannot be excluded, never as "no change"
+    assert r1819["ci_low_adjusted"] < 0 < r1819["ci_high_adjusted"]
+    assert "cannot be excluded" in r1819["sentence"] and "constant instrument" in r1819["sentence"]
+    assert not any("no change larger than" in s for s in r["sentence"])
 
 
 def test_ordinal_model_recovers_detectable_year_effects(demo):

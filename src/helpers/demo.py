@@ -28,7 +28,11 @@ recipient *r* about worker *w* by interviewer *j* in year *y*, the latent satisf
     eta = base + quality[w, y] + year_effect[y] + leniency[j] + role_shift[role] + mode_shift[mode]
           + u_r + e_i + e_ik,
 
-with ``u_r`` shared by the two interviews of a pair. Answers follow a cumulative-logit model with
+with ``u_r`` shared by the two interviews of a pair **and kept across years**: a recipient sampled again
+in a later year (the same worker's stable pool, the same ``recipient_id``) brings the same ``u_r``
+(:func:`recipient_effect`, a deterministic draw from the seed and the id). Year comparisons that treat
+the samples of two years as independent, or a pair's two interviews as two recipients, are therefore
+wrong on these data in the way they would be wrong on real data. Answers follow a cumulative-logit model with
 thresholds that put most answers at the top of the scale (the ceiling seen in the real reports).
 Reverse-keyed items are answered on the mirrored scale.
 """
@@ -213,6 +217,7 @@ def _truth(seed: int, designs: dict[int, YearDesign]) -> dict:
         "worker_slope": dict(zip(workers, map(float, slope), strict=True)),
         "interviewer_leniency": leniency,
         "sd": {"recipient": SD_RECIPIENT, "interview": SD_INTERVIEW, "item": SD_ITEM},
+        "recipient_effect": "persistent: one u_r per recipient_id for all years (helpers.demo.recipient_effect)",
     }
 
 
@@ -232,12 +237,34 @@ def _recipients(design: YearDesign, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["department", "worker_id", "recipient_id"])
 
 
+def recipient_effect(recipient_ids, seed: int, sd: float = SD_RECIPIENT) -> np.ndarray:
+    """The persistent latent effect ``u_r ~ N(0, sd^2)`` of each recipient: the same in every year.
+
+    Drawn from a generator seeded by ``(seed, CRC-32 of the recipient id)``, so it depends only on the
+    demo seed and the recipient, never on the year or on who else was sampled.
+
+    Examples
+    --------
+    >>> a = recipient_effect(["R-W01-003", "R-W02-001"], seed=2018)
+    >>> bool(a[0] == recipient_effect(["R-W01-003"], seed=2018)[0]), bool(a[0] != a[1])
+    (True, True)
+    """
+    return np.array([np.random.default_rng([seed, 3, zlib.crc32(str(r).encode())]).normal(0.0, sd)
+                     for r in recipient_ids], dtype=float)
+
+
 def simulate_year(design: YearDesign, truth: dict, cb: Codebook, seed: int) -> pd.DataFrame:
-    """Interview rows of one year in the raw layout (before any formatting of answers)."""
+    """Interview rows of one year in the raw layout (before any formatting of answers).
+
+    The recipient effect is :func:`recipient_effect` (persistent across years); the year's own draw of
+    it is still taken from the stream so that every other draw (who is sampled, interviewers, modes,
+    answers) is the same as before the effect was made persistent.
+    """
     rng = np.random.default_rng([seed, design.year])
     rec = _recipients(design, rng)
     n = len(rec)
-    rec["u"] = rng.normal(0, SD_RECIPIENT, n)
+    rng.normal(0, SD_RECIPIENT, n)  # keeps the stream of the remaining draws unchanged
+    rec["u"] = recipient_effect(rec["recipient_id"], seed)
     vols = [f"V{i + 1:02d}" for i in range(design.volunteers)]
     sws = [f"S{i + 1:02d}" for i in range(design.sw_interviewers)]
     frames = [rec.assign(role="volunteer", interviewer_id=rng.choice(vols, n))]

@@ -36,7 +36,10 @@ def t_test_power(difference: float, se: float, df: float, alpha: float = 0.05) -
         crit = stats.norm.ppf(1 - alpha / 2)
         return float(stats.norm.sf(crit - ncp) + stats.norm.cdf(-crit - ncp))
     crit = stats.t.ppf(1 - alpha / 2, df)
-    return float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
+    upper, lower = stats.nct.sf(crit, df, ncp), stats.nct.cdf(-crit, df, ncp)
+    # scipy's noncentral t returns NaN far in the opposite tail (e.g. df=50, ncp=7, crit=2.9), where the
+    # probability is below 1e-12: count it as 0 (and symmetrically for a negative difference)
+    return float(np.nan_to_num(upper, nan=0.0) + np.nan_to_num(lower, nan=0.0))
 
 
 def minimum_detectable_difference(se: float, df: float = np.inf, alpha: float = 0.05, power: float = 0.8) -> float:

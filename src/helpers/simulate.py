@@ -12,7 +12,8 @@ worker is the expected composite (0-100) of an interview by an average volunteer
 sd_interview^2 + sd_item^2)`` (Gauss-Hermite quadrature) - the quantity that
 :func:`helpers.scoring.worker_scores` estimates as ``adjusted``.
 
-Public: :func:`simulate_study`, :func:`true_score`, :func:`demo_truth_scores`, :func:`recovery`.
+Public: :func:`simulate_study`, :func:`true_score`, :func:`demo_truth_scores`, :func:`recovery`, and
+:func:`simulate_years` (2018-2021 with a change of interviewer mix, for the year-comparison tests).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import pandas as pd
 
 from helpers.codebook import Codebook, load_codebook
 
-__all__ = ["SimulatedStudy", "simulate_study", "true_score", "demo_truth_scores", "recovery"]
+__all__ = ["SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_years", "true_score", "demo_truth_scores",
+           "recovery"]
 
 THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)
 
@@ -189,3 +191,119 @@ def recovery(worker_table: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
                      "r_quality": float(np.corrcoef(d[est], d["quality"])[0, 1]),
                      "rmse": float(np.sqrt((err**2).mean())), "bias": float(err.mean())})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# several years: a change of interviewer mix with (or without) a change of quality
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulatedYears:
+    interviews: pd.DataFrame  # processed schema, several years
+    strata: pd.DataFrame  # roster: year, stratum, department, population
+    params: dict
+
+
+# the demo shapes (helpers.demo.published_designs): recipients per worker, home care and temporary residence
+_YEAR_SHAPES = {
+    2018: dict(home=(9, 9, 9, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),
+    2019: dict(home=(9, 9, 8, 8, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),
+    2020: dict(home=(10,) * 13, temp=(7, 7), paired=True, phone=0.7, home_pop=1300, temp_pop=14),
+    2021: dict(home=(10,) * 11 + (9, 9), temp=(8, 7), paired=True, phone=0.5, home_pop=1280, temp_pop=15),
+}
+
+
+def simulate_years(
+    year_effect: dict | None = None,
+    role_shift: float = -0.5,
+    mode_shift: float = 0.15,
+    base: float = 2.0,
+    sd_worker: float = 0.55,
+    sd_interviewer: float = 0.3,
+    sd_recipient: float = 0.6,
+    sd_interview: float = 0.3,
+    sd_item: float = 0.7,
+    n_volunteers: int = 6,
+    n_sw_interviewers: int = 4,
+    pool_extra: int = 6,
+    seed: int = 0,
+    codebook: Codebook | None = None,
+) -> SimulatedYears:
+    """A 2018-2021 study shaped like the demo, with a change of interviewer mix and a given quality change.
+
+    Shapes: 35, 42, 144 and 143 recipients (15 workers; 2 of them in temporary residence from 2020,
+    a census of that department); 2018-2019 one volunteer interview per recipient, 2020-2021 a
+    volunteer **and** a social-worker interview of every recipient, so half the interviews of the
+    later years come from the stricter role (``role_shift``, about -3 points on the composite); the
+    phone share moves 30%, 30%, 70%, 50% (``mode_shift``). Latent satisfaction of item ``k``:
+
+    ``eta = base + year_effect[y] + a_w + b_j + role + mode + u_r + e_i + e_ik``
+
+    with a worker's quality ``a_w``, an interviewer's leniency ``b_j`` (the same interviewers every
+    year: ``n_volunteers`` volunteers, 4-5 of them active a year, and ``n_sw_interviewers``), and a
+    recipient effect ``u_r`` **kept across years**: each worker serves a stable pool of recipients
+    (``per worker + pool_extra``) and the year's sample is drawn from it, so recipients recur (about
+    a third of a year's sample was seen before). Answers follow the demo's cumulative logit
+    (:data:`THRESHOLDS`). ``year_effect=None``: no change in quality - any "change" a method reports
+    is the change of interviewer mix (or chance).
+    """
+    cb = codebook or load_codebook()
+    rng = np.random.default_rng([seed, 20])
+    year_effect = year_effect or {y: 0.0 for y in _YEAR_SHAPES}
+    workers = [f"W{i + 1:02d}" for i in range(15)]
+    quality = dict(zip(workers, rng.normal(0, sd_worker, 15), strict=True))
+    vols = [f"V{i + 1:02d}" for i in range(n_volunteers)]
+    sws = [f"S{i + 1:02d}" for i in range(n_sw_interviewers)]
+    leniency = dict(zip(vols + sws, rng.normal(0, sd_interviewer, len(vols) + len(sws)), strict=True))
+    pool_u: dict[str, float] = {}
+    frames, strata = [], []
+    thr = np.asarray(THRESHOLDS)
+    for year, shape in _YEAR_SHAPES.items():
+        if year not in year_effect:
+            continue
+        rows = []
+        for dept, per, offset in (("home_care", shape["home"], 0), ("temporary_residence", shape["temp"], 13)):
+            for w, k in enumerate(per):
+                worker = workers[offset + w]
+                for c in rng.choice(k + pool_extra, size=k, replace=False):
+                    rid = f"r-{worker}-{c:02d}"
+                    if rid not in pool_u:
+                        pool_u[rid] = float(rng.normal(0, sd_recipient))
+                    rows.append((dept, worker, rid))
+        rec = pd.DataFrame(rows, columns=["department", "worker_id", "recipient_pid"])
+        n = len(rec)
+        active = list(rng.choice(vols, size=min(len(vols), 5 if shape["paired"] else 4), replace=False))
+        parts = [rec.assign(role="volunteer", interviewer_id=rng.choice(active, n))]
+        if shape["paired"]:
+            parts.append(rec.assign(role="social_worker", interviewer_id=rng.choice(sws, n)))
+        d = pd.concat(parts, ignore_index=True)
+        m = len(d)
+        phone = (rng.random(m) < shape["phone"]) & (d["department"] == "home_care").to_numpy()
+        d["mode"] = np.where(phone, "phone", "in_person")
+        eta = (base + year_effect[year] + d["worker_id"].map(quality).to_numpy()
+               + d["interviewer_id"].map(leniency).to_numpy() + np.where(d["role"] == "social_worker", role_shift, 0.0)
+               + np.where(phone, mode_shift, 0.0) + d["recipient_pid"].map(pool_u).to_numpy()
+               + rng.normal(0, sd_interview, m))
+        d["year"] = year
+        d["stratum"] = d["department"]
+        d["interview_id"] = [f"SIM{year}-{k + 1:05d}" for k in range(m)]
+        for item in cb.items_for_year(year):
+            scale = cb.scale_of(item)
+            e = eta + rng.normal(0, sd_item, m)
+            if scale.max_code == 1:
+                code = (rng.random(m) < 1 / (1 + np.exp(-(e + 0.5)))).astype(int)
+            else:
+                code = 1 + (rng.random(m)[:, None] < 1 / (1 + np.exp(-(e[:, None] - thr)))).sum(axis=1)
+                if cb.items[item].reverse:
+                    code = scale.max_code + scale.min_code - code
+            d[item] = pd.array(code, dtype="Int64")
+        frames.append(d)
+        strata.append((year, "home_care", "home_care", shape["home_pop"]))
+        if shape["temp_pop"]:
+            strata.append((year, "temporary_residence", "temporary_residence", shape["temp_pop"]))
+    out = pd.concat(frames, ignore_index=True)
+    roster = pd.DataFrame(strata, columns=["year", "stratum", "department", "population"])
+    params = dict(year_effect=dict(year_effect), role_shift=role_shift, mode_shift=mode_shift, base=base,
+                  sd_worker=sd_worker, sd_interviewer=sd_interviewer, sd_recipient=sd_recipient, seed=seed)
+    return SimulatedYears(out, roster, params)

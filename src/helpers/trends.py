@@ -1,19 +1,35 @@
 """Year-over-year analysis 2018-2021: trends with honest uncertainty, composition, workers, COVID-19.
 
-Every yearly figure comes with ``n`` and a 95% interval. Organisation-level means are
-design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
-temporary residence) through :mod:`helpers.survey`, with the two interviews of a recipient treated
-as one sampling unit. Tests of change:
+**Years are compared on a constant instrument by default.** 2018-2019 were interviewed by
+volunteers only; from 2020 every recipient is interviewed by a volunteer and by a social worker,
+and social workers score about 3 points lower. A plain mean over all interviews therefore falls in
+2020 even if nothing changed (in simulated studies with no change in quality it reported a change in
+about 4 of 10 studies; ``benchmarks/RESULTS.md``). The default estimates are the yearly means of
+:func:`year_mixed_model` standardised to a volunteer interviewing in person
+(:data:`REFERENCE_INSTRUMENT`; regression standardisation as in patient-survey case-mix adjustment,
+Zaslavsky 2001), with random intercepts for worker, interviewer and **recipient** - the recipient is
+the sampling unit, whether interviewed twice in a year or again in a later year. The all-interview,
+design-based figures (``instrument=None``) stay available and every sentence that reports them says
+that they depend on the interviewer mix; every sentence names the instrument it reports
+(:func:`instrument_label`).
 
-- :func:`compare_years`: pairwise design-based differences with Holm-adjusted p-values, Cliff's
-  delta and the minimum detectable difference (MDD, :mod:`helpers.power`) of every year pair;
-- :func:`trend_test`: linear trend across the years (contrast of the yearly estimates);
-- :func:`year_mixed_model`: linear mixed model with year as a factor, role and mode of the interview
-  as fixed effects and crossed random intercepts for workers and interviewers (statsmodels
-  ``MixedLM`` with variance components); :func:`raw_vs_adjusted` puts its yearly means beside the
-  raw ones with a sentence that explains the difference;
+Every yearly figure comes with ``n`` and a 95% interval. All-interview organisation-level means are
+design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
+temporary residence) through :mod:`helpers.survey`, clustered on the recipient; the model-based
+ones put the departments at their population shares. Tests of change:
+
+- :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
+  detectable difference (MDD, :mod:`helpers.power`) at the Holm-Bonferroni level ``alpha/m``; a
+  contrast that is not significant is reported as "changes between L and U cannot be excluded"
+  (:func:`comparison_sentence`), never as "no change";
+- :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
+- :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
+  :func:`helpers.scoring._reml_mme`; statsmodels ``MixedLM`` as the cross-check);
+  :func:`raw_vs_adjusted` puts its yearly means beside the all-interview ones with a sentence that
+  explains the difference;
 - :func:`ordinal_year_model`: proportional-odds regression (statsmodels ``OrderedModel``) of the item
-  answers on year, whose coefficients live on the latent logit scale of the demo truth;
+  answers on year, role, mode and worker, clustered on the recipient across years, whose
+  coefficients live on the latent logit scale of the demo truth;
 - :func:`worker_trajectories`, :func:`covid_compliance`, :func:`ceiling_by_year`,
   :func:`truth_check` and :func:`key_findings` (plain-language sentences in English or Russian).
 
@@ -23,6 +39,7 @@ A trend of a measure is not tested when too many interviews sit at the ceiling
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -37,19 +54,22 @@ from statsmodels.stats.proportion import proportion_confint
 
 from helpers.codebook import Codebook, load_codebook
 from helpers.overview import PUBLISHED, sample_counts
-from helpers.power import mdd_sentence, minimum_detectable_difference
+from helpers.power import minimum_detectable_difference
 from helpers.survey import design_weights, weighted_mean, weighted_share
 
 __all__ = [
     "CEILING_LIMIT",
     "DOMAIN_MEASURES",
+    "REFERENCE_INSTRUMENT",
     "CliffsDelta",
     "MixedYearFit",
     "caveats",
     "ceiling_by_year",
     "cliffs_delta",
     "compare_years",
+    "comparison_sentence",
     "covid_compliance",
+    "instrument_label",
     "key_findings",
     "key_numbers",
     "ordinal_year_model",
@@ -127,31 +147,65 @@ def sample_by_year(interviews: pd.DataFrame, strata: pd.DataFrame | None = None)
 
 def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, weighted: bool = True,
                    measures: list[str] | None = None, top_box: bool = True, years=None,
-                   ci: float = 0.95) -> pd.DataFrame:
+                   ci: float = 0.95, instrument: str | None = "reference") -> pd.DataFrame:
     """Organisation-level estimate of every domain score and the composite per year, with 95% CI and n.
 
-    Means of the 0-100 scores (:func:`helpers.survey.weighted_mean`); with ``top_box=True`` also
-    the top-box share of each measure (``<measure>_top``: share of interviews whose score is 100,
-    i.e. every answer the best one, as a percentage, Korn-Graubard interval from
-    :func:`helpers.survey.weighted_share`). ``weighted=True`` and a ``roster`` (``strata.parquet``)
-    give design-weighted estimates (weights = stratum population / interviews in the stratum,
-    stratified, clustered on the recipient); otherwise plain means clustered on the recipient.
-    Missing scores are dropped (item nonresponse is handled within strata by the survey module).
+    ``instrument`` says what is compared across years (the column ``instrument`` repeats it, and
+    :func:`instrument_label` turns it into the words every report sentence carries):
+
+    - ``"reference"`` (default): a **constant instrument** - the yearly means of
+      :func:`year_mixed_model` standardised to a volunteer interviewing in person
+      (:data:`REFERENCE_INSTRUMENT`), with random intercepts for worker, interviewer and recipient;
+      with ``weighted=True`` and a ``roster`` the strata enter at the year's population shares
+      (model-based post-stratification). The top-box share (``<measure>_top``) is the same model
+      fitted to the 0/100 indicator (a linear probability model; its interval is clipped to 0-100).
+      Regression standardisation as in patient-survey case-mix adjustment (Zaslavsky, 2001,
+      *Int J Qual Health Care* 13:481). ``df`` is ``inf`` (Wald intervals).
+    - ``"pooled"``: the same model standardised to the pooled role/mode mix of all years.
+    - ``None``: every interview as conducted - **depends on the interviewer mix** (social-worker
+      interviewers, who score lower, only from 2020). Means of the 0-100 scores
+      (:func:`helpers.survey.weighted_mean`); top-box shares with the Korn-Graubard interval
+      (:func:`helpers.survey.weighted_share`). ``weighted=True`` and a ``roster`` give
+      design-weighted estimates (weights = stratum population / interviews in the stratum,
+      stratified, clustered on the recipient); otherwise plain means clustered on the recipient.
+
+    When the data record no role/mode (or they never vary), the model is not needed and the
+    all-interview estimate is returned with ``instrument`` ``"unrecorded"`` (or ``"constant"``).
+    Missing scores are dropped.
 
     Columns: ``year, measure, estimate, se, ci_low, ci_high, n`` (interviews with a value),
-    ``n_recipients``, ``weighted``.
+    ``n_recipients``, ``df``, ``weighted``, ``instrument``.
 
     Examples
     --------
     >>> s = pd.DataFrame({"year": [2018] * 4, "recipient_pid": list("abcd"),
     ...                   "composite": [100.0, 90.0, 80.0, 100.0]})
     >>> r = yearly_summary(s, measures=["composite"], top_box=False)
-    >>> r[["year", "measure", "estimate", "n", "weighted"]].to_dict("records")
-    [{'year': 2018, 'measure': 'composite', 'estimate': 92.5, 'n': 4, 'weighted': False}]
+    >>> r[["year", "measure", "estimate", "n", "weighted", "instrument"]].to_dict("records")
+    [{'year': 2018, 'measure': 'composite', 'estimate': 92.5, 'n': 4, 'weighted': False, 'instrument': 'unrecorded'}]
     """
     measures = [m for m in (measures or DOMAIN_MEASURES + ["covid"]) if m in scored]
     is_weighted = bool(weighted and roster is not None)
+    used = _resolve_instrument(scored, instrument)
     rows = []
+    if used in ("reference", "pooled"):
+        for m in measures:
+            v = scored[m].astype("float64")
+            if v.notna().sum() == 0:
+                continue
+            specs = [(m, scored, False)]
+            if top_box:
+                specs.append((f"{m}_top", scored.assign(**{f"{m}_top": (v >= _TOP).astype("float64").where(v.notna())
+                                                           * 100.0}), True))
+            for name, frame, share in specs:
+                fit = year_mixed_model(frame, name, years=years, instrument=used, roster=roster, weighted=weighted,
+                                       alpha=1 - ci)
+                for r in fit.means.itertuples():
+                    lo, hi = (max(r.ci_low, 0.0), min(r.ci_high, 100.0)) if share else (r.ci_low, r.ci_high)
+                    rows.append({"year": int(r.year), "measure": name, "estimate": r.estimate, "se": r.se,
+                                 "ci_low": lo, "ci_high": hi, "n": int(r.n), "n_recipients": int(r.n_recipients),
+                                 "df": np.inf, "weighted": is_weighted, "instrument": used})
+        return pd.DataFrame(rows)
     for y in _years(scored, years):
         f = scored[scored["year"] == y]
         for m in measures:
@@ -166,8 +220,75 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
                 k = 100.0 if share else 1.0
                 rows.append({"year": y, "measure": name, "estimate": e.estimate * k, "se": e.se * k,
                              "ci_low": e.ci_low * k, "ci_high": e.ci_high * k, "n": e.n,
-                             "n_recipients": e.n_psu, "df": e.df, "weighted": is_weighted})
+                             "n_recipients": e.n_psu, "df": e.df, "weighted": is_weighted, "instrument": used})
     return pd.DataFrame(rows)
+
+
+def _linearised_by_recipient(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | None,
+                             weighted: bool) -> tuple[pd.DataFrame, dict]:
+    """Linearised values ``z_i`` of one year's (weighted) mean, summed per recipient, and the strata's factors.
+
+    As :func:`helpers.survey.weighted_mean`: ``z_hi = sum over the rows of recipient i of
+    w (y - ybar) / sum w``, respondents' weights scaled up to the stratum total. Returns a frame
+    indexed by recipient (columns ``stratum``, ``z``, centred within the stratum) and per stratum
+    ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted).
+    """
+    y = values.astype("float64").to_numpy()
+    use = bool(weighted and roster is not None)
+    w = design_weights(frame, roster).to_numpy() if use else np.ones(len(y))
+    h = frame["stratum"].astype(str).to_numpy() if use else np.zeros(len(y), dtype=object)
+    psu = (frame["recipient_pid"].astype(str).to_numpy() if "recipient_pid" in frame
+           else np.array([f"row{k}" for k in range(len(y))], dtype=object))
+    ok = ~np.isnan(y)
+    if use:
+        full = pd.Series(w).groupby(h).transform("sum").to_numpy()
+        resp = pd.Series(np.where(ok, w, 0.0)).groupby(h).transform("sum").to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = w * full / resp
+    y, w, h, psu = y[ok], w[ok], h[ok], psu[ok]
+    mean = float((w * y).sum() / w.sum())
+    t = pd.DataFrame({"h": h, "psu": psu, "z": w * (y - mean) / w.sum(), "w": w})
+    t = t.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
+    factor = {}
+    for hh, g in t.groupby("h"):
+        n_h = len(g)
+        fpc = max(0.0, 1.0 - n_h / g["w"].sum()) if use else 1.0
+        factor[hh] = fpc * n_h / (n_h - 1) if n_h > 1 else 0.0
+    t["z"] = t["z"] - t.groupby("h")["z"].transform("mean")
+    return t.drop_duplicates("psu").set_index("psu")[["h", "z"]], factor
+
+
+def _design_year_covariance(scored: pd.DataFrame, measure: str, summary: pd.DataFrame, roster: pd.DataFrame | None,
+                            weighted: bool) -> np.ndarray:
+    """Covariance matrix of the all-interview yearly estimates, recipients seen in several years included.
+
+    Diagonal: the design-based variances of :func:`yearly_summary` (``se^2``). Off-diagonal, for
+    years ``a`` and ``b`` whose samples share recipients (the same keyed pseudonym): the covariance
+    of two estimates from partially overlapping samples (Kish, 1965, *Survey Sampling*, section
+    12.4; Berger, 2004, *Canadian J Statistics* 32:451), estimated from the common recipients as
+    ``cov_ab = sum_{i in both} sqrt(k_ah k_bh) z_ai z_bi`` with the linearised values ``z``
+    (centred within the stratum) and ``k_h = fpc_h n_h / (n_h - 1)`` of each year. For equal weights
+    and one stratum this is Kish's ``n_c s_ab / (n_a n_b)``. A recipient's effect persists across
+    years, so ``cov_ab > 0`` and a difference is estimated more precisely than two independent
+    samples suggest; without common recipients ``cov_ab = 0`` and nothing changes.
+    """
+    yrs = summary["year"].astype(int).tolist()
+    V = np.diag(summary["se"].to_numpy(dtype=float) ** 2)
+    if "recipient_pid" not in scored:
+        return V
+    lin = {}
+    for y in yrs:
+        f = scored[scored["year"] == y]
+        lin[y] = _linearised_by_recipient(f, f[measure], roster, weighted)
+    for a, b in combinations(range(len(yrs)), 2):
+        (za, ka), (zb, kb) = lin[yrs[a]], lin[yrs[b]]
+        common = za.index.intersection(zb.index)
+        if len(common) == 0:
+            continue
+        ca, cb_ = za.loc[common], zb.loc[common]
+        k = np.sqrt(ca["h"].map(ka).to_numpy(float) * cb_["h"].map(kb).to_numpy(float))
+        V[a, b] = V[b, a] = float((k * ca["z"].to_numpy() * cb_["z"].to_numpy()).sum())
+    return V
 
 
 def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, limit: float = CEILING_LIMIT,
@@ -288,10 +409,10 @@ def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list
     return [int(y) for y in c.loc[~c["testable"], "year"]]
 
 
-def _diff(ea: pd.Series, eb: pd.Series, alpha: float, power: float) -> dict:
+def _diff(ea: pd.Series, eb: pd.Series, alpha: float, power: float, cov: float = 0.0) -> dict:
     diff = eb["estimate"] - ea["estimate"]
     va, vb = ea["se"] ** 2, eb["se"] ** 2
-    se = float(np.sqrt(va + vb))
+    se = float(np.sqrt(max(va + vb - 2 * cov, 0.0)))
     # Welch-Satterthwaite degrees of freedom from the two design-based t intervals
     den = (va**2 / ea["df"] if va > 0 else 0.0) + (vb**2 / eb["df"] if vb > 0 else 0.0)
     df = float((va + vb) ** 2 / den) if den > 0 else np.inf
@@ -301,27 +422,59 @@ def _diff(ea: pd.Series, eb: pd.Series, alpha: float, power: float) -> dict:
     else:
         half, p = np.nan, np.nan
     return {"difference": diff, "se": se, "df": df, "ci_low": diff - half, "ci_high": diff + half, "p": p,
-            "mdd": minimum_detectable_difference(se, df, alpha, power)}
+            "covariance": float(cov)}
+
+
+def _check_fit(fit, measure: str) -> None:
+    if fit is not None and fit.measure != measure:
+        raise ValueError(f"fit is a model of {fit.measure!r}, not of {measure!r}")
+
+
+def _quantile(level: float, df: float) -> float:
+    return float(stats.norm.ppf(level) if not np.isfinite(df) else stats.t.ppf(level, df))
 
 
 def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
                   weighted: bool = True, years=None, alpha: float = 0.05, power: float = 0.8,
-                  method: str = "holm", limit: float = CEILING_LIMIT, lang: str = "en") -> pd.DataFrame:
+                  method: str = "holm", limit: float = CEILING_LIMIT, lang: str = "en",
+                  instrument: str | None = "reference", fit: MixedYearFit | None = None) -> pd.DataFrame:
     """Every pair of years: difference ``year_b - year_a`` in points with CI, Holm-adjusted p, Cliff's delta, MDD.
 
-    - Difference and CI: design-based yearly estimates (:func:`yearly_summary`; independent samples
-      of recipients), ``se = sqrt(se_a^2 + se_b^2)``, Welch-Satterthwaite df, t interval.
-    - ``p_adjusted``: Holm (1979, *Scand J Statist* 6:65) over the pairs that can be tested
-      (``statsmodels.stats.multitest.multipletests``).
-    - ``mdd``: minimum detectable difference at 80% power and 5% level for that ``se`` and ``df``
-      (:func:`helpers.power.minimum_detectable_difference`); ``sentence`` states it in words.
-    - ``cliffs_delta`` (+ CI): unweighted, interview level (:func:`cliffs_delta`); ties at the
-      ceiling pull it towards 0. Its interval treats interviews as independent.
+    What is compared (``instrument``; column ``instrument_label`` says it in words):
+
+    - ``"reference"`` (default): a **constant instrument**. Differences of the yearly means of
+      :func:`year_mixed_model` standardised to a volunteer interviewing in person, with random
+      intercepts for worker, interviewer and recipient (a recipient seen in two years, or twice in
+      one year, is one unit); ``se^2 = v' cov v`` from the model's covariance of the yearly means,
+      Wald z (``df = inf``). ``fit`` reuses a fitted model.
+    - ``None``: all interviews as conducted - **depends on the interviewer mix**. Design-based yearly
+      estimates (:func:`yearly_summary` with ``instrument=None``),
+      ``se^2 = se_a^2 + se_b^2 - 2 cov_ab`` where ``cov_ab`` comes from the recipients sampled in both
+      years (:func:`_design_year_covariance`; 0 when none recur), Welch-Satterthwaite df, t interval.
+      Kept to show what the change of interviewer mix does to the raw figures; not the default
+      because a pure change of mix (social-worker interviewers from 2020) reads as a change in
+      quality (``tests/test_year_inference.py``).
+
+    Then, for both:
+
+    - ``p_adjusted``: Holm (1979, *Scand J Statist* 6:65) over the ``m`` pairs that can be tested
+      (:func:`_holm`; another ``method`` goes to ``statsmodels.stats.multitest.multipletests``).
+    - ``ci_low_adjusted`` / ``ci_high_adjusted``: interval at level ``1 - alpha / m``, the
+      Bonferroni level that bounds Holm's (Holm's first step is ``alpha / m``, later steps are more
+      lenient). A pair that is not Holm-significant always has 0 inside this interval, so the
+      sentence "changes between L and U cannot be excluded" quotes it.
+    - ``mdd``: minimum detectable difference at ``power`` for that ``se`` and ``df`` at the
+      **adjusted** level ``alpha / m`` (a conservative bound for Holm's step-down levels;
+      :func:`helpers.power.minimum_detectable_difference`); ``mdd_unadjusted`` at ``alpha``.
+    - ``cliffs_delta`` (+ CI): unweighted, interview level (:func:`cliffs_delta`), on the reference
+      role's interviews only when ``instrument`` is not ``None``; ties at the ceiling pull it towards
+      0. Its interval treats interviews as independent.
     - When either year has :data:`CEILING_LIMIT` or more of its interviews at 100, ``p`` and
       ``p_adjusted`` are ``NaN`` and ``verdict`` says the change cannot be tested.
 
-    ``verdict``: "increase" / "decrease" (adjusted p < alpha), "no change larger than the MDD"
-    (not significant), or "not testable (ceiling)".
+    ``verdict``: "increase" / "decrease" (adjusted p < alpha), "not significant", or
+    "not testable (ceiling)". Non-significance never bounds the change by the MDD: the sentence
+    gives the interval of changes that cannot be excluded.
 
     Examples
     --------
@@ -332,59 +485,132 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     >>> r.loc[0, "verdict"], bool(r.loc[0, "difference"] > r.loc[0, "mdd"]), bool(r.loc[0, "p_adjusted"] < 0.05)
     ('increase', True, True)
     """
-    summary = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years)
-    est = summary.set_index("year")
+    _check_fit(fit, measure)
+    used = _resolve_instrument(scored, instrument) if fit is None else fit.instrument
     ceiling = ceiling_by_year(scored, [measure], limit, years)
     rows = []
-    for ya, yb in combinations(est.index.tolist(), 2):
-        ea, eb = est.loc[ya], est.loc[yb]
-        r = {"year_a": int(ya), "year_b": int(yb), "measure": measure, "n_a": int(ea["n"]), "n_b": int(eb["n"]),
-             "recipients_a": int(ea["n_recipients"]), "recipients_b": int(eb["n_recipients"]),
-             "estimate_a": ea["estimate"], "estimate_b": eb["estimate"]}
-        r |= _diff(ea, eb, alpha, power)
-        blocked = _not_testable(ceiling, measure, [ya, yb])
+    if used in ("reference", "pooled"):
+        fit = fit or year_mixed_model(scored, measure, years=years, instrument=used, roster=roster,
+                                      weighted=weighted, alpha=alpha)
+        est = fit.means.set_index("year")
+        ref_role = REFERENCE_INSTRUMENT["role"]
+        cliff_frame = scored[scored["role"] == ref_role] if "role" in scored and (scored["role"] == ref_role).any() \
+            else scored
+        for c in fit.contrasts.itertuples():
+            ea, eb = est.loc[c.year_a], est.loc[c.year_b]
+            rows.append({"year_a": int(c.year_a), "year_b": int(c.year_b), "measure": measure,
+                         "n_a": int(ea["n"]), "n_b": int(eb["n"]), "recipients_a": int(ea["n_recipients"]),
+                         "recipients_b": int(eb["n_recipients"]), "estimate_a": ea["estimate"],
+                         "estimate_b": eb["estimate"], "difference": c.difference, "se": c.se, "df": np.inf,
+                         "ci_low": c.difference - stats.norm.ppf(1 - alpha / 2) * c.se,
+                         "ci_high": c.difference + stats.norm.ppf(1 - alpha / 2) * c.se, "p": c.p,
+                         "covariance": float(fit.cov.loc[c.year_a, c.year_b])})
+    else:
+        cliff_frame = scored
+        summary = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years,
+                                 instrument=None)
+        V = _design_year_covariance(scored, measure, summary, roster, weighted)
+        est = summary.set_index("year")
+        yrs = est.index.tolist()
+        for a, b in combinations(range(len(yrs)), 2):
+            ya, yb = yrs[a], yrs[b]
+            ea, eb = est.loc[ya], est.loc[yb]
+            r = {"year_a": int(ya), "year_b": int(yb), "measure": measure, "n_a": int(ea["n"]), "n_b": int(eb["n"]),
+                 "recipients_a": int(ea["n_recipients"]), "recipients_b": int(eb["n_recipients"]),
+                 "estimate_a": ea["estimate"], "estimate_b": eb["estimate"]}
+            rows.append(r | _diff(ea, eb, alpha, power, V[a, b]))
+    for r in rows:
+        blocked = _not_testable(ceiling, measure, [r["year_a"], r["year_b"]])
         if blocked:
             r["p"] = np.nan
-        cd = cliffs_delta(scored.loc[scored["year"] == yb, measure], scored.loc[scored["year"] == ya, measure])
+        cd = cliffs_delta(cliff_frame.loc[cliff_frame["year"] == r["year_b"], measure],
+                          cliff_frame.loc[cliff_frame["year"] == r["year_a"], measure])
         r |= {"cliffs_delta": cd.estimate, "cliffs_ci_low": cd.ci_low, "cliffs_ci_high": cd.ci_high,
               "ceiling_blocked": bool(blocked)}
-        rows.append(r)
     out = pd.DataFrame(rows)
     if out.empty:
         return out
     out["p_adjusted"] = np.nan
     ok = out["p"].notna()
+    m = int(ok.sum())
     if ok.any():
-        out.loc[ok, "p_adjusted"] = multipletests(out.loc[ok, "p"], alpha=alpha, method=method)[1]
-    verdicts, sentences = [], []
-    for _, r in out.iterrows():
-        if r["ceiling_blocked"]:
-            v = "not testable (ceiling)"
-        elif r["p_adjusted"] < alpha:
-            v = "increase" if r["difference"] > 0 else "decrease"
-        else:
-            v = "no change larger than the MDD"
-        verdicts.append(v)
-        s = mdd_sentence(r["year_a"], r["year_b"], r["recipients_a"], r["recipients_b"], r["mdd"], lang=lang)
-        if r["ceiling_blocked"]:
-            s += (" Изменение не проверяется: слишком много оценок на максимуме шкалы." if lang == "ru" else
-                  " The change is not tested: too many scores sit at the top of the scale.")
-        sentences.append(s)
-    out["verdict"] = verdicts
-    out["sentence"] = sentences
+        out.loc[ok, "p_adjusted"] = (_holm(out.loc[ok, "p"]) if method == "holm" else
+                                     multipletests(out.loc[ok, "p"], alpha=alpha, method=method)[1])
+    alpha_adj = alpha / max(m, 1)
+    out["alpha_adjusted"] = alpha_adj
+    half = np.array([_quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
+    out["ci_low_adjusted"] = out["difference"] - half
+    out["ci_high_adjusted"] = out["difference"] + half
+    out["mdd"] = [minimum_detectable_difference(se, df, alpha_adj, power) for se, df in zip(out["se"], out["df"],
+                                                                                             strict=True)]
+    out["mdd_unadjusted"] = [minimum_detectable_difference(se, df, alpha, power)
+                             for se, df in zip(out["se"], out["df"], strict=True)]
+    out["verdict"] = ["not testable (ceiling)" if r.ceiling_blocked else
+                      ("increase" if r.difference > 0 else "decrease") if r.p_adjusted < alpha else "not significant"
+                      for r in out.itertuples()]
+    out["instrument"] = used
+    out["instrument_label"] = instrument_label(used, lang)
+    out["sentence"] = [comparison_sentence(r, lang, power) for _, r in out.iterrows()]
     first = ["year_a", "year_b", "difference", "ci_low", "ci_high", "p_adjusted", "mdd"]
     return out[first + [c for c in out.columns if c not in first]]
 
 
+def comparison_sentence(r: pd.Series, lang: str = "en", power: float = 0.8) -> str:
+    """One row of :func:`compare_years` in words, naming the instrument it reports.
+
+    Significant: the change, its 95% interval and the Holm p. Not significant: "changes between L
+    and U cannot be excluded" (the interval at the Bonferroni level ``alpha / m``, which contains 0
+    whenever Holm does not reject) and the MDD at that level - never "no change larger than the MDD".
+    """
+    ru = lang == "ru"
+    ya, yb, d = int(r["year_a"]), int(r["year_b"]), r["difference"]
+    label = instrument_label(r["instrument"], lang)
+    if r["verdict"].startswith("not testable"):
+        return (f"{ya}→{yb} ({label}): изменение не проверяется — слишком много оценок на максимуме шкалы." if ru else
+                f"{ya} to {yb} ({label}): the change is not tested, too many scores sit at the top of the scale.")
+    if r["verdict"] in ("increase", "decrease"):
+        return (f"{ya}→{yb} ({label}): {d:+.1f} балла (95% ДИ {r['ci_low']:.1f}…{r['ci_high']:.1f}), значимо "
+                f"с поправкой Холма (p = {r['p_adjusted']:.3f}); при n = {int(r['recipients_a'])} и "
+                f"n = {int(r['recipients_b'])} получателей обнаружима разница больше {r['mdd']:.1f} балла "
+                f"(мощность {power:.0%} на уровне Холма–Бонферрони)." if ru else
+                f"{ya} to {yb} ({label}): {d:+.1f} points (95% CI {r['ci_low']:.1f} to {r['ci_high']:.1f}), "
+                f"significant after Holm adjustment (p = {r['p_adjusted']:.3f}); with n = {int(r['recipients_a'])} and "
+                f"n = {int(r['recipients_b'])} recipients, differences larger than {r['mdd']:.1f} points could be "
+                f"detected ({power:.0%} power at the Holm-Bonferroni level).")
+    lvl, a = 1 - r["alpha_adjusted"], r["alpha_adjusted"]
+    lo, hi = r["ci_low_adjusted"], r["ci_high_adjusted"]
+    if ru:
+        return (f"{ya}→{yb} ({label}): {d:+.1f} балла, незначимо с поправкой Холма (p = {r['p_adjusted']:.2f}); "
+                f"нельзя исключить изменения от {lo:+.1f} до {hi:+.1f} балла ({lvl:.1%}-й интервал на уровне "
+                f"Бонферрони α/m = {a:.4f}, ограничивающем поправку Холма). При n = {int(r['recipients_a'])} и "
+                f"n = {int(r['recipients_b'])} получателей можно обнаружить только разницу больше {r['mdd']:.1f} "
+                f"балла (мощность {power:.0%} на том же уровне).")
+    return (f"{ya} to {yb} ({label}): {d:+.1f} points, not significant after Holm adjustment "
+            f"(p = {r['p_adjusted']:.2f}); changes between {lo:+.1f} and {hi:+.1f} points cannot be excluded "
+            f"({lvl:.1%} interval at the Bonferroni level alpha/m = {a:.4f}, which bounds Holm's). With "
+            f"n = {int(r['recipients_a'])} and n = {int(r['recipients_b'])} recipients, only differences larger "
+            f"than {r['mdd']:.1f} points could be detected ({power:.0%} power at that level).")
+
+
 def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
-               weighted: bool = True, years=None, limit: float = CEILING_LIMIT, ci: float = 0.95) -> pd.Series:
+               weighted: bool = True, years=None, limit: float = CEILING_LIMIT, ci: float = 0.95,
+               instrument: str | None = "reference", fit: MixedYearFit | None = None) -> pd.Series:
     """Linear trend across the years: slope (points per year) of the yearly estimates, with CI and p.
 
-    The slope is the least-squares line through the design-based yearly estimates
-    ``b = sum_y c_y m_y / sum_y c_y^2`` with ``c_y = year - mean(year)``; the years are independent
-    samples, so ``se(b) = sqrt(sum_y c_y^2 se_y^2) / sum_y c_y^2`` (a linear contrast, as the
-    orthogonal-polynomial trend test of an ANOVA; Rosenthal & Rosnow, 1985, *Contrast Analysis*),
-    tested with a normal reference. ``p`` is ``NaN`` with a ``note`` when a year is at the ceiling.
+    The slope is the least-squares line through the yearly estimates ``m``:
+    ``b = c' m / c' c`` with ``c_y = year - mean(year)`` (the orthogonal-polynomial trend contrast of
+    an ANOVA; Rosenthal & Rosnow, 1985, *Contrast Analysis*), ``se(b) = sqrt(c' V c) / c' c`` with
+    ``V`` the covariance matrix of the yearly estimates, tested with a normal reference.
+
+    - ``instrument="reference"`` (default): ``m`` and ``V`` are the constant-instrument means of
+      :func:`year_mixed_model` (volunteer in person; worker, interviewer and recipient random
+      intercepts), so a change in the interviewer mix is not read as a trend.
+    - ``instrument=None``: all interviews, design-based (depends on the interviewer mix); ``V`` has
+      the design variances on the diagonal and the covariances from recipients seen in two years
+      off it (:func:`_design_year_covariance`); with no recurring recipients this is the familiar
+      ``sqrt(sum c^2 se^2) / sum c^2``.
+
+    ``p`` is ``NaN`` with a ``note`` when a year is at the ceiling. ``instrument`` names what was used.
 
     Examples
     --------
@@ -394,18 +620,28 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
     >>> float(r["slope"]), round(float(r["se"]), 3), bool(r["p"] < 0.01)
     (5.0, 0.816, True)
     """
-    est = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years)
-    est = est[np.isfinite(est["se"])]
+    _check_fit(fit, measure)
+    used = _resolve_instrument(scored, instrument) if fit is None else fit.instrument
+    if used in ("reference", "pooled"):
+        fit = fit or year_mixed_model(scored, measure, years=years, instrument=used, roster=roster, weighted=weighted)
+        est = fit.means
+        V = fit.cov.loc[est["year"].tolist(), est["year"].tolist()].to_numpy()
+    else:
+        est = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years, instrument=None)
+        V = _design_year_covariance(scored, measure, est, roster, weighted)
+    keep = np.isfinite(est["se"]).to_numpy()
+    est, V = est[keep], V[np.ix_(keep, keep)]
     yrs = est["year"].to_numpy(dtype=float)
     out = {"measure": measure, "years": ", ".join(str(int(y)) for y in yrs), "n": int(est["n"].sum()),
-           "slope": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "note": ""}
+           "slope": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "note": "",
+           "instrument": used}
     if len(est) < 3:
         out["note"] = "fewer than three years with an estimate"
         return pd.Series(out)
     c = yrs - yrs.mean()
     ss = float((c**2).sum())
     slope = float((c * est["estimate"].to_numpy()).sum() / ss)
-    se = float(np.sqrt((c**2 * est["se"].to_numpy() ** 2).sum()) / ss)
+    se = float(np.sqrt(max(c @ V @ c, 0.0)) / ss)
     z = stats.norm.ppf(0.5 + ci / 2)
     out |= {"slope": slope, "se": se, "ci_low": slope - z * se, "ci_high": slope + z * se,
             "p": float(2 * stats.norm.sf(abs(slope) / se)) if se > 0 else np.nan}
@@ -418,39 +654,106 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
 
 
 def trend_sentence(trend: pd.Series, lang: str = "en", alpha: float = 0.05) -> str:
-    """The result of :func:`trend_test` in words (or why it was not tested)."""
+    """The result of :func:`trend_test` in words (or why it was not tested), naming the instrument.
+
+    Not significant: "slopes between L and U points per year cannot be excluded" (the 95% interval),
+    never "no trend".
+    """
     ru = lang == "ru"
     m = _measure_label(str(trend["measure"]), lang)
+    label = instrument_label(trend.get("instrument", None), lang)
     if not np.isfinite(trend["slope"]):
-        return (f"{m}: тренд не оценивается ({trend['note']})." if ru else f"{m}: no trend estimated ({trend['note']}).")
-    ci = f"{trend['ci_low']:+.1f}…{trend['ci_high']:+.1f}" if ru else f"{trend['ci_low']:+.1f} to {trend['ci_high']:+.1f}"
+        return (f"{m}: тренд не оценивается ({trend['note']}; {label})." if ru else
+                f"{m}: no trend estimated ({trend['note']}; {label}).")
+    ci = f"{trend['ci_low']:+.2f}…{trend['ci_high']:+.2f}" if ru else f"{trend['ci_low']:+.2f} to {trend['ci_high']:+.2f}"
     if not np.isfinite(trend["p"]):
-        return (f"{m}: наклон {trend['slope']:+.2f} балла в год (95% ДИ {ci}) не проверяется: {trend['note']}." if ru else
-                f"{m}: slope {trend['slope']:+.2f} points per year (95% CI {ci}) is not tested: {trend['note']}.")
+        return (f"{m}: наклон {trend['slope']:+.2f} балла в год (95% ДИ {ci}) не проверяется: {trend['note']} ({label})."
+                if ru else
+                f"{m}: slope {trend['slope']:+.2f} points per year (95% CI {ci}) is not tested: {trend['note']} ({label}).")
     if trend["p"] < alpha:
         word = ("растёт" if trend["slope"] > 0 else "снижается") if ru else ("rises" if trend["slope"] > 0 else "falls")
         return (f"{m} {word} на {abs(trend['slope']):.2f} балла в год (95% ДИ {ci}, p = {trend['p']:.3f}, годы "
-                f"{trend['years']})." if ru else
+                f"{trend['years']}; {label})." if ru else
                 f"{m} {word} by {abs(trend['slope']):.2f} points per year (95% CI {ci}, p = {trend['p']:.3f}, years "
-                f"{trend['years']}).")
-    return (f"{m}: линейного тренда не обнаружено (наклон {trend['slope']:+.2f} балла в год, 95% ДИ {ci}, "
-            f"p = {trend['p']:.2f})." if ru else
-            f"{m}: no linear trend detected (slope {trend['slope']:+.2f} points per year, 95% CI {ci}, "
-            f"p = {trend['p']:.2f}).")
+                f"{trend['years']}; {label}).")
+    return (f"{m}: линейный тренд не подтверждается (наклон {trend['slope']:+.2f} балла в год, p = {trend['p']:.2f}); "
+            f"нельзя исключить наклон от {trend['ci_low']:+.2f} до {trend['ci_high']:+.2f} балла в год (95% ДИ; "
+            f"{label})." if ru else
+            f"{m}: no linear trend shown (slope {trend['slope']:+.2f} points per year, p = {trend['p']:.2f}); slopes "
+            f"between {trend['ci_low']:+.2f} and {trend['ci_high']:+.2f} points per year cannot be excluded (95% CI; "
+            f"{label}).")
 
 
 # ---------------------------------------------------------------------------------------------
-# mixed model: year as a factor, crossed random intercepts for workers and interviewers
+# the constant instrument: role- and mode-standardised yearly means from a mixed model
 # ---------------------------------------------------------------------------------------------
+
+REFERENCE_INSTRUMENT = {"role": "volunteer", "mode": "in_person"}
+"""The reference instrument every default year comparison is standardised to: a volunteer
+interviewing in person - the only interviewer role present in every year (2018-2019 were
+volunteer-only) and the mode of the reference in :mod:`helpers.simulate` and of the adjusted
+worker scores."""
+
+INSTRUMENTS = ("reference", "pooled", None)
+
+_INSTRUMENT_LABEL = {
+    "reference": {"en": "constant instrument: volunteer in-person interviews, role- and mode-standardised",
+                  "ru": "постоянный инструмент: личные интервью волонтёров, стандартизация по роли и способу опроса"},
+    "pooled": {"en": "constant instrument: the pooled role/mode mix of all years, standardised",
+               "ru": "постоянный инструмент: общий для всех лет состав ролей и способов опроса, стандартизация"},
+    "constant": {"en": "constant instrument: interviewer role and mode did not change",
+                 "ru": "постоянный инструмент: роль опрашивающих и способ опроса не менялись"},
+    None: {"en": "all interviews as conducted — depends on the interviewer mix",
+           "ru": "все интервью как есть — зависит от состава опрашивающих"},
+    "unrecorded": {"en": "all interviews, interviewer role and mode not recorded — may depend on the interviewer mix",
+                   "ru": "все интервью, роль и способ опроса не записаны — может зависеть от состава опрашивающих"},
+}
+
+
+def instrument_label(instrument: str | None, lang: str = "en") -> str:
+    """The words that say which comparison a number reports (every sentence of the reports carries one).
+
+    Examples
+    --------
+    >>> instrument_label(None)
+    'all interviews as conducted — depends on the interviewer mix'
+    """
+    if not isinstance(instrument, str) and pd.isna(instrument):  # None becomes NaN in a table column
+        instrument = None
+    return _INSTRUMENT_LABEL[instrument]["ru" if lang == "ru" else "en"]
+
+
+def _resolve_instrument(scored: pd.DataFrame, instrument: str | None, adjust=("role", "mode")) -> str | None:
+    """Which estimator a default call uses: the model (``reference``/``pooled``) only when the mix varies.
+
+    ``"constant"``: role and mode are recorded and do not vary in the data, so the all-interview
+    design-based estimate already compares like with like; ``"unrecorded"``: role or mode columns
+    (or the worker/interviewer ids the model needs) are missing, so the mix cannot be standardised.
+    """
+    if instrument not in INSTRUMENTS:
+        raise ValueError(f"instrument must be one of {INSTRUMENTS}")
+    if instrument is None:
+        return None
+    needed = ["worker_id", "interviewer_id", *adjust]
+    if any(c not in scored for c in needed):
+        return "unrecorded"
+    if all(scored[a].dropna().nunique() <= 1 for a in adjust):
+        return "constant"
+    return instrument
 
 
 @dataclass
 class MixedYearFit:
-    """A fitted year model: yearly means at a common composition, contrasts, variance components."""
+    """A fitted year model: standardised yearly means, contrasts, fixed effects, variance components.
+
+    ``cov``: covariance matrix of the yearly means (years x years), from which every contrast and
+    the trend take their standard errors. ``instrument``: ``"reference"`` (means standardised to
+    :data:`REFERENCE_INSTRUMENT`) or ``"pooled"`` (to the pooled role/mode mix of the data).
+    """
 
     measure: str
     adjust: tuple[str, ...]
-    means: pd.DataFrame  # year, estimate, se, ci_low, ci_high, n
+    means: pd.DataFrame  # year, estimate, se, ci_low, ci_high, n, n_recipients
     contrasts: pd.DataFrame  # year_a, year_b, difference, se, ci_low, ci_high, p, p_adjusted
     fixed: pd.DataFrame  # term, coef, se, ci_low, ci_high, p
     variance: dict  # component -> variance
@@ -458,6 +761,10 @@ class MixedYearFit:
     converged: bool
     n: int
     result: object = field(repr=False, default=None)
+    cov: pd.DataFrame | None = field(repr=False, default=None)
+    instrument: str = "reference"
+    engine: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def _blups(result, name: str) -> pd.Series:
@@ -472,92 +779,298 @@ def _blups(result, name: str) -> pd.Series:
     return pd.Series(out, dtype="float64")
 
 
-def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("role", "mode"),
-                     years=None, recipients: bool = False, alpha: float = 0.05) -> MixedYearFit:
-    """Linear mixed model ``score ~ C(year) + adjust + (1 | worker) + (1 | interviewer)`` (REML).
+def _treatment(d: pd.DataFrame, col: str) -> tuple[list[str], list[str]]:
+    """Levels of ``col`` (sorted; the first is the coding base, as patsy) and the names of its dummies."""
+    levels = sorted(d[col].astype(str).unique())
+    return levels, [f"C({col})[T.{lv}]" for lv in levels[1:]]
 
-    Crossed random intercepts are fitted as variance components of a single group
-    (statsmodels ``MixedLM`` with ``vc_formula``; the usual way to fit crossed effects there).
-    ``recipients=True`` adds a random intercept per recipient (the two interviews of a pair),
-    which is slower (about 20 s on the demo data). Interview ``role`` and ``mode`` enter as fixed
-    effects; a covariate that does not vary in the data is dropped.
 
-    ``means``: the model's yearly means standardised to the pooled composition of all years
-    (average prediction with every interview set to that year, random effects at 0; a linear
-    contrast of the fixed effects, so its SE comes from their covariance). ``contrasts``: every
-    year pair, Holm-adjusted. Rows with a missing score or covariate are dropped.
+def _year_design(d: pd.DataFrame, adjust: tuple[str, ...], strata: bool):
+    """Fixed-effects design ``Intercept + C(year) + C(role) + C(mode) [+ C(stratum)]`` with patsy names."""
+    yrs = sorted(d["year"].unique())
+    cols, names = [np.ones(len(d))], ["Intercept"]
+    for y in yrs[1:]:
+        cols.append((d["year"] == y).to_numpy(float))
+        names.append(f"C(year)[T.{y}]")
+    factors = list(adjust) + (["stratum"] if strata else [])
+    for a in factors:
+        levels, dummies = _treatment(d, a)
+        for lv, nm in zip(levels[1:], dummies, strict=True):
+            cols.append((d[a].astype(str) == lv).to_numpy(float))
+            names.append(nm)
+    X = np.column_stack(cols)
+    keep, notes = [0], []
+    for j in range(1, X.shape[1]):  # drop a dummy that is confounded with the ones before it (stated)
+        if np.linalg.matrix_rank(X[:, [*keep, j]]) == len(keep) + 1:
+            keep.append(j)
+        else:
+            notes.append(f"dropped {names[j]} (confounded)")
+    return X[:, keep], [names[j] for j in keep], yrs, notes
+
+
+def _standardisation_vectors(d: pd.DataFrame, X: np.ndarray, names: list[str], yrs: list[int], adjust, instrument,
+                             reference: dict, stratum_shares: dict | None) -> tuple[dict, list[str]]:
+    """Row vector ``x_y`` per year: the fixed-effects row of the standard interview of year ``y``.
+
+    ``instrument="reference"``: role and mode dummies set to ``reference`` (a level absent from the
+    data falls back to the most frequent one, stated); ``"pooled"``: set to their means over all
+    rows (the pooled mix). Stratum dummies: the year's population shares (``stratum_shares``).
     """
-    cols = ["year", measure, "worker_id", "interviewer_id"] + list(adjust) + (["recipient_pid"] if recipients else [])
+    notes = []
+    base = np.zeros(len(names))
+    base[0] = 1.0
+    for a in adjust:
+        idx = [k for k, nm in enumerate(names) if nm.startswith(f"C({a})[T.")]
+        if instrument == "pooled":
+            base[idx] = X[:, idx].mean(axis=0)
+            continue
+        ref = str(reference.get(a, ""))
+        present = set(d[a].astype(str))
+        if ref not in present:
+            ref = d[a].astype(str).value_counts().index[0]
+            notes.append(f"reference {a}={reference.get(a)!r} absent: {a}={ref} used")
+        for k in idx:
+            base[k] = float(names[k] == f"C({a})[T.{ref}]")
+    vecs = {}
+    for y in yrs:
+        v = base.copy()
+        if f"C(year)[T.{y}]" in names:
+            v[names.index(f"C(year)[T.{y}]")] = 1.0
+        if stratum_shares is not None:
+            for k, nm in enumerate(names):
+                if nm.startswith("C(stratum)[T."):
+                    v[k] = stratum_shares.get(y, {}).get(nm[len("C(stratum)[T."):-1], 0.0)
+        vecs[y] = v
+    return vecs, notes
+
+
+def _holm(p) -> np.ndarray:
+    """Holm (1979, *Scand J Statist* 6:65) adjusted p-values: sorted ``p_(k) (m - k + 1)``, running maximum, capped at 1.
+
+    Same numbers as ``statsmodels.stats.multitest.multipletests(method="holm")``, which calls
+    ``gc.collect()`` on every use (0.25 s with a large heap - too slow inside simulations).
+
+    Examples
+    --------
+    >>> _holm([0.01, 0.04, 0.03]).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p)
+    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1)))
+    out = np.empty_like(adj)
+    out[order] = adj
+    return out
+
+
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is in the pinned environment
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+def _mme_fit(y: np.ndarray, X: np.ndarray, factors: list[tuple[str, np.ndarray, int]]):
+    """REML variance components (:func:`helpers.scoring._reml_mme`) and Henderson's solution.
+
+    Returns ``beta``, ``V(beta) = sigma2 [C^-1]_bb``, the BLUPs per factor, the variance components,
+    ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``.
+    """
+    from scipy import sparse
+
+    from helpers.scoring import _reml_mme
+
+    Zs = [sparse.csr_array((np.ones(len(c)), (np.arange(len(c)), c)), shape=(len(c), m)) for _, c, m in factors]
+    with _one_blas_thread():  # a few hundred small Cholesky factorisations: threads only contend (15x slower)
+        return _mme_solve(y, X, Zs, factors, _reml_mme(y, X, Zs))
+
+
+def _mme_solve(y, X, Zs, factors, reml):
+    from scipy import sparse
+
+    sigma2, s2, ok, _ = reml
+    vcomp = {f: float(v) for (f, _, _), v in zip(factors, s2, strict=True)}
+    kept = [(k, z) for k, z in enumerate(Zs) if s2[k] > 1e-6 * sigma2]
+    p = X.shape[1]
+    if kept:
+        Z = sparse.hstack([z for _, z in kept], format="csr")
+        lam = np.concatenate([np.full(z.shape[1], sigma2 / s2[k]) for k, z in kept])
+        ztx = np.asarray(Z.T @ X)
+        C = np.block([[X.T @ X, ztx.T], [ztx, (Z.T @ Z).toarray() + np.diag(lam)]])
+        rhs = np.concatenate([X.T @ y, Z.T @ y])
+    else:
+        C, rhs = X.T @ X, X.T @ y
+    Cinv = np.linalg.inv(C)
+    sol = Cinv @ rhs
+    blups, start = {}, p
+    for k, z in kept:
+        blups[factors[k][0]] = sol[start:start + z.shape[1]]
+        start += z.shape[1]
+    return sol[:p], sigma2 * Cinv[:p, :p], blups, vcomp, sigma2, ok
+
+
+def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("role", "mode"),
+                     years=None, recipients: bool = True, alpha: float = 0.05, instrument: str = "reference",
+                     roster: pd.DataFrame | None = None, weighted: bool = True,
+                     reference: dict | None = None, engine: str = "mme") -> MixedYearFit:
+    """Linear mixed model ``score ~ C(year) + role + mode + (1|worker) + (1|interviewer) + (1|recipient)`` (REML).
+
+    Model (Searle, Casella & McCulloch, 1992, *Variance Components*, ch. 6), for interview ``i`` of
+    recipient ``r`` about worker ``w`` by interviewer ``j`` in year ``t``:
+    ``y_i = mu + tau_t + x_i' gamma + a_w + b_j + c_r + e_i`` with crossed random intercepts
+    ``a_w ~ N(0, s2_w)``, ``b_j ~ N(0, s2_j)``, ``c_r ~ N(0, s2_r)``, ``e_i ~ N(0, sigma2)``. The
+    recipient effect ``c_r`` is on the keyed pseudonym (``recipient_pid``), so it covers both
+    interviews of a pair **and** a recipient seen again in a later year: the recipient, not the
+    interview, is the sampling unit (``recipients=False`` leaves it out, for comparison only).
+    ``x_i``: treatment dummies of interviewer ``role`` and ``mode`` (a covariate that does not vary is
+    dropped) and, with a ``roster`` and ``weighted=True``, of the ``stratum``.
+
+    Standardised yearly means (regression standardisation, the case-mix adjustment of patient
+    surveys: Zaslavsky, 2001, *Int J Qual Health Care* 13:481; O'Malley et al., 2005, *Health Serv
+    Res* 40:2162): ``m_t = x_t' beta`` with ``x_t`` the fixed-effects row of the *standard interview*
+    of year ``t`` - ``instrument="reference"``: a volunteer in person (:data:`REFERENCE_INSTRUMENT`),
+    the only role present in every year; ``"pooled"``: the pooled role/mode mix of all years - and
+    the stratum dummies at the year's population shares from the roster (model-based
+    post-stratification; Little, 1993, *JASA* 88:1001). Random effects at 0: the mean over
+    workers, interviewers and recipients. ``cov = X_s V(beta) X_s'``; contrasts and the trend are
+    linear in ``m`` and take their SEs from it (Wald z, conditional on the REML variance components;
+    no Kenward-Roger correction - the simulations in ``tests/test_year_inference.py`` check the level).
+    Year contrasts do not depend on the reference (no year x role interaction): only the levels do.
+
+    Engine: ``engine="mme"`` (default) - REML variance components by the hand-written Henderson-
+    equations REML of :func:`helpers.scoring._reml_mme` (crossed factors, any number), then
+    Henderson's equations ``C [b; u] = [X'y; Z'y]``, ``V(b) = sigma2 [C^-1]_bb`` (Henderson, 1975,
+    *Biometrics* 31:423). On the demo data with the recipient effect: 0.12 s against 0.95 s for
+    statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``, kept as the cross-check;
+    best of 3, ``benchmarks/bench_year_inference.py``). The REML search runs with one BLAS thread:
+    on the shared 2-core machine a multithreaded BLAS made the same fit take 7 s (a few hundred
+    ~300 x 300 Cholesky factorisations, each slowed 15x by thread contention); statsmodels took
+    2.6-6.5 s there. Rows with a missing score or covariate are dropped.
+    """
+    reference = reference or REFERENCE_INSTRUMENT
+    if instrument not in ("reference", "pooled"):
+        raise ValueError("year_mixed_model standardises to instrument='reference' or 'pooled'")
+    use_strata = bool(weighted and roster is not None and "stratum" in scored)
+    recipients = bool(recipients and "recipient_pid" in scored)
+    cols = ["year", measure, "worker_id", "interviewer_id"] + list(adjust) + (["recipient_pid"] if recipients else []) \
+        + (["stratum"] if use_strata else [])
     d = scored.loc[scored["year"].isin(_years(scored, years)), cols].dropna().copy()
     d["score"] = d[measure].astype("float64")
     d["year"] = d["year"].astype(int)
     adjust = tuple(a for a in adjust if d[a].nunique() > 1)
-    d["one"] = 1
+    use_strata = use_strata and d["stratum"].nunique() > 1
+    shares = None
+    if use_strata:
+        r = roster[roster["year"].isin(d["year"].unique())]
+        shares = {int(y): (g.set_index("stratum")["population"] / g["population"].sum()).to_dict()
+                  for y, g in r.groupby("year")}
+    notes: list[str] = []
+    if engine == "statsmodels":
+        return _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata,
+                                       shares)
+    if engine != "mme":
+        raise ValueError("engine must be 'mme' or 'statsmodels'")
+    X, names, yrs, dn = _year_design(d, adjust, use_strata)
+    notes += dn
+    factors = []
+    ids = {}
+    for f, col in (("worker", "worker_id"), ("interviewer", "interviewer_id"), ("recipient", "recipient_pid")):
+        if col not in d or (f == "recipient" and not recipients):
+            continue
+        levels, codes = np.unique(d[col].astype(str).to_numpy(), return_inverse=True)
+        if len(levels) < 2 or len(levels) == len(d):
+            notes.append(f"{f} effect not identifiable (one level, or one row per level): left out")
+            continue
+        factors.append((f, codes, len(levels)))
+        ids[f] = levels
+    y = d["score"].to_numpy()
+    beta, V, blups, vcomp, sigma2, ok = _mme_fit(y, X, factors)
+    vecs, sn = _standardisation_vectors(d, X, names, yrs, adjust, instrument, reference, shares)
+    notes += sn
+    variance = {f: vcomp.get(f, 0.0) for f in ("worker", "interviewer", "recipient") if f in vcomp}
+    variance["residual"] = float(sigma2)
+    leniency = pd.Series(blups.get("interviewer", np.zeros(len(ids.get("interviewer", [])))),
+                         index=ids.get("interviewer", []), dtype="float64")
+    se_fe = np.sqrt(np.clip(np.diag(V), 0, None))
+    return _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha,
+                         instrument, "REML, Henderson's equations (helpers.scoring._reml_mme)", notes, None)
+
+
+def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha, instrument,
+                  engine, notes, result) -> MixedYearFit:
+    z = stats.norm.ppf(1 - alpha / 2)
+    S = np.vstack([vecs[y] for y in yrs])
+    m = S @ beta
+    cov = S @ V @ S.T
+    rows = []
+    for k, y in enumerate(yrs):
+        se = float(np.sqrt(max(cov[k, k], 0.0)))
+        g = d[d["year"] == y]
+        rows.append({"year": int(y), "estimate": float(m[k]), "se": se, "ci_low": float(m[k]) - z * se,
+                     "ci_high": float(m[k]) + z * se, "n": len(g),
+                     "n_recipients": int(g["recipient_pid"].nunique()) if "recipient_pid" in g else len(g)})
+    means = pd.DataFrame(rows)
+    crow = []
+    for a, b in combinations(range(len(yrs)), 2):
+        diff = float(m[b] - m[a])
+        se = float(np.sqrt(max(cov[a, a] + cov[b, b] - 2 * cov[a, b], 0.0)))
+        crow.append({"year_a": int(yrs[a]), "year_b": int(yrs[b]), "difference": diff, "se": se,
+                     "ci_low": diff - z * se, "ci_high": diff + z * se,
+                     "p": float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else np.nan})
+    contrasts = pd.DataFrame(crow)
+    if not contrasts.empty:
+        contrasts["p_adjusted"] = _holm(contrasts["p"])
+    pz = 2 * stats.norm.sf(np.abs(beta) / np.where(se_fe > 0, se_fe, np.nan))
+    fixed = pd.DataFrame({"term": names, "coef": beta, "se": se_fe, "ci_low": beta - z * se_fe,
+                          "ci_high": beta + z * se_fe, "p": pz})
+    covdf = pd.DataFrame(cov, index=[int(y) for y in yrs], columns=[int(y) for y in yrs])
+    return MixedYearFit(measure, tuple(adjust), means, contrasts, fixed, variance, leniency, bool(ok), len(d), result,
+                        covdf, instrument, engine, tuple(notes))
+
+
+def _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata, shares):
+    """The same model with statsmodels ``MixedLM`` (``vc_formula``): the slow cross-check of the MME engine."""
+    import warnings
+
     import statsmodels.formula.api as smf  # local: statsmodels formula import is slow
 
-    rhs = " + ".join(["C(year)"] + [f"C({a})" for a in adjust])
+    d = d.copy()
+    d["one"] = 1
+    rhs = " + ".join(["C(year)"] + [f"C({a})" for a in adjust] + (["C(stratum)"] if use_strata else []))
     vc = {"worker": "0 + C(worker_id)", "interviewer": "0 + C(interviewer_id)"}
     if recipients:
         vc["recipient"] = "0 + C(recipient_pid)"
     model = smf.mixedlm(f"score ~ {rhs}", d, groups="one", vc_formula=vc)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(reml=True)
     fe = res.fe_params
-    cov = res.cov_params().loc[fe.index, fe.index].to_numpy()
-    X = model.exog  # fixed-effects design
-    yrs = sorted(d["year"].unique())
-    year_cols = {y: f"C(year)[T.{y}]" for y in yrs[1:]}
-    z = stats.norm.ppf(1 - alpha / 2)
     names = list(fe.index)
-    base = X.mean(axis=0)
-    for c in year_cols.values():
-        base[names.index(c)] = 0.0
-    vecs = {}
-    rows = []
-    for y in yrs:
-        v = base.copy()
-        if y in year_cols:
-            v[names.index(year_cols[y])] = 1.0
-        vecs[y] = v
-        est = float(v @ fe.to_numpy())
-        se = float(np.sqrt(v @ cov @ v))
-        rows.append({"year": y, "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
-                     "n": int((d["year"] == y).sum())})
-    means = pd.DataFrame(rows)
-    crow = []
-    for ya, yb in combinations(yrs, 2):
-        v = vecs[yb] - vecs[ya]
-        diff, se = float(v @ fe.to_numpy()), float(np.sqrt(v @ cov @ v))
-        crow.append({"year_a": ya, "year_b": yb, "difference": diff, "se": se, "ci_low": diff - z * se,
-                     "ci_high": diff + z * se, "p": float(2 * stats.norm.sf(abs(diff) / se))})
-    contrasts = pd.DataFrame(crow)
-    if not contrasts.empty:
-        contrasts["p_adjusted"] = multipletests(contrasts["p"], method="holm")[1]
-    bse = res.bse_fe
-    fixed = pd.DataFrame({"term": names, "coef": fe.to_numpy(), "se": bse.to_numpy(),
-                          "ci_low": fe.to_numpy() - z * bse.to_numpy(), "ci_high": fe.to_numpy() + z * bse.to_numpy(),
-                          "p": res.pvalues.loc[names].to_numpy()})
+    V = res.cov_params().loc[names, names].to_numpy()
+    yrs = sorted(d["year"].unique())
+    vecs, notes = _standardisation_vectors(d, np.asarray(model.exog), names, yrs, adjust, instrument, reference,
+                                           shares)
     variance = dict(zip(model.exog_vc.names, np.asarray(res.vcomp, dtype=float), strict=True))
     variance["residual"] = float(res.scale)
-    return MixedYearFit(measure, adjust, means, contrasts, fixed, variance, _blups(res, "interviewer"),
-                        bool(res.converged), len(d), res)
+    return _assemble_fit(d, measure, adjust, names, fe.to_numpy(), V, res.bse_fe.to_numpy(), yrs, vecs, variance,
+                         _blups(res, "interviewer"), res.converged, alpha, instrument, "REML, statsmodels MixedLM",
+                         notes, res)
 
 
 def raw_vs_adjusted(scored: pd.DataFrame, measure: str = "composite", years=None,
                     fit: MixedYearFit | None = None, lang: str = "en") -> tuple[pd.DataFrame, str]:
     """Raw yearly means beside the mixed-model means adjusted for role and mode, and a sentence.
 
-    Raw: unweighted mean of the interviews of the year (clustered on the recipient, t interval).
-    Adjusted: :func:`year_mixed_model` means at the pooled role/mode composition, net of which
-    workers and interviewers happened to be sampled. The table also gives the composition (share
+    Raw: unweighted mean of all interviews of the year as conducted (clustered on the recipient,
+    t interval) - depends on the interviewer mix. Adjusted: the constant instrument, the
+    :func:`year_mixed_model` means standardised to a volunteer interviewing in person (or what
+    ``fit`` was standardised to), net of which workers, interviewers and recipients were sampled. The table also gives the composition (share
     of interviews by social-worker interviewers, by phone). The sentence names the year pair whose
     change differs most between raw and adjusted and the role effect behind it.
     """
     fit = fit or year_mixed_model(scored, measure, years=years)
-    raw = yearly_summary(scored, None, False, measures=[measure], top_box=False, years=years)
+    raw = yearly_summary(scored, None, False, measures=[measure], top_box=False, years=years, instrument=None)
     comp = scored[scored["year"].isin(raw["year"])].groupby("year").agg(
         share_social_worker=("role", lambda s: float((s == "social_worker").mean())),
         share_phone=("mode", lambda s: float((s == "phone").mean())))
@@ -627,14 +1140,16 @@ def explain_adjustment(table: pd.DataFrame, fit: MixedYearFit, lang: str = "en")
                      else f"Phone interviews differ from in-person ones by {ph:+.1f} points (95% CI {lo:.1f} to {hi:.1f}).")
     gap = float(raw_ch.iloc[i] - adj_ch.iloc[i])
     if ru:
-        parts.append(f"Сырое изменение {ya}→{yb}: {raw_ch.iloc[i]:+.1f} балла; с поправкой на роль, способ опроса и на то, "
-                     f"какие работники и опрашивающие попали в выборку: {adj_ch.iloc[i]:+.1f} балла"
-                     + (" — выводы о тренде не меняются." if abs(gap) < 1 else
+        parts.append(f"Изменение {ya}→{yb} по всем интервью как есть, без взвешивания (зависит от состава опрашивающих): "
+                     f"{raw_ch.iloc[i]:+.1f} балла; при постоянном инструменте (стандартизация по роли и способу опроса, "
+                     f"с учётом того, какие работники, опрашивающие и получатели попали в выборку): {adj_ch.iloc[i]:+.1f} балла"
+                     + (" — точечные оценки различаются меньше чем на 1 балл." if abs(gap) < 1 else
                         f" — поправка меняет изменение на {-gap:+.1f} балла."))
     else:
-        parts.append(f"The raw change {ya} to {yb} is {raw_ch.iloc[i]:+.1f} points; adjusted for role, mode and for which "
-                     f"workers and interviewers were sampled it is {adj_ch.iloc[i]:+.1f} points"
-                     + (" - the trend tells the same story either way." if abs(gap) < 1 else
+        parts.append(f"Counting all interviews as conducted, unweighted (which depends on the interviewer mix), the change {ya} to "
+                     f"{yb} is {raw_ch.iloc[i]:+.1f} points; on the constant instrument (role- and mode-standardised, net "
+                     f"of which workers, interviewers and recipients were sampled) it is {adj_ch.iloc[i]:+.1f} points"
+                     + (" - the two point estimates differ by less than 1 point." if abs(gap) < 1 else
                         f" - the adjustment changes it by {-gap:+.1f} points."))
     return " ".join(parts)
 
@@ -921,15 +1436,46 @@ def covid_compliance(interviews: pd.DataFrame, roster: pd.DataFrame | None = Non
 # ---------------------------------------------------------------------------------------------
 
 
+def _largest_consecutive(comparisons: pd.DataFrame, years) -> pd.Series | None:
+    if comparisons is None or comparisons.empty:
+        return None
+    ys = sorted(int(y) for y in years)
+    consec = comparisons[comparisons["year_b"] == comparisons["year_a"].map(lambda a: next((y for y in ys if y > a), -1))]
+    return consec.loc[consec["difference"].abs().idxmax()] if not consec.empty else None
+
+
+def _change_clause(big: pd.Series, lang: str) -> str:
+    """The verdict of one contrast of :func:`compare_years` as a clause (significant, not significant, ceiling)."""
+    ru = lang == "ru"
+    ya, yb, dd = int(big["year_a"]), int(big["year_b"]), big["difference"]
+    if big["verdict"] in ("increase", "decrease"):
+        return (f"{dd:+.1f} балла между {ya} и {yb} гг. (95% ДИ {big['ci_low']:.1f}…{big['ci_high']:.1f}), значимо с "
+                f"поправкой Холма (p = {big['p_adjusted']:.3f})" if ru else
+                f"{dd:+.1f} points from {ya} to {yb} (95% CI {big['ci_low']:.1f} to {big['ci_high']:.1f}), significant "
+                f"after Holm adjustment (p = {big['p_adjusted']:.3f})")
+    if big["verdict"].startswith("not testable"):
+        return (f"изменение между {ya} и {yb} гг. проверить нельзя из-за эффекта потолка" if ru else
+                f"the change from {ya} to {yb} cannot be tested because of the ceiling")
+    return (f"{dd:+.1f} балла между {ya} и {yb} гг., незначимо с поправкой Холма (p = {big['p_adjusted']:.2f}); нельзя "
+            f"исключить изменения от {big['ci_low_adjusted']:+.1f} до {big['ci_high_adjusted']:+.1f} балла" if ru else
+            f"{dd:+.1f} points from {ya} to {yb}, not significant after Holm adjustment (p = {big['p_adjusted']:.2f}); "
+            f"changes between {big['ci_low_adjusted']:+.1f} and {big['ci_high_adjusted']:+.1f} points cannot be excluded")
+
+
 def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.DataFrame,
                  fit: MixedYearFit, covid: pd.DataFrame | None = None, changes: pd.DataFrame | None = None,
-                 lang: str = "en") -> list[str]:
+                 lang: str = "en", comparisons_all: pd.DataFrame | None = None) -> list[str]:
     """The three most important findings as sentences, computed from the analysis tables.
 
-    1. Level and change of the composite: the range of the yearly estimates and the largest
-       change between consecutive years, with its verdict (significant after Holm, or smaller than
-       the MDD).
-    2. Composition: how the role/mode adjustment changes the largest raw change.
+    1. Level and change of the composite **on the instrument of** ``summary`` / ``comparisons``
+       (by default the constant instrument of :func:`yearly_summary` / :func:`compare_years`:
+       volunteer in-person interviews, role- and mode-standardised), named in the sentence: the
+       range of the yearly estimates and the largest change between consecutive years with its
+       verdict - significant after Holm, or "changes between L and U cannot be excluded" (the
+       interval at the Bonferroni level ``alpha/m``). With ``comparisons_all`` (``compare_years(...,
+       instrument=None)``) the same pair counted over all interviews follows, labelled as depending
+       on the interviewer mix.
+    2. Composition: how the interviewer mix moves the all-interview change (:func:`explain_adjustment`).
     3. COVID-19 safety: organisation-wide compliance shares of the last year with intervals, the
        change since the first COVID-19 year, and a warning when a department rests on few
        recipients; if there is no COVID-19 module, the workers who improved or declined.
@@ -938,32 +1484,27 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
     out = []
     comp = summary[summary["measure"] == "composite"].sort_values("year")
     lo, hi = comp.loc[comp["estimate"].idxmin()], comp.loc[comp["estimate"].idxmax()]
-    consec = comparisons[comparisons["year_b"] == comparisons["year_a"].map(
-        lambda a: next((y for y in comp["year"] if y > a), -1))]
-    big = consec.loc[consec["difference"].abs().idxmax()] if not consec.empty else None
+    inst = comp["instrument"].iloc[0] if "instrument" in comp else None
+    label = instrument_label(inst, lang)
     if ru:
-        s = (f"Интегральный индекс качества (0–100) оставался высоким во все годы: от {lo['estimate']:.1f} "
+        s = (f"Интегральный индекс качества (0–100; {label}) оставался высоким во все годы: от {lo['estimate']:.1f} "
              f"(95% ДИ {lo['ci_low']:.1f}…{lo['ci_high']:.1f}, n = {int(lo['n'])}, {int(lo['year'])} г.) до "
              f"{hi['estimate']:.1f} ({hi['ci_low']:.1f}…{hi['ci_high']:.1f}, n = {int(hi['n'])}, {int(hi['year'])} г.).")
     else:
-        s = (f"The composite quality index (0-100) stayed high in every year, between {lo['estimate']:.1f} "
+        s = (f"The composite quality index (0-100; {label}) stayed high in every year, between {lo['estimate']:.1f} "
              f"(95% CI {lo['ci_low']:.1f} to {lo['ci_high']:.1f}, n = {int(lo['n'])}, {int(lo['year'])}) and "
              f"{hi['estimate']:.1f} ({hi['ci_low']:.1f} to {hi['ci_high']:.1f}, n = {int(hi['n'])}, {int(hi['year'])}).")
+    big = _largest_consecutive(comparisons, comp["year"])
     if big is not None:
-        ya, yb, dd = int(big["year_a"]), int(big["year_b"]), big["difference"]
-        if big["verdict"] in ("increase", "decrease"):
-            s += (f" Самое большое изменение — {dd:+.1f} балла между {ya} и {yb} гг. (95% ДИ {big['ci_low']:.1f}…"
-                  f"{big['ci_high']:.1f}, p с поправкой Холма = {big['p_adjusted']:.3f})." if ru else
-                  f" The largest change, {dd:+.1f} points from {ya} to {yb} (95% CI {big['ci_low']:.1f} to "
-                  f"{big['ci_high']:.1f}), is significant after Holm adjustment (p = {big['p_adjusted']:.3f}).")
-        elif big["verdict"].startswith("not testable"):
-            s += (f" Изменение между {ya} и {yb} гг. проверить нельзя из-за эффекта потолка." if ru else
-                  f" The change from {ya} to {yb} cannot be tested because of the ceiling.")
-        else:
-            s += (f" Самое большое изменение ({dd:+.1f} балла, {ya}→{yb}) статистически не подтверждается; при таких "
-                  f"выборках обнаружимы лишь изменения больше {big['mdd']:.1f} балла." if ru else
-                  f" The largest change ({dd:+.1f} points, {ya} to {yb}) is not significant; with these samples only "
-                  f"changes larger than {big['mdd']:.1f} points could have been detected.")
+        s += (f" Самое большое изменение: {_change_clause(big, lang)}." if ru else
+              f" The largest change: {_change_clause(big, lang)}.")
+        if comparisons_all is not None and not comparisons_all.empty:
+            a = comparisons_all[(comparisons_all["year_a"] == big["year_a"]) & (comparisons_all["year_b"] == big["year_b"])]
+            if not a.empty:
+                s += (f" По всем интервью как есть (это зависит от состава опрашивающих): "
+                      f"{_change_clause(a.iloc[0], lang)}." if ru else
+                      f" Counting all interviews as conducted (which depends on the interviewer mix): "
+                      f"{_change_clause(a.iloc[0], lang)}.")
     out.append(s)
     out.append(explain_adjustment(adjusted, fit, lang))
     if covid is not None and not covid.empty:
@@ -995,9 +1536,10 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
                              + ", ".join(f"{short.get(k, k)} {v:+.0f} п. п." for k, v in ch.items()) if ru else
                              f" Compared with {first}: " + ", ".join(f"{short.get(k, k)} {v:+.0f} percentage points"
                                                                      for k, v in ch.items()) + ".")
-        out.append((f"Безопасность COVID-19 в {last} г. (по организации, 95% ДИ): {items}; "
+        out.append((f"Безопасность COVID-19 в {last} г. (по организации; {instrument_label(None, lang)}; 95% ДИ): {items}; "
                     f"ни одна мера не достигает 100%." if ru else
-                    f"COVID-19 safety in {last} (organisation-wide, 95% CI): {items}; none reaches 100%.") + trend_txt + small_txt)
+                    f"COVID-19 safety in {last} (organisation-wide; {instrument_label(None, lang)}; 95% CI): {items}; "
+                    f"none reaches 100%.") + trend_txt + small_txt)
     elif changes is not None and not changes.empty:
         imp = changes.loc[changes["direction"] == "improved", "worker_id"].tolist()
         dec = changes.loc[changes["direction"] == "declined", "worker_id"].tolist()
@@ -1008,26 +1550,45 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
     return out
 
 
-def key_numbers(summary: pd.DataFrame, sample: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """One row per year for the executive summary: recipients, interviews, composite and top-box share with CIs."""
+def key_numbers(summary: pd.DataFrame, sample: pd.DataFrame, lang: str = "en",
+                summary_all: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per year for the executive summary: recipients, interviews, composite and top-box share with CIs.
+
+    The composite and top-box columns come from ``summary`` (by default the constant instrument of
+    :func:`yearly_summary`); with ``summary_all`` (``instrument=None``) the all-interview composite
+    follows in its own column, named as depending on the interviewer mix.
+    """
     comp = summary[summary["measure"] == "composite"].set_index("year")
     top = summary[summary["measure"] == "composite_top"].set_index("year")
+    allc = None if summary_all is None else summary_all[summary_all["measure"] == "composite"].set_index("year")
+    constant = "instrument" in summary and summary["instrument"].iloc[0] in ("reference", "pooled", "constant")
     smp = sample.set_index("year")
     rows = []
     for y in comp.index:
         c, t = comp.loc[y], top.loc[y] if y in top.index else None
-        rows.append({"year": int(y), "recipients": int(smp.loc[y, "recipients"]) if y in smp.index else np.nan,
-                     "interviews": int(c["n"]),
-                     "composite": f"{c['estimate']:.1f} [{c['ci_low']:.1f}; {c['ci_high']:.1f}]",
-                     "all answers best, %": "—" if t is None else
-                     f"{t['estimate']:.0f} [{t['ci_low']:.0f}; {t['ci_high']:.0f}]"})
+        row = {"year": int(y), "recipients": int(smp.loc[y, "recipients"]) if y in smp.index else np.nan,
+               "interviews": int(c["n"]),
+               "composite": f"{c['estimate']:.1f} [{c['ci_low']:.1f}; {c['ci_high']:.1f}]",
+               "all answers best, %": "—" if t is None else
+               f"{t['estimate']:.0f} [{t['ci_low']:.0f}; {t['ci_high']:.0f}]"}
+        if allc is not None and y in allc.index:
+            a = allc.loc[y]
+            row["composite, all"] = f"{a['estimate']:.1f} [{a['ci_low']:.1f}; {a['ci_high']:.1f}]"
+        rows.append(row)
     out = pd.DataFrame(rows)
     if lang == "ru":
+        const = ", постоянный инструмент" if constant else ""
         out = out.rename(columns={"year": "год", "recipients": "получатели", "interviews": "интервью",
-                                  "composite": "интегральный индекс [95% ДИ]",
-                                  "all answers best, %": "все ответы лучшие, % [95% ДИ]"})
+                                  "composite": f"интегральный индекс{const} [95% ДИ]",
+                                  "all answers best, %": f"все ответы лучшие{const}, % [95% ДИ]",
+                                  "composite, all": "интегральный индекс, все интервью (зависит от состава "
+                                                    "опрашивающих) [95% ДИ]"})
     else:
-        out = out.rename(columns={"composite": "composite [95% CI]", "all answers best, %": "all answers best, % [95% CI]"})
+        const = ", constant instrument" if constant else ""
+        out = out.rename(columns={"composite": f"composite{const} [95% CI]",
+                                  "all answers best, %": f"all answers best{const}, % [95% CI]",
+                                  "composite, all": "composite, all interviews (depends on the interviewer mix) "
+                                                    "[95% CI]"})
     return out
 
 
@@ -1049,20 +1610,40 @@ def caveats(summary: pd.DataFrame, ceiling: pd.DataFrame, comparisons: pd.DataFr
         names = ", ".join(sorted({f"{r['measure']} {int(r['year'])}" for _, r in blocked.iterrows()}))
         out.append(f"Не проверяются из-за потолка (≥ {CEILING_LIMIT:.0%} на максимуме): {names}." if ru else
                    f"Not tested because of the ceiling (≥ {CEILING_LIMIT:.0%} at the maximum): {names}.")
-    if not comparisons.empty:
+    if not comparisons.empty and comparisons["mdd"].notna().any():
         w = comparisons.loc[comparisons["mdd"].idxmax()]
-        out.append(("Малые выборки: " if ru else "Small samples: ") + str(w["sentence"]))
+        label = instrument_label(w.get("instrument", None), lang)
+        a = float(w.get("alpha_adjusted", 0.05))
+        out.append(f"Малые выборки: при n = {int(w['recipients_a'])} и n = {int(w['recipients_b'])} получателей "
+                   f"({int(w['year_a'])} и {int(w['year_b'])} гг.) можно обнаружить только разницу больше {w['mdd']:.1f} "
+                   f"балла (мощность 80% на уровне Холма–Бонферрони {a:.4f}; {label}). Незначимая разница не означает "
+                   f"отсутствия изменений." if ru else
+                   f"Small samples: with n = {int(w['recipients_a'])} and n = {int(w['recipients_b'])} recipients "
+                   f"({int(w['year_a'])} vs {int(w['year_b'])}) only differences larger than {w['mdd']:.1f} points could "
+                   f"be detected (80% power at the Holm-Bonferroni level {a:.4f}; {label}). A non-significant difference "
+                   f"is not evidence of no change.")
     smp = sample.set_index("year")
     solo = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] == 0]
     paired = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] > 0]
     if solo and paired:
         out.append(f"Схема опроса менялась: в {', '.join(map(str, solo))} гг. опрашивали только волонтёры, в "
-                   f"{', '.join(map(str, paired))} гг. — пары «волонтёр + социальный работник»; сравнение лет "
-                   f"поэтому приводится и с поправкой на роль и способ опроса." if ru else
+                   f"{', '.join(map(str, paired))} гг. — пары «волонтёр + социальный работник», а социальные работники "
+                   f"ставят ниже. Поэтому годы сравниваются при постоянном инструменте (личные интервью волонтёров, "
+                   f"стандартизация по роли и способу опроса); сравнение всех интервью как есть зависит от состава "
+                   f"опрашивающих и приводится только для справки." if ru else
                    f"The design changed: only volunteers interviewed in {', '.join(map(str, solo))}, volunteer + "
-                   f"social-worker pairs in {', '.join(map(str, paired))}; year comparisons are therefore also "
-                   f"shown adjusted for interviewer role and mode.")
-    if bool(summary["weighted"].any()):
+                   f"social-worker pairs in {', '.join(map(str, paired))}, and social workers score lower. Years are "
+                   f"therefore compared on a constant instrument (volunteer in-person interviews, role- and "
+                   f"mode-standardised); the all-interview comparison depends on the interviewer mix and is shown "
+                   f"for reference only.")
+    if bool(summary["weighted"].any()) and summary.get("instrument", pd.Series([None])).iloc[0] in ("reference", "pooled"):
+        out.append("Оценки по организации при постоянном инструменте — прогнозы смешанной модели (случайные эффекты "
+                   "работника, опрашивающего и получателя; получатель, опрошенный дважды или в разные годы, — одна "
+                   "единица), усреднённые по долям подразделений в обслуживаемом населении." if ru else
+                   "Constant-instrument organisation figures are mixed-model predictions (random effects for worker, "
+                   "interviewer and recipient; a recipient interviewed twice or in several years is one unit), "
+                   "averaged over the departments' shares of the population served.")
+    elif bool(summary["weighted"].any()):
         cov = [c for c in ("coverage_home_care", "coverage_temporary_residence") if c in smp]
         strat = smp.dropna(subset=cov) if cov else smp.iloc[0:0]
         frac = ""
@@ -1089,14 +1670,16 @@ _COVID_SHORT = {
 }
 
 _L = {
-    "en": {"all": "organisation (weighted)", "year": "Survey year", "score": "Score (0-100)", "share": "Share 'yes' (%)", "raw": "raw",
-           "adjusted": "adjusted for role and mode", "trend": "Yearly estimates with 95% CI",
-           "rva": "Composite: raw vs adjusted for interviewer role and mode (95% CI)",
+    "en": {"all": "organisation (weighted)", "year": "Survey year", "score": "Score (0-100)", "share": "Share 'yes' (%)",
+           "raw": "all interviews (depends on the interviewer mix)",
+           "adjusted": "constant instrument (volunteer in person)", "trend": "Yearly estimates with 95% CI",
+           "rva": "Composite: constant instrument vs all interviews as conducted (95% CI)",
            "workers": "Workers assessed in several years: adjusted composite (95% CI)",
            "covid": "COVID-19 safety compliance by department (95% CI)"},
-    "ru": {"all": "организация (взвешено)", "year": "Год опроса", "score": "Балл (0–100)", "share": "Доля «да» (%)", "raw": "без поправки",
-           "adjusted": "с поправкой на роль и способ", "trend": "Оценки по годам с 95% ДИ",
-           "rva": "Интегральный индекс: без поправки и с поправкой на роль и способ опроса (95% ДИ)",
+    "ru": {"all": "организация (взвешено)", "year": "Год опроса", "score": "Балл (0–100)", "share": "Доля «да» (%)",
+           "raw": "все интервью (зависит от состава опрашивающих)",
+           "adjusted": "постоянный инструмент (волонтёр, лично)", "trend": "Оценки по годам с 95% ДИ",
+           "rva": "Интегральный индекс: постоянный инструмент и все интервью как есть (95% ДИ)",
            "workers": "Работники, оценённые в нескольких годах: скорректированный индекс (95% ДИ)",
            "covid": "Соблюдение мер безопасности COVID-19 по подразделениям (95% ДИ)"},
 }
@@ -1116,9 +1699,9 @@ def _measure_label(measure: str, lang: str = "en") -> str:
     return label
 
 
-def _errorbar(ax, x, est, low, high, **kw):
+def _errorbar(ax, x, est, low, high, fmt: str = "o-", **kw):
     ax.errorbar(x, est, yerr=[np.asarray(est) - np.asarray(low), np.asarray(high) - np.asarray(est)],
-                fmt="o-", capsize=4, **kw)
+                fmt=fmt, capsize=4, **kw)
 
 
 def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: str = "en") -> plt.Figure:
@@ -1144,14 +1727,15 @@ def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: 
 
 
 def plot_raw_vs_adjusted(table: pd.DataFrame, lang: str = "en") -> plt.Figure:
-    """Raw and adjusted yearly means side by side (offset), 95% CI, n under each year."""
+    """Constant-instrument (solid, first) and all-interview (dashed) yearly means side by side, 95% CI, n per year."""
     L = _L.get(lang, _L["en"])
     pal = sns.color_palette("colorblind")
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     t = table.sort_values("year")
-    _errorbar(ax, t["year"] - 0.08, t["raw"], t["raw_ci_low"], t["raw_ci_high"], color=pal[0], label=L["raw"])
-    _errorbar(ax, t["year"] + 0.08, t["adjusted"], t["adjusted_ci_low"], t["adjusted_ci_high"], color=pal[1],
-              label=L["adjusted"], linestyle="--")
+    _errorbar(ax, t["year"] - 0.08, t["adjusted"], t["adjusted_ci_low"], t["adjusted_ci_high"], color=pal[1],
+              label=L["adjusted"])
+    _errorbar(ax, t["year"] + 0.08, t["raw"], t["raw_ci_low"], t["raw_ci_high"], color=pal[0], label=L["raw"],
+              fmt="o--")
     ax.set_xticks(t["year"])
     ax.set_xticklabels([f"{int(y)}\nn={int(n)}" for y, n in zip(t["year"], t["n"], strict=True)])
     ax.set_xlabel(L["year"])

@@ -1,0 +1,177 @@
+"""Honest year inference (issue 9): a constant instrument for year comparisons, recipients as the sampling unit.
+
+Seeded simulations of 2018-2021 studies with NO change in quality and only a change of interviewer mix
+(:func:`helpers.simulate.simulate_years`): the default ``compare_years`` / ``trend_test`` must report a
+change at the nominal rate, while the all-interview option still sees the mix. The long versions (300
+studies, SE calibration, speed) are in ``benchmarks/bench_year_inference.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers import trends as T
+from helpers.demo import recipient_effect
+from helpers.overview import load_processed
+from helpers.scoring import score_interviews
+from helpers.simulate import simulate_years
+
+NULL_STUDIES = 120  # MC SE of a 5% rate: 0.020; 300 studies in benchmarks/ gave 0.020 and 0.037
+
+
+def _null_study(seed: int, instrument="reference") -> tuple[bool, bool]:
+    st = simulate_years(seed=seed)
+    s = score_interviews(st.interviews)
+    fit = T.year_mixed_model(s, roster=st.strata) if instrument == "reference" else None
+    c = T.compare_years(s, roster=st.strata, instrument=instrument, fit=fit)
+    t = T.trend_test(s, roster=st.strata, instrument=instrument, fit=fit)
+    return bool((c["p_adjusted"] < 0.05).any()), bool(t["p"] < 0.05)
+
+
+def test_simulated_study_has_the_mix_change_and_recurring_recipients():
+    st = simulate_years(seed=1)
+    s = score_interviews(st.interviews)
+    share_sw = s.groupby("year")["role"].apply(lambda r: (r == "social_worker").mean())
+    assert share_sw[2018] == 0 and share_sw[2019] == 0 and share_sw[2020] == 0.5 and share_sw[2021] == 0.5
+    n = s.groupby("year")["recipient_pid"].nunique()
+    assert n.tolist() == [35, 42, 144, 143]
+    seen = set(s.loc[s["year"] < 2021, "recipient_pid"])
+    assert 0.2 < np.mean([r in seen for r in s.loc[s["year"] == 2021, "recipient_pid"].unique()]) < 0.9
+    # the role effect is there: within a pair the social worker scores ~3 points lower
+    pair = s[s["year"] >= 2020].pivot_table(index=["year", "recipient_pid"], columns="role", values="composite")
+    assert -5 < (pair["social_worker"] - pair["volunteer"]).mean() < -1.5
+
+
+def test_default_year_comparison_holds_its_level_under_a_pure_change_of_interviewer_mix():
+    res = np.array([_null_study(seed) for seed in range(NULL_STUDIES)])
+    bound = 0.05 + 2 * np.sqrt(0.05 * 0.95 / NULL_STUDIES)
+    fpr_compare, fpr_trend = res.mean(axis=0)
+    assert fpr_compare <= bound, f"compare_years reports a change in {fpr_compare:.2f} of null studies"
+    assert fpr_trend <= bound, f"trend_test reports a trend in {fpr_trend:.2f} of null studies"
+
+
+def test_all_interview_comparison_sees_the_mix_change():
+    # why it is not the default: counting every interview as conducted, the social-worker interviews of
+    # 2020-21 read as a fall in quality (benchmarks/RESULTS.md: about 0.4 of null studies, 8x the nominal 0.05)
+    res = np.array([_null_study(seed, instrument=None) for seed in range(1000, 1030)])
+    assert res[:, 0].mean() >= 0.2 and res[:, 1].mean() >= 0.2, res.mean(axis=0)
+
+
+def test_constant_instrument_recovers_a_planted_change():
+    # power, not only level: a real fall of 0.7 on the latent scale (~4 points) in 2020 is found
+    hits = []
+    for seed in range(8):
+        st = simulate_years(year_effect={2018: 0.0, 2019: 0.0, 2020: -0.7, 2021: -0.7}, seed=500 + seed)
+        c = T.compare_years(score_interviews(st.interviews), roster=st.strata).set_index(["year_a", "year_b"])
+        hits.append(c.loc[(2019, 2020), "verdict"] == "decrease")
+    assert np.mean(hits) >= 0.6
+
+
+# ---------------------------------------------------------------- recipients as the sampling unit
+
+
+def test_design_covariance_of_a_fully_paired_sample_is_the_paired_t():
+    # every recipient seen in both years, equal weights: se of the difference = sd(differences) / sqrt(n)
+    rng = np.random.default_rng(4)
+    n = 40
+    u = rng.normal(0, 6, n)
+    f = pd.DataFrame({"year": np.repeat([2020, 2021], n), "recipient_pid": [f"r{i}" for i in range(n)] * 2,
+                      "composite": np.r_[80 + u + rng.normal(0, 3, n), 81 + u + rng.normal(0, 3, n)]})
+    r = T.compare_years(f).iloc[0]
+    a, b = f["composite"].to_numpy()[:n], f["composite"].to_numpy()[n:]
+    assert r["se"] == pytest.approx(np.std(b - a, ddof=1) / np.sqrt(n), rel=1e-10)
+    assert r["covariance"] > 0
+    # ignoring the recurrence would give the two-sample SE, here more than twice as large
+    assert np.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n) > 2 * r["se"]
+    assert r["difference"] == pytest.approx(stats.ttest_rel(b, a).statistic * r["se"])
+
+
+def test_design_covariance_is_zero_without_recurring_recipients():
+    rng = np.random.default_rng(5)
+    f = pd.DataFrame({"year": np.repeat([2018, 2019], 30), "recipient_pid": [f"r{i}" for i in range(60)],
+                      "composite": rng.normal(85, 8, 60)})
+    r = T.compare_years(f).iloc[0]
+    assert r["covariance"] == 0 and r["p"] == pytest.approx(stats.ttest_ind(
+        f.loc[f["year"] == 2019, "composite"], f.loc[f["year"] == 2018, "composite"], equal_var=False).pvalue)
+
+
+def test_demo_recipient_effect_persists_across_years(demo_dirs):
+    a = recipient_effect(["R-W01-001", "R-W01-002"], seed=2018)
+    assert np.array_equal(a, recipient_effect(["R-W01-001", "R-W01-002"], seed=2018)) and a[0] != a[1]
+    # on the data: recipients seen in 2020 and 2021 keep their position within their worker's recipients
+    # (pair means, centred by worker and year); 0.40 with the persistent effect, 0.08 when drawn anew each year
+    s = score_interviews(load_processed(demo_dirs["processed"])["interviews"])
+    m = s.groupby(["year", "worker_id", "recipient_pid"])["composite"].mean().reset_index()
+    m["c"] = m["composite"] - m.groupby(["year", "worker_id"])["composite"].transform("mean")
+    w = m.pivot_table(index="recipient_pid", columns="year", values="c")[[2020, 2021]].dropna()
+    assert len(w) >= 80 and w.corr().iloc[0, 1] > 0.25
+
+
+def test_year_model_engine_matches_statsmodels(demo_dirs):
+    # second implementation: the MME engine (scoring's REML on Henderson's equations) against MixedLM
+    s = score_interviews(load_processed(demo_dirs["processed"])["interviews"])
+    s = s[s["year"] >= 2020]
+    fast = T.year_mixed_model(s)
+    slow = T.year_mixed_model(s, engine="statsmodels")
+    assert set(fast.variance) == {"worker", "interviewer", "recipient", "residual"}
+    for k in fast.variance:
+        assert fast.variance[k] == pytest.approx(slow.variance[k], rel=0.02, abs=0.05)
+    np.testing.assert_allclose(fast.means["estimate"], slow.means["estimate"], atol=0.01)
+    np.testing.assert_allclose(fast.contrasts["se"], slow.contrasts["se"], rtol=0.02)
+
+
+# ---------------------------------------------------------------- the demo reports
+
+
+@pytest.fixture(scope="module")
+def demo_tables(demo_dirs):
+    d = load_processed(demo_dirs["processed"])
+    s = score_interviews(d["interviews"])
+    fit = T.year_mixed_model(s, roster=d["strata"])
+    return {"scored": s, "strata": d["strata"], "fit": fit,
+            "summary": T.yearly_summary(s, d["strata"]),
+            "comparisons": T.compare_years(s, roster=d["strata"], fit=fit),
+            "comparisons_all": T.compare_years(s, roster=d["strata"], instrument=None)}
+
+
+def test_default_summary_is_the_constant_instrument(demo_tables):
+    summ, fit = demo_tables["summary"], demo_tables["fit"]
+    comp = summ[summ["measure"] == "composite"].set_index("year")
+    assert (summ["instrument"] == "reference").all()
+    np.testing.assert_allclose(comp["estimate"], fit.means.set_index("year")["estimate"])
+    # the reference instrument is a volunteer in person: above the pooled mix, which includes social workers
+    pooled = T.year_mixed_model(demo_tables["scored"], roster=demo_tables["strata"], instrument="pooled")
+    assert (fit.means["estimate"] > pooled.means["estimate"]).all()
+    np.testing.assert_allclose(fit.contrasts["difference"], pooled.contrasts["difference"], atol=1e-8)
+
+
+def test_every_comparison_sentence_names_its_instrument(demo_tables):
+    s = demo_tables["scored"]
+    for lang, const, mix in (("en", "constant instrument", "depends on the interviewer mix"),
+                             ("ru", "постоянный инструмент", "зависит от состава опрашивающих")):
+        default = T.compare_years(s, roster=demo_tables["strata"], fit=demo_tables["fit"], lang=lang)
+        everything = T.compare_years(s, roster=demo_tables["strata"], instrument=None, lang=lang)
+        assert all(const in x for x in default["sentence"]) and all(mix in x for x in everything["sentence"])
+        for frame in (default, everything):
+            ns = frame[frame["verdict"] == "not significant"]
+            word = "cannot be excluded" if lang == "en" else "нельзя исключить"
+            assert len(ns) and all(word in x for x in ns["sentence"])
+            assert (ns["ci_low_adjusted"] < 0).all() and (ns["ci_high_adjusted"] > 0).all()
+        t = T.trend_sentence(T.trend_test(s, roster=demo_tables["strata"], fit=demo_tables["fit"]), lang)
+        assert const in t
+    with pytest.raises(ValueError, match="not of 'ethics'"):
+        T.compare_years(s, "ethics", fit=demo_tables["fit"])
+
+
+def test_key_findings_state_the_constant_instrument_first(demo_tables):
+    d = demo_tables
+    table, _ = T.raw_vs_adjusted(d["scored"], fit=d["fit"])
+    for lang, const, mix in (("en", "constant instrument", "depends on the interviewer mix"),
+                             ("ru", "постоянный инструмент", "зависит от состава опрашивающих")):
+        first = T.key_findings(d["summary"], d["comparisons"], table, d["fit"], lang=lang,
+                               comparisons_all=d["comparisons_all"])[0]
+        assert const in first and mix in first and first.index(const) < first.index(mix)
+    assert "no change larger than" not in first
