@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import krippendorff
 import numpy as np
@@ -564,8 +565,11 @@ def test_kappa_paradox_detector():
     t3[4, 4] = 30
     assert "undefined" in rel.kappa_paradox(t3, range(1, 6))
     # report over interviews
-    rep = rel.kappa_paradox_report(_interviews(n_pairs=80), load_codebook())
-    assert isinstance(rep, dict)
+    f, cb = _interviews(n_pairs=80), load_codebook()
+    rep = rel.kappa_paradox_report(f, cb)
+    flagged = {i for i, (tab, cats) in rel.paired_tables(f, cb).items() if rel.kappa_paradox(tab, cats) is not None}
+    assert flagged and set(rep) == flagged  # exactly the items whose table shows the paradox
+    assert all("AC1" in text and cb.item_label(item, "en")[:20] in text for item, text in rep.items())
 
 
 def test_interviewer_leniency_within_role_removes_role_shift():
@@ -599,7 +603,7 @@ def test_report_helpers_and_figures():
     sc = rel.score_agreement_summary(tidy)
     assert list(sc["score"]) == ["ethics", "composite"]
     sent = rel.score_sentences(tidy)
-    assert "Koo & Li (2016)" in sent[0] and "volunteers score the composite systematically higher" \
+    assert "Koo & Li (2016)" in sent[0] and "volunteers score the composite index systematically higher" \
         in sent[1]
     assert rel.least_agreeing(tidy, 2, "gwet_ac1") == list(
         tidy[tidy.statistic == "gwet_ac1"].sort_values("estimate")["item_or_domain"][:2])
@@ -685,7 +689,10 @@ def test_sentences_in_russian():
     tidy = rel.compare_interviewers(f, cb, n_boot=100, scores=s)
     texts = (rel.interpretation_paragraphs(tidy, "ru") + rel.score_sentences(tidy, lang="ru")
              + [rel.interviewer_effect_sentence(rel.intra_interviewer_correlation(s), lang="ru")])
-    assert all(any("а" <= ch <= "я" for ch in t.lower()) for t in texts)
+    for t in texts:  # Russian throughout: apart from cited authors and symbols, no Latin words
+        rest = re.sub(r"[A-Z][a-z]+( & [A-Z][a-z]+)?,? \(?\d{4}", "", t)
+        latin = [w for w in re.findall(r"\b[A-Za-z_]{3,}\b", rest) if w not in {"ICC", "rho", "Kish", "Krippendorff"}]
+        assert not latin, (latin, t)
     assert "Landis & Koch (1977)" in texts[0] and "Koo & Li (2016)" in texts[3]
     t = np.zeros((5, 5), int)
     t[4, 4], t[3, 4], t[4, 3] = 90, 5, 5

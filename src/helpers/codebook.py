@@ -113,6 +113,21 @@ class Codebook:
     def domain_label(self, domain: str, lang: str = "en") -> str:
         return self.domains[domain]["label"][lang]
 
+    def measure_label(self, measure: str, lang: str = "en") -> str:
+        """Reviewer words for a score column: ``composite``, a domain, or either with ``_top`` (all answers best).
+
+        >>> load_codebook().measure_label("composite", "ru")
+        'Интегральный индекс'
+        """
+        base, top = (measure[:-4], True) if measure.endswith("_top") else (measure, False)
+        if base == "composite":
+            label = "Интегральный индекс" if lang == "ru" else "Composite index"
+        else:
+            label = self.domain_label(base, lang) if base in self.domains else base
+        if top:
+            label += ": все ответы лучшие" if lang == "ru" else ": all answers best"
+        return label
+
     @property
     def composite_weights(self) -> dict[str, float]:
         return {d: float(v.get("composite_weight", 1.0)) for d, v in self.domains.items()}

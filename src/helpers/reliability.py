@@ -61,6 +61,7 @@ from helpers.agreement import (
     undefined_reason,
     weight_matrix,
 )
+from helpers.codebook import load_codebook
 from helpers.survey import design_weights
 
 __all__ = [
@@ -1636,7 +1637,7 @@ def kappa_paradox_report(interviews: pd.DataFrame, codebook, lang: str = "en",
     out = {}
     for item, (t, cats) in paired_tables(interviews, codebook).items():
         labels = {c: codebook.scale_of(item).label(c, lang) for c in cats}
-        text = kappa_paradox(t, cats, item, labels, lang=lang, **thresholds)
+        text = kappa_paradox(t, cats, f"«{codebook.item_label(item, lang)}»", labels, lang=lang, **thresholds)
         if text:
             out[item] = text
     return out
@@ -2078,29 +2079,30 @@ def score_sentences(tidy: pd.DataFrame, column: str = "composite", lang: str = "
     """Sentences on the agreement of one score: ICC band (Koo & Li 2016), Bland-Altman bias and
     limits, and the direction of systematic leniency (Wilcoxon, rank-biserial r); en or ru."""
     ru = lang == "ru"
+    name = load_codebook().measure_label(column, lang)
     t = tidy[(tidy["level"] == "score") & (tidy["item_or_domain"] == column)]
     if t.empty:
-        return [f"Нет парных оценок {column}." if ru else f"No paired {column} scores."]
+        return [f"Нет парных оценок: {name.lower()}." if ru else f"No paired scores: {name.lower()}."]
     g = t.set_index("statistic")
     i2 = g.loc["ICC2"]
     if ru:
         if pd.isna(i2["estimate"]):
-            out = [f"{column}: ICC(2,1) не определена ({i2['reason']})."]
+            out = [f"{name}: ICC(2,1) не определена ({i2['reason']})."]
         else:
-            out = [f"{column}: ICC(2,1) (абсолютное согласие, один опрашивающий) = "
+            out = [f"{name}: ICC(2,1) (абсолютное согласие, один опрашивающий) = "
                    f"{i2['estimate']:.2f} (95% ДИ {i2['ci_low']:.2f} до {i2['ci_high']:.2f}, "
                    f"n = {int(i2['n'])}) — {_RU_ICC[koo_li(i2['estimate'])]} надёжность по шкале "
                    f"Koo & Li (2016)."]
     else:
-        out = [describe_agreement(i2.to_dict() | {"statistic": "ICC2"}, label=column)]
+        out = [describe_agreement(i2.to_dict() | {"statistic": "ICC2"}, label=name)]
     b = g.loc["bland_altman_bias"]
     lo, hi = g.loc["bland_altman_loa_low"], g.loc["bland_altman_loa_high"]
     if not pd.isna(b["estimate"]) and not pd.isna(b["ci_low"]):
         side = ("higher" if b["ci_low"] > 0 else "lower" if b["ci_high"] < 0 else None)
         if ru:
-            who = ({"higher": f"волонтёры систематически оценивают {column} выше социальных "
+            who = ({"higher": f"волонтёры систематически оценивают {name.lower()} выше социальных "
                               f"работников",
-                    "lower": f"волонтёры систематически оценивают {column} ниже социальных "
+                    "lower": f"волонтёры систематически оценивают {name.lower()} ниже социальных "
                              f"работников"}.get(side, "систематического различия ролей не видно"))
             out.append(
                 f"Бланд-Альтман: средняя разность (волонтёр минус социальный работник) "
@@ -2110,7 +2112,7 @@ def score_sentences(tidy: pd.DataFrame, column: str = "composite", lang: str = "
                 f"(пределы согласия; Bland & Altman 1986, 1999)."
             )
         else:
-            who = (f"volunteers score the {column} systematically {side} than social workers"
+            who = (f"volunteers score the {name.lower()} systematically {side} than social workers"
                    if side else "no systematic difference between the roles is shown")
             out.append(
                 f"Bland-Altman: mean difference (volunteer - social worker) {b['estimate']:.1f} "
@@ -2137,11 +2139,12 @@ def interviewer_effect_sentence(effect: InterviewerEffect, score: str = "composi
                                 lang: str = "en") -> str:
     """The intra-interviewer correlation and the design effect it implies, in words (en or ru)."""
     e = effect
+    score = load_codebook().measure_label(score, lang).lower()
     if lang == "ru":
         if math.isnan(e.estimate):
             return f"Внутриклассовая корреляция по опрашивающим ({score}): не определена ({e.reason})."
         return (
-            f"Внутриклассовая корреляция оценки {score} по опрашивающим: rho = {e.estimate:.2f} "
+            f"Внутриклассовая корреляция «{score}» по опрашивающим: rho = {e.estimate:.2f} "
             f"(95% ДИ {e.ci_low:.2f} до {e.ci_high:.2f}; {int(e.n)} интервью, "
             f"{int(e.n_interviewers)} опрашивающих, в среднем {e.mean_interviews:.0f} у каждого). "
             f"При такой нагрузке эффект дизайна 1 + (m - 1) rho = {e.design_effect:.2f} (95% ДИ "

@@ -1686,17 +1686,7 @@ _L = {
 
 
 def _measure_label(measure: str, lang: str = "en") -> str:
-    base, top = (measure[:-4], True) if measure.endswith("_top") else (measure, False)
-    if base == "composite":
-        label = "Интегральный индекс" if lang == "ru" else "Composite index"
-    else:
-        try:
-            label = load_codebook().domain_label(base, lang)
-        except KeyError:
-            label = base
-    if top:
-        label += ": все ответы лучшие" if lang == "ru" else ": all answers best"
-    return label
+    return load_codebook().measure_label(measure, lang)
 
 
 def _errorbar(ax, x, est, low, high, fmt: str = "o-", **kw):
