@@ -34,7 +34,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.ingest import DataContractError, _parse_dates, pseudonymisation_key, pseudonymise, read_table
+from helpers.ingest import (
+    DataContractError,
+    _parse_dates,
+    pseudonymisation_key,
+    pseudonymise,
+    read_table,
+)
 from helpers.studies.registers.codebook import RegistersCodebook, load_registers_codebook
 
 __all__ = ["REGISTERS", "RegisterData", "empty_quarantine", "ingest_register", "read_register_processed",
@@ -290,8 +296,9 @@ def _mailings(raw, year, cb, problems, key, users=None) -> pd.DataFrame:
         reg = users.set_index("user_pid")
         known = out["user_pid"].isin(reg.index) & (ids != "")
         problems.add(~known & (ids != ""), "user_id", "user missing from the user register (or quarantined there)")
-        start = out["user_pid"].map(reg["registered"])
-        end = out["user_pid"].map(reg["left"])
+        span = out[["user_pid"]].merge(users[["user_pid", "registered", "left"]].drop_duplicates("user_pid"),
+                                       on="user_pid", how="left").set_axis(out.index)
+        start, end = pd.to_datetime(span["registered"]), pd.to_datetime(span["left"])
         _after(out["date"], start, "date", problems, "mailing dated before the user registered")
         _after(end, out["date"], "date", problems, "mailing dated after the user left")
     return out
