@@ -297,9 +297,8 @@ def channels_overview(raw_dir, years, processed_dir=None, lang: str = "en") -> t
     out = pd.DataFrame(rows, columns=["year", "channel_name", "measure", "value", "n", "ci_low", "ci_high"])
     out["n"] = out["n"].astype("Int64")
     # counts stay whole numbers in the report, estimates keep their decimals
-    out["value"] = [int(v) if "%" not in m and "index" not in m and m != "hours" else float(v)
-                    for v, m in zip(out["value"], out["measure"], strict=True)]
-    out["value"] = out["value"].astype(object)
+    out["value"] = pd.Series([int(v) if "%" not in m and "index" not in m and m != "hours" else float(v)
+                              for v, m in zip(out["value"], out["measure"], strict=True)], dtype=object)
     return out, notes
 
 
@@ -340,6 +339,8 @@ def localise(df: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = 
     if "channel_name" in out:
         out["channel_name"] = out["channel_name"].map(lambda v: channel_title(v, lang, cb))
     if lang == "ru":
+        if "year" in out and not pd.api.types.is_numeric_dtype(out["year"]):
+            out["year"] = out["year"].map(lambda v: cb.label(v, lang) if v == "all" else v)
         if "measure" in out:
             out["measure"] = out["measure"].map(lambda v: MEASURES_RU.get(v, v))
         if "status" in out:
