@@ -33,12 +33,17 @@ def weekly_load_plot(weekly: pd.DataFrame, lang: str = "en", cb: RegistersCodebo
     """Contacts per week with the COVID-19 restriction periods shaded."""
     cb = cb or load_registers_codebook()
     fig, ax = plt.subplots(figsize=(8, 3))
-    for p in cb.setting("support_line", "covid_periods"):
-        ax.axvspan(pd.Timestamp(p["start"]), pd.Timestamp(p["end"]), color="#f4c7c3", alpha=0.6, lw=0)
-        ax.text(pd.Timestamp(p["start"]), ax.get_ylim()[1], p[lang], fontsize=7, va="top")
     ax.plot(weekly["week"], weekly["contacts"], color="#1f4e79", lw=1.2)
     ax.set_ylabel({"en": "contacts per week", "ru": "обращений в неделю"}[lang])
-    ax.set_ylim(bottom=0)
+    top = max(float(weekly["contacts"].max()), 1.0) * 1.15
+    ax.set_ylim(0, top)
+    first, last = weekly["week"].min(), weekly["week"].max()
+    for p in cb.setting("support_line", "covid_periods"):
+        start, end = pd.Timestamp(p["start"]), pd.Timestamp(p["end"])
+        if end < first or start > last:
+            continue
+        ax.axvspan(start, end, color="#f4c7c3", alpha=0.6, lw=0)
+        ax.text(start, top * 0.98, " " + p[lang], fontsize=7, va="top")
     return fig
 
 
