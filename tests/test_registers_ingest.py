@@ -171,3 +171,31 @@ def test_personal_columns_are_dropped_and_ids_pseudonymised(tmp_path):
 def test_scrub_masks_phones_emails_and_names():
     s = _scrub(pd.Series(["Иванова Мария Петровна, 8 (918) 555-12-34, a.b@mail.ru", "всё хорошо"]))
     assert s.tolist() == ["[ФИО], [телефон], [e-mail]", "всё хорошо"]
+
+
+def test_xlsx_and_windows_1251_files_are_read(tmp_path):
+    pd.DataFrame([APPEAL]).to_excel(tmp_path / "mailbox_2021.xlsx", index=False)
+    assert len(ingest_register(tmp_path, "mailbox", 2021, key=KEY)["appeals"]) == 1
+    other = tmp_path / "cp"
+    other.mkdir()
+    pd.DataFrame([APPEAL]).to_csv(other / "mailbox_2021.csv", index=False, sep=";", encoding="cp1251")
+    a = ingest_register(other, "mailbox", 2021, key=KEY)["appeals"]
+    assert a[["settlement", "kind"]].values.tolist() == [["S1", "gratitude"]]
+
+
+def test_registers_are_declared_studies_planned_from_their_files(tmp_path):
+    from helpers.pipeline import plan_study
+    from helpers.studies import load_studies, study_years
+    from helpers.studies.registers.demo import write_registers_demo
+
+    write_registers_demo(tmp_path)
+    studies = {s.name: s for s in load_studies()}
+    expected = {"mailbox": ("mailbox", [2018, 2019, 2020, 2021]), "elibrary": ("elibrary", [2019, 2020, 2021]),
+                "support_line": ("support_line", [2020, 2021]), "assistant_workload": ("assistant_workload", [2021]),
+                "channels": ("channels", [2018, 2019, 2020, 2021])}
+    for name, (notebook, years) in expected.items():
+        study = studies[name]
+        assert study_years(study, tmp_path) == years
+        jobs = plan_study(study, {"year": years})
+        assert {j.notebook for j in jobs} == {notebook}
+        assert name == "channels" or study.validator() is not None

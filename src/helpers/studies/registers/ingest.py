@@ -459,13 +459,16 @@ def load_register(raw_dir: str | Path, register: str, year: int, processed_dir: 
     return data if data is not None else ingest_register(raw_dir, register, year)
 
 
-def register_years(raw_dir: str | Path, register: str) -> list[int]:
-    """Years for which ``raw_dir`` holds the register's main file."""
+def register_years(raw_dir: str | Path, register: str, processed_dir: str | Path | None = None) -> list[int]:
+    """Years for which ``raw_dir`` holds the register's main file, or ``processed_dir`` its validated log."""
     stem = next(iter(REGISTERS[register].values()))[0]
     pattern = re.compile(rf"^{stem}_(\d{{4}}){EXT}", re.I)
-    raw_dir = Path(raw_dir)
-    found = (pattern.match(p.name) for p in raw_dir.iterdir()) if raw_dir.is_dir() else ()
-    return sorted({int(m.group(1)) for m in found if m})
+    done = re.compile(rf"^registers_{register}_log_(\d{{4}})\.parquet$")
+    years = set()
+    for folder, pat in ((raw_dir, pattern), (processed_dir, done)):
+        if folder is not None and Path(folder).is_dir():
+            years |= {int(m.group(1)) for p in Path(folder).iterdir() if (m := pat.match(p.name))}
+    return sorted(years)
 
 
 def _validator(register: str):

@@ -31,7 +31,7 @@ CODE_COLUMNS = {"settlement": ("mailbox", "settlements"), "kind": ("mailbox", "k
 
 def _years(raw_dir, register: str, years, processed_dir) -> list[int]:
     if years is None:
-        return register_years(raw_dir, register)
+        return register_years(raw_dir, register, processed_dir)
     return [int(y) for y in ([years] if isinstance(years, int | str) else years)]
 
 
@@ -269,7 +269,7 @@ def channels_overview(raw_dir, years, processed_dir=None, lang: str = "en") -> t
         for r in mg[mg["year"].isin(years)].itertuples():
             add(r.year, "mystery_guest", "composite index (0-100)", r.estimate, r.n, r.ci_low, r.ci_high)
     for register in ("mailbox", "elibrary", "support_line", "assistant"):
-        present = [y for y in register_years(raw_dir, register) if y in years]
+        present = [y for y in register_years(raw_dir, register, processed_dir) if y in years]
         if not present:
             notes.append(register)
         for y in present:
