@@ -241,7 +241,8 @@ def _appeals(raw, year, cb, problems, key) -> pd.DataFrame:
     # a name typed where a code belongs is personal data: the reason does not repeat it
     problems.add(not_code, "worker_id", "worker_id must be a worker code such as W01, not a name or text")
     out["worker_id"] = worker.where(worker != "", None).str.upper()
-    out["department"] = _col(raw, "department").where(lambda s: s != "", None)
+    # the department is short free text: kept, but only after masking names, phones and e-mails
+    out["department"] = _scrub(_col(raw, "department")).where(lambda s: s != "", None)
     out["decision_date"] = _dates(raw, "decision_date", problems, required=False)
     _after(out["decision_date"], out["collected"], "decision_date", problems,
            "decision_date before the box was opened (collected)")
@@ -406,7 +407,28 @@ def find_register_files(raw_dir: str | Path, register: str, year: int) -> dict[s
 
 def ingest_register(raw_dir: str | Path, register: str, year: int, codebook: RegistersCodebook | None = None,
                     key: bytes | None = None) -> RegisterData:
-    """Read and validate one register's files of one year under ``raw_dir``."""
+    """Read and validate one register's files of one year under ``raw_dir``.
+
+    Parameters
+    ----------
+    raw_dir : folder holding the raw files (``<stem>_<year>.csv|txt|xlsx``).
+    register : ``"mailbox"``, ``"elibrary"``, ``"support_line"`` or ``"assistant"`` (:data:`REGISTERS`).
+    year : the file's year; every date of a row must fall in it.
+    codebook : the vocabularies (default: ``codebook.yaml``).
+    key : pseudonymisation key (default :func:`helpers.ingest.pseudonymisation_key` of ``raw_dir``).
+
+    Returns
+    -------
+    RegisterData
+        ``tables`` (accepted rows, personal columns dropped, ids pseudonymised), ``quarantine``
+        (``file, row, id, column, reason``) and ``log`` (rows read = accepted + quarantined per file).
+
+    Raises
+    ------
+    DataContractError
+        One line naming the file (and column) for a missing file, a missing or unknown column, two files
+        of one register and year, or an unreadable file.
+    """
     cb = codebook or load_registers_codebook()
     raw_dir = Path(raw_dir)
     files = find_register_files(raw_dir, register, year)

@@ -60,6 +60,7 @@ class MailboxStudy:
     per_year: pd.DataFrame
     kinds: pd.DataFrame
     kinds_by_year: pd.DataFrame
+    signed: pd.DataFrame
     settlements: pd.DataFrame
     calendar: pd.DataFrame
     calendar_summary: pd.DataFrame
@@ -86,8 +87,23 @@ def mystery_guest_workers(processed_dir) -> tuple[pd.DataFrame | None, str]:
 
 
 def open_mailbox_study(raw_dir, years=None, processed_dir=None, internal: bool = False) -> MailboxStudy:
-    """The mailbox tables of ``years`` (default: every year found); ``internal`` adds the workers named in
-    gratitude beside their Mystery Guest scores."""
+    """Every table of the mailbox report, computed once.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir : validated tables are read from ``processed_dir`` when the pipeline wrote them,
+        else the raw files are validated now (nothing written).
+    years : years to report (default: every year found).
+    internal : add the workers named in gratitude beside their pooled rater-adjusted Mystery Guest composite
+        (:func:`helpers.scoring.worker_scores` on ``processed_dir/interviews.parquet``; when absent,
+        ``gratitude_note`` says so). Management only: never for the public audience.
+
+    Returns
+    -------
+    MailboxStudy
+        Appeals per year; kinds (all years and per year), signed/anonymous and settlements as shares with
+        Wilson 95% intervals; the Friday collection calendar and its summary; days to decision.
+    """
     cb = load_registers_codebook()
     years = _years(raw_dir, "mailbox", years, processed_dir)
     data = _load_all(raw_dir, "mailbox", years, processed_dir)
@@ -109,6 +125,7 @@ def open_mailbox_study(raw_dir, years=None, processed_dir=None, internal: bool =
     study = MailboxStudy(
         years=years, appeals=appeals, collections=collections, per_year=an.appeals_per_year(appeals),
         kinds=an.appeal_kinds(appeals, kinds), kinds_by_year=an.appeal_kinds(appeals, kinds, ["year"]),
+        signed=an.share_table(appeals, "signed", cb.codes("mailbox", "signed"), ["year"]),
         settlements=an.appeals_by_settlement(appeals, settlements), calendar=calendar,
         calendar_summary=an.collection_summary(calendar), calendar_source=source,
         decisions=an.decision_times(appeals), log=log, quarantine=q, codebook=cb)
@@ -140,7 +157,21 @@ class ElibraryStudy:
 
 def open_elibrary_study(raw_dir, years=None, processed_dir=None, lang: str = "en", sample_share: float = 0.10,
                         sample_seed: int = 2021) -> ElibraryStudy:
-    """The E-library tables; the survey sample is drawn from the users of the latest year at its end."""
+    """Every table of the E-library report, computed once.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir, years : as :func:`open_mailbox_study`.
+    lang : language of the half-year information notes.
+    sample_share, sample_seed : the survey sample (:func:`helpers.studies.registers.sample.survey_sample`),
+        drawn from the users in the register on 31 December of the latest year; ``sample_share ≤ 0.10``.
+
+    Returns
+    -------
+    ElibraryStudy
+        Users reached per year and overall (distinct pseudonyms), reach per channel and quarterly compliance
+        with Wilson 95% intervals, the users not reached per quarter, the half-year notes and the sample.
+    """
     cb = load_registers_codebook()
     years = _years(raw_dir, "elibrary", years, processed_dir)
     data = _load_all(raw_dir, "elibrary", years, processed_dir)
@@ -173,12 +204,15 @@ class SupportLineStudy:
     resolution: pd.DataFrame
     repeats: pd.DataFrame
     channels: pd.DataFrame
+    age_groups: pd.DataFrame
     log: pd.DataFrame
     quarantine: pd.DataFrame
     codebook: RegistersCodebook
 
 
 def open_support_line_study(raw_dir, years=None, processed_dir=None) -> SupportLineStudy:
+    """Every table of the Support Line report: weekly load with the COVID-19 periods of the codebook, case-group,
+    channel and age-group mix (Wilson 95% intervals), resolution times and repeat callers (pseudonyms)."""
     cb = load_registers_codebook()
     years = _years(raw_dir, "support_line", years, processed_dir)
     data = _load_all(raw_dir, "support_line", years, processed_dir)
@@ -190,6 +224,7 @@ def open_support_line_study(raw_dir, years=None, processed_dir=None) -> SupportL
         case_mix=an.case_mix(contacts, groups), case_mix_by_year=an.case_mix(contacts, groups, ["year"]),
         resolution=an.resolution_times(contacts), repeats=an.repeat_contacts(contacts),
         channels=an.share_table(contacts, "channel", cb.codes("support_line", "channels"), ["year"]),
+        age_groups=an.share_table(contacts, "age_group", cb.codes("support_line", "age_groups"), ["year"]),
         log=log, quarantine=q, codebook=cb)
 
 
@@ -212,6 +247,9 @@ class AssistantStudy:
 
 
 def open_assistant_study(raw_dir, year: int, processed_dir=None) -> AssistantStudy:
+    """Every table of the assistant-support report of one timesheet year: hours, visits and users per
+    assistant, hours per user, the hour × weekday heatmap, movements, termination reasons, and the visits
+    quarantined as data errors (overlapping, reversed, impossible or outside working hours)."""
     cb = load_registers_codebook()
     data = load_register(raw_dir, "assistant", int(year), processed_dir)
     visits = data["visits"]
