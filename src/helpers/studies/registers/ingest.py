@@ -495,9 +495,9 @@ def register_years(raw_dir: str | Path, register: str, processed_dir: str | Path
 
 def _validator(register: str):
     def validate_for_run(raw_dir: str | Path, years: list[int], processed_dir: str | Path) -> list[dict]:
+        done = [ingest_register(raw_dir, register, year) for year in years]  # every year checked before any write
         logs: list[dict] = []
-        for year in years:
-            data = ingest_register(raw_dir, register, year)
+        for data in done:
             write_register_processed(data, processed_dir)
             logs += data.log.to_dict(orient="records")
         return logs
