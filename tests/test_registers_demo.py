@@ -33,6 +33,13 @@ def test_elibrary_152_users_reached_2019_2021(raw):
     assert mailings["user_pid"].nunique() == 152
 
 
+def test_elibrary_demo_plants_a_quarter_some_users_missed(raw):
+    study = open_elibrary_study(raw, [2019, 2020, 2021])
+    c = study.compliance.set_index("quarter")
+    assert c.loc["2020 Q2", "not_reached"] > 0  # spring 2020: one mailing only
+    assert c.drop(index="2020 Q2")["not_reached"].sum() < c.loc["2020 Q2", "not_reached"] + 5
+
+
 def test_assistant_129_users_served_and_planted_errors_flagged(raw):
     d = ingest_register(raw, "assistant", 2021)
     assert d["visits"]["user_pid"].nunique() == 129

@@ -199,3 +199,14 @@ def test_registers_are_declared_studies_planned_from_their_files(tmp_path):
         jobs = plan_study(study, {"year": years})
         assert {j.notebook for j in jobs} == {notebook}
         assert name == "channels" or study.validator() is not None
+
+
+def test_a_bad_later_year_leaves_no_processed_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MG_PSEUDONYM_KEY", "k")
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    raw.mkdir()
+    _write(raw, "mailbox_2020", [APPEAL | {"collected": "06.03.2020", "written": "", "decision_date": "10.03.2020"}])
+    _write(raw, "mailbox_2021", [{k: v for k, v in APPEAL.items() if k != "kind"}])
+    with pytest.raises(DataContractError, match="mailbox_2021.csv: missing required column 'kind'"):
+        validate_mailbox(raw, [2020, 2021], out)
+    assert not out.exists() or not any(out.iterdir())
