@@ -216,9 +216,9 @@ def half_year_note(users: pd.DataFrame, mailings: pd.DataFrame, year: int, half:
     topics = ", ".join((topic_text or str)(t) for t in sorted(m["topic"].dropna().unique()))
     if lang == "ru":
         return (f"Информационная справка за {half}-е полугодие {year} г. В реестре пользователей "
-                f"«Электронной библиотеки» {len(active)} чел., из них новых — {new}. Проведено "
-                f"{m['mailing_id'].nunique()} рассылок ({len(m)} отправлений), информацию получили {reached} "
-                f"пользователей. Темы: {topics or '—'}.")
+                f"«Электронной библиотеки» {len(active)} чел., из них новых — {new}. Рассылок проведено: "
+                f"{m['mailing_id'].nunique()} (отправлений: {len(m)}); получивших информацию пользователей: "
+                f"{reached}. Темы: {topics or '—'}.")
     return (f"Information note, half-year {half} of {year}. The E-library register holds {len(active)} users, "
             f"{new} of them new. {m['mailing_id'].nunique()} mailings were sent ({len(m)} deliveries), reaching "
             f"{reached} users. Topics: {topics or '—'}.")
