@@ -210,3 +210,9 @@ def test_a_bad_later_year_leaves_no_processed_file(tmp_path, monkeypatch):
     with pytest.raises(DataContractError, match="mailbox_2021.csv: missing required column 'kind'"):
         validate_mailbox(raw, [2020, 2021], out)
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_quarantined_user_is_named_by_pseudonym_only(tmp_path):
+    d = _files(tmp_path, "elibrary", elibrary_users_2021=[USER | {"source": "сосед"}])
+    q = d.quarantine[d.quarantine["file"] == "elibrary_users_2021.csv"]
+    assert q["id"].str.fullmatch(r"[0-9a-f]{16}").all() and "EL1" not in q.to_csv()

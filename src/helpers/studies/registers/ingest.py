@@ -66,7 +66,8 @@ COLUMNS = {  # (required, optional); optional personal columns are read and drop
     "visits": (["visit_id", "assistant_id", "user_id", "date", "start", "end"], ["assistant_name", "user_name"]),
     "movements": (["date", "movement"], ["user_id", "assistant_id", "reason"]),
 }
-ID_COLUMN = {"appeals": "appeal_id", "collections": "settlement", "users": "user_id", "mailings": "mailing_id",
+# the id a quarantine row shows, taken from the validated table: a person's id only as its pseudonym
+ID_COLUMN = {"appeals": "appeal_id", "collections": "settlement", "users": "user_pid", "mailings": "mailing_id",
              "contacts": "contact_id", "visits": "visit_id", "movements": "movement"}
 WORKER_CODE = re.compile(r"^[A-Za-zА-Яа-я]{0,3}\d{1,4}$")
 
@@ -137,7 +138,8 @@ class _Problems:
                                                      reason=("reason", lambda r: "; ".join(dict.fromkeys(r))))
             pos = first.index.to_numpy()
             q = pd.DataFrame({"file": path.name, "row": (pos + 2).astype("int64"),
-                              "id": _shown(raw[id_column]).to_numpy()[pos] if id_column in raw else "",
+                              "id": _shown(out[id_column].astype(object).where(out[id_column].notna(), ""))
+                              .to_numpy()[pos],
                               "column": first["column"].to_numpy(), "reason": first["reason"].to_numpy()})
             keep = np.ones(len(out), dtype=bool)
             keep[pos] = False
