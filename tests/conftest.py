@@ -15,6 +15,8 @@ from helpers.demo import DEMO_MARKER, write_demo_data
 from helpers.ingest import ingest, write_processed
 from helpers.studies.nok.demo import write_nok_demo
 from helpers.studies.nok.ingest import validate_for_run
+from helpers.studies.registers.demo import write_registers_demo
+from helpers.studies.registers.ingest import validate_for_run as validate_registers
 
 REFERENCE = REFERENCE_DIR
 # fixtures and the scripts that made them are data, not test modules (doctest collection would import them)
@@ -33,8 +35,10 @@ def demo_dirs(tmp_path_factory) -> dict[str, Path]:
     raw, processed, truth = root / "raw", root / "processed", root / "demo" / "truth.json"
     write_demo_data(raw, truth, seed=2018)
     write_nok_demo(raw, truth_path=root / "demo" / "nok_truth.json")
+    write_registers_demo(raw)
     write_processed(ingest(raw), processed)
     validate_for_run(raw, [2021], processed)
+    validate_registers(raw, [2018, 2019, 2020, 2021], processed)
     return {"root": root, "raw": raw, "processed": processed, "truth": truth}
 
 

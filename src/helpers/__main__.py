@@ -25,11 +25,13 @@ def _demo_data(args: argparse.Namespace) -> int:
               "Use --force only for a folder of demo data.", file=sys.stderr)
         return EXIT_DATA_ERROR
     from helpers.studies.nok.demo import write_nok_demo
+    from helpers.studies.registers.demo import write_registers_demo
 
     files = write_demo_data(raw, args.truth, seed=args.seed, recipients=args.recipients)
     nok_truth = Path(args.truth).with_name("nok_truth.json")
     files += write_nok_demo(raw, truth_path=nok_truth)
-    print(f"wrote {len(files)} demo files to {raw} (Mystery Guest 2018-2021 and НОК 2021; truth: {args.truth}, "
+    files += write_registers_demo(raw)
+    print(f"wrote {len(files)} demo files to {raw} (Mystery Guest 2018-2021, НОК 2021 and the centre's registers; truth: {args.truth}, "
           f"{nok_truth})")
     return EXIT_OK
 

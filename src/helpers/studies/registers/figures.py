@@ -1,0 +1,71 @@
+"""Figures of the registers' reports (matplotlib; each returns a Figure the Report embeds)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from helpers.studies.registers.codebook import RegistersCodebook, load_registers_codebook  # noqa: E402
+
+WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
+
+
+def appeals_bar(kinds_by_year: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = None):
+    """Appeals per year, stacked by kind (kinds with no appeal in any year are left out of the legend)."""
+    cb = cb or load_registers_codebook()
+    t = kinds_by_year.pivot(index="year", columns="kind", values="n")
+    t = t.loc[:, t.sum() > 0]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    bottom = np.zeros(len(t))
+    for kind in t.columns:
+        ax.bar(t.index.astype(str), t[kind], bottom=bottom, label=cb.text("mailbox", "kinds", kind, lang))
+        bottom += t[kind].to_numpy()
+    ax.set_ylabel({"en": "appeals", "ru": "обращения"}[lang])
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def weekly_load_plot(weekly: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = None):
+    """Contacts per week with the COVID-19 restriction periods shaded."""
+    cb = cb or load_registers_codebook()
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(weekly["week"], weekly["contacts"], color="#1f4e79", lw=1.2)
+    ax.set_ylabel({"en": "contacts per week", "ru": "обращений в неделю"}[lang])
+    top = max(float(weekly["contacts"].max()), 1.0) * 1.15
+    ax.set_ylim(0, top)
+    first, last = weekly["week"].min(), weekly["week"].max()
+    for p in cb.setting("support_line", "covid_periods"):
+        start, end = pd.Timestamp(p["start"]), pd.Timestamp(p["end"])
+        if end < first or start > last:
+            continue
+        ax.axvspan(start, end, color="#f4c7c3", alpha=0.6, lw=0)
+        ax.text(start, top * 0.98, " " + p[lang], fontsize=7, va="top")
+    return fig
+
+
+def heatmap_plot(grid: pd.DataFrame, lang: str = "en"):
+    """Hours worked by hour of day (rows) and weekday (columns)."""
+    rows = grid.loc[grid.sum(axis=1) > 0]
+    fig, ax = plt.subplots(figsize=(5, 0.28 * max(len(rows), 4) + 1))
+    im = ax.imshow(rows.to_numpy(), aspect="auto", cmap="Blues")
+    ax.set_xticks(range(7), WEEKDAYS[lang])
+    ax.set_yticks(range(len(rows)), [f"{h:02d}:00" for h in rows.index])
+    fig.colorbar(im, ax=ax, label={"en": "hours", "ru": "часы"}[lang])
+    return fig
+
+
+def share_plot(table: pd.DataFrame, label_col: str, labels: dict, lang: str = "en", xlabel: str = "%"):
+    """Shares (%) with their 95% intervals as dots and bars, one row per category."""
+    t = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(t) + 1))
+    y = np.arange(len(t))
+    ax.errorbar(t["share"], y, xerr=[t["share"] - t["ci_low"], t["ci_high"] - t["share"]], fmt="o",
+                color="#1f4e79", capsize=2)
+    ax.set_yticks(y, [labels.get(v, v) for v in t[label_col]])
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(0, 100)
+    return fig
