@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.safe_csv import neutralise
+
 __all__ = ["MAX_SHARE", "allocate", "survey_frame", "survey_sample", "write_survey_sample"]
 
 MAX_SHARE = 0.10
@@ -102,5 +104,5 @@ def write_survey_sample(sample: pd.DataFrame, path: str | Path, seed: int) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(f"# E-library survey sample, seed {seed}, {len(sample)} of {int(sample['frame_size'].max() if len(sample) else 0)} users\n")
-        sample.to_csv(f, index=False)
+        neutralise(sample).to_csv(f, index=False)  # CSV-injection safe, as every export
     return path
