@@ -838,14 +838,16 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     (:func:`helpers.survey.weighted_mean`, unweighted); ``relative`` = that mean minus the
     model's year mean.
 
-    ``change`` (the flags): :func:`helpers.scoring.worker_slopes` - one mixed model of all
-    interviews with year, role and mode fixed, a slope per worker relative to the average worker,
-    and random worker, worker x year, interviewer and recipient intercepts; the slope's SE pools the
-    residual variance of every interview (not the 6-9 df of one cell). ``direction`` is "improved" /
-    "declined" when the **Holm-adjusted** p-value across the workers compared is below ``alpha``
-    (``method="fdr_bh"`` for Benjamini-Hochberg), so the chance that any worker with no true change
-    is flagged is at most ``alpha`` (measured in tests/test_worker_flags.py); otherwise "within
-    the uncertainty". ``control`` states it in words. Returns ``(per_year, change)``.
+    ``change`` (the flags): :func:`helpers.scoring.worker_slopes` - a mixed model of all interviews
+    on the empirical-logit scale of the score (the ceiling compresses changes of strong workers in
+    points) with year, role and mode fixed, one slope per worker relative to the organisation's year
+    means, random worker, worker x year, interviewer and recipient intercepts and a residual
+    variance per worker; the slope's SE comes from the model (not from the 6-9 df of one cell) and
+    is tested with t. ``slope`` is in points per year at the worker's mean score. ``direction`` is
+    "improved" / "declined" when the **Holm-adjusted** p-value across the workers compared is below
+    ``alpha`` (``method="fdr_bh"`` for Benjamini-Hochberg), so the chance that any worker with no
+    true change is flagged is at most ``alpha`` (measured in tests/test_worker_flags.py);
+    otherwise "within the uncertainty". ``control`` states it in words. Returns ``(per_year, change)``.
     """
     from helpers.scoring import worker_slopes
 
