@@ -10,8 +10,11 @@ Public API (stable):
 - :func:`worker_scores` - one row per social worker (per year unless pooled): raw mean and
   rater-adjusted score (linear mixed model) side by side, with 95% intervals and a small-n flag.
 - :func:`worker_domain_scores` - :func:`worker_scores` for every domain and the composite (long).
-- :func:`recognition_lists` - workers whose adjusted interval lies wholly above / below the
-  organisation mean, with the evidence.
+- :func:`recognition_lists` - workers whose worker effect (BLUP) differs from the organisation mean
+  given its prediction error, with Holm's family-wise error control across the workers and the evidence.
+- :func:`worker_slopes` - each worker's change per year relative to the organisation (mixed model on
+  the empirical-logit scale), "improved / declined" with Holm's control across the workers.
+- :func:`multiplicity_sentence`, :func:`translate_control` - what a flag controls, in words (en, ru).
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
 - re-exported: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`corrected_item_total`,
@@ -945,31 +948,46 @@ def worker_scores(
     ``scored`` is the output of :func:`score_interviews`; ``measure`` a domain or ``composite``.
     One row per worker and year (``pooled=False``) or per worker over all years (``pooled=True``,
     ``year`` = <NA>). Columns: ``worker_id, year, measure, n, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, flag, org_mean, model, var_worker, var_interviewer, var_residual``.
+    adjusted, ci_low, ci_high, flag, org_mean, model, var_worker, var_interviewer, var_residual,
+    n_recipients, var_recipient, effect, effect_se``.
 
-    Raw: mean of the worker's interview scores, t interval (``NaN`` when n = 1).
+    Raw: mean of the worker's interview scores with a cluster-robust t interval, the recipient
+    (``recipient_pid``) as the cluster: ``se^2 = G/(G-1) sum_g (sum_{i in g} (y_i - ybar)/n)^2``, ``t``
+    with ``G - 1`` df, ``G`` = the worker's recipients (``n_recipients``) - the two interviews of a
+    recipient are not independent (same as :func:`helpers.survey.weighted_mean` with ``clusters``;
+    without ``recipient_pid`` the classical ``s / sqrt(n)``, ``n - 1`` df; ``NaN`` when ``G = 1``).
 
     Adjusted (``method="mixed"``): linear mixed model (REML; statsmodels ``MixedLM`` in the
     variance-components formulation - one group, sparse indicator matrices - which gives
     *crossed* random intercepts)::
 
-        score = b0 + role + mode (+ year, pooled) + u_worker + v_interviewer + e
+        score = b0 + role + mode (+ year, pooled) + u_worker + v_interviewer + r_recipient + e
 
     ``adjusted = x_ref' b + u_w``: the population mean at the reference role and mode (default
     volunteer, in person; pooled: the equal-weight average of the years) plus the worker's BLUP,
     which is shrunk towards 0 when the worker has few interviews. Interviewer leniency ``v`` is
-    removed. ``b`` and ``u`` are computed from Henderson's mixed-model equations at the REML
+    removed. ``r_recipient`` (``recipients=True``, default, when some recipient has two or more
+    interviews - the 2020-2021 pairs, a recipient seen again in a pooled analysis) makes the
+    recipient the sampling unit: the worker's evidence is counted in recipients, not interviews.
+    ``b`` and ``u`` are computed from Henderson's mixed-model equations at the REML
     variance components; the interval is ``adjusted +/- z sqrt(PEV)`` with the prediction error
     variance ``PEV = sigma2 c' C^-1 c``, ``c = (x_ref, e_w)`` (Henderson, 1975, *Biometrics* 31:423).
     Approximation: the variance components are treated as known (their uncertainty is ignored,
     Kackar & Harville, 1984, *JASA* 79:853), so intervals are slightly too narrow for small data.
-    ``org_mean`` = ``x_ref' b``.
+    ``org_mean`` = ``x_ref' b``. ``effect`` = ``u_w`` (= ``adjusted - org_mean``) and ``effect_se``
+    = ``sqrt(sigma2 [C^-1]_ww)``, the prediction error of the worker effect alone (the diagonal of
+    the inverse coefficient matrix for the random effect; Henderson, 1975): what
+    :func:`recognition_lists` tests against 0. Fallbacks: raw mean minus the mean with the raw
+    (cluster-robust) SE; fixed effects: the OLS SE of the worker's adjusted score.
 
     ``engine``: who estimates the REML variance components. ``"statsmodels"`` - ``MixedLM``;
     ``"mme"`` - a hand-written REML on Henderson's equations (same criterion; cross-checked
     against statsmodels in the tests), used because statsmodels needs minutes at 1,000 workers x
     200 interviewers; ``"auto"`` (default) - statsmodels up to 5,000 interviews and 300 workers +
-    interviewers (every real year), ``"mme"`` above. The engine is named in ``model``.
+    interviewers without a recipient factor (2018-2019), ``"mme"`` above and whenever the recipient
+    factor is in the model (the hand-written engine absorbs it: :class:`_MME`; cross-checked against
+    statsmodels ``MixedLM`` with three ``vc_formula`` components to about 1e-4 in the tests). The
+    engine is named in ``model``.
 
     Fallbacks, always stated in ``model``: one interviewer -> worker random intercept only; a
     variance estimated at 0 -> that factor dropped (worker at 0: every worker at the mean);
