@@ -17,7 +17,7 @@ slope of the per-year cell means with per-cell clustered SEs and a normal quanti
 control; recognition = the adjusted score's whole 95% interval above / below the organisation mean.
 "after" is the current default (Holm across the workers).
 
-Run: ``.venv/bin/python benchmarks/bench_worker_flags.py [--sims 200]``. Prints a table and rewrites its
+Run: ``.venv/bin/python benchmarks/bench_worker_flags.py [--sims 200] [--before-sims 60]``. Prints a table and rewrites its
 section of benchmarks/RESULTS.md. Measures, does not assert (the fast versions are in
 tests/test_worker_flags.py).
 """
@@ -38,7 +38,7 @@ from _results import table, write_section  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from helpers import trends as T  # noqa: E402
-from helpers.scoring import recognition_lists, score_interviews, worker_scores  # noqa: E402
+from helpers.scoring import recognition_lists, score_interviews, worker_scores, worker_slopes  # noqa: E402
 from helpers.simulate import DEMO_SHAPE, simulate_panel  # noqa: E402
 
 YEAR_EFFECT = {2018: 0.0, 2019: 0.25, 2020: -0.45, 2021: 0.1}  # the demo's planted year effects
@@ -60,27 +60,31 @@ def old_trajectory_flags(per_year: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def trajectories(n_sims: int, slopes: dict | None, seed0: int) -> dict:
-    rows = []
+def trajectories(n_sims: int, n_before: int, slopes: dict | None, seed0: int) -> dict:
+    """P(flags) after (all ``n_sims`` studies) and before (the first ``n_before``: the old rule needs the slow
+    statsmodels year model of :func:`helpers.trends.year_mixed_model`)."""
+    after, before = [], []
     for s in range(n_sims):
         st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, seed=seed0 + s, **DEMO_SHAPE)
         scored = score_interviews(st.interviews)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = T.year_mixed_model(scored)
-        per_year, change = T.worker_trajectories(scored, fit=fit)
-        new = change.set_index("worker_id")["direction"].replace("within the uncertainty", "")
-        old = old_trajectory_flags(per_year)
-        row = {}
-        for name, flags in (("before", old), ("after", new)):
+        change = worker_slopes(scored)
+        results = [(after, change.set_index("worker_id")["direction"].replace("within the uncertainty", ""))]
+        if s < n_before:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = T.year_mixed_model(scored)
+            per_year, _ = T.worker_trajectories(scored, fit=fit)
+            results.append((before, old_trajectory_flags(per_year)))
+        for rows, flags in results:
             others = flags.drop(list(slopes or {}), errors="ignore")
-            row[f"{name}_any_false"] = bool((others != "").any())
+            row = {"any_false": bool((others != "").any())}
             for w, b in (slopes or {}).items():
-                row[f"{name}_{w}"] = flags.get(w, "") == ("improved" if b > 0 else "declined")
-        row["after_unadjusted_any"] = bool((change.drop(columns="direction").query("p < 0.05")
-                                            .worker_id.isin([w for w in change.worker_id if w not in (slopes or {})])).any())
-        rows.append(row)
-    return pd.DataFrame(rows).mean().to_dict()
+                row[w] = flags.get(w, "") == ("improved" if b > 0 else "declined")
+            if rows is after:
+                other = ~change["worker_id"].isin(list(slopes or {}))
+                row["unadjusted_any"] = bool((change.loc[other, "p"] < 0.05).any())
+            rows.append(row)
+    return {"after": pd.DataFrame(after).mean().to_dict(), "before": pd.DataFrame(before).mean().to_dict()}
 
 
 def recognition(n_sims: int, seed0: int) -> dict:
@@ -104,34 +108,38 @@ def wilson(p: float, n: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sims", type=int, default=200)
+    ap.add_argument("--before-sims", type=int, default=60, help="studies for the previous release's rules (slow)")
     a = ap.parse_args()
-    n = a.sims
+    n, nb = a.sims, min(a.before_sims, a.sims)
     t0 = time.perf_counter()
     rec = recognition(n, 10_000)
-    null = trajectories(n, None, 20_000)
-    alt = trajectories(n, PLANTED, 30_000)
+    null = trajectories(n, nb, None, 20_000)
+    alt = trajectories(n, nb, PLANTED, 30_000)
     secs = time.perf_counter() - t0
+    cols = ("before", "after (Holm)", "after without multiplicity control")
     rows = [
         {"flag": "recognition / concern (composite, 2020 design)", "scenario": "no differences between 15 workers",
-         "quantity": "P(any worker listed)", "before": wilson(rec["before_any_false"], n),
-         "after (Holm)": wilson(rec["after_any_false"], n), "after without multiplicity control": wilson(rec["after_unadjusted_any"], n)},
+         "quantity": "P(any worker listed)", cols[0]: wilson(rec["before_any_false"], n),
+         cols[1]: wilson(rec["after_any_false"], n), cols[2]: wilson(rec["after_unadjusted_any"], n)},
         {"flag": "improved / declined (2018-2021 demo design)", "scenario": "no worker changes",
-         "quantity": "P(any worker flagged)", "before": wilson(null["before_any_false"], n),
-         "after (Holm)": wilson(null["after_any_false"], n), "after without multiplicity control": wilson(null["after_unadjusted_any"], n)},
+         "quantity": "P(any worker flagged)", cols[0]: wilson(null["before"]["any_false"], nb),
+         cols[1]: wilson(null["after"]["any_false"], n), cols[2]: wilson(null["after"]["unadjusted_any"], n)},
         {"flag": "improved / declined", "scenario": "W02 -0.4/yr, W03 +0.4/yr planted",
-         "quantity": "P(any other worker flagged)", "before": wilson(alt["before_any_false"], n),
-         "after (Holm)": wilson(alt["after_any_false"], n), "after without multiplicity control": wilson(alt["after_unadjusted_any"], n)},
+         "quantity": "P(any other worker flagged)", cols[0]: wilson(alt["before"]["any_false"], nb),
+         cols[1]: wilson(alt["after"]["any_false"], n), cols[2]: wilson(alt["after"]["unadjusted_any"], n)},
     ]
     for w in PLANTED:
         rows.append({"flag": "improved / declined", "scenario": "W02 -0.4/yr, W03 +0.4/yr planted",
-                     "quantity": f"P({w} found, right sign)", "before": wilson(alt[f"before_{w}"], n),
-                     "after (Holm)": wilson(alt[f"after_{w}"], n), "after without multiplicity control": ""})
-    body = (f"{n} seeded studies per scenario (95% Wilson intervals), {secs:.0f} s in all. Before = the previous "
+                     "quantity": f"P({w} found, right sign)", cols[0]: wilson(alt["before"][w], nb),
+                     cols[1]: wilson(alt["after"][w], n), cols[2]: ""})
+    body = (f"{n} seeded studies per scenario ({nb} for the previous rules of the trajectories; 95% Wilson "
+            f"intervals), {secs:.0f} s in all. Before = the previous "
             "release's rules (per-cell SEs, normal quantile, no multiplicity control; recognition on the adjusted "
-            "score's interval); after = the defaults now (worker slopes from one mixed model with recipient, "
-            "interviewer, worker and worker x year effects and per-worker residual variance, Holm across the workers; "
-            "recognition on the worker effect's prediction error, Holm).\n\n" + table(rows)
-            + "\n\nReproduce: `.venv/bin/python benchmarks/bench_worker_flags.py --sims " + str(n) + "`")
+            "score's interval); after = the defaults now (worker slopes on the empirical-logit scale relative to the "
+            "organisation's year means, from a mixed model with recipient, interviewer, worker and worker x year "
+            "effects and a moderated residual variance per worker, t test, Holm across the workers; recognition on the "
+            "worker effect's prediction error, Holm).\n\n" + table(rows)
+            + f"\n\nReproduce: `.venv/bin/python benchmarks/bench_worker_flags.py --sims {n} --before-sims {nb}`")
     print(body)
     write_section("bench_worker_flags", "Worker flags under the null and with planted changes (`benchmarks/bench_worker_flags.py`)", body)
 
