@@ -114,3 +114,18 @@ def test_slope_is_the_within_worker_change(scale):
         rel = cell - cell.mean()
         ols = (rel * (np.array([2019, 2020, 2021]) - 2020)).sum(axis=1) / 2
         assert np.allclose(r["slope"], ols.loc[r.index], atol=0.05)
+
+
+def test_demo_workers_without_a_planted_slope_are_not_flagged(demo_dirs):
+    """On the demo data (whatever the draws): no worker whose planted slope is 0 is flagged - the previous
+    rule flagged W15 "declined" - and a flagged worker has the planted sign. Under no change the chance of
+    any flag is below 5% (Holm), so this fails for a liberal rule, not for an unlucky draw."""
+    import json
+
+    from helpers.overview import load_processed
+
+    truth = json.loads(demo_dirs["truth"].read_text())["worker_slope"]
+    r = worker_slopes(score_interviews(load_processed(demo_dirs["processed"])["interviews"])).set_index("worker_id")
+    flagged = r[r["direction"] != "within the uncertainty"]
+    assert all(truth[w] != 0 for w in flagged.index), flagged[["slope", "p_adjusted", "direction"]]
+    assert all(np.sign(truth[w]) == (1 if d == "improved" else -1) for w, d in flagged["direction"].items())
