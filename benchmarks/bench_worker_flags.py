@@ -42,7 +42,6 @@ from helpers.scoring import recognition_lists, score_interviews, worker_scores, 
 from helpers.simulate import DEMO_SHAPE, simulate_panel  # noqa: E402
 
 YEAR_EFFECT = {2018: 0.0, 2019: 0.25, 2020: -0.45, 2021: 0.1}  # the demo's planted year effects
-PLANTED = {"W02": -0.4, "W03": 0.4}
 
 
 def old_trajectory_flags(per_year: pd.DataFrame) -> pd.Series:
@@ -100,6 +99,8 @@ def recognition(n_sims: int, seed0: int) -> dict:
 
 
 def wilson(p: float, n: int) -> str:
+    if n == 0 or p != p:
+        return "not run"
     z = stats.norm.ppf(0.975)
     c, h = p + z * z / (2 * n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return f"{p:.3f} [{(c - h) / (1 + z * z / n):.3f}, {(c + h) / (1 + z * z / n):.3f}]"
@@ -109,12 +110,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sims", type=int, default=200)
     ap.add_argument("--before-sims", type=int, default=60, help="studies for the previous release's rules (slow)")
+    ap.add_argument("--slope", type=float, default=0.4, help="planted |slope| of W02 (-) and W03 (+), latent scale")
     a = ap.parse_args()
+    planted = {"W02": -a.slope, "W03": a.slope}
     n, nb = a.sims, min(a.before_sims, a.sims)
     t0 = time.perf_counter()
     rec = recognition(n, 10_000)
     null = trajectories(n, nb, None, 20_000)
-    alt = trajectories(n, nb, PLANTED, 30_000)
+    alt = trajectories(n, nb, planted, 30_000)
     secs = time.perf_counter() - t0
     cols = ("before", "after (Holm)", "after without multiplicity control")
     rows = [
@@ -122,15 +125,15 @@ def main() -> None:
          "quantity": "P(any worker listed)", cols[0]: wilson(rec["before_any_false"], n),
          cols[1]: wilson(rec["after_any_false"], n), cols[2]: wilson(rec["after_unadjusted_any"], n)},
         {"flag": "improved / declined (2018-2021 demo design)", "scenario": "no worker changes",
-         "quantity": "P(any worker flagged)", cols[0]: wilson(null["before"]["any_false"], nb),
+         "quantity": "P(any worker flagged)", cols[0]: wilson(null["before"].get("any_false", np.nan), nb),
          cols[1]: wilson(null["after"]["any_false"], n), cols[2]: wilson(null["after"]["unadjusted_any"], n)},
-        {"flag": "improved / declined", "scenario": "W02 -0.4/yr, W03 +0.4/yr planted",
-         "quantity": "P(any other worker flagged)", cols[0]: wilson(alt["before"]["any_false"], nb),
+        {"flag": "improved / declined", "scenario": f"W02 -{a.slope:g}/yr, W03 +{a.slope:g}/yr planted",
+         "quantity": "P(any other worker flagged)", cols[0]: wilson(alt["before"].get("any_false", np.nan), nb),
          cols[1]: wilson(alt["after"]["any_false"], n), cols[2]: wilson(alt["after"]["unadjusted_any"], n)},
     ]
-    for w in PLANTED:
-        rows.append({"flag": "improved / declined", "scenario": "W02 -0.4/yr, W03 +0.4/yr planted",
-                     "quantity": f"P({w} found, right sign)", cols[0]: wilson(alt["before"][w], nb),
+    for w in planted:
+        rows.append({"flag": "improved / declined", "scenario": f"W02 -{a.slope:g}/yr, W03 +{a.slope:g}/yr planted",
+                     "quantity": f"P({w} found, right sign)", cols[0]: wilson(alt["before"].get(w, np.nan), nb),
                      cols[1]: wilson(alt["after"][w], n), cols[2]: ""})
     body = (f"{n} seeded studies per scenario ({nb} for the previous rules of the trajectories; 95% Wilson "
             f"intervals), {secs:.0f} s in all. Before = the previous "
@@ -139,9 +142,12 @@ def main() -> None:
             "organisation's year means, from a mixed model with recipient, interviewer, worker and worker x year "
             "effects and a moderated residual variance per worker, t test, Holm across the workers; recognition on the "
             "worker effect's prediction error, Holm).\n\n" + table(rows)
-            + f"\n\nReproduce: `.venv/bin/python benchmarks/bench_worker_flags.py --sims {n} --before-sims {nb}`")
+            + f"\n\nReproduce: `.venv/bin/python benchmarks/bench_worker_flags.py --sims {n} --before-sims {nb}"
+            + (f" --slope {a.slope:g}`" if a.slope != 0.4 else "`"))
     print(body)
-    write_section("bench_worker_flags", "Worker flags under the null and with planted changes (`benchmarks/bench_worker_flags.py`)", body)
+    name = "bench_worker_flags" + (f"_slope_{a.slope:g}" if a.slope != 0.4 else "")
+    title = "Worker flags under the null and with planted changes" + (f" (planted slopes ±{a.slope:g})" if a.slope != 0.4 else "")
+    write_section(name, f"{title} (`benchmarks/bench_worker_flags.py`)", body)
 
 
 if __name__ == "__main__":

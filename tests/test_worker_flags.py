@@ -71,10 +71,11 @@ def test_planted_slopes_are_found_and_others_not_flagged():
         found["W03"] += r.loc["W03", "direction"] == "improved"
         assert not (r.loc["W02", "direction"] == "improved" or r.loc["W03", "direction"] == "declined")
         others += bool((r.drop(index=["W02", "W03"])["direction"] != "within the uncertainty").any())
-    # power measured with 200 studies in benchmarks/RESULTS.md: about 0.8 for W02 and below 0.5 for W03 -
-    # a +0.4 logit/year change is small in points for a worker near the ceiling; under no change a given
-    # worker is flagged in well under 1% of the studies
-    assert found["W02"] / n >= 0.6 and found["W03"] / n >= 0.2
+    # power measured with 200 studies (benchmarks/RESULTS.md): about 0.6 for W02 and 0.33 for W03 - a
+    # 0.4 logit/year change over 9 + 9 + 20 + 20 interviews is small against a 5% family-wise error across
+    # 15 workers (higher for larger planted slopes: `bench_worker_flags.py --slope 0.8`); under no change a given worker is
+    # flagged in well under 1% of the studies
+    assert found["W02"] / n >= 0.4 and found["W03"] / n >= 0.15
     assert others / n <= 0.15
 
 

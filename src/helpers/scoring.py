@@ -514,7 +514,7 @@ def _henderson(y, X, Zs, variances, sigma2, x_ref, n_workers, absorb=False):
 
 
 def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
-              weights: np.ndarray | None = None) -> tuple[float, np.ndarray, bool, float]:
+              weights: np.ndarray | None = None, start: np.ndarray | None = None) -> tuple[float, np.ndarray, bool, float]:
     """REML variance components of ``y = X b + sum_k Z_k u_k + e`` from Henderson's equations.
 
     Hand-written because statsmodels ``MixedLM`` (variance-components path), although correct,
@@ -536,10 +536,17 @@ def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
     mme = _MME(y, X, Zs, absorb, weights)
     k = len(Zs)
     bounds = [(-15.0, 8.0)] * k
-    best = optimize.minimize(mme.criterion, np.full(k, -1.5), method="Nelder-Mead",
-                             options={"xatol": 1e-5, "fatol": 1e-8, "maxiter": 3000})
-    polish = optimize.minimize(mme.criterion, np.clip(best.x, -15, 8), method="L-BFGS-B", bounds=bounds,
-                               options={"ftol": 1e-12, "gtol": 1e-8})
+    polish = None
+    if start is not None:  # warm start (a refit of a similar model): quasi-Newton only, Nelder-Mead if it fails
+        polish = optimize.minimize(mme.criterion, np.clip(start, -8, 8), method="L-BFGS-B", bounds=bounds,
+                                   options={"ftol": 1e-12, "gtol": 1e-8})
+    if polish is not None and polish.success and np.isfinite(polish.fun):
+        best = polish
+    else:
+        best = optimize.minimize(mme.criterion, np.full(k, -1.5), method="Nelder-Mead",
+                                 options={"xatol": 1e-5, "fatol": 1e-8, "maxiter": 3000})
+        polish = optimize.minimize(mme.criterion, np.clip(best.x, -15, 8), method="L-BFGS-B", bounds=bounds,
+                                   options={"ftol": 1e-12, "gtol": 1e-8})
     res = polish if polish.fun <= best.fun else best
     rho = np.clip(res.x, -15, 8)
     S, rhs, extra, _ = mme.system(np.exp(-rho))
@@ -644,14 +651,14 @@ LOGIT_OFFSET = 1.0  # points added to both sides of the empirical logit of a 0-1
 NU0 = 10  # prior degrees of freedom that moderate a worker's residual variance towards the pooled one
 
 
-def _components_fit(y, X, factors, weights=None):
+def _components_fit(y, X, factors, weights=None, start=None):
     """REML fit of ``y = X b + sum Z_k u_k + e`` (random factors ``(name, codes, levels)``, a last
     ``recipient`` factor absorbed); returns ``(b, Cov(b), sigma2, variances, residuals, notes)``.
     Factors whose variance is estimated at 0 are dropped before the final solve (stated)."""
     absorb = factors[-1][0] == "recipient" if factors else False
     Zall = [_indicator(c, m) for _, c, m in factors]
     if factors:
-        sigma2, s2, ok, _ = _reml_mme(y, X, Zall, absorb=absorb, weights=weights)
+        sigma2, s2, ok, _ = _reml_mme(y, X, Zall, absorb=absorb, weights=weights, start=start)
     else:
         s2, ok = np.array([]), True
     notes = [] if ok else ["REML did not report convergence"]
@@ -774,7 +781,8 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     if anchor == "year_model":
         # stage 1: the organisation's year means from the model without slopes; stage 2: worker
         # slopes around them (year effects as an offset), so a slope is relative to the organisation
-        b1, _, _, _, _, _ = _components_fit(y, X0, factors)
+        b1, _, s1, v1, _, _ = _components_fit(y, X0, factors)
+        start = np.log(np.maximum(np.array([v1[f] for f, _, _ in factors]), 1e-4 * s1) / s1)
         y = y - X0[:, year_cols] @ b1[year_cols]
         keep = [j for j in range(X0.shape[1]) if j not in year_cols]
         X, K = np.hstack([X0[:, keep], S]), np.eye(len(multi))
@@ -783,8 +791,9 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         K = np.vstack([np.eye(len(multi) - 1), -sxx[None, :-1] / sxx[-1]])
         keep = list(range(X0.shape[1]))
         X = np.hstack([X0, S @ K])
+        start = None
     p0 = len(keep)
-    beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors)
+    beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, start=start)
     if heteroscedastic:
         # residual variance per worker (the ceiling shrinks the spread of high scorers), moderated
         # towards the pooled variance with NU0 prior df (Smyth, 2004), then the model is refitted
@@ -795,7 +804,8 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         s2w = (g.sum() + NU0 * sigma2) / (nu + NU0)
         wts = 1.0 / pd.Series(w).map(s2w).to_numpy()
         wts = wts / wts.mean()
-        beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, wts)
+        warm = np.log(np.maximum(np.array([vcomp[f] for f, _, _ in factors]), 1e-4 * sigma2) / sigma2)
+        beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, wts, start=warm)
         fit_notes.append(f"residual variance per worker (moderated, {NU0} prior df): "
                          f"{s2w.min():.1f} to {s2w.max():.1f}")
     notes += fit_notes
