@@ -324,3 +324,120 @@ def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
                                                              ph=(d["mode"] == "phone") * 1.0)
     beta = np.linalg.lstsq(X.to_numpy(), d["composite"].to_numpy(), rcond=None)[0]
     assert np.allclose(t["adjusted"].to_numpy(), beta[: t.shape[0]])
+
+
+# ---- recipients as the sampling unit ------------------------------------------------------------
+def _paired(seed=3, n_workers=6, per=6, n_vol=3, n_sw=3):
+    """A small 2020-shaped study: every recipient interviewed twice (a volunteer and a social worker)."""
+    from helpers.simulate import simulate_panel
+
+    st = simulate_panel(years=(2020,), per_worker=(per,) * n_workers, volunteers=n_vol, sw_interviewers=n_sw,
+                        sd_worker=0.5, sd_recipient=0.8, seed=seed)
+    return score_interviews(st.interviews, CB).dropna(subset=["composite"]).reset_index(drop=True)
+
+
+def test_recipient_effect_matches_statsmodels_vc_formula():
+    """Second implementation: statsmodels MixedLM with three crossed variance components (vc_formula)."""
+    import warnings
+
+    from helpers.scoring import _MME, _fixed_design, _indicator
+
+    d = _paired()
+    t = worker_scores(d, engine="mme").set_index("worker_id")
+    assert "worker + interviewer + recipient (crossed)" in t["model"].iloc[0]
+    m = smf.mixedlm("composite ~ C(role, Treatment('volunteer')) + C(mode, Treatment('in_person'))", d.assign(g=1),
+                    groups="g", re_formula="0", vc_formula={"worker": "0 + C(worker_id)", "interviewer": "0 + C(interviewer_id)",
+                                                           "recipient": "0 + C(recipient_pid)"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = m.fit(reml=True, method=["nm", "powell"], maxiter=20000)
+    vc = dict(zip(m.exog_vc.names, r.vcomp, strict=True))
+    for name in ("worker", "interviewer", "recipient"):
+        assert t[f"var_{name}"].iloc[0] == pytest.approx(vc[name], rel=5e-4)
+    assert t["var_residual"].iloc[0] == pytest.approx(r.scale, rel=5e-4)
+    # the hand-written optimum is at least as good as statsmodels' (same REML criterion)
+    X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
+    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+          ("worker_id", "interviewer_id", "recipient_pid")]
+    mme = _MME(d["composite"].to_numpy(float), X, Zs, absorb=True)
+    ours = np.log(t[["var_worker", "var_interviewer", "var_recipient"]].iloc[0].to_numpy(float) / t["var_residual"].iloc[0])
+    theirs = np.log(np.array([vc["worker"], vc["interviewer"], vc["recipient"]]) / r.scale)
+    assert mme.criterion(ours) <= mme.criterion(theirs) + 1e-8
+    u = {k.split("[")[-1].rstrip("]"): v for k, v in next(iter(r.random_effects.values())).items() if k.startswith("worker")}
+    for w, v in u.items():
+        assert t.loc[w, "effect"] == pytest.approx(v, abs=2e-4)
+
+
+def test_absorbing_the_recipient_factor_changes_nothing():
+    from helpers.scoring import _MME, _fixed_design, _indicator
+
+    d = _paired(seed=5)
+    X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
+    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+          ("worker_id", "interviewer_id", "recipient_pid")]
+    y = d["composite"].to_numpy(float)
+    dense, absorbed = _MME(y, X, Zs, absorb=False), _MME(y, X, Zs, absorb=True)
+    for rho in ([0.1, -1.0, 0.3], [-2.0, 0.5, -0.7]):
+        assert absorbed.criterion(np.array(rho)) == pytest.approx(dense.criterion(np.array(rho)), rel=1e-10)
+    b1, u1, C1 = dense.solve([3.0, 2.0, 5.0], 10.0)
+    b2, u2, C2 = absorbed.solve([3.0, 2.0, 5.0], 10.0)
+    q = len(u2)
+    assert np.allclose(b1, b2) and np.allclose(u1[:q], u2) and np.allclose(C1[: C2.shape[0], : C2.shape[0]], C2)
+
+
+def test_worker_effect_prediction_error_from_direct_formula_with_recipients():
+    """PEV(u_w) = [G - G Z' P Z G]_ww (Henderson 1975) with the recipient in V, against effect_se."""
+    d = _paired(seed=7)
+    t = worker_scores(d, engine="mme").set_index("worker_id")
+    s2 = t["var_residual"].iloc[0]
+    X = np.column_stack([np.ones(len(d)), d["role"] == "social_worker", d["mode"] == "phone"]).astype(float)
+    blocks = [pd.get_dummies(d[c]).to_numpy(float) for c in ("worker_id", "interviewer_id", "recipient_pid")]
+    comps = [t[f"var_{n}"].iloc[0] for n in ("worker", "interviewer", "recipient")]
+    Z = np.hstack(blocks)
+    G = np.diag(np.concatenate([np.full(b.shape[1], v) for b, v in zip(blocks, comps, strict=True)]))
+    Vi = np.linalg.inv(Z @ G @ Z.T + s2 * np.eye(len(d)))
+    P = Vi - Vi @ X @ np.linalg.inv(X.T @ Vi @ X) @ X.T @ Vi
+    D = G - G @ Z.T @ P @ Z @ G
+    nw = blocks[0].shape[1]
+    assert np.allclose(t["effect_se"].to_numpy(), np.sqrt(np.diag(D)[:nw]), rtol=1e-6)
+    # the adjusted score's interval also carries the mean's uncertainty: always wider
+    assert ((t["ci_high"] - t["ci_low"]) / (2 * 1.959964) > t["effect_se"]).all()
+
+
+def test_raw_interval_is_clustered_on_the_recipient():
+    from helpers.survey import weighted_mean
+
+    d = _paired(seed=8)
+    t = worker_scores(d, method="raw").set_index("worker_id")
+    for w, g in d.groupby("worker_id"):
+        e = weighted_mean(g["composite"], clusters=g["recipient_pid"])
+        assert t.loc[w, "n_recipients"] == e.n_psu == g["recipient_pid"].nunique() < t.loc[w, "n"]
+        assert t.loc[w, "raw_ci_low"] == pytest.approx(max(e.ci_low, 0.0))
+        assert t.loc[w, "raw_ci_high"] == pytest.approx(min(e.ci_high, 100.0))
+    # treating the two interviews of a recipient as independent would give other (here: different) intervals
+    naive = worker_scores(d.assign(recipient_pid=[f"x{i}" for i in range(len(d))]), method="raw").set_index("worker_id")
+    assert not np.allclose(naive["raw_ci_high"], t["raw_ci_high"])
+
+
+def test_recognition_lists_test_the_worker_effect_with_holm():
+    from statsmodels.stats.multitest import multipletests
+
+    t = pd.DataFrame({"worker_id": list("ABCDE"), "year": 2020, "measure": "composite", "n": 20, "n_recipients": 10,
+                      "raw_mean": 90.0, "raw_ci_low": 85.0, "raw_ci_high": 95.0, "adjusted": [95.0, 93.0, 84.0, 90.0, 88.0],
+                      "org_mean": 90.0, "flag": False, "model": "m",
+                      "effect": [5.0, 3.0, -6.0, 0.0, -2.0], "effect_se": [1.5, 1.4, 2.0, 1.0, 1.0]})
+    # adjusted intervals wide (the mean's uncertainty): the old rule would list nobody
+    t["ci_low"], t["ci_high"] = t["adjusted"] - 7, t["adjusted"] + 7
+    r = recognition_lists(t)
+    p = 2 * stats.norm.sf(np.abs(t["effect"] / t["effect_se"]))
+    holm = multipletests(p, method="holm")[1]
+    expected = {w for w, h in zip(t["worker_id"], holm, strict=True) if h < 0.05}
+    assert set(r["worker_id"]) == expected == {"A", "C"}
+    assert r.set_index("worker_id").loc["A", "list"] == "recognition" and r.set_index("worker_id").loc["C", "list"] == "concern"
+    assert np.allclose(r.set_index("worker_id").loc[["A", "C"], "p_adjusted"], holm[[0, 2]])
+    assert "family-wise error 5% across the 5 workers (Holm)" in r.loc[0, "evidence"] and "n=20 interviews of 10" in r.loc[0, "evidence"]
+    # B (p = 0.032 alone) is listed without multiplicity control, not with it
+    assert "B" in set(recognition_lists(t, method="none")["worker_id"])
+    # one family per measure: a second measure does not change the first one's adjustment
+    both = recognition_lists(pd.concat([t, t.assign(measure="ethics")], ignore_index=True))
+    assert (both["n_compared"] == 5).all() and len(both) == 4

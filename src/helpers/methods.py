@@ -38,9 +38,14 @@ METHODS: dict[str, dict[str, str]] = {
         "ref": "McDonald RP (1999). Test Theory: A Unified Treatment. Erlbaum.",
     },
     "mixed_model": {
-        "en": "Linear mixed model with random intercepts for social worker and interviewer; adjusted scores are best linear unbiased predictions (shrunk towards the mean where evidence is thin).",
-        "ru": "Линейная смешанная модель со случайными эффектами социального работника и опрашивающего; скорректированные оценки — наилучшие линейные несмещённые прогнозы (BLUP).",
-        "ref": "Searle SR, Casella G, McCulloch CE (1992). Variance Components. Wiley; Seabold S, Perktold J (2010). statsmodels. Proc. SciPy.",
+        "en": "Linear mixed model (REML) with crossed random intercepts for social worker, interviewer and recipient (the two interviews of a recipient and a recipient seen in several years are not independent); interviewer role and interview mode as fixed effects. Adjusted scores are best linear unbiased predictions (shrunk towards the mean where evidence is thin); raw worker means have cluster-robust t intervals over recipients.",
+        "ru": "Линейная смешанная модель (REML) с перекрёстными случайными эффектами социального работника, опрашивающего и получателя (два интервью одного получателя и получатель, опрошенный в разные годы, не независимы); роль опрашивающего и способ опроса — фиксированные эффекты. Скорректированные оценки — наилучшие линейные несмещённые прогнозы (BLUP); для простых средних работников — кластерно-устойчивые t-интервалы по получателям.",
+        "ref": "Henderson CR (1975). Biometrics 31:423-447; Searle SR, Casella G, McCulloch CE (1992). Variance Components. Wiley; Seabold S, Perktold J (2010). statsmodels. Proc. SciPy.",
+    },
+    "worker_flags": {
+        "en": "Recognition and concern lists test each worker's effect against the organisation mean with its prediction error (the worker's diagonal of the inverse mixed-model coefficient matrix); changes over the years come from a mixed model with a slope per worker on the logit of the score, relative to the organisation's year means. Both hold the chance of any false listing at 5% across the workers compared (Holm); with no true differences among 15 workers it was 0.0% (lists) and 3.5% (changes) in simulation.",
+        "ru": "Списки для поощрения и внимания проверяют эффект каждого работника против среднего по организации с его ошибкой прогноза (диагональ обратной матрицы смешанной модели); изменения по годам — из смешанной модели с наклоном для каждого работника на логит-шкале оценки относительно средних организации по годам. Вероятность хотя бы одного ложного попадания в список ограничена 5% по всем сравниваемым работникам (метод Холма); при отсутствии различий между 15 работниками в имитации — 0,0% (списки) и 3,5% (изменения).",
+        "ref": "Henderson CR (1975). Biometrics 31:423-447; Holm S (1979). Scand J Stat 6:65-70; Goldstein H, Spiegelhalter DJ (1996). JRSS A 159:385-443.",
     },
     "design_weights": {
         "en": "Organisation-level means use inverse-probability design weights from the roster with stratified, finite-population-corrected standard errors.",

@@ -10,8 +10,11 @@ Public API (stable):
 - :func:`worker_scores` - one row per social worker (per year unless pooled): raw mean and
   rater-adjusted score (linear mixed model) side by side, with 95% intervals and a small-n flag.
 - :func:`worker_domain_scores` - :func:`worker_scores` for every domain and the composite (long).
-- :func:`recognition_lists` - workers whose adjusted interval lies wholly above / below the
-  organisation mean, with the evidence.
+- :func:`recognition_lists` - workers whose worker effect (BLUP) differs from the organisation mean
+  given its prediction error, with Holm's family-wise error control across the workers and the evidence.
+- :func:`worker_slopes` - each worker's change per year relative to the organisation (mixed model on
+  the empirical-logit scale), "improved / declined" with Holm's control across the workers.
+- :func:`multiplicity_sentence`, :func:`translate_control` - what a flag controls, in words (en, ru).
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
 - re-exported: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`corrected_item_total`,
@@ -66,6 +69,9 @@ __all__ = [
     "worker_scores",
     "worker_domain_scores",
     "recognition_lists",
+    "multiplicity_sentence",
+    "translate_control",
+    "worker_slopes",
     "psychometric_table",
     "organisation_means",
     "caterpillar_plot",
@@ -355,12 +361,14 @@ def answer_distribution(interviews: pd.DataFrame, codebook: Codebook | None = No
 @dataclass(frozen=True)
 class _Fit:
     adjusted: pd.Series  # by worker
-    se: pd.Series  # sqrt of prediction error variance, by worker
+    se: pd.Series  # sqrt of prediction error variance of x_ref'b + u_w, by worker
     org_mean: float
     model: str
     var_worker: float = np.nan
     var_interviewer: float = np.nan
     var_residual: float = np.nan
+    effect_se: pd.Series | None = None  # prediction error of the worker effect u_w alone
+    var_recipient: float = np.nan
 
 
 def _fixed_design(d: pd.DataFrame, terms: list[str], reference: dict) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -406,33 +414,107 @@ def _indicator(codes: np.ndarray, k: int) -> sparse.csr_array:
     return sparse.csr_array((np.ones(n), (np.arange(n), codes)), shape=(n, k))
 
 
-def _henderson(y, X, Zs, variances, sigma2, x_ref, n_workers):
-    """BLUE of beta, BLUP of the random effects and the prediction error variance of x_ref'b + u_w.
+class _MME:
+    """Henderson's mixed-model equations of ``y = X b + sum_k Z_k u_k + e``, ``u_k ~ N(0, s2_k I)``.
 
-    Henderson's mixed-model equations (Henderson, 1975, *Biometrics* 31:423):
-    ``C = [[X'X, X'Z], [Z'X, Z'Z + sigma2 G^-1]]``, ``C [b; u] = [X'y; Z'y]``,
-    ``Var([b - beta; u_hat - u]) = sigma2 C^-1``. The first random factor must be the worker.
+    ``C(lambda) = [[X'X, X'Z], [Z'X, Z'Z + diag(lambda)]]``, ``lambda_k = sigma2 / s2_k``
+    (Henderson, 1975, *Biometrics* 31:423). With ``absorb=True`` the **last** random factor (the
+    recipient, one level per sampling unit and many levels) is absorbed: its block of ``C`` is
+    diagonal (``Z_r'Z_r = diag(n_r)``, each interview belongs to one recipient), so it is
+    eliminated by the Schur complement ``S = C_11 - C_1r diag(1 / (n_r + lambda_r)) C_r1``;
+    ``log|C| = log|S| + sum_r log(n_r + lambda_r)``, ``S^-1`` is exactly the block of ``C^-1`` for
+    the fixed effects and the other random factors, and the cost grows with the number of
+    interviews only through one sparse product - never a dense matrix of side "number of
+    recipients".
     """
-    Z = sparse.hstack(Zs, format="csr")
-    dinv = np.concatenate([np.full(z.shape[1], sigma2 / v) for z, v in zip(Zs, variances, strict=True)])
+
+    def __init__(self, y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False, weights: np.ndarray | None = None):
+        self.n, self.p = X.shape
+        self.absorb = bool(absorb and len(Zs) > 0)
+        if weights is not None:  # Var(e_i) = sigma2 / w_i: rescale every row by sqrt(w_i)
+            r = np.sqrt(np.asarray(weights, dtype=float))
+            y, X = y * r, X * r[:, None]
+            Zs = [sparse.diags_array(r) @ sparse.csr_array(z) for z in Zs]
+        dense = Zs[:-1] if self.absorb else Zs
+        self.sizes = [z.shape[1] for z in Zs]
+        M = sparse.hstack([sparse.csr_array(X), *dense], format="csr") if dense else sparse.csr_array(X)
+        self.C0 = (M.T @ M).toarray()
+        self.a = np.asarray(M.T @ y).ravel()
+        self.yty = float(y @ y)
+        self.diag_idx = np.arange(self.p, M.shape[1])
+        if self.absorb:
+            R = sparse.csr_array(Zs[-1])
+            self.B = sparse.csr_array(M.T @ R)
+            self.counts = np.asarray(R.multiply(R).sum(axis=0)).ravel()  # diag(R'R) (weighted: sum of w)
+            self.d = np.asarray(R.T @ y).ravel()
+
+    def system(self, lam: np.ndarray):
+        """(S, rhs, extra, logdet_D): the absorbed system for penalties ``lam`` (one per factor)."""
+        sizes = self.sizes[:-1] if self.absorb else self.sizes
+        S = self.C0.copy()
+        if len(sizes):
+            S[self.diag_idx, self.diag_idx] += np.concatenate([np.full(q, v) for q, v in zip(sizes, lam, strict=False)])
+        rhs, extra, logdet_d = self.a, 0.0, 0.0
+        if self.absorb:
+            D = self.counts + lam[-1]
+            Dinv = 1.0 / D
+            S = S - (self.B @ sparse.diags_array(Dinv) @ self.B.T).toarray()
+            rhs = self.a - self.B @ (self.d * Dinv)
+            extra = float((self.d**2 * Dinv).sum())
+            logdet_d = float(np.log(D).sum())
+        return S, rhs, extra, logdet_d
+
+    def criterion(self, rho: np.ndarray) -> float:
+        """Profiled ``-2 l_R`` (up to a constant) at ``rho_k = log(s2_k / sigma2)``."""
+        from scipy import linalg
+
+        S, rhs, extra, logdet_d = self.system(np.exp(-np.asarray(rho)))
+        try:
+            factor = linalg.cho_factor(S, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return np.inf
+        sol = linalg.cho_solve(factor, rhs, check_finite=False)
+        Q = self.yty - sol @ rhs - extra
+        if not Q > 0:
+            return np.inf
+        logdet = 2 * np.log(np.diag(factor[0])).sum() + logdet_d
+        n_p = self.n - self.p
+        return n_p * np.log(Q / n_p) + sum(q * r for q, r in zip(self.sizes, rho, strict=True)) + logdet
+
+    def solve(self, variances, sigma2: float):
+        """``(b, u, Cinv)``: BLUE, BLUPs of the non-absorbed random factors, and the block of ``C^-1`` for them."""
+        lam = np.array([sigma2 / v for v in variances])
+        S, rhs, _, _ = self.system(lam)
+        Cinv = np.linalg.inv(S)
+        sol = Cinv @ rhs
+        return sol[: self.p], sol[self.p:], Cinv
+
+    def absorbed_blup(self, variances, sigma2: float, sol: np.ndarray) -> np.ndarray:
+        """BLUPs of the absorbed factor given the other solutions: ``(d - B' sol) / (n_r + lambda_r)``."""
+        return (self.d - self.B.T @ sol) / (self.counts + sigma2 / variances[-1])
+
+
+def _henderson(y, X, Zs, variances, sigma2, x_ref, n_workers, absorb=False):
+    """BLUE of beta, BLUP of the random effects and prediction error variances (Henderson, 1975).
+
+    ``C [b; u] = [X'y; Z'y]``, ``Var([b - beta; u_hat - u]) = sigma2 C^-1``. The first random
+    factor must be the worker. Returns ``(beta, u, se_adjusted, se_effect)`` with
+    ``se_adjusted = sqrt(PEV(x_ref'b + u_w))`` and ``se_effect = sqrt(sigma2 [C^-1]_ww)``, the
+    prediction error of the worker effect alone (the diagonal of the inverse coefficient matrix
+    for the random effect). With ``absorb`` the last factor is absorbed (:class:`_MME`).
+    """
+    beta, u, Cinv = _MME(y, X, Zs, absorb).solve(variances, sigma2)
     p = X.shape[1]
-    ztx = np.asarray(Z.T @ X)
-    top = np.hstack([X.T @ X, ztx.T])
-    bottom = np.hstack([ztx, (Z.T @ Z).toarray() + np.diag(dinv)])
-    C = np.vstack([top, bottom])
-    rhs = np.concatenate([X.T @ y, Z.T @ y])
-    Cinv = np.linalg.inv(C)
-    sol = Cinv @ rhs
-    beta, u = sol[:p], sol[p:]
     A, B = Cinv[:p, :p], Cinv[:p, p:p + n_workers]
     Dw = np.diag(Cinv)[p:p + n_workers]
     if n_workers == 0:  # only the standard error of the population mean x_ref'b
-        return beta, u, float(np.sqrt(sigma2 * x_ref @ A @ x_ref))
+        return beta, u, float(np.sqrt(sigma2 * x_ref @ A @ x_ref)), np.nan
     pev = sigma2 * (x_ref @ A @ x_ref + 2 * (x_ref @ B) + Dw)
-    return beta, u, np.sqrt(np.clip(pev, 0, None))
+    return beta, u, np.sqrt(np.clip(pev, 0, None)), np.sqrt(np.clip(sigma2 * Dw, 0, None))
 
 
-def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list) -> tuple[float, np.ndarray, bool, float]:
+def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
+              weights: np.ndarray | None = None, start: np.ndarray | None = None) -> tuple[float, np.ndarray, bool, float]:
     """REML variance components of ``y = X b + sum_k Z_k u_k + e`` from Henderson's equations.
 
     Hand-written because statsmodels ``MixedLM`` (variance-components path), although correct,
@@ -443,53 +525,49 @@ def _reml_mme(y: np.ndarray, X: np.ndarray, Zs: list) -> tuple[float, np.ndarray
     *Variance Components*, ch. 6)
     ``-2 l_R = (n - p) log(Q / (n - p)) + sum_k q_k log(1 / lambda_k) + log|C| + const``,
     minimised over ``log(s2_k / sigma2)`` (Nelder-Mead from 0.22, then an L-BFGS-B polish); only cross-products
-    enter, so the cost does not grow with the number of interviews. Returns
+    enter, so the cost does not grow with the number of interviews. ``absorb=True``: the last
+    factor (recipients: many levels, one per sampling unit) is absorbed (:class:`_MME`), so a
+    third variance component costs one sparse product per evaluation. ``weights``: residual
+    variance ``sigma2 / w_i`` (known relative weights). Returns
     ``(sigma2, s2_k, converged, -2 l_R)``.
     """
-    from scipy import linalg, optimize
+    from scipy import optimize
 
-    Z = sparse.hstack(Zs, format="csr")
-    sizes = [z.shape[1] for z in Zs]
-    n, p = X.shape
-    xtx, ztx = X.T @ X, np.asarray(Z.T @ X)
-    ztz = (Z.T @ Z).toarray()
-    rhs = np.concatenate([X.T @ y, Z.T @ y])
-    yty = float(y @ y)
-    C0 = np.block([[xtx, ztx.T], [ztx, ztz]])
-    diag_idx = np.arange(p, p + sum(sizes))
-
-    def crit(rho: np.ndarray) -> float:
-        lam = np.concatenate([np.full(q, np.exp(-r)) for q, r in zip(sizes, rho, strict=True)])
-        C = C0.copy()
-        C[diag_idx, diag_idx] += lam
-        try:
-            factor = linalg.cho_factor(C, lower=True, check_finite=False)
-        except linalg.LinAlgError:
-            return np.inf
-        sol = linalg.cho_solve(factor, rhs, check_finite=False)
-        Q = yty - sol @ rhs
-        if not Q > 0:
-            return np.inf
-        logdet = 2 * np.log(np.diag(factor[0])).sum()
-        return (n - p) * np.log(Q / (n - p)) + sum(q * r for q, r in zip(sizes, rho, strict=True)) + logdet
-
-    bounds = [(-15.0, 8.0)] * len(Zs)
-    best = optimize.minimize(crit, np.full(len(Zs), -1.5), method="Nelder-Mead",
-                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 2000})
-    polish = optimize.minimize(crit, np.clip(best.x, -15, 8), method="L-BFGS-B", bounds=bounds)
+    mme = _MME(y, X, Zs, absorb, weights)
+    k = len(Zs)
+    bounds = [(-15.0, 8.0)] * k
+    polish = None
+    if start is not None:  # warm start (a refit of a similar model): quasi-Newton only, Nelder-Mead if it fails
+        polish = optimize.minimize(mme.criterion, np.clip(start, -8, 8), method="L-BFGS-B", bounds=bounds,
+                                   options={"ftol": 1e-12, "gtol": 1e-8})
+    if polish is not None and polish.success and np.isfinite(polish.fun):
+        best = polish
+    else:
+        best = optimize.minimize(mme.criterion, np.full(k, -1.5), method="Nelder-Mead",
+                                 options={"xatol": 1e-5, "fatol": 1e-8, "maxiter": 3000})
+        polish = optimize.minimize(mme.criterion, np.clip(best.x, -15, 8), method="L-BFGS-B", bounds=bounds,
+                                   options={"ftol": 1e-12, "gtol": 1e-8})
     res = polish if polish.fun <= best.fun else best
     rho = np.clip(res.x, -15, 8)
-    lam = np.concatenate([np.full(q, np.exp(-r)) for q, r in zip(sizes, rho, strict=True)])
-    C = C0.copy()
-    C[diag_idx, diag_idx] += lam
-    sol = np.linalg.solve(C, rhs)
-    sigma2 = float((yty - sol @ rhs) / (n - p))
+    S, rhs, extra, _ = mme.system(np.exp(-rho))
+    sol = np.linalg.solve(S, rhs)
+    sigma2 = float((mme.yty - sol @ rhs - extra) / (mme.n - mme.p))
     s2 = sigma2 * np.exp(rho)
     s2[rho <= -14.9] = 0.0  # at the lower bound: variance component estimated at 0
     return sigma2, s2, bool(best.success or polish.success), float(res.fun)
 
 
-def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict, engine: str) -> _Fit:
+def _has_repeats(d: pd.DataFrame, column: str = "recipient_pid") -> bool:
+    """True when ``column`` exists and some value occurs in more than one row (e.g. a recipient interviewed twice)."""
+    if column not in d.columns:
+        return False
+    v = d[column].dropna().astype(str)
+    v = v[v != ""]
+    return len(v) == len(d) and v.nunique() < len(v)
+
+
+def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict, engine: str,
+               recipients: bool = True) -> _Fit:
     from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
 
     y = d[measure].to_numpy(dtype="float64")
@@ -502,9 +580,15 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         factors.append(("interviewer", i_codes, len(raters)))
     else:
         notes.append("one interviewer: leniency not identifiable")
+    if recipients and _has_repeats(d):
+        recs, r_codes = np.unique(d["recipient_pid"].astype(str).to_numpy(), return_inverse=True)
+        factors.append(("recipient", r_codes, len(recs)))  # last: absorbed by the Henderson engine
+    elif recipients and "recipient_pid" in d.columns:
+        notes.append("no recipient interviewed twice: recipient effect not separable from the residual")
     q = sum(m for _, _, m in factors)
     if engine == "auto":
-        engine = "statsmodels" if (len(y) <= 5_000 and q <= 300) else "mme"
+        has_rec = factors[-1][0] == "recipient"
+        engine = "statsmodels" if (len(y) <= 5_000 and q <= 300 and not has_rec) else "mme"
     if engine == "statsmodels":
         vc = VCSpec(
             [f for f, _, _ in factors],
@@ -521,7 +605,8 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         engine_name = "REML, statsmodels MixedLM"
     elif engine == "mme":
         caught = []
-        sigma2, s2, ok, _ = _reml_mme(y, X, [_indicator(c, m) for _, c, m in factors])
+        absorb = factors[-1][0] == "recipient"
+        sigma2, s2, ok, _ = _reml_mme(y, X, [_indicator(c, m) for _, c, m in factors], absorb=absorb)
         if not ok:
             raise RuntimeError("REML did not converge")
         vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
@@ -536,27 +621,231 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
     bound = [str(w.message)[:80] for w in caught if "boundary" in str(w.message).lower()]
     if bound and not any("boundary" in n for n in notes):
         notes.append("fit near the boundary of the parameter space")
-    desc = "random intercepts " + (" + ".join(f for f, _, _ in factors)) + (" (crossed)" if len(factors) == 2 else "")
+    desc = "random intercepts " + (" + ".join(f for f, _, _ in factors)) + (" (crossed)" if len(factors) >= 2 else "")
     model = f"mixed ({engine_name}): {desc}; fixed: {fixed}"
     if notes:
         model += "; " + "; ".join(notes)
+    absorb = bool(kept) and kept[-1][0] == "recipient"
+    var_rec = vcomp.get("recipient", np.nan)
     if not kept or kept[0][0] != "worker":
         # no between-worker variance: every worker's adjusted score is the population mean
         if kept:
             Zs = [_indicator(c, m) for _, c, m in kept]
-            beta, _, se_mean = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, 0)
+            beta, _, se_mean, _ = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, 0, absorb)
         else:
             beta = np.linalg.lstsq(X, y, rcond=None)[0]
             se_mean = float(np.sqrt(sigma2 * x_ref @ np.linalg.pinv(X.T @ X) @ x_ref))
         org = float(x_ref @ beta)
         return _Fit(pd.Series(org, index=workers), pd.Series(se_mean, index=workers), org,
                     model + "; every worker shrunk to the mean", vcomp.get("worker", np.nan),
-                    vcomp.get("interviewer", np.nan), sigma2)
+                    vcomp.get("interviewer", np.nan), sigma2, pd.Series(0.0, index=workers), var_rec)
     Zs = [_indicator(c, m) for _, c, m in kept]
-    beta, u, se = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, len(workers))
+    beta, u, se, se_u = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, len(workers), absorb)
     org = float(x_ref @ beta)
     return _Fit(pd.Series(org + u[: len(workers)], index=workers), pd.Series(se, index=workers), org, model,
-                vcomp.get("worker", np.nan), vcomp.get("interviewer", 0.0), sigma2)
+                vcomp.get("worker", np.nan), vcomp.get("interviewer", 0.0), sigma2, pd.Series(se_u, index=workers),
+                var_rec)
+
+
+LOGIT_OFFSET = 1.0  # points added to both sides of the empirical logit of a 0-100 score (about its smallest step)
+NU0 = 10  # prior degrees of freedom that moderate a worker's residual variance towards the pooled one
+
+
+def _components_fit(y, X, factors, weights=None, start=None):
+    """REML fit of ``y = X b + sum Z_k u_k + e`` (random factors ``(name, codes, levels)``, a last
+    ``recipient`` factor absorbed); returns ``(b, Cov(b), sigma2, variances, residuals, notes)``.
+    Factors whose variance is estimated at 0 are dropped before the final solve (stated)."""
+    absorb = factors[-1][0] == "recipient" if factors else False
+    Zall = [_indicator(c, m) for _, c, m in factors]
+    if factors:
+        sigma2, s2, ok, _ = _reml_mme(y, X, Zall, absorb=absorb, weights=weights, start=start)
+    else:
+        s2, ok = np.array([]), True
+    notes = [] if ok else ["REML did not report convergence"]
+    vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
+    wt = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    if not factors:
+        beta = np.linalg.lstsq(X * np.sqrt(wt)[:, None], y * np.sqrt(wt), rcond=None)[0]
+        r = y - X @ beta
+        sigma2 = float((wt * r**2).sum() / (len(y) - X.shape[1]))
+        return beta, sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X), sigma2, vcomp, r, notes
+    kept = [(f, c, m) for f, c, m in factors if vcomp[f] > 1e-6 * sigma2]
+    notes += [f"{f} variance estimated at 0 (boundary)" for f, _, _ in factors if vcomp[f] <= 1e-6 * sigma2]
+    if not kept:
+        beta = np.linalg.lstsq(X * np.sqrt(wt)[:, None], y * np.sqrt(wt), rcond=None)[0]
+        return beta, sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X), sigma2, vcomp, y - X @ beta, notes
+    Zs = [_indicator(c, m) for _, c, m in kept]
+    absorb = kept[-1][0] == "recipient"
+    mme = _MME(y, X, Zs, absorb, weights)
+    v = [vcomp[f] for f, _, _ in kept]
+    beta, u, Cinv = mme.solve(v, sigma2)
+    dense = Zs[:-1] if absorb else Zs
+    fitted = X @ beta + (sparse.hstack(dense, format="csr") @ u if dense else 0.0)
+    if absorb:
+        fitted = fitted + Zs[-1] @ mme.absorbed_blup(v, sigma2, np.concatenate([beta, u]))
+    p = X.shape[1]
+    return beta, sigma2 * Cinv[:p, :p], sigma2, vcomp, y - fitted, notes
+
+
+def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, alpha: float = 0.05,
+                  method: str = "holm", reference: dict | None = None, recipients: bool = True,
+                  worker_year: bool | None = None, heteroscedastic: bool = True, anchor: str = "year_model",
+                  scale: str = "logit", offset: float = LOGIT_OFFSET, ci: float = 0.95) -> pd.DataFrame:
+    """Change per year of every worker assessed in several years, relative to the organisation, with
+    multiplicity control: the "improved / declined" flags.
+
+    **Scale.** Scores pile up at 100 (the ceiling), where a real change moves the 0-100 score very
+    little and the spread shrinks; a year that is worse for everyone moves weak workers more points
+    than strong ones. The model is therefore fitted to the empirical logit of the score,
+    ``y = log((score + k) / (100 - score + k))`` with ``k = offset`` (default 1 point, about the
+    composite's smallest step), on which the answers' latent satisfaction is close to additive
+    (``scale="points"`` fits the score itself). ``slope_logit`` / ``se_logit`` are on that scale;
+    ``slope`` / ``se`` / ``ci_*`` are converted to points per year at the worker's mean score
+    (delta method, ``dS/dy = (S + k)(100 + k - S) / (100 + 2k)``); the test is the same on both.
+
+    **Model** (REML on Henderson's equations, :func:`_reml_mme`), in two stages so that a slope is
+    relative to the organisation's year means (``anchor="year_model"``):
+
+    1. ``y = b0 + year + role + mode + u_w + c_wy + v_interviewer + r_recipient + e`` gives the year
+       effects (a year that was worse for everyone is not a worker's decline);
+    2. with those year effects as an offset, ``y = b0 + role + mode + beta_w (t - tbar_w) + u_w + c_wy
+       + v + r + e``: one fixed slope ``beta_w`` per worker assessed in two or more years.
+
+    ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, included when some
+    worker is assessed in three or more years, so a slope must stand out from them), ``v``
+    interviewer and ``r`` recipient (the sampling unit: both interviews of a pair, and a recipient
+    seen again in a later year, share it; absorbed, :class:`_MME`) are random intercepts, dropped
+    when their variance is estimated at 0 (stated in ``model``). ``anchor="average"``: one model
+    with year fixed and the slopes constrained to an information-weighted sum of 0.
+    ``heteroscedastic=True`` (default): the residual variance of each worker is estimated from the
+    first fit, moderated towards the pooled one with ``NU0 = 10`` prior df (Smyth, 2004, *Stat.
+    Appl. Genet. Mol. Biol.* 3:3) and the model refitted with weights ``1 / s2_w``.
+
+    **Test.** ``se`` = ``sqrt(sigma2 [C^-1]_beta)`` from the inverse coefficient matrix of the
+    mixed-model equations (Henderson, 1975, *Biometrics* 31:423), pooling every interview rather
+    than the 6-9 df of one worker-year cell; ``t = slope / se`` with ``df = n_w - 2 + NU0`` (the
+    moderated variance's df; pooled residual df when ``heteroscedastic=False``). p-values are
+    adjusted across the workers compared by ``method``: default Holm (1979, *Scand. J. Statist.*
+    6:65) - the probability that **any** worker with no true change is flagged is at most ``alpha``;
+    ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289) controls only the expected share of
+    false flags among the flagged. Holm is the default because a flag is a statement about a named
+    person. ``direction``: "improved" / "declined" when the adjusted p is below ``alpha``,
+    otherwise "within the uncertainty"; ``control`` says it in words. ``ci_low``/``ci_high``: the
+    per-worker ``ci`` interval (not simultaneous). Variance components are treated as known
+    (Kackar & Harville, 1984). False-flag rates and power are measured by seeded simulation in
+    ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
+
+    Columns: ``worker_id, years, n, n_recipients, slope, se, ci_low, ci_high, slope_logit, se_logit,
+    df, p, p_adjusted, n_compared, direction, control, model``.
+    """
+    reference = {**DEFAULT_REFERENCE, **(reference or {})}
+    cols = ["worker_id", "years", "n", "n_recipients", "slope", "se", "ci_low", "ci_high", "slope_logit", "se_logit",
+            "df", "p", "p_adjusted", "n_compared", "direction", "control", "model"]
+    d = scored.dropna(subset=[measure, "worker_id", "year"]).copy()
+    if years is not None:
+        d = d[d["year"].isin(list(years))]
+    d = d[d["worker_id"].astype(str) != ""]
+    d["year"] = d["year"].astype(int)
+    n_years = d.groupby("worker_id")["year"].nunique()
+    multi = sorted(n_years[n_years >= 2].index.astype(str))
+    if len(multi) < 2 or d["year"].nunique() < 2:
+        return pd.DataFrame(columns=cols)
+    raw = d[measure].to_numpy(dtype="float64")
+    if scale == "logit":
+        y = np.log((raw + offset) / (100.0 - raw + offset))
+    elif scale == "points":
+        y = raw
+    else:
+        raise ValueError("scale must be 'logit' or 'points'")
+    X0, _, xnames, notes = _fixed_design(d, ["year", "role", "mode"], reference)
+    w = d["worker_id"].astype(str).to_numpy()
+    t = d["year"].to_numpy(dtype=float)
+    S = np.zeros((len(d), len(multi)))
+    for k, wk in enumerate(multi):
+        m = w == wk
+        S[m, k] = t[m] - t[m].mean()
+    year_cols = [j for j, nm in enumerate(xnames) if nm.startswith("year[")]
+    workers, w_codes = np.unique(w, return_inverse=True)
+    factors = [("worker", w_codes, len(workers))]
+    if worker_year is None:
+        worker_year = bool((n_years >= 3).any())
+    if worker_year:
+        cells, c_codes = np.unique(pd.Series(w) + "|" + d["year"].astype(str).to_numpy(), return_inverse=True)
+        factors.append(("worker x year", c_codes, len(cells)))
+    raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
+    if len(raters) >= 2:
+        factors.append(("interviewer", i_codes, len(raters)))
+    if recipients and _has_repeats(d):
+        recs, r_codes = np.unique(d["recipient_pid"].astype(str).to_numpy(), return_inverse=True)
+        factors.append(("recipient", r_codes, len(recs)))
+    if anchor == "year_model":
+        # stage 1: the organisation's year means from the model without slopes; stage 2: worker
+        # slopes around them (year effects as an offset), so a slope is relative to the organisation
+        b1, _, s1, v1, _, _ = _components_fit(y, X0, factors)
+        start = np.log(np.maximum(np.array([v1[f] for f, _, _ in factors]), 1e-4 * s1) / s1)
+        y = y - X0[:, year_cols] @ b1[year_cols]
+        keep = [j for j in range(X0.shape[1]) if j not in year_cols]
+        X, K = np.hstack([X0[:, keep], S]), np.eye(len(multi))
+    else:  # constraint sum_w sxx_w beta_w = 0 (relative to the information-weighted average worker)
+        sxx = (S**2).sum(axis=0)
+        K = np.vstack([np.eye(len(multi) - 1), -sxx[None, :-1] / sxx[-1]])
+        keep = list(range(X0.shape[1]))
+        X = np.hstack([X0, S @ K])
+        start = None
+    p0 = len(keep)
+    beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, start=start)
+    if heteroscedastic:
+        # residual variance per worker (the ceiling shrinks the spread of high scorers), moderated
+        # towards the pooled variance with NU0 prior df (Smyth, 2004), then the model is refitted
+        # with the weights 1 / s2_w treated as known
+        e = pd.DataFrame({"w": w, "e2": resid**2})
+        g = e.groupby("w")["e2"]
+        nu = (g.size() - 2).clip(lower=1)
+        s2w = (g.sum() + NU0 * sigma2) / (nu + NU0)
+        wts = 1.0 / pd.Series(w).map(s2w).to_numpy()
+        wts = wts / wts.mean()
+        warm = np.log(np.maximum(np.array([vcomp[f] for f, _, _ in factors]), 1e-4 * sigma2) / sigma2)
+        beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, wts, start=warm)
+        fit_notes.append(f"residual variance per worker (moderated, {NU0} prior df): "
+                         f"{s2w.min():.1f} to {s2w.max():.1f}")
+    notes += fit_notes
+    slope = K @ beta[p0:]
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", K, cov[p0:, p0:], K), 0, None))
+    g = d.assign(worker_id=w).groupby("worker_id")
+    n_w = g.size().reindex(multi).to_numpy()
+    # degrees of freedom: the worker's residual df plus the prior df of the moderated variance
+    # (Smyth, 2004); the pooled residual df without per-worker variances
+    df = (n_w - 2 + NU0) if heteroscedastic else np.full(len(multi), len(y) - X.shape[1])
+    q = stats.t.ppf(0.5 + ci / 2, df)
+    out = pd.DataFrame({"worker_id": multi, "slope": slope, "se": se, "df": df.astype(float)})
+    out["p"] = 2 * stats.t.sf(np.abs(slope / se), df)
+    if scale == "logit":
+        # points per year at the worker's mean score: dS/deta = (S + k)(100 + k - S) / (100 + 2k)
+        m = g[measure].mean().reindex(multi).to_numpy()
+        deriv = (m + offset) * (100.0 + offset - m) / (100.0 + 2 * offset)
+        out["slope_logit"], out["se_logit"] = slope, se
+        out["slope"], out["se"] = slope * deriv, se * deriv
+    out["ci_low"], out["ci_high"] = out["slope"] - q * out["se"], out["slope"] + q * out["se"]
+    out["p_adjusted"] = _multiplicity(out["p"], method)
+    out["n_compared"] = len(out)
+    hit = out["p_adjusted"] < alpha
+    out["direction"] = np.where(hit & (out["slope"] > 0), "improved",
+                                np.where(hit & (out["slope"] < 0), "declined", "within the uncertainty"))
+    out["control"] = multiplicity_sentence(method, alpha, len(out))
+    out["years"] = out["worker_id"].map(g["year"].apply(lambda v: ", ".join(str(x) for x in sorted(set(v)))))
+    out["n"] = out["worker_id"].map(g.size()).astype("int64")
+    rec = g["recipient_pid"].nunique() if "recipient_pid" in d else g.size()
+    out["n_recipients"] = out["worker_id"].map(rec).astype("int64")
+    fixed = " + ".join(dict.fromkeys(n.split("[")[0] for n in xnames[1:])) or "none"
+    desc = " + ".join(f"{f} ({vcomp[f]:.2f})" for f, _, _ in factors)
+    what = ("the empirical logit log((score + k) / (100 - score + k)), k = " + f"{offset:g}" if scale == "logit"
+            else "the score (points)")
+    rel = ("relative to the organisation's year means (year effects from the model without slopes, as an offset)"
+           if anchor == "year_model" else "slopes sum to 0 (relative to the information-weighted average worker)")
+    out["model"] = (f"mixed (REML, Henderson's equations) of {what}: fixed {fixed} + one slope per worker assessed in "
+                    f"several years, {rel}; random intercepts (variance) {desc}; "
+                    f"residual variance {sigma2:.2f}" + ("; " + "; ".join(notes) if notes else ""))
+    return out.reindex(columns=cols)
 
 
 def _fit_fixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict) -> _Fit:
@@ -578,19 +867,38 @@ def _fit_fixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict)
     fixed = " + ".join(dict.fromkeys(n.split("[")[0] for n in xnames[1:])) or "none"
     model = f"fixed effects (OLS): worker + {fixed}; no shrinkage, interviewer leniency not removed"
     return _Fit(pd.Series(adj, index=workers), pd.Series(se, index=workers), float(np.mean(adj)),
-                "; ".join([model, *notes]), var_residual=sigma2)
+                "; ".join([model, *notes]), var_residual=sigma2, effect_se=pd.Series(se, index=workers))
 
 
 def _raw_table(d: pd.DataFrame, measure: str, ci: float) -> pd.DataFrame:
-    g = d.groupby(d["worker_id"].astype(str))[measure]
-    t = pd.DataFrame({"n": g.size(), "raw_mean": g.mean(), "raw_sd": g.std(ddof=1)})
-    q = stats.t.ppf(0.5 + ci / 2, (t["n"] - 1).clip(lower=1))
-    half = np.where(t["n"] > 1, q * t["raw_sd"] / np.sqrt(t["n"]), np.nan)
+    """Per worker: n, recipients, raw mean with a cluster-robust t interval (clusters = recipients).
+
+    ``se^2 = G / (G - 1) sum_g (sum_{i in g} (y_i - ybar) / n)^2`` over the worker's ``G``
+    recipients (CR1 / the linearised variance of :func:`helpers.survey.weighted_mean` with
+    ``clusters``), ``t`` quantile with ``G - 1`` df. Without ``recipient_pid`` every interview is
+    its own cluster and this is the classical ``s / sqrt(n)`` with ``n - 1`` df.
+    """
+    w = d["worker_id"].astype(str).to_numpy()
+    y = d[measure].to_numpy(dtype="float64")
+    if "recipient_pid" in d.columns and d["recipient_pid"].notna().all():
+        cl = d["recipient_pid"].astype(str).to_numpy()
+    else:
+        cl = np.arange(len(d)).astype(str)
+    f = pd.DataFrame({"w": w, "c": cl, "y": y})
+    g = f.groupby("w")["y"]
+    t = pd.DataFrame({"n": g.size(), "n_recipients": f.groupby("w")["c"].nunique(), "raw_mean": g.mean()})
+    f["z"] = (f["y"] - f["w"].map(t["raw_mean"])) / f["w"].map(t["n"])
+    ztot = f.groupby(["w", "c"])["z"].sum()
+    G = t["n_recipients"]
+    ss = (ztot**2).groupby(level=0).sum().reindex(t.index)
+    t["raw_se"] = np.sqrt(G / (G - 1).where(G > 1) * ss)
+    q = stats.t.ppf(0.5 + ci / 2, (G - 1).clip(lower=1))
+    half = np.where(G > 1, q * t["raw_se"], np.nan)
     t["raw_ci_low"], t["raw_ci_high"] = t["raw_mean"] - half, t["raw_mean"] + half
-    return t.drop(columns="raw_sd")
+    return t
 
 
-def _one_table(d, measure, method, terms, reference, min_n, ci, engine):
+def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipients=True):
     raw = _raw_table(d, measure, ci)
     fit = None
     reasons = []
@@ -599,13 +907,13 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine):
             reasons.append("one worker: nothing to compare")
         else:
             try:
-                fit = _fit_mixed(d, measure, terms, reference, engine)
+                fit = _fit_mixed(d, measure, terms, reference, engine, recipients)
             except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
                 reasons.append(f"mixed model failed ({exc})")
                 try:
                     fit = _fit_fixed(d, measure, terms, reference)
                     fit = _Fit(fit.adjusted, fit.se, fit.org_mean, "fallback to " + fit.model + " - " + "; ".join(reasons),
-                               var_residual=fit.var_residual)
+                               var_residual=fit.var_residual, effect_se=fit.effect_se)
                 except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc2:
                     reasons.append(f"fixed-effects model failed ({exc2})")
     elif method != "raw":
@@ -616,7 +924,8 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine):
         t["adjusted"], t["ci_low"], t["ci_high"] = t["raw_mean"], t["raw_ci_low"], t["raw_ci_high"]
         t["org_mean"] = float(d[measure].mean())
         t["model"] = "raw mean (method='raw')" if method == "raw" else "fallback to raw mean - " + "; ".join(reasons)
-        t["var_worker"] = t["var_interviewer"] = t["var_residual"] = np.nan
+        t["var_worker"] = t["var_interviewer"] = t["var_residual"] = t["var_recipient"] = np.nan
+        t["effect"], t["effect_se"] = t["raw_mean"] - t["org_mean"], t["raw_se"]
     else:
         t["adjusted"] = fit.adjusted.reindex(t.index)
         se = fit.se.reindex(t.index)
@@ -624,10 +933,13 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine):
         t["org_mean"] = fit.org_mean
         t["model"] = fit.model
         t["var_worker"], t["var_interviewer"], t["var_residual"] = fit.var_worker, fit.var_interviewer, fit.var_residual
+        t["var_recipient"] = fit.var_recipient
+        t["effect"] = t["adjusted"] - fit.org_mean
+        t["effect_se"] = (fit.effect_se if fit.effect_se is not None else fit.se).reindex(t.index)
     for c in ("raw_ci_low", "raw_ci_high", "ci_low", "ci_high"):
         t[c] = t[c].clip(lower=0.0, upper=100.0)  # the score scale is bounded
     t["flag"] = t["n"] < min_n
-    return t.reset_index(names="worker_id")
+    return t.drop(columns="raw_se").reset_index(names="worker_id")
 
 
 def worker_scores(
@@ -639,37 +951,53 @@ def worker_scores(
     ci: float = 0.95,
     reference: dict | None = None,
     engine: str = "auto",
+    recipients: bool = True,
 ) -> pd.DataFrame:
     """Score of each social worker: raw mean and rater-adjusted score, side by side, with intervals.
 
     ``scored`` is the output of :func:`score_interviews`; ``measure`` a domain or ``composite``.
     One row per worker and year (``pooled=False``) or per worker over all years (``pooled=True``,
     ``year`` = <NA>). Columns: ``worker_id, year, measure, n, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, flag, org_mean, model, var_worker, var_interviewer, var_residual``.
+    adjusted, ci_low, ci_high, flag, org_mean, model, var_worker, var_interviewer, var_residual,
+    n_recipients, var_recipient, effect, effect_se``.
 
-    Raw: mean of the worker's interview scores, t interval (``NaN`` when n = 1).
+    Raw: mean of the worker's interview scores with a cluster-robust t interval, the recipient
+    (``recipient_pid``) as the cluster: ``se^2 = G/(G-1) sum_g (sum_{i in g} (y_i - ybar)/n)^2``, ``t``
+    with ``G - 1`` df, ``G`` = the worker's recipients (``n_recipients``) - the two interviews of a
+    recipient are not independent (same as :func:`helpers.survey.weighted_mean` with ``clusters``;
+    without ``recipient_pid`` the classical ``s / sqrt(n)``, ``n - 1`` df; ``NaN`` when ``G = 1``).
 
     Adjusted (``method="mixed"``): linear mixed model (REML; statsmodels ``MixedLM`` in the
     variance-components formulation - one group, sparse indicator matrices - which gives
     *crossed* random intercepts)::
 
-        score = b0 + role + mode (+ year, pooled) + u_worker + v_interviewer + e
+        score = b0 + role + mode (+ year, pooled) + u_worker + v_interviewer + r_recipient + e
 
     ``adjusted = x_ref' b + u_w``: the population mean at the reference role and mode (default
     volunteer, in person; pooled: the equal-weight average of the years) plus the worker's BLUP,
     which is shrunk towards 0 when the worker has few interviews. Interviewer leniency ``v`` is
-    removed. ``b`` and ``u`` are computed from Henderson's mixed-model equations at the REML
+    removed. ``r_recipient`` (``recipients=True``, default, when some recipient has two or more
+    interviews - the 2020-2021 pairs, a recipient seen again in a pooled analysis) makes the
+    recipient the sampling unit: the worker's evidence is counted in recipients, not interviews.
+    ``b`` and ``u`` are computed from Henderson's mixed-model equations at the REML
     variance components; the interval is ``adjusted +/- z sqrt(PEV)`` with the prediction error
     variance ``PEV = sigma2 c' C^-1 c``, ``c = (x_ref, e_w)`` (Henderson, 1975, *Biometrics* 31:423).
     Approximation: the variance components are treated as known (their uncertainty is ignored,
     Kackar & Harville, 1984, *JASA* 79:853), so intervals are slightly too narrow for small data.
-    ``org_mean`` = ``x_ref' b``.
+    ``org_mean`` = ``x_ref' b``. ``effect`` = ``u_w`` (= ``adjusted - org_mean``) and ``effect_se``
+    = ``sqrt(sigma2 [C^-1]_ww)``, the prediction error of the worker effect alone (the diagonal of
+    the inverse coefficient matrix for the random effect; Henderson, 1975): what
+    :func:`recognition_lists` tests against 0. Fallbacks: raw mean minus the mean with the raw
+    (cluster-robust) SE; fixed effects: the OLS SE of the worker's adjusted score.
 
     ``engine``: who estimates the REML variance components. ``"statsmodels"`` - ``MixedLM``;
     ``"mme"`` - a hand-written REML on Henderson's equations (same criterion; cross-checked
     against statsmodels in the tests), used because statsmodels needs minutes at 1,000 workers x
     200 interviewers; ``"auto"`` (default) - statsmodels up to 5,000 interviews and 300 workers +
-    interviewers (every real year), ``"mme"`` above. The engine is named in ``model``.
+    interviewers without a recipient factor (2018-2019), ``"mme"`` above and whenever the recipient
+    factor is in the model (the hand-written engine absorbs it: :class:`_MME`; cross-checked against
+    statsmodels ``MixedLM`` with three ``vc_formula`` components to about 1e-4 in the tests). The
+    engine is named in ``model``.
 
     Fallbacks, always stated in ``model``: one interviewer -> worker random intercept only; a
     variance estimated at 0 -> that factor dropped (worker at 0: every worker at the mean);
@@ -687,21 +1015,23 @@ def worker_scores(
     d = d[d["worker_id"].astype(str) != ""]
     out = []
     if pooled:
-        t = _one_table(d, measure, method, ["role", "mode", "year"], reference, min_n, ci, engine)
+        t = _one_table(d, measure, method, ["role", "mode", "year"], reference, min_n, ci, engine, recipients)
         t.insert(1, "year", pd.array([pd.NA] * len(t), dtype="Int64"))
         out.append(t)
     else:
         for year, g in d.groupby("year"):
-            t = _one_table(g, measure, method, ["role", "mode"], reference, min_n, ci, engine)
+            t = _one_table(g, measure, method, ["role", "mode"], reference, min_n, ci, engine, recipients)
             t.insert(1, "year", pd.array([int(year)] * len(t), dtype="Int64"))
             out.append(t)
     cols = ["worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
-            "ci_high", "flag", "org_mean", "model", "var_worker", "var_interviewer", "var_residual"]
+            "ci_high", "flag", "org_mean", "model", "var_worker", "var_interviewer", "var_residual",
+            "n_recipients", "var_recipient", "effect", "effect_se"]
     if not out:
         return pd.DataFrame(columns=cols)
     res = pd.concat(out, ignore_index=True)
     res["measure"] = measure
     res["n"] = res["n"].astype("int64")
+    res["n_recipients"] = res["n_recipients"].astype("int64")
     return res[cols]
 
 
@@ -712,31 +1042,126 @@ def worker_domain_scores(scored: pd.DataFrame, codebook: Codebook | None = None,
     return pd.concat([worker_scores(scored, measure=m, **kwargs) for m in measures], ignore_index=True)
 
 
-def recognition_lists(worker_table: pd.DataFrame) -> pd.DataFrame:
-    """Workers whose adjusted interval lies wholly above (recognition) or below (concern) the organisation mean.
+def _multiplicity(p: pd.Series, method: str) -> pd.Series:
+    """Adjusted p-values within one family (statsmodels ``multipletests``); NaN stays NaN."""
+    from statsmodels.stats.multitest import multipletests
 
-    The organisation mean is ``org_mean`` of the worker table (the model's population mean at
-    the reference role and mode, the centre of the adjusted scores). A worker is listed only when
-    the whole 95% interval of the adjusted score is above / below it - never by rank alone. The
-    interval also carries the uncertainty of the mean, so the rule is slightly conservative.
-    Evidence beside each name: n, raw mean with interval, adjusted with interval, the model and
-    the small-n flag. Columns: ``list, worker_id, year, measure, n, raw_mean, raw_ci_low,
-    raw_ci_high, adjusted, ci_low, ci_high, org_mean, flag, model, evidence``.
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if method == "none":
+        out[ok] = p[ok]
+    elif ok.any():
+        out[ok] = multipletests(p[ok].to_numpy(), method=method)[1]
+    return out
+
+
+def _effect_p(effect: pd.Series, se: pd.Series) -> pd.Series:
+    """Two-sided normal p-value of ``effect / se``; an effect of exactly 0 (worker shrunk to the mean) gets p = 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (effect / se).to_numpy(dtype=float)
+    p = 2 * stats.norm.sf(np.abs(z))
+    p = np.where((effect.to_numpy(dtype=float) == 0) & ~np.isfinite(z), 1.0, p)
+    return pd.Series(p, index=effect.index)
+
+
+MULTIPLICITY_LABEL = {
+    "holm": {"en": "family-wise error {a:.0%} across the {n} workers (Holm)",
+             "ru": "вероятность хотя бы одной ошибки {a:.0%} на {n} работников (поправка Холма)"},
+    "bonferroni": {"en": "family-wise error {a:.0%} across the {n} workers (Bonferroni)",
+                   "ru": "вероятность хотя бы одной ошибки {a:.0%} на {n} работников (поправка Бонферрони)"},
+    "fdr_bh": {"en": "false discovery rate {a:.0%} across the {n} workers (Benjamini-Hochberg)",
+               "ru": "доля ложных отнесений {a:.0%} среди {n} работников (Бенджамини-Хохберг)"},
+    "none": {"en": "{a:.0%} per worker, no multiplicity control across the {n} workers",
+             "ru": "{a:.0%} для каждого работника, без поправки на {n} сравнений"},
+}
+
+
+def multiplicity_sentence(method: str = "holm", alpha: float = 0.05, n: int = 0, lang: str = "en") -> str:
+    """What a worker flag controls, in words, e.g. ``family-wise error 5% across the 15 workers (Holm)``."""
+    return MULTIPLICITY_LABEL[method][lang if lang in ("en", "ru") else "en"].format(a=alpha, n=n)
+
+
+def translate_control(sentence: str, lang: str = "en") -> str:
+    """An English :func:`multiplicity_sentence` in ``lang`` (unchanged when it is not one)."""
+    import re
+
+    for method, texts in MULTIPLICITY_LABEL.items():
+        pattern = re.escape(texts["en"]).replace(r"\{a:\.0%\}", r"(\d+)%").replace(r"\{n\}", r"(\d+)")
+        m = re.fullmatch(pattern, sentence)
+        if m:
+            return multiplicity_sentence(method, int(m.group(1)) / 100, int(m.group(2)), lang)
+    return sentence
+
+
+def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: str = "holm",
+                      family: tuple[str, ...] = ("year", "measure")) -> pd.DataFrame:
+    """Workers whose **worker effect** is above (recognition) or below (concern) the organisation mean,
+    with multiplicity control across the workers compared.
+
+    Test per worker: ``z = u_w / sqrt(PEV(u_w))``, where ``u_w = adjusted - org_mean`` is the worker's
+    BLUP and ``PEV(u_w) = sigma2 [C^-1]_ww`` its prediction error variance, the diagonal of the
+    inverse coefficient matrix of Henderson's mixed-model equations for the worker effect
+    (Henderson, 1975, *Biometrics* 31:423; column ``effect_se`` of :func:`worker_scores`). This
+    compares the worker with the organisation mean itself (``u = 0``); the adjusted score's
+    interval is not used because it also carries the uncertainty of the mean ``x_ref' b``, which is
+    shared by every worker and says nothing about the worker's difference from it. Two-sided
+    ``p = 2 Phi(-|z|)``; p-values are adjusted within each ``family`` (default: one year and one
+    measure - the 15 workers of a year's composite are one family) by ``method``:
+
+    - ``"holm"`` (default; Holm, 1979, *Scand. J. Statist.* 6:65): the probability that **any**
+      worker who truly sits at the organisation mean is listed is at most ``alpha`` (strong control
+      of the family-wise error rate, under any dependence between the workers' tests). Chosen
+      because a listing is a decision about a named person (an award or corrective measures): one
+      false listing already harms someone, which is what the family-wise error counts;
+    - ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289): controls the expected share of
+      false listings among the listed (more listings, weaker guarantee); ``"bonferroni"``; ``"none"``.
+
+    A worker is listed when the adjusted p-value is below ``alpha``; never by rank alone (Goldstein
+    & Spiegelhalter, 1996, *JRSS A* 159:385, on league tables: most ranks are not distinguishable).
+    The ratio ``u / sqrt(PEV)`` is conservative under "no differences" (there its variance is the
+    reliability ``r < 1`` of the worker's mean), so with Holm the family-wise error is below
+    ``alpha``; measured in ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
+    The variance components are treated as known (Kackar & Harville, 1984).
+
+    Tables without ``effect`` / ``effect_se`` (older tables): the effect is ``adjusted - org_mean``
+    and its SE is half the width of the 95% interval / 1.96 (conservative: it includes the mean's
+    uncertainty). Raw or fixed-effects fallbacks: the effect is the difference from the mean with the
+    raw (cluster-robust) or OLS standard error, as stated in ``model``.
+
+    Columns: ``list, worker_id, year, measure, n, n_recipients, raw_mean, raw_ci_low, raw_ci_high,
+    adjusted, ci_low, ci_high, org_mean, effect, effect_se, p, p_adjusted, n_compared, control,
+    flag, model, evidence``; ``control`` says in words what is controlled (:func:`multiplicity_sentence`).
     """
     t = worker_table.copy()
-    above = t["ci_low"] > t["org_mean"]
-    below = t["ci_high"] < t["org_mean"]
-    t["list"] = np.where(above, "recognition", np.where(below, "concern", ""))
+    if "effect" not in t or "effect_se" not in t:
+        t["effect"] = t["adjusted"] - t["org_mean"]
+        t["effect_se"] = (t["ci_high"] - t["ci_low"]) / (2 * stats.norm.ppf(0.975))
+    if "n_recipients" not in t:
+        t["n_recipients"] = pd.array([pd.NA] * len(t), dtype="Int64")
+    t["p"] = _effect_p(t["effect"], t["effect_se"])
+    keys = [k for k in family if k in t.columns]
+    t["p_adjusted"] = np.nan
+    t["n_compared"] = 0
+    groups = t.groupby(keys, dropna=False).groups.items() if keys else [((), t.index)]
+    for _, idx in groups:
+        t.loc[idx, "p_adjusted"] = _multiplicity(t.loc[idx, "p"], method)
+        t.loc[idx, "n_compared"] = int(t.loc[idx, "p"].notna().sum())
+    t["control"] = [multiplicity_sentence(method, alpha, int(n)) for n in t["n_compared"]]
+    hit = t["p_adjusted"] < alpha
+    t["list"] = np.where(hit & (t["effect"] > 0), "recognition", np.where(hit & (t["effect"] < 0), "concern", ""))
     t = t[t["list"] != ""].copy()
     t["evidence"] = [
-        f"n={r.n}; raw {r.raw_mean:.1f} [{r.raw_ci_low:.1f}, {r.raw_ci_high:.1f}]; adjusted {r.adjusted:.1f} "
-        f"[{r.ci_low:.1f}, {r.ci_high:.1f}] vs organisation mean {r.org_mean:.1f}" + ("; few interviews" if r.flag else "")
+        f"n={r.n} interviews of {r.n_recipients} recipients; raw {r.raw_mean:.1f} [{r.raw_ci_low:.1f}, {r.raw_ci_high:.1f}]; "
+        f"adjusted {r.adjusted:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]; worker effect {r.effect:+.1f} (SE {r.effect_se:.1f}) "
+        f"vs organisation mean {r.org_mean:.1f}, adjusted p = {r.p_adjusted:.3f} ({r.control})"
+        + ("; few interviews" if r.flag else "")
         for r in t.itertuples()
     ]
     t["_order"] = np.where(t["list"] == "recognition", -t["adjusted"], t["adjusted"])
     t = t.sort_values(["list", "measure", "year", "_order"], ascending=[False, True, True, True])
-    cols = ["list", "worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted",
-            "ci_low", "ci_high", "org_mean", "flag", "model", "evidence"]
+    cols = ["list", "worker_id", "year", "measure", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high",
+            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "p", "p_adjusted", "n_compared",
+            "control", "flag", "model", "evidence"]
     return t[cols].reset_index(drop=True)
 
 

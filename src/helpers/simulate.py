@@ -12,8 +12,10 @@ worker is the expected composite (0-100) of an interview by an average volunteer
 sd_interview^2 + sd_item^2)`` (Gauss-Hermite quadrature) - the quantity that
 :func:`helpers.scoring.worker_scores` estimates as ``adjusted``.
 
-Public: :func:`simulate_study`, :func:`true_score`, :func:`demo_truth_scores`, :func:`recovery`, and
-:func:`simulate_years` (2018-2021 with a change of interviewer mix, for the year-comparison tests).
+Public: :func:`simulate_study`, :func:`simulate_panel` (the 2020-shaped paired design over several
+years, for the false-flag rates of worker flags), :func:`simulate_years` (2018-2021 with a change of
+interviewer mix, for the year-comparison tests), :func:`true_score`, :func:`demo_truth_scores`,
+:func:`recovery`.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ import pandas as pd
 
 from helpers.codebook import Codebook, load_codebook
 
-__all__ = ["SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_years", "true_score", "demo_truth_scores",
-           "recovery"]
+__all__ = ["DEMO_SHAPE", "SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_panel", "simulate_years",
+           "true_score", "demo_truth_scores", "recovery"]
 
 THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)
 
@@ -145,6 +147,141 @@ def simulate_study(
     params = dict(n_workers=n_workers, n_interviewers=n_interviewers, sd_worker=sd_worker, sd_interviewer=sd_interviewer,
                   role_shift=role_shift, mode_shift=mode_shift, base=base, noise_sd=noise, seed=seed)
     return SimulatedStudy(out, truth, pd.Series(leniency, index=raters, name="leniency"), params)
+
+
+def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Generator, sd_item: float) -> None:
+    """Item codes of every interview (cumulative-logit, 2% don't know, 1% refused) written into ``out``."""
+    m = len(eta)
+    thr = np.asarray(THRESHOLDS)
+    years = pd.to_numeric(out["year"]).to_numpy()
+    for item in cb.item_codes:
+        asked = np.isin(years, cb.items[item].years)
+        if not asked.any():
+            continue
+        scale = cb.scale_of(item)
+        e = eta + rng.normal(0, sd_item, m)
+        if scale.max_code == 1:
+            code = (rng.random(m) < 1 / (1 + np.exp(-(e + 0.5)))).astype(float)
+        else:
+            p_ge = 1 / (1 + np.exp(-(e[:, None] - thr)))
+            code = 1 + (rng.random(m)[:, None] < p_ge).sum(axis=1).astype(float)
+            if cb.items[item].reverse:
+                code = scale.max_code + scale.min_code - code
+        u = rng.random(m)
+        code = np.where(u < 0.02, 8, np.where(u < 0.03, 9, code))
+        code[~asked] = np.nan
+        out[item] = pd.array(code, dtype="Int64")
+
+
+DEMO_SHAPE = {  # the demo's yearly designs (helpers.demo.published_designs): recipients per worker, paired
+    "per_worker": {2018: (9, 9, 9, 8), 2019: (9, 9, 8, 8, 8), 2020: (10,) * 13 + (7, 7),
+                   2021: (10,) * 11 + (9, 9, 8, 7)},
+    "paired": {2018: False, 2019: False, 2020: True, 2021: True},
+    "years": (2018, 2019, 2020, 2021),
+}
+
+
+def simulate_panel(
+    years: tuple[int, ...] = (2020, 2021),
+    per_worker: tuple[int, ...] | dict[int, tuple[int, ...]] = (10,) * 13 + (7, 7),
+    volunteers: int = 5,
+    sw_interviewers: int = 4,
+    paired: bool | dict[int, bool] = True,
+    sd_worker: float = 0.0,
+    slopes: dict[str, float] | None = None,
+    sd_worker_year: float = 0.0,
+    sd_interviewer: float = 0.3,
+    sd_recipient: float = 0.6,
+    sd_interview: float = 0.3,
+    sd_item: float = 0.7,
+    role_shift: float = -0.5,
+    mode_shift: float = 0.15,
+    phone_share: float = 0.5,
+    base: float = 2.0,
+    year_effect: dict[int, float] | None = None,
+    pool_extra: int = 6,
+    seed: int = 0,
+    codebook: Codebook | None = None,
+) -> SimulatedStudy:
+    """The 2020 Mystery Guest design repeated over ``years``, with planted worker quality and slopes.
+
+    Default: 15 social workers (13 with 10 sampled recipients, 2 with 7: 144 recipients a year),
+    every recipient interviewed twice (``paired``: one of 5 volunteers and one of 4 social-worker
+    interviewers, drawn at random), half the interviews by phone. Each worker serves a stable pool
+    of ``per_worker + pool_extra`` recipients and the year's sample is drawn from it, so recipients
+    recur across years and **keep their effect** ``u_r ~ N(0, sd_recipient^2)`` (the sampling unit is
+    the recipient, as in the real study). Latent satisfaction of an interview::
+
+        eta = base + year_effect[y] + q_w + slope_w (y - y_0) + c_wy + leniency_j + role + mode + u_r + e
+
+    with ``q_w ~ N(0, sd_worker^2)`` (default 0: **no true differences between workers**),
+    ``slopes`` (default none: **no true change**) and ``c_wy ~ N(0, sd_worker_year^2)``
+    (year-to-year fluctuation of a worker, default 0). Answers as in :func:`simulate_study`.
+    ``per_worker`` and ``paired`` may be dicts by year, e.g. the demo's 2018-2019 design (4-5
+    workers with 8-9 recipients, one volunteer interview each): :data:`DEMO_SHAPE`.
+    ``truth``: one row per worker and year with ``quality`` (latent, including the slope and the
+    fluctuation) and ``slope``. Used by the tests and ``benchmarks/bench_worker_flags.py`` to
+    measure how often workers are flagged when nothing differs.
+    """
+    cb = codebook or load_codebook()
+    rng = np.random.default_rng(seed)
+    per_year = per_worker if isinstance(per_worker, dict) else dict.fromkeys(years, tuple(per_worker))
+    pair_year = paired if isinstance(paired, dict) else dict.fromkeys(years, bool(paired))
+    n_w = max(len(v) for v in per_year.values())
+    full = [max([v[k] for v in per_year.values() if len(v) > k]) for k in range(n_w)]
+    workers = [f"W{i + 1:02d}" for i in range(n_w)]
+    slope = np.array([float((slopes or {}).get(w, 0.0)) for w in workers])
+    quality = rng.normal(0, sd_worker, n_w) if sd_worker > 0 else np.zeros(n_w)
+    vols = [f"V{i + 1:02d}" for i in range(volunteers)]
+    sws = [f"S{i + 1:02d}" for i in range(sw_interviewers)] if any(pair_year.values()) else []
+    raters = vols + sws
+    leniency = pd.Series(rng.normal(0, sd_interviewer, len(raters)), index=raters, name="leniency")
+    pools = {w: np.arange(k + pool_extra) for w, k in zip(workers, full, strict=True)}
+    u_rec = {w: rng.normal(0, sd_recipient, len(pools[w])) for w in workers}
+    y0 = min(years)
+    frames, truth = [], []
+    for y in years:
+        cell = rng.normal(0, sd_worker_year, n_w) if sd_worker_year > 0 else np.zeros(n_w)
+        rows = []
+        sizes = per_year[y]
+        for k, w in enumerate(workers[: len(sizes)]):
+            chosen = rng.choice(pools[w], size=sizes[k], replace=False)
+            for c in chosen:
+                rows.append((k, w, f"R-{w}-{c:03d}", u_rec[w][c]))
+            truth.append({"year": y, "worker_id": w, "quality": quality[k] + slope[k] * (y - y0) + cell[k],
+                          "slope": slope[k]})
+        rec = pd.DataFrame(rows, columns=["k", "worker_id", "recipient_pid", "u"])
+        n = len(rec)
+        parts = [rec.assign(role="volunteer", interviewer_id=rng.choice(vols, n))]
+        if pair_year[y]:
+            parts.append(rec.assign(role="social_worker", interviewer_id=rng.choice(sws, n)))
+        d = pd.concat(parts, ignore_index=True)
+        d["pair_id"] = [f"P{y}-{i % n + 1:04d}" for i in range(len(d))] if pair_year[y] else ""
+        d["year"] = y
+        d["eta_w"] = quality[d["k"]] + slope[d["k"]] * (y - y0) + cell[d["k"]]
+        frames.append(d)
+    d = pd.concat(frames, ignore_index=True)
+    m = len(d)
+    phone = rng.random(m) < phone_share
+    eta = (base + d["year"].map(year_effect or {}).fillna(0.0).to_numpy() + d["eta_w"].to_numpy()
+           + d["interviewer_id"].map(leniency).to_numpy() + np.where(d["role"] == "social_worker", role_shift, 0.0)
+           + np.where(phone, mode_shift, 0.0) + d["u"].to_numpy() + rng.normal(0, sd_interview, m))
+    out = pd.DataFrame({
+        "interview_id": [f"PAN-{k + 1:06d}" for k in range(m)],
+        "year": d["year"].to_numpy(),
+        "interviewer_id": d["interviewer_id"].to_numpy(),
+        "role": d["role"].to_numpy(),
+        "recipient_pid": d["recipient_pid"].to_numpy(),
+        "worker_id": d["worker_id"].to_numpy(),
+        "department": "home_care",
+        "stratum": "home_care",
+        "pair_id": d["pair_id"].to_numpy(),
+        "mode": np.where(phone, "phone", "in_person"),
+    })
+    _answers(out, eta, cb, rng, sd_item)
+    params = dict(years=tuple(years), n_workers=n_w, sd_worker=sd_worker, slopes=dict(zip(workers, slope.tolist(), strict=True)),
+                  sd_worker_year=sd_worker_year, sd_interviewer=sd_interviewer, sd_recipient=sd_recipient, seed=seed)
+    return SimulatedStudy(out, pd.DataFrame(truth), leniency, params)
 
 
 def demo_truth_scores(truth: dict, pooled: bool = False) -> pd.DataFrame:

@@ -1342,23 +1342,33 @@ def truth_sentence(check: pd.DataFrame, lang: str = "en") -> str:
 
 
 def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: MixedYearFit | None = None,
-                        years=None, ci: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        years=None, ci: float = 0.95, alpha: float = 0.05,
+                        method: str = "holm") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Adjusted score of every worker assessed in more than one year, per year, and their change.
 
-    Adjusted score of an interview: the score minus the fixed effects of role and mode and minus
-    the interviewer's estimated leniency (BLUP) of :func:`year_mixed_model`, i.e. what a volunteer
-    of average leniency interviewing in person would have recorded. Per worker and year: mean with
-    a t interval clustered on the recipient (:func:`helpers.survey.weighted_mean`, unweighted).
+    ``per_year`` (what the figure draws): adjusted score of an interview = the score minus the
+    fixed effects of role and mode and minus the interviewer's estimated leniency (BLUP) of
+    :func:`year_mixed_model`, i.e. what a volunteer of average leniency interviewing in person
+    would have recorded. Per worker and year: mean with a t interval clustered on the recipient
+    (:func:`helpers.survey.weighted_mean`, unweighted); ``relative`` = that mean minus the
+    model's year mean.
 
-    Change: weighted least-squares slope (points per year) of a worker's yearly means with weights
-    ``1 / se^2`` and ``se(slope) = 1 / sqrt(sum w (x - xbar_w)^2)``, computed on the worker's means
-    **relative to the organisation** (minus the model's year means), so that a year that was
-    worse for everyone is not read as a worker's decline. ``direction`` is "improved" /
-    "declined" when the 95% interval of the slope excludes 0, otherwise "no change beyond the
-    uncertainty". Returns ``(per_year, change)``.
+    ``change`` (the flags): :func:`helpers.scoring.worker_slopes` - a mixed model of all interviews
+    on the empirical-logit scale of the score (the ceiling compresses changes of strong workers in
+    points) with year, role and mode fixed, one slope per worker relative to the organisation's year
+    means, random worker, worker x year, interviewer and recipient intercepts and a residual
+    variance per worker; the slope's SE comes from the model (not from the 6-9 df of one cell) and
+    is tested with t. ``slope`` is in points per year at the worker's mean score. ``direction`` is
+    "improved" / "declined" when the **Holm-adjusted** p-value across the workers compared is below
+    ``alpha`` (``method="fdr_bh"`` for Benjamini-Hochberg), so the chance that any worker with no
+    true change is flagged is at most ``alpha`` (measured in tests/test_worker_flags.py);
+    otherwise "within the uncertainty". ``control`` states it in words. Returns ``(per_year, change)``.
     """
+    from helpers.scoring import worker_slopes
+
     fit = fit or year_mixed_model(scored, measure, years=years)
     d = scored[scored["year"].isin(_years(scored, years))].dropna(subset=[measure]).copy()
+    change = worker_slopes(d, measure, alpha=alpha, method=method, ci=ci)
     multi = d.groupby("worker_id")["year"].nunique()
     d = d[d["worker_id"].isin(multi[multi > 1].index)]
     adj = d[measure].astype("float64").to_numpy().copy()
@@ -1374,23 +1384,7 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
         e = weighted_mean(g["adjusted"], clusters=g.get("recipient_pid", None), ci=ci)
         rows.append({"worker_id": w, "year": int(y), "n": e.n, "estimate": e.estimate, "se": e.se,
                      "ci_low": e.ci_low, "ci_high": e.ci_high, "relative": e.estimate - org.get(int(y), np.nan)})
-    per_year = pd.DataFrame(rows)
-    z = stats.norm.ppf(0.5 + ci / 2)
-    crow = []
-    for w, g in per_year.groupby("worker_id"):
-        g = g[np.isfinite(g["se"]) & (g["se"] > 0)]
-        if len(g) < 2:
-            continue
-        x, yv, wt = g["year"].to_numpy(float), g["relative"].to_numpy(), 1 / g["se"].to_numpy() ** 2
-        xb = (wt * x).sum() / wt.sum()
-        sxx = (wt * (x - xb) ** 2).sum()
-        slope = float((wt * (x - xb) * yv).sum() / sxx)
-        se = float(1 / np.sqrt(sxx))
-        lo, hi = slope - z * se, slope + z * se
-        direction = "improved" if lo > 0 else "declined" if hi < 0 else "no change beyond the uncertainty"
-        crow.append({"worker_id": w, "years": ", ".join(str(int(v)) for v in g["year"]), "n": int(g["n"].sum()),
-                     "slope": slope, "se": se, "ci_low": lo, "ci_high": hi, "direction": direction})
-    return per_year, pd.DataFrame(crow)
+    return pd.DataFrame(rows), change
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1766,7 +1760,13 @@ def plot_worker_trajectories(per_year: pd.DataFrame, changes: pd.DataFrame | Non
     fig.supxlabel(L["year"] + (" (рядом с точкой — число интервью)" if lang == "ru" else
                                " (n = interviews next to each point)"), fontsize=9)
     fig.supylabel(L["score"], fontsize=9)
-    fig.suptitle(L["workers"], fontsize=10)
+    from helpers.scoring import translate_control
+
+    control = "" if changes is None or changes.empty or "control" not in changes else str(changes["control"].iloc[0])
+    if control:
+        control = ("флаги «улучшение / ухудшение»: " if lang == "ru" else "improved / declined flags: ") + translate_control(
+            control, lang)
+    fig.suptitle(L["workers"] + (f"\n{control}" if control else ""), fontsize=10)
     fig.tight_layout()
     return fig
 
