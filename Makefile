@@ -36,7 +36,7 @@ reports: demo-data
 	$(BIN)/python -m helpers run --years $(YEARS) --jobs $(JOBS) --lang $(LANG_REPORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks
 
 # Browser tests drive the system's Chromium (Debian packages chromium, chromium-driver) with Playwright.
 browser-deps:

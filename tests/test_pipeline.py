@@ -10,7 +10,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import papermill as pm
 import pytest
 
 from helpers.ingest import read_table
@@ -134,16 +133,39 @@ def test_notebook_stored_without_outputs(path):
             assert re.match(r"^\w+: [\w\[\], |]+ = .+  # .+", line), f"untyped or uncommented parameter: {line}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_with_default_parameters(path, demo_dirs, tmp_path):
-    """As a researcher opening it in JupyterLab: cwd notebooks/, data in ../data/processed."""
+def test_every_notebook_runs_with_default_parameters_under_nbval(demo_dirs, tmp_path):
+    """As a researcher's "Run All" in JupyterLab: nbval executes every notebook of notebooks/ with its default
+    parameters, from notebooks/ with the data in ../data (here a copy of the demo data in a temporary repository)."""
+    import subprocess
+    import sys
+
     root = tmp_path / "repo"
-    (root / "notebooks").mkdir(parents=True)
+    shutil.copytree(NOTEBOOK_DIR, root / "notebooks", ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"))
     shutil.copytree(demo_dirs["processed"], root / "data" / "processed")
+    shutil.copytree(demo_dirs["raw"], root / "data" / "raw")
     (root / "data" / "demo").mkdir()
     shutil.copy(demo_dirs["truth"], root / "data" / "demo" / "truth.json")
-    pm.execute_notebook(str(path), str(tmp_path / "out.ipynb"), cwd=str(root / "notebooks"),
-                        kernel_name="python3", progress_bar=False)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(root), str(root / "notebooks")],
+                          cwd=root, capture_output=True, text=True, timeout=1500)
+    tail = proc.stdout[-3000:]
+    assert proc.returncode == 0, tail
+    cells = sum(c.cell_type == "code" for p in NOTEBOOKS for c in nbformat.read(str(p), as_version=4).cells)
+    assert re.search(rf"\b{cells} passed", tail), tail  # every code cell of every notebook ran
+
+
+def test_notebook_sources_are_the_paired_py_files():
+    """Each notebook's reviewable source is its jupytext pair (py:percent); the two hold the same cells."""
+    import jupytext
+
+    for path in NOTEBOOKS:
+        py = path.with_suffix(".py")
+        assert py.exists(), f"{py.name} missing: run `jupytext --sync {path.name}`"
+        a, b = nbformat.read(str(path), as_version=4), jupytext.read(py)
+        pairs = list(zip(a.cells, b.cells, strict=True))
+        for x, y in pairs:
+            assert (x.cell_type, x.source.strip(), sorted(x.metadata.get("tags", []))) == \
+                   (y.cell_type, y.source.strip(), sorted(y.metadata.get("tags", []))), (path.name, x.source[:80])
 
 
 def test_changes_since_previous_run():
