@@ -65,6 +65,7 @@ from helpers import simulate as sim
 from helpers.codebook import load_codebook
 from helpers.demo import planted_truth
 from helpers.report import open_report
+from helpers.studies.benchmarking import worker_funnel
 
 cb = load_codebook()
 data = overview.load_processed(processed_dir)
@@ -304,6 +305,33 @@ else:
                  f"n={r.n} интервью, {r.n_recipients} получателей; скорректированная {r.adjusted:.1f} "
                  f"[{r.ci_low:.1f}; {r.ci_high:.1f}]; эффект {r.effect:+.1f} (СО {r.effect_se:.1f}), p с поправкой "
                  f"{r.p_adjusted:.3f}.")
+
+# %% [markdown] tags=["lang-en"]
+# ## 6a. Social workers on a funnel plot
+#
+# The same question without a model: each worker's mean composite against the number of interviews behind
+# it, with the limits within which chance alone would keep a worker of average quality (Spiegelhalter 2005;
+# over-dispersion by additive random effects, as FunnelPlotR). Interviews are counted as independent here
+# (two per recipient from 2020), so the limits are a little narrow; the mixed-model lists above are the ones
+# to act on. A worker outside the solid limits is named; everyone inside is within what chance allows.
+
+# %% [markdown] tags=["lang-ru"]
+# ## 6a. Социальные работники на воронкообразной диаграмме
+#
+# Тот же вопрос без модели: средний интегральный индекс каждого работника против числа интервью о нём, с
+# границами, в которых работника среднего качества удержал бы один случай (Spiegelhalter 2005; сверхдисперсия —
+# аддитивными случайными эффектами, как в FunnelPlotR). Интервью здесь считаются независимыми (с 2020 г. по два
+# на получателя), поэтому границы немного узки; действовать следует по спискам смешанной модели выше. Работник
+# за сплошными границами назван; все внутри — в пределах случайных колебаний.
+
+# %%
+funnel = worker_funnel(scored)
+funnel.safe.to_csv(out / f"scoring_{stem}_funnel.csv", index=False)
+rep.figure(sc.worker_funnel_plot(funnel, lang, label=rep.worker),
+           {"en": f"Mean composite of each social worker against the number of interviews, {label}; 95% and 99.8% "
+                  f"limits (over-dispersion phi = {funnel.attrs['phi']:.2f})",
+            "ru": f"Средний интегральный индекс каждого работника против числа интервью, {label}; границы 95% и 99,8% "
+                  f"(сверхдисперсия phi = {funnel.attrs['phi']:.2f})"}[lang])
 
 # %% [markdown] tags=["lang-en"]
 # ## 7. Does the adjustment help? Recovery of a planted truth

@@ -441,3 +441,18 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
     # one family per measure: a second measure does not change the first one's adjustment
     both = recognition_lists(pd.concat([t, t.assign(measure="ethics")], ignore_index=True))
     assert (both["n_compared"] == 5).all() and len(both) == 4
+
+
+def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
+    from helpers.scoring import worker_funnel_plot
+    from helpers.studies.benchmarking import worker_funnel
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"worker_id": np.repeat([f"W{i:02d}" for i in range(12)], 20),
+                      "composite": rng.normal(85, 6, 240)})
+    d.loc[d["worker_id"] == "W00", "composite"] -= 25  # one clearly worse worker
+    f = worker_funnel(d)
+    fig = worker_funnel_plot(f, "ru")
+    named = {t.get_text() for t in fig.axes[0].texts}
+    assert named == set(f.loc[f["outside998_od"] != "", "worker_id"]) and "W00" in named
+    assert fig.axes[0].get_xlabel() == "интервью о работнике"

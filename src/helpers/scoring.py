@@ -1274,6 +1274,39 @@ def caterpillar_plot(worker_table: pd.DataFrame, title: str = "", label=str):
     return fig
 
 
+def worker_funnel_plot(funnel: pd.DataFrame, lang: str = "en", label=str):
+    """Social workers' mean scores against their number of interviews, inside 95% and 99.8% funnel limits.
+
+    ``funnel`` is :func:`helpers.studies.benchmarking.worker_funnel`. Dashed lines: limits without
+    over-dispersion; solid: 99.8% limits with the additive over-dispersion τ² (Spiegelhalter 2005). A
+    worker outside the solid limits is marked and named; everyone else is "within what chance allows".
+    """
+    import matplotlib.pyplot as plt
+
+    ru = lang == "ru"
+    pal = _palette()
+    f = funnel.sort_values("interviews")
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.plot(f["interviews"], f["ll95"], ls="--", lw=1, color=pal[0], label="95%")
+    ax.plot(f["interviews"], f["ul95"], ls="--", lw=1, color=pal[0])
+    ax.plot(f["interviews"], f["ll998_od"], lw=1.5, color=pal[3],
+            label="99,8% с поправкой на сверхдисперсию" if ru else "99.8%, allowing for over-dispersion")
+    ax.plot(f["interviews"], f["ul998_od"], lw=1.5, color=pal[3])
+    ax.axhline(funnel.attrs.get("target", f["mean"].mean()), color="grey", lw=0.8,
+               label="среднее по всем интервью" if ru else "mean of all interviews")
+    out = (f["outside998_od"] != "").to_numpy()
+    ax.scatter(f["interviews"], f["mean"], s=18, zorder=3, color=[pal[3] if o else "black" for o in out])
+    for _, r in f[out].iterrows():
+        ax.annotate(label(r["worker_id"]), (r["interviews"], r["mean"]), fontsize=7, xytext=(3, 2),
+                    textcoords="offset points")
+    ax.set_xlabel("интервью о работнике" if ru else "interviews about the worker")
+    ax.set_ylabel("средний интегральный индекс (0-100)" if ru else "mean composite score (0-100)")
+    ax.set_title("Социальные работники на воронкообразной диаграмме" if ru else "Social workers on a funnel plot")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
 def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, value: str = "adjusted",
                    lang: str = "en", title: str = "", label=str):
     """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and interval width."""
