@@ -43,30 +43,15 @@ from pathlib import Path
 
 from helpers.report import Report
 from helpers.studies.registers import figures
-from helpers.studies.registers.study import channel_title, channels_overview, localise
+from helpers.studies.registers.study import channel_title, channels_overview, localise, table_writer
 
 rep = Report(lang=lang, audience=audience)
 tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)
 
 
-def show(df, name, caption_en, caption_ru, floats="{:.1f}"):
-    """Save the tidy table as CSV (codes, English column names) and show it in the report's language."""
-    df.safe.to_csv(tables / f"{PREFIX}_{name}.csv", index=False)
-    rep.table(localise(df, lang), {"en": caption_en, "ru": caption_ru}[lang], floats=floats)
-
-
-def data_section(study):
-    show(study.log, "ingest", "Rows read, accepted and quarantined per file", "Строки по файлам: прочитано, принято, в карантине")
-    if len(study.quarantine):
-        show(study.quarantine, "quarantine", "Quarantined rows: file, row, column and reason (values of free-text "
-             "and contact columns are never shown)", "Строки в карантине: файл, строка, столбец, причина (значения "
-             "свободного текста и контактов не показываются)")
-    else:
-        rep.text({"en": "No row was quarantined.", "ru": "Ни одна строка не попала в карантин."}[lang])
-
-
 PREFIX = "channels"
+show, data_section = table_writer(rep, tables, PREFIX, lang)
 overview, absent = channels_overview(raw_dir, years, processed_dir, lang)
 
 # %% [markdown] tags=["lang-en"]

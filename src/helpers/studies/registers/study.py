@@ -387,3 +387,29 @@ def localise(df: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = 
             periods = {p["en"]: p["ru"] for p in cb.setting("support_line", "covid_periods")}
             out["covid_period"] = out["covid_period"].map(lambda v: periods.get(v, v))
     return out.rename(columns=lambda c: cb.label(str(c), lang))
+
+
+def table_writer(rep, tables: Path, prefix: str, lang: str):
+    """The two presentation steps every register report repeats: ``(show, data_section)``.
+
+    ``show(df, name, caption_en, caption_ru, floats)`` saves the tidy table as a CSV-injection-safe CSV
+    (codes, English column names) in ``tables`` as ``<prefix>_<name>.csv`` and shows it in the report's
+    language; ``data_section(study)`` shows the ingestion log and the quarantine (reason and column only).
+    """
+    from helpers import safe_csv  # noqa: F401  (registers df.safe)
+
+    def show(df, name, caption_en, caption_ru, floats="{:.1f}"):
+        df.safe.to_csv(Path(tables) / f"{prefix}_{name}.csv", index=False)
+        rep.table(localise(df, lang), {"en": caption_en, "ru": caption_ru}[lang], floats=floats)
+
+    def data_section(study):
+        show(study.log, "ingest", "Rows read, accepted and quarantined per file",
+             "Строки по файлам: прочитано, принято, в карантине")
+        if len(study.quarantine):
+            show(study.quarantine, "quarantine", "Quarantined rows: file, row, column and reason (values of free-text "
+                 "and contact columns are never shown)", "Строки в карантине: файл, строка, столбец, причина (значения "
+                 "свободного текста и контактов не показываются)")
+        else:
+            rep.text({"en": "No row was quarantined.", "ru": "Ни одна строка не попала в карантин."}[lang])
+
+    return show, data_section
