@@ -75,6 +75,77 @@ GLOSSARY_RU = {
 }
 
 
+#: column headers of the reports' tables in reviewer words: {code: (English, Russian)}
+HEADERS: dict[str, tuple[str, str]] = {
+    "difference": ("difference", "разность"), "share": ("share", "доля"), "domain": ("domain", "блок"),
+    "adjusted": ("adjusted score", "скорректированная оценка"), "question": ("question", "вопрос"),
+    "percent_agreement": ("percent agreement", "процент совпадений"), "cohen_kappa": ("Cohen's kappa", "каппа Коэна"),
+    "gwet_ac1": ("Gwet's AC1", "AC1 Гвета"), "weighted": ("weighted", "с весами"),
+    "n_recipients": ("recipients", "получатели"), "ceiling_share": ("share at the ceiling", "доля на потолке"),
+    "raw_ci_low": ("raw mean, 95% CI from", "простое среднее, 95% ДИ от"),
+    "raw_ci_high": ("raw mean, 95% CI to", "простое среднее, 95% ДИ до"),
+    "weighted_ci_low": ("weighted, 95% CI from", "с весами, 95% ДИ от"),
+    "weighted_ci_high": ("weighted, 95% CI to", "с весами, 95% ДИ до"), "unweighted": ("unweighted", "без весов"),
+    "unweighted_ci_low": ("unweighted, 95% CI from", "без весов, 95% ДИ от"),
+    "unweighted_ci_high": ("unweighted, 95% CI to", "без весов, 95% ДИ до"), "level": ("level", "уровень"),
+    "name": ("name", "название"), "n_top": ("best answers", "лучших ответов"), "group": ("group", "группа"),
+    "alpha": ("Cronbach's alpha", "альфа Кронбаха"), "alpha_ci_low": ("alpha, 95% CI from", "альфа, 95% ДИ от"),
+    "alpha_ci_high": ("alpha, 95% CI to", "альфа, 95% ДИ до"), "omega": ("McDonald's omega", "омега Макдональда"),
+    "min_item_total_r": ("lowest item-total r", "наименьшая корреляция вопрос-итог"),
+    "n_scores": ("scores", "оценок"), "floor_share": ("share at the floor", "доля на минимуме"),
+    "item_top_box": ("best answer on the item", "лучший ответ на вопрос"), "warning": ("warning", "предупреждение"),
+    "raw_mean": ("raw mean", "простое среднее"), "flag": ("note", "отметка"), "se": ("SE", "ст. ошибка"),
+    "bias": ("bias", "смещение"), "n_interviews": ("interviews", "интервью"),
+    "krippendorff_alpha_ordinal": ("Krippendorff's alpha (ordinal)", "альфа Криппендорфа (порядковая)"),
+    "stuart_maxwell_p": ("Stuart-Maxwell p", "p Стюарта-Максвелла"),
+    "estimate_weighted": ("weighted", "с весами"), "ci_low_weighted": ("weighted, 95% CI from", "с весами, 95% ДИ от"),
+    "ci_high_weighted": ("weighted, 95% CI to", "с весами, 95% ДИ до"),
+    "estimate_unweighted": ("unweighted", "без весов"),
+    "ci_low_unweighted": ("unweighted, 95% CI from", "без весов, 95% ДИ от"),
+    "ci_high_unweighted": ("unweighted, 95% CI to", "без весов, 95% ДИ до"),
+    "chance_agreement": ("chance agreement (kappa)", "случайное совпадение (каппа)"),
+    "top_answer": ("most common answer", "самый частый ответ"), "top_answer_share": ("its share", "его доля"),
+    "score": ("score", "оценка"), "interviewer_id": ("interviewer", "опрашивающий"), "target": ("target", "цель"),
+    "outside95": ("outside 95% limits", "вне границ 95%"), "outside998": ("outside 99.8% limits", "вне границ 99,8%"),
+    "list": ("list", "список"), "org_mean": ("organisation mean", "среднее по организации"),
+    "evidence": ("evidence", "основание"), "year_a": ("from year", "с года"), "year_b": ("to year", "по год"),
+    "p_adjusted": ("p (Holm)", "p (Холм)"), "mdd": ("minimum detectable difference", "минимальная обнаружимая разность"),
+    "recipients_a": ("recipients, first year", "получатели, первый год"),
+    "recipients_b": ("recipients, second year", "получатели, второй год"),
+    "ci_low_adjusted": ("95% CI from (Holm level)", "95% ДИ от (уровень Холма)"),
+    "ci_high_adjusted": ("95% CI to (Holm level)", "95% ДИ до (уровень Холма)"),
+    "cliffs_delta": ("Cliff's delta", "дельта Клиффа"), "verdict": ("conclusion", "вывод"), "years": ("years", "годы"),
+    "slope": ("slope per year", "наклон за год"), "coef": ("coefficient", "коэффициент"),
+    "n_workers": ("social workers", "социальные работники"), "r_true_score": ("r with the true score", "r с истинной оценкой"),
+    "rmse": ("RMSE", "RMSE"), "estimate_all_interviews": ("all interviews", "все интервью"), "sd": ("SD", "ст. откл."),
+    "testable": ("testable", "проверяемо"), "note": ("note", "примечание"), "instrument": ("instrument", "инструмент"),
+    "term": ("term", "член модели"), "reference": ("reference", "источник"), "n_answers": ("answers", "ответов"),
+    "raw": ("raw mean", "простое среднее"), "adjusted_ci_low": ("adjusted, 95% CI from", "скорректированная, 95% ДИ от"),
+    "adjusted_ci_high": ("adjusted, 95% CI to", "скорректированная, 95% ДИ до"),
+    "share_social_worker": ("share by social-worker interviewers", "доля опросов социальными работниками"),
+    "share_phone": ("share by phone", "доля опросов по телефону"), "direction": ("direction", "направление"),
+    "wilson_low": ("95% CI from (Wilson)", "95% ДИ от (Уилсон)"), "wilson_high": ("95% CI to (Wilson)", "95% ДИ до (Уилсон)"),
+    "ci_low": ("95% CI from", "95% ДИ, от"), "ci_high": ("95% CI to", "95% ДИ, до"), "p_value": ("p", "p"),
+    "estimate": ("estimate", "оценка"), "statistic": ("statistic", "статистика"), "mean": ("mean", "среднее"),
+    "effect": ("worker effect", "эффект работника"), "effect_se": ("its prediction error", "ошибка прогноза"),
+    "n_compared": ("workers compared", "сравнивалось работников"),
+}
+
+
+def header(column: object, lang: str) -> object:
+    """A table header in reviewer words (:data:`HEADERS`); other snake_case codes lose their underscores.
+
+    >>> header("percent_agreement", "ru"), header("raw_ci_low", "en"), header("share_at_top", "en")
+    ('процент совпадений', 'raw mean, 95% CI from', 'share at top')
+    """
+    if not isinstance(column, str):
+        return column
+    if column in HEADERS:
+        return HEADERS[column][lang == "ru"]
+    label = translate(column, lang)
+    return label.replace("_", " ") if isinstance(label, str) else label
+
+
 def translate(word: object, lang: str) -> object:
     """Russian label of a shared column name or value; anything else unchanged.
 
@@ -163,10 +234,15 @@ class Report:
         if index:
             df = df.reset_index()
         df = df.rename(columns=str)
+        yes_no = ("да", "нет") if self.lang == "ru" else ("yes", "no")
+        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) else yes_no[0] if v else yes_no[1])
+                          for c in df.columns if pd.api.types.is_bool_dtype(df[c])
+                          or set(df[c].dropna().map(type).unique()) == {bool}})
         if self.lang != "en":
-            df = df.rename(columns=lambda c: translate(c, self.lang))
             obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
             df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        labels = [header(c, self.lang) for c in df.columns]
+        df.columns = [f"{lab} ({c})" if labels.count(lab) > 1 else lab for lab, c in zip(labels, df.columns, strict=True)]
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
