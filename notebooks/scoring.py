@@ -81,9 +81,12 @@ workers = sc.worker_scores(scored, min_n=min_n, pooled=pooled)
 domains = sc.worker_domain_scores(scored, cb, min_n=min_n, pooled=pooled)
 domains.safe.to_csv(out / f"scoring_{stem}_workers.csv", index=False)
 if interviews.empty:
-    rep.warning(f"No interviews in {label}.")
-rep.text(f"Data: {label}; {len(interviews)} interviews of {interviews['recipient_pid'].nunique()} recipients about "
-         f"{interviews['worker_id'].nunique()} social workers, by {interviews['interviewer_id'].nunique()} interviewers.")
+    rep.warning({"en": f"No interviews in {label}.", "ru": f"Нет интервью: {label}."}[lang])
+counts = (len(interviews), interviews["recipient_pid"].nunique(), interviews["worker_id"].nunique(),
+          interviews["interviewer_id"].nunique())
+rep.text({"en": "Data: {}; {} interviews of {} recipients about {} social workers, by {} interviewers.",
+          "ru": "Данные: {}; интервью — {}, получателей — {}, социальных работников — {}, опрашивающих — {}."}[lang]
+         .format(label if lang == "en" or not pooled else "все годы вместе", *counts))
 
 # %% [markdown] tags=["lang-en"]
 # ## 1. Organisation-level scores, weighted and unweighted
@@ -135,7 +138,7 @@ if not org["material"].any():
 # %%
 dist = sc.answer_distribution(interviews, cb, lang)
 dist.safe.to_csv(out / f"scoring_{stem}_answers.csv", index=False)
-rep.figure(sc.diverging_item_bars(dist, f"Answers to every item, {label}"),
+rep.figure(sc.diverging_item_bars(dist, {"en": f"Answers to every item, {label}", "ru": f"Ответы на каждый вопрос, {label}"}[lang]),
            {"en": f"Answers to every item, {label} (% of substantive answers; n and share missing beside each bar)",
             "ru": f"Ответы на каждый вопрос, {label} (% ответов по существу; n и доля пропусков у каждой полосы)"}[lang])
 top = sc.top_box(interviews, cb)

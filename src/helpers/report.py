@@ -72,6 +72,7 @@ GLOSSARY_RU = {
     "role": "роль", "volunteer": "волонтёр", "social_worker": "социальный работник", "mode": "способ",
     "in_person": "лично", "worker": "социальный работник", "interviews_n": "интервью", "phone": "по телефону", "composite": "интегральный индекс", "ethics": "этика",
     "competence": "компетентность", "quality": "качество услуг", "covid": "COVID-19",
+    "mean": "среднее", "domain": "блок", "top-box share (%)": "доля лучших оценок (%)",
 }
 
 
