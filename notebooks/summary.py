@@ -41,15 +41,10 @@ from pathlib import Path
 from helpers import trends
 from helpers.codebook import load_codebook
 from helpers.demo import is_demo
-from helpers.overview import load_processed
 from helpers.report import open_report
-from helpers.scoring import score_interviews
 
 cb = load_codebook()
-data = load_processed(processed_dir)
-interviews = data["interviews"][data["interviews"]["year"].isin(years)].reset_index(drop=True)
-strata = data["strata"][data["strata"]["year"].isin(years)]
-scored = score_interviews(interviews, cb)
+interviews, strata, scored = trends.load_years(processed_dir, years, cb)
 rep = open_report(processed_dir, lang, audience)
 tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)

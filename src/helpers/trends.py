@@ -58,6 +58,7 @@ from helpers.power import minimum_detectable_difference
 from helpers.survey import design_weights, weighted_mean, weighted_share
 
 __all__ = [
+    "load_years",
     "CEILING_LIMIT",
     "DOMAIN_MEASURES",
     "REFERENCE_INSTRUMENT",
@@ -111,6 +112,18 @@ def _estimate(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | Non
 # ---------------------------------------------------------------------------------------------
 # sample description
 # ---------------------------------------------------------------------------------------------
+
+
+def load_years(processed_dir, years, codebook: Codebook | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The validated interviews and strata roster of ``years`` and the scored interviews: ``(interviews, strata,
+    scored)`` — the setup every multi-year report starts from (scores by :func:`helpers.scoring.score_interviews`)."""
+    from helpers.overview import load_processed
+    from helpers.scoring import score_interviews
+
+    data = load_processed(processed_dir)
+    interviews = data["interviews"][data["interviews"]["year"].isin(years)].reset_index(drop=True)
+    strata = data["strata"][data["strata"]["year"].isin(years)]
+    return interviews, strata, score_interviews(interviews, codebook or load_codebook())
 
 
 def sample_by_year(interviews: pd.DataFrame, strata: pd.DataFrame | None = None) -> pd.DataFrame:
