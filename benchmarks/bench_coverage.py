@@ -2,7 +2,7 @@
 
 Long version of ``tests/test_agreement_intervals.py::test_interviewer_cluster_intervals_cover_95_
 percent_in_the_2020_shape``. Three tables, every one from seeded simulations
-(:mod:`helpers.agreement_simulation`, the latent cumulative-logit model of the demo data):
+(:mod:`helpers.studies.mystery_guest.agreement_simulation`, the latent cumulative-logit model of the demo data):
 
 1. the 2020 shape (144 pairs, 5 volunteers + 4 social-worker interviewers, 15 workers, demo
    variance components): empirical coverage of the 95% intervals of percent agreement and Gwet's
@@ -30,8 +30,13 @@ from dataclasses import replace
 import numpy as np
 from _results import table, write_section
 
-from helpers.agreement import bootstrap_table_ci, table_coefficients
-from helpers.agreement_simulation import CATEGORIES, AgreementDesign, coverage, population_table
+from helpers.stats.agreement import bootstrap_table_ci, table_coefficients
+from helpers.studies.mystery_guest.agreement_simulation import (
+    CATEGORIES,
+    AgreementDesign,
+    coverage,
+    population_table,
+)
 
 STATS = ("percent_agreement", "gwet_ac1", "cohen_kappa", "krippendorff_alpha_ordinal")
 
@@ -142,7 +147,7 @@ def main() -> None:
     rows3 = small_n_ceiling(35, r, min(b, 500), 2.0) + small_n_ceiling(35, r, min(b, 500), 3.0)
     print(table(rows3))
     rows4 = weighted_2020(max(r // 2, 200), min(b, 400))
-    body = f"""Seeded simulations of paired-interview studies (`helpers.agreement_simulation`: latent
+    body = f"""Seeded simulations of paired-interview studies (`helpers.studies.mystery_guest.agreement_simulation`: latent
 cumulative-logit answers as in the demo data; truth = the coefficient of the expected table of a
 pair drawn from the whole population of interviewers, workers and recipients). Coverage of the
 95% interval; ± is the Monte Carlo SE sqrt(c(1-c)/R). A study without an interval counts as a miss.

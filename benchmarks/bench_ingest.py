@@ -27,7 +27,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 mode, raw = sys.argv[1], Path(sys.argv[2])
 if mode == "ingest":
-    from helpers.ingest import ingest
+    from helpers.io.ingest import ingest
     r = ingest(raw)
     n = len(r.interviews) + len(r.quarantine)
 elif mode == "pandas_read":
@@ -35,7 +35,7 @@ elif mode == "pandas_read":
     n = len(pd.read_csv(raw / "interviews_2020.csv", dtype=str, keep_default_na=False))
 elif mode == "naive_map":
     import pandas as pd
-    from helpers.codebook import load_codebook, normalise_label
+    from helpers.io.codebook import load_codebook, normalise_label
     cb = load_codebook()
     df = pd.read_csv(raw / "interviews_2020.csv", dtype=str, keep_default_na=False)
     for item in cb.items_for_year(2020):
@@ -58,13 +58,13 @@ def main() -> None:
     args = p.parse_args()
     raw = DATA / f"ingest_{args.recipients}"
     if not (raw / "interviews_2020.csv").exists():
-        from helpers.demo import write_demo_data
+        from helpers.io.demo import write_demo_data
 
         t0 = time.perf_counter()
         write_demo_data(raw, raw / "truth.json", seed=1, recipients=args.recipients, years=(2020,))
         print(f"generated {2 * args.recipients:,} interviews in {time.perf_counter() - t0:.0f} s")
     rows = []
-    for mode, label in [("ingest", "helpers.ingest.ingest (pyarrow reader, per-distinct-value mapping)"),
+    for mode, label in [("ingest", "helpers.io.ingest.ingest (pyarrow reader, per-distinct-value mapping)"),
                         ("pandas_read", "alternative: pandas.read_csv (C engine), reading only"),
                         ("naive_map", "alternative: pandas read + per-cell label mapping, no validation")]:
         r = run(mode, raw)

@@ -2,7 +2,7 @@
 
 For 25 items and 1k / 100k / 1M pairs of interviews, times in the same run
 
-* **fast** -- ``helpers.reliability.item_agreement`` per item: the K x K table of paired answers
+* **fast** -- ``helpers.studies.mystery_guest.reliability.item_agreement`` per item: the K x K table of paired answers
   (one ``bincount``), 2,000 multinomial resampled tables, all 12 coefficients evaluated on the
   batch at once, BCa intervals, plus the Stuart-Maxwell test; total wall time for all 25 items;
 * **naive** -- resample the rows 2,000 times and call the libraries on each resample
@@ -35,8 +35,8 @@ import scipy
 import statsmodels
 from statsmodels.stats import inter_rater as ir
 
-from helpers import reliability as rel
-from helpers.agreement import table_coefficients, table_from_codes, weight_matrix
+from helpers.stats.agreement import table_coefficients, table_from_codes, weight_matrix
+from helpers.studies.mystery_guest import reliability as rel
 
 CATS = [1, 2, 3, 4, 5]
 K = len(CATS)
@@ -114,7 +114,7 @@ def cross_check(a: np.ndarray, b: np.ndarray) -> float:
 
 def end_to_end_seconds(n_pairs: int, n_boot: int) -> tuple[float, int]:
     """``compare_interviewers`` from a DataFrame of 2 x n_pairs interviews (codebook items)."""
-    from helpers.codebook import load_codebook
+    from helpers.io.codebook import load_codebook
 
     cb = load_codebook()
     items = cb.items_for_year(2020)
@@ -201,7 +201,7 @@ Per item: percent agreement, Cohen's kappa (unweighted, linear, quadratic), Scot
 AC1 and AC2 (linear, quadratic), Brennan-Prediger, Krippendorff's alpha (nominal, ordinal,
 interval), each with a {args.n_boot}-resample BCa interval, plus the Stuart-Maxwell test;
 {args.items} items, 5-point scale with a ceiling (70% top answers), 3% don't know per interviewer.
-**fast** = `helpers.reliability.item_agreement`: K x K table + multinomial resampling of the table,
+**fast** = `helpers.studies.mystery_guest.reliability.item_agreement`: K x K table + multinomial resampling of the table,
 all coefficients vectorised over the resamples (measured: wall time for all items, starting from
 the two interviewers' answer codes as integer arrays; the end-to-end line below includes pairing
 the interviews of a DataFrame).

@@ -23,9 +23,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers.codebook import load_codebook  # noqa: E402
-from helpers.scoring import score_interviews, worker_scores  # noqa: E402
-from helpers.simulate import recovery, simulate_study  # noqa: E402
+from helpers.io.codebook import load_codebook  # noqa: E402
+from helpers.studies.mystery_guest.scoring import score_interviews, worker_scores  # noqa: E402
+from helpers.studies.mystery_guest.simulate import recovery, simulate_study  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 MARK = ("<!-- bench_scoring -->", "<!-- /bench_scoring -->")

@@ -1,11 +1,11 @@
 """How often are social workers flagged when nothing differs, and are planted changes still found?
 
-Seeded simulations of the Mystery Guest design (:func:`helpers.simulate.simulate_panel`):
+Seeded simulations of the Mystery Guest design (:func:`helpers.studies.mystery_guest.simulate.simulate_panel`):
 
-- **recognition / concern lists** (:func:`helpers.scoring.recognition_lists`): one 2020-shaped year -
+- **recognition / concern lists** (:func:`helpers.studies.mystery_guest.scoring.recognition_lists`): one 2020-shaped year -
   15 workers, 144 recipients interviewed twice (a volunteer and a social worker), 9 interviewers - with
   **no true differences between workers**; P(at least one worker listed) for the composite;
-- **improved / declined flags** (:func:`helpers.trends.worker_trajectories`): the demo's four-year design
+- **improved / declined flags** (:func:`helpers.studies.mystery_guest.trends.worker_trajectories`): the demo's four-year design
   (2018-2019: 4-5 workers, one volunteer interview per recipient; 2020-2021: the paired design above),
   recipients recurring and keeping their effect, demo year effects, workers differing (SD 0.55 on the
   latent scale) but **no worker changing**; P(at least one worker flagged);
@@ -37,9 +37,14 @@ import pandas as pd  # noqa: E402
 from _results import table, write_section  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from helpers import trends as T  # noqa: E402
-from helpers.scoring import recognition_lists, score_interviews, worker_scores, worker_slopes  # noqa: E402
-from helpers.simulate import DEMO_SHAPE, simulate_panel  # noqa: E402
+from helpers.studies.mystery_guest import trends as T  # noqa: E402
+from helpers.studies.mystery_guest.scoring import (  # noqa: E402
+    recognition_lists,
+    score_interviews,
+    worker_scores,
+    worker_slopes,
+)
+from helpers.studies.mystery_guest.simulate import DEMO_SHAPE, simulate_panel  # noqa: E402
 
 YEAR_EFFECT = {2018: 0.0, 2019: 0.25, 2020: -0.45, 2021: 0.1}  # the demo's planted year effects
 
@@ -61,7 +66,7 @@ def old_trajectory_flags(per_year: pd.DataFrame) -> pd.Series:
 
 def trajectories(n_sims: int, n_before: int, slopes: dict | None, seed0: int) -> dict:
     """P(flags) after (all ``n_sims`` studies) and before (the first ``n_before``: the old rule needs the slow
-    statsmodels year model of :func:`helpers.trends.year_mixed_model`)."""
+    statsmodels year model of :func:`helpers.studies.mystery_guest.trends.year_mixed_model`)."""
     after, before = [], []
     for s in range(n_sims):
         st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, seed=seed0 + s, **DEMO_SHAPE)

@@ -1,6 +1,6 @@
 """Benchmark year inference under a pure change of interviewer mix: false-positive rates, SE calibration, speed.
 
-Simulated 2018-2021 studies (:func:`helpers.simulate.simulate_years`) with **no change in quality**:
+Simulated 2018-2021 studies (:func:`helpers.studies.mystery_guest.simulate.simulate_years`) with **no change in quality**:
 2018-2019 volunteer-only, 2020-2021 volunteer + social-worker pairs (social workers ~3 points lower),
 the phone share moving 30/30/70/50%, recipients recurring across years with a persistent effect,
 workers and interviewers random. For each method: the share of studies in which it reports a change
@@ -31,9 +31,9 @@ from scipy import stats  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import table, write_section  # noqa: E402
 
-from helpers import trends as T  # noqa: E402
-from helpers.scoring import score_interviews  # noqa: E402
-from helpers.simulate import simulate_years  # noqa: E402
+from helpers.studies.mystery_guest import trends as T  # noqa: E402
+from helpers.studies.mystery_guest.scoring import score_interviews  # noqa: E402
+from helpers.studies.mystery_guest.simulate import simulate_years  # noqa: E402
 
 
 def one_study(seed: int) -> dict:
@@ -79,8 +79,8 @@ def one_study(seed: int) -> dict:
 def demo_timing(repeat: int = 3) -> list[dict]:
     import tempfile
 
-    from helpers.demo import write_demo_data
-    from helpers.ingest import ingest
+    from helpers.io.demo import write_demo_data
+    from helpers.io.ingest import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         write_demo_data(Path(tmp) / "raw", Path(tmp) / "truth.json", seed=2018)

@@ -42,7 +42,7 @@ audience: str = "public"  # public (no free text, no names, cells on fewer than 
 from pathlib import Path
 
 from helpers.report import Report
-from helpers.studies.registers import figures
+from helpers.figures import registers as figures
 from helpers.studies.registers.study import channel_title, channels_overview, localise, table_writer
 
 rep = Report(lang=lang, audience=audience)

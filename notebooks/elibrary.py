@@ -46,7 +46,7 @@ sample_seed: int = 2021  # random seed of the survey sample (the same seed gives
 from pathlib import Path
 
 from helpers.report import Report
-from helpers.studies.registers import figures
+from helpers.figures import registers as figures
 from helpers.studies.registers.sample import write_survey_sample
 from helpers.studies.registers.study import localise, open_elibrary_study, table_writer
 

@@ -50,7 +50,7 @@ target: float = 95.0  # target for survey indicators in the improvement plans (0
 from pathlib import Path
 
 from helpers.report import Report
-from helpers.studies.nok import figures
+from helpers.figures import nok as figures
 from helpers.studies.nok.benchmark import funnel_outliers, plan_priorities
 from helpers.studies.nok.study import (
     criteria_profile,

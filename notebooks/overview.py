@@ -41,8 +41,8 @@ audience: str = "public"  # public (codes only, small cells suppressed) | intern
 # %%
 from pathlib import Path
 
-from helpers import overview
-from helpers.codebook import load_codebook
+from helpers.studies.mystery_guest import overview
+from helpers.io.codebook import load_codebook
 from helpers.report import open_report
 
 cb = load_codebook()

@@ -52,11 +52,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from helpers import overview
-from helpers import reliability as rel
-from helpers.codebook import load_codebook
+from helpers.studies.mystery_guest import overview
+from helpers.studies.mystery_guest import reliability as rel
+from helpers.io.codebook import load_codebook
 from helpers.report import open_report
-from helpers.scoring import score_interviews
+from helpers.studies.mystery_guest.scoring import score_interviews
 
 cb = load_codebook()
 data = overview.load_processed(processed_dir)

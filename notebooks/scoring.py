@@ -59,11 +59,11 @@ import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
 
-from helpers import overview
-from helpers import scoring as sc
-from helpers import simulate as sim
-from helpers.codebook import load_codebook
-from helpers.demo import planted_truth
+from helpers.studies.mystery_guest import overview
+from helpers.studies.mystery_guest import scoring as sc
+from helpers.studies.mystery_guest import simulate as sim
+from helpers.io.codebook import load_codebook
+from helpers.io.demo import planted_truth
 from helpers.report import open_report
 from helpers.studies.benchmarking import worker_funnel
 

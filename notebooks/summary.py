@@ -38,9 +38,9 @@ truth_path: str = "../data/demo/truth.json"  # planted truth of the demo data (a
 # %%
 from pathlib import Path
 
-from helpers import trends
-from helpers.codebook import load_codebook
-from helpers.demo import is_demo
+from helpers.studies.mystery_guest import trends
+from helpers.io.codebook import load_codebook
+from helpers.io.demo import is_demo
 from helpers.report import open_report
 
 cb = load_codebook()

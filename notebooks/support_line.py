@@ -44,7 +44,7 @@ audience: str = "public"  # public (no free text, no names, cells on fewer than 
 from pathlib import Path
 
 from helpers.report import Report
-from helpers.studies.registers import figures
+from helpers.figures import registers as figures
 from helpers.studies.registers.study import localise, open_support_line_study, table_writer
 
 rep = Report(lang=lang, audience=audience)

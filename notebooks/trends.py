@@ -56,9 +56,9 @@ import json
 import pandas as pd
 from pathlib import Path
 
-from helpers import trends
-from helpers.codebook import load_codebook
-from helpers.demo import planted_truth
+from helpers.studies.mystery_guest import trends
+from helpers.io.codebook import load_codebook
+from helpers.io.demo import planted_truth
 from helpers.report import open_report
 
 cb = load_codebook()

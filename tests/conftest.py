@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.codebook import load_codebook
 from helpers.datasets import REFERENCE_DIR
-from helpers.demo import DEMO_MARKER, write_demo_data
-from helpers.ingest import ingest, write_processed
+from helpers.io.codebook import load_codebook
+from helpers.io.demo import DEMO_MARKER, write_demo_data
+from helpers.io.ingest import ingest, write_processed
 from helpers.studies.nok.demo import write_nok_demo
 from helpers.studies.nok.ingest import validate_for_run
 from helpers.studies.registers.demo import write_registers_demo

@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers import reliability as rel
-from helpers.agreement import (
+from helpers.io.codebook import load_codebook
+from helpers.stats.agreement import (
     bootstrap_degeneracy,
     bootstrap_table_ci,
     clopper_pearson,
@@ -23,9 +23,13 @@ from helpers.agreement import (
     table_coefficients,
     table_intervals,
 )
-from helpers.agreement_simulation import AgreementDesign, coverage, population_table
-from helpers.codebook import load_codebook
-from helpers.survey import weighted_mean, weighted_share
+from helpers.stats.survey import weighted_mean, weighted_share
+from helpers.studies.mystery_guest import reliability as rel
+from helpers.studies.mystery_guest.agreement_simulation import (
+    AgreementDesign,
+    coverage,
+    population_table,
+)
 
 CATS = [1, 2, 3, 4, 5]
 
@@ -303,7 +307,7 @@ def test_design_weights_remove_the_over_representation_bias():
     who here agree more (latent shift 3). The weighted percent agreement estimates the population
     value; the unweighted one is pulled towards temporary residence (14/144 of the pairs instead of
     14/1,314 of the population)."""
-    from helpers.agreement_simulation import CATEGORIES, simulate_pairs
+    from helpers.studies.mystery_guest.agreement_simulation import CATEGORIES, simulate_pairs
 
     d = AgreementDesign(n_temporary=14, temporary_shift=3.0)
     truth = float(table_coefficients(population_table(d, n_draws=100_000) * 1e6,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers.codebook import load_codebook, normalise_label
+from helpers.io.codebook import load_codebook, normalise_label
 
 
 def test_items_complete(codebook):

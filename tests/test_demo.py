@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from helpers.demo import write_demo_data
-from helpers.overview import PUBLISHED, counts_vs_published, sample_counts
+from helpers.io.demo import write_demo_data
+from helpers.studies.mystery_guest.overview import PUBLISHED, counts_vs_published, sample_counts
 
 
 @pytest.mark.parametrize("year", [2018, 2019, 2020])

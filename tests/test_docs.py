@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from helpers.methods import METHODS
-from helpers.methods_doc import DOC, methods_markdown
+from helpers.narrative.methods import METHODS
+from helpers.narrative.methods_doc import DOC, methods_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from helpers.__main__ import main
-from helpers.ingest import DataContractError, ingest, pseudonymisation_key, pseudonymise, read_table
+from helpers.io.ingest import (
+    DataContractError,
+    ingest,
+    pseudonymisation_key,
+    pseudonymise,
+    read_table,
+)
 
 COMPARE = None  # columns compared between a copy and its original (all but the file name)
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from helpers.__main__ import main
-from helpers.codebook import load_codebook
-from helpers.ingest import DataContractError, ingest, read_table
+from helpers.io.codebook import load_codebook
+from helpers.io.ingest import DataContractError, ingest, read_table
 
 XLS = Path(__file__).parent / "data" / "xls"
 
@@ -120,7 +120,7 @@ def test_xls_committed_fixture_reads_like_its_csv(tmp_path):
 
 def test_xls_merged_data_cells_refused():
     with pytest.raises(DataContractError) as err:
-        from helpers.ingest import read_source
+        from helpers.io.ingest import read_source
         read_source(XLS / "merged_2018.xls", "interviews")
     msg = str(err.value)
     assert "merged_2018.xls" in msg and "merged cells Z4:Z6 in data rows" in msg and "'qual_overall'" in msg

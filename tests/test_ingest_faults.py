@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from helpers.__main__ import main
-from helpers.ingest import DataContractError, ingest, read_table
-from helpers.overview import load_processed
+from helpers.io.ingest import DataContractError, ingest, read_table
 from helpers.report import open_report
+from helpers.studies.mystery_guest.overview import load_processed
 
 
 def _copy_year(src: Path, dst: Path, year: int = 2018) -> pd.DataFrame:

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from helpers.__main__ import main
-from helpers.ingest import DataContractError, ingest, read_table, write_processed
-from helpers.overview import quarantine_reasons
-from helpers.pii import scrub
-from helpers.safe_csv import neutralise, to_csv_safe
+from helpers.io.ingest import DataContractError, ingest, read_table, write_processed
+from helpers.io.pii import scrub
+from helpers.io.safe_csv import neutralise, to_csv_safe
+from helpers.studies.mystery_guest.overview import quarantine_reasons
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE, EMAIL, FULL_NAME = "+7 (918) 555-12-34", "petrova.olga@example.ru", "Петрова Ольга Ивановна"

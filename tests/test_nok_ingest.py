@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.ingest import DataContractError
+from helpers.io.ingest import DataContractError
 from helpers.studies.nok.ingest import ingest_nok, write_nok_processed
 from helpers.studies.nok.ingest import read_nok_table as read_table
 

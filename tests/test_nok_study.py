@@ -8,7 +8,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from helpers.studies.nok import figures
+from helpers.figures import nok as figures
 from helpers.studies.nok.study import criteria_profile, denominator_table, localise, open_nok_study
 
 matplotlib.use("Agg")

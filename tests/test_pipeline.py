@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.ingest import read_table
+from helpers.io.ingest import read_table
 from helpers.pipeline import NOTEBOOK_DIR, run_lock, run_pipeline
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -256,8 +256,8 @@ def test_demo_run_checks_the_planted_truth(full_run):
 
 
 def test_planted_truth_applies_only_to_the_files_it_was_written_for(demo_dirs, real_raw, tmp_path):
-    from helpers.demo import is_demo, planted_truth
-    from helpers.ingest import ingest, write_processed
+    from helpers.io.demo import is_demo, planted_truth
+    from helpers.io.ingest import ingest, write_processed
 
     truth = planted_truth(demo_dirs["processed"], demo_dirs["truth"])
     assert truth is not None and truth["year_effect"] and is_demo(demo_dirs["processed"])

@@ -7,7 +7,7 @@ import pingouin as pg
 import pytest
 
 from helpers.datasets import REFERENCE_DIR
-from helpers.psychometrics import (
+from helpers.stats.psychometrics import (
     corrected_item_total,
     cronbach_alpha,
     floor_ceiling,

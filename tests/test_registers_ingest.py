@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.ingest import DataContractError
+from helpers.io.ingest import DataContractError
 from helpers.studies.registers.ingest import _scrub, ingest_register, validate_mailbox
 
 KEY = b"test-key"

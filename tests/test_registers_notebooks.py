@@ -10,8 +10,8 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.demo import write_demo_data
-from helpers.ingest import ingest, write_processed
+from helpers.io.demo import write_demo_data
+from helpers.io.ingest import ingest, write_processed
 from helpers.studies.registers.demo import write_registers_demo
 from helpers.studies.registers.ingest import validate_for_run
 

@@ -14,16 +14,16 @@ from scipy import stats
 from statsmodels.stats import inter_rater as ir
 from statsmodels.stats.contingency_tables import SquareTable
 
-from helpers import reliability as rel
-from helpers.agreement import (
+from helpers.datasets import REFERENCE_DIR
+from helpers.io.codebook import load_codebook
+from helpers.stats.agreement import (
     COEFFICIENTS,
     analytic_se,
     bootstrap_table_ci,
     resample_tables,
     table_coefficients,
 )
-from helpers.codebook import load_codebook
-from helpers.datasets import REFERENCE_DIR
+from helpers.studies.mystery_guest import reliability as rel
 
 REF = REFERENCE_DIR
 
@@ -636,7 +636,7 @@ def test_planted_role_shift_detected_on_demo_data(demo_dirs, codebook):
     Bland-Altman bias and Wilcoxon, with the right sign."""
     import json
 
-    from helpers.scoring import score_interviews
+    from helpers.studies.mystery_guest.scoring import score_interviews
 
     truth = json.loads(demo_dirs["truth"].read_text())
     shift = truth["role_shift"]["volunteer"] - truth["role_shift"]["social_worker"]

@@ -8,8 +8,8 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from helpers.codebook import load_codebook
-from helpers.scoring import (
+from helpers.io.codebook import load_codebook
+from helpers.studies.mystery_guest.scoring import (
     answer_distribution,
     caterpillar_plot,
     diverging_item_bars,
@@ -26,7 +26,7 @@ from helpers.scoring import (
     worker_domain_scores,
     worker_scores,
 )
-from helpers.simulate import recovery, simulate_study
+from helpers.studies.mystery_guest.simulate import recovery, simulate_study
 
 CB = load_codebook()
 
@@ -316,7 +316,7 @@ def test_figures_draw_intervals():
 
 
 def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
-    import helpers.scoring as scoring
+    import helpers.studies.mystery_guest.scoring as scoring
 
     def boom(*args, **kwargs):
         raise RuntimeError("REML did not converge")
@@ -335,7 +335,7 @@ def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
 # ---- recipients as the sampling unit ------------------------------------------------------------
 def _paired(seed=3, n_workers=6, per=6, n_vol=3, n_sw=3):
     """A small 2020-shaped study: every recipient interviewed twice (a volunteer and a social worker)."""
-    from helpers.simulate import simulate_panel
+    from helpers.studies.mystery_guest.simulate import simulate_panel
 
     st = simulate_panel(years=(2020,), per_worker=(per,) * n_workers, volunteers=n_vol, sw_interviewers=n_sw,
                         sd_worker=0.5, sd_recipient=0.8, seed=seed)
@@ -346,7 +346,7 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
     """Second implementation: statsmodels MixedLM with three crossed variance components (vc_formula)."""
     import warnings
 
-    from helpers.scoring import _MME, _fixed_design, _indicator
+    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
 
     d = _paired()
     t = worker_scores(d, engine="mme").set_index("worker_id")
@@ -375,7 +375,7 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
 
 
 def test_absorbing_the_recipient_factor_changes_nothing():
-    from helpers.scoring import _MME, _fixed_design, _indicator
+    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
 
     d = _paired(seed=5)
     X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
@@ -411,7 +411,7 @@ def test_worker_effect_prediction_error_from_direct_formula_with_recipients():
 
 
 def test_raw_interval_is_clustered_on_the_recipient():
-    from helpers.survey import weighted_mean
+    from helpers.stats.survey import weighted_mean
 
     d = _paired(seed=8)
     t = worker_scores(d, method="raw").set_index("worker_id")
@@ -450,8 +450,8 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
 
 
 def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
-    from helpers.scoring import worker_funnel_plot
     from helpers.studies.benchmarking import worker_funnel
+    from helpers.studies.mystery_guest.scoring import worker_funnel_plot
 
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"worker_id": np.repeat([f"W{i:02d}" for i in range(12)], 20),

@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.survey import design_weights, weighted_mean, weighted_share, weighted_vs_unweighted
+from helpers.stats.survey import (
+    design_weights,
+    weighted_mean,
+    weighted_share,
+    weighted_vs_unweighted,
+)
 
 
 def test_stratified_mean_and_se_by_hand():

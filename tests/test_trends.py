@@ -11,10 +11,15 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
-from helpers import trends as T
-from helpers.overview import load_processed
-from helpers.power import mdd_sentence, mdd_two_samples, minimum_detectable_difference, t_test_power
-from helpers.scoring import score_interviews
+from helpers.stats.power import (
+    mdd_sentence,
+    mdd_two_samples,
+    minimum_detectable_difference,
+    t_test_power,
+)
+from helpers.studies.mystery_guest import trends as T
+from helpers.studies.mystery_guest.overview import load_processed
+from helpers.studies.mystery_guest.scoring import score_interviews
 
 # ---------------------------------------------------------------- minimum detectable difference
 

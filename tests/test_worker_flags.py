@@ -1,6 +1,6 @@
 """Worker flags under the real study design: how often a worker is flagged when nothing differs.
 
-Seeded simulations (:func:`helpers.simulate.simulate_panel`; long versions with the previous rules beside
+Seeded simulations (:func:`helpers.studies.mystery_guest.simulate.simulate_panel`; long versions with the previous rules beside
 them in benchmarks/bench_worker_flags.py):
 
 - recognition / concern lists: one 2020-shaped year (15 workers, 144 recipients interviewed twice,
@@ -22,8 +22,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.scoring import recognition_lists, score_interviews, worker_scores, worker_slopes
-from helpers.simulate import DEMO_SHAPE, simulate_panel
+from helpers.studies.mystery_guest.scoring import (
+    recognition_lists,
+    score_interviews,
+    worker_scores,
+    worker_slopes,
+)
+from helpers.studies.mystery_guest.simulate import DEMO_SHAPE, simulate_panel
 
 YEAR_EFFECT = {2018: 0.0, 2019: 0.25, 2020: -0.45, 2021: 0.1}
 N_SIMS = int(os.environ.get("MG_FLAG_SIMS", "40"))
@@ -123,7 +128,7 @@ def test_demo_workers_without_a_planted_slope_are_not_flagged(demo_dirs):
     any flag is below 5% (Holm), so this fails for a liberal rule, not for an unlucky draw."""
     import json
 
-    from helpers.overview import load_processed
+    from helpers.studies.mystery_guest.overview import load_processed
 
     truth = json.loads(demo_dirs["truth"].read_text())["worker_slope"]
     r = worker_slopes(score_interviews(load_processed(demo_dirs["processed"])["interviews"])).set_index("worker_id")

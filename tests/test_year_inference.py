@@ -1,7 +1,7 @@
 """Honest year inference (issue 9): a constant instrument for year comparisons, recipients as the sampling unit.
 
 Seeded simulations of 2018-2021 studies with NO change in quality and only a change of interviewer mix
-(:func:`helpers.simulate.simulate_years`): the default ``compare_years`` / ``trend_test`` must report a
+(:func:`helpers.studies.mystery_guest.simulate.simulate_years`): the default ``compare_years`` / ``trend_test`` must report a
 change at the nominal rate, while the all-interview option still sees the mix. The long versions (300
 studies, SE calibration, speed) are in ``benchmarks/bench_year_inference.py``.
 """
@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import trends as T
-from helpers.demo import recipient_effect
-from helpers.overview import load_processed
-from helpers.scoring import score_interviews
-from helpers.simulate import simulate_years
+from helpers.io.demo import recipient_effect
+from helpers.studies.mystery_guest import trends as T
+from helpers.studies.mystery_guest.overview import load_processed
+from helpers.studies.mystery_guest.scoring import score_interviews
+from helpers.studies.mystery_guest.simulate import simulate_years
 
 NULL_STUDIES = 120  # MC SE of a 5% rate: 0.020; 300 studies in benchmarks/ gave 0.020 and 0.037
 

@@ -14,8 +14,8 @@ EXIT_OK, EXIT_NOTEBOOK_FAILED, EXIT_DATA_ERROR, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from helpers.demo import write_demo_data
-    from helpers.ingest import _IGNORED, _LOOSE_NAME
+    from helpers.io.demo import write_demo_data
+    from helpers.io.ingest import _IGNORED, _LOOSE_NAME
 
     raw = Path(args.raw)  # any file that ingestion would read as interviews, near-miss names included
     existing = [p for p in sorted(raw.iterdir()) if _LOOSE_NAME.match(p.name) and not _IGNORED.search(p.name)
@@ -37,7 +37,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from helpers.ingest import ingest, merge_with_processed, write_processed
+    from helpers.io.ingest import ingest, merge_with_processed, write_processed
 
     paths = [Path(p) for p in args.paths if not Path(p).is_dir()]
     dirs = [Path(p) for p in args.paths if Path(p).is_dir()]
@@ -69,9 +69,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _map_columns(args: argparse.Namespace) -> int:
-    from helpers.codebook import load_codebook
-    from helpers.columns import explain_unmatched, mapping_file, read_mapping, save_mapping
-    from helpers.ingest import _LOOSE_NAME, DataContractError, _matcher, read_source
+    from helpers.io.codebook import load_codebook
+    from helpers.io.columns import explain_unmatched, mapping_file, read_mapping, save_mapping
+    from helpers.io.ingest import _LOOSE_NAME, DataContractError, _matcher, read_source
 
     path = Path(args.file)
     m = _LOOSE_NAME.match(path.name)
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from helpers.methods_doc import write_methods_doc
+    from helpers.narrative.methods_doc import write_methods_doc
 
     print(f"wrote {write_methods_doc()}")
     return EXIT_OK
@@ -155,12 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="execute every notebook, even those whose inputs, parameters and code are unchanged")
     r.set_defaults(func=_run)
-    sub.add_parser("docs", help="rewrite docs/methods.md from helpers.methods").set_defaults(func=_docs)
+    sub.add_parser("docs", help="rewrite docs/methods.md from helpers.narrative.methods").set_defaults(func=_docs)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from helpers.ingest import DataContractError
+    from helpers.io.ingest import DataContractError
 
     args = build_parser().parse_args(argv)
     try:

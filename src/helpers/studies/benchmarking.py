@@ -17,7 +17,7 @@ def worker_funnel(scored: pd.DataFrame, measure: str = "composite", trim: float 
     """Social workers' mean scores on a funnel by number of interviews.
 
     ``scored`` has one row per interview with ``worker_id`` and the score ``measure`` (0-100), e.g.
-    the output of ``helpers.scoring.score_interviews``. Interviews without a score are left out.
+    the output of ``helpers.studies.mystery_guest.scoring.score_interviews``. Interviews without a score are left out.
     Returns one row per social worker: ``worker_id``, ``interviews`` (with a score), ``mean``,
     ``z``, the 95% and 99.8% limits around the mean of all interviews without (``ll95 …``) and with
     over-dispersion (``ll95_od …``), and flags ``outside95``, ``outside998``, ``outside95_od``,

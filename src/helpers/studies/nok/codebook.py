@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.codebook import normalise_label
+from helpers.io.codebook import normalise_label
 
 CRITERIA = ("K1", "K2", "K3", "K4", "K5")
 

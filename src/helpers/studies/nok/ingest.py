@@ -9,12 +9,12 @@ The data contract (column names are fixed; answers and kinds may be typed in Rus
   да/нет, 1/0; blank where the filter question skipped it) and optionally ``sex, age, suggestions``.
 
 CSV files may be UTF-8 (with or without BOM) or Windows-1251, comma/semicolon/tab separated
-(the reader of the Mystery Guest, :func:`helpers.ingest.read_table`).
+(the reader of the Mystery Guest, :func:`helpers.io.ingest.read_table`).
 
 Two kinds of problem, as for the Mystery Guest:
 
 * **file-level** (file missing or unreadable, undecodable bytes, missing or unknown column):
-  :class:`helpers.ingest.DataContractError`, one line naming the file (and row/column where known);
+  :class:`helpers.io.ingest.DataContractError`, one line naming the file (and row/column where known);
 * **row-level**: the row is quarantined with ``file, row, id, column, reason`` (row = line in the
   file, the header is row 1). Skip logic is checked, never repaired: an answer to a question that its
   filter skipped (``q01 = no`` but ``q02`` answered) is quarantined, as is a blank answer the
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.codebook import normalise_label
-from helpers.ingest import DataContractError, read_table
+from helpers.io.codebook import normalise_label
+from helpers.io.ingest import DataContractError, read_table
 from helpers.studies.nok.codebook import NokCodebook, load_nok_codebook
 
 FILE_PATTERN = re.compile(r"^nok_(respondents|organisations)_(\d{4})\.(csv|txt|xlsx)$", re.I)

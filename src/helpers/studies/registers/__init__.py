@@ -15,5 +15,5 @@ channels (``channels.yaml``):
 Modules: :mod:`.codebook` (vocabularies, both languages), :mod:`.ingest` (data contracts, validation,
 quarantine), :mod:`.analyses` (one function per statistic), :mod:`.sample` (the survey sample),
 :mod:`.demo` (demo data reproducing the published figures), :mod:`.study` (every table computed once),
-:mod:`.figures`.
+:mod:`helpers.figures.registers`.
 """

@@ -148,7 +148,7 @@ def decision_times(appeals: pd.DataFrame, by: str = "year") -> pd.DataFrame:
 
 def gratitude_workers(appeals: pd.DataFrame, worker_table: pd.DataFrame | None) -> pd.DataFrame:
     """Workers named in gratitude (count per worker) beside their Mystery Guest composite score (pooled
-    rater-adjusted score with its 95% interval, :func:`helpers.scoring.worker_scores`), when available."""
+    rater-adjusted score with its 95% interval, :func:`helpers.studies.mystery_guest.scoring.worker_scores`), when available."""
     g = appeals[(appeals["kind"] == "gratitude") & appeals["worker_id"].notna()]
     t = g.groupby("worker_id").size().rename("gratitude_appeals").reset_index()
     if worker_table is not None and len(worker_table):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.codebook import normalise_label
+from helpers.io.codebook import normalise_label
 
 __all__ = ["RegistersCodebook", "load_registers_codebook"]
 

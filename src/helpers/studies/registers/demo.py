@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.demo import DEMO_MARKER
+from helpers.io.demo import DEMO_MARKER
 
 __all__ = ["APPEALS_PER_YEAR", "ASSISTANT_USERS", "ELIBRARY_USERS", "make_registers_demo", "write_registers_demo"]
 

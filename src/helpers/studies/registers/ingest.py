@@ -15,13 +15,13 @@ of ``codebook.yaml``; dates ``DD.MM.YYYY`` or ``YYYY-MM-DD``; times ``HH:MM``) a
 Two kinds of problem, as for the Mystery Guest and НОК:
 
 * **file-level** (missing or unreadable file, missing or unknown column):
-  :class:`helpers.ingest.DataContractError`, one line naming the file and the column;
+  :class:`helpers.io.ingest.DataContractError`, one line naming the file and the column;
 * **row-level**: the row is quarantined with ``file, row, id, column, reason`` (row = line in the file,
   the header is row 1). ``rows read = rows accepted + rows quarantined`` is checked for every file.
 
 Personal data never leave this module: free text (appeal text, signature, decision, notes), names and
 contact details are dropped; recipients' and users' ids become keyed pseudonyms
-(:func:`helpers.ingest.pseudonymise`). A quarantine reason never repeats a free-text or contact value:
+(:func:`helpers.io.ingest.pseudonymise`). A quarantine reason never repeats a free-text or contact value:
 for controlled columns the typed value is shown after :func:`_scrub` (phones, e-mails, names masked).
 """
 
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.ingest import (
+from helpers.io.ingest import (
     DataContractError,
     _parse_dates,
     pseudonymisation_key,
@@ -78,12 +78,12 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def _scrub(text: pd.Series) -> pd.Series:
     """Mask personal data in free text: phones -> ``[телефон]``, e-mails -> ``[e-mail]``, names -> ``[ФИО]``.
 
-    The same patterns as the interviews' free text (:func:`helpers.pii.scrub_series`).
+    The same patterns as the interviews' free text (:func:`helpers.io.pii.scrub_series`).
 
     >>> _scrub(pd.Series(["Спасибо Ивановой М. П., тел. +7 (918) 123-45-67, ivan@mail.ru"])).tolist()
     ['Спасибо [ФИО], тел. [телефон], [e-mail]']
     """
-    from helpers.pii import scrub_series
+    from helpers.io.pii import scrub_series
 
     return scrub_series(text.fillna("").astype(str))[0].astype(object)
 
@@ -408,7 +408,7 @@ def ingest_register(raw_dir: str | Path, register: str, year: int, codebook: Reg
     register : ``"mailbox"``, ``"elibrary"``, ``"support_line"`` or ``"assistant"`` (:data:`REGISTERS`).
     year : the file's year; every date of a row must fall in it.
     codebook : the vocabularies (default: ``codebook.yaml``).
-    key : pseudonymisation key (default :func:`helpers.ingest.pseudonymisation_key` of ``raw_dir``).
+    key : pseudonymisation key (default :func:`helpers.io.ingest.pseudonymisation_key` of ``raw_dir``).
 
     Returns
     -------

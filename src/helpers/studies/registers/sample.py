@@ -5,7 +5,7 @@ The Vyselki centre uses the E-library register as the frame for remote surveys "
 
 * **frame**: the users active on ``on`` (registered on or before it, not left before it), one row per
   user pseudonym (``user_pid``, HMAC-SHA256 of the user id with the workbench's key, as
-  :func:`helpers.ingest.pseudonymise`; the same user keeps the same pseudonym across years and waves);
+  :func:`helpers.io.ingest.pseudonymise`; the same user keeps the same pseudonym across years and waves);
 * **strata**: source × channel (recipient / computer-class graduate × e-mail / WhatsApp), so that every
   kind of user is represented in proportion;
 * **size**: ``n = floor(share · N)`` with ``share ≤ 0.10`` — never above 10% of the frame;
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.safe_csv import neutralise
+from helpers.io.safe_csv import neutralise
 
 __all__ = ["MAX_SHARE", "allocate", "survey_frame", "survey_sample", "write_survey_sample"]
 

@@ -79,8 +79,8 @@ def mystery_guest_workers(processed_dir) -> tuple[pd.DataFrame | None, str]:
     path = Path(processed_dir) / "interviews.parquet" if processed_dir else None
     if path is None or not path.exists():
         return None, "no Mystery Guest data (interviews.parquet) in the processed folder"
-    from helpers.overview import load_processed
-    from helpers.scoring import score_interviews, worker_scores
+    from helpers.studies.mystery_guest.overview import load_processed
+    from helpers.studies.mystery_guest.scoring import score_interviews, worker_scores
 
     interviews = load_processed(processed_dir)["interviews"]
     return worker_scores(score_interviews(interviews), pooled=True), ""
@@ -95,7 +95,7 @@ def open_mailbox_study(raw_dir, years=None, processed_dir=None, internal: bool =
         else the raw files are validated now (nothing written).
     years : years to report (default: every year found).
     internal : add the workers named in gratitude beside their pooled rater-adjusted Mystery Guest composite
-        (:func:`helpers.scoring.worker_scores` on ``processed_dir/interviews.parquet``; when absent,
+        (:func:`helpers.studies.mystery_guest.scoring.worker_scores` on ``processed_dir/interviews.parquet``; when absent,
         ``gratitude_note`` says so). Management only: never for the public audience.
 
     Returns
@@ -271,7 +271,7 @@ def _mg_composite(processed_dir) -> pd.DataFrame | None:
         return None
     from scipy import stats
 
-    from helpers.scoring import score_interviews
+    from helpers.studies.mystery_guest.scoring import score_interviews
 
     s = score_interviews(pd.read_parquet(path))
     rows = []
@@ -396,7 +396,7 @@ def table_writer(rep, tables: Path, prefix: str, lang: str):
     (codes, English column names) in ``tables`` as ``<prefix>_<name>.csv`` and shows it in the report's
     language; ``data_section(study)`` shows the ingestion log and the quarantine (reason and column only).
     """
-    from helpers import safe_csv  # noqa: F401  (registers df.safe)
+    from helpers.io import safe_csv  # noqa: F401  (registers df.safe)
 
     def show(df, name, caption_en, caption_ru, floats="{:.1f}"):
         df.safe.to_csv(Path(tables) / f"{prefix}_{name}.csv", index=False)

@@ -114,7 +114,7 @@ def methods_html(keys: list[str], lang: str = "en") -> str:
     """The methods appendix as HTML: a heading and one item per statistic (description and reference)."""
     unknown = [k for k in keys if k not in METHODS]
     if unknown:
-        raise KeyError(f"no methods entry for {unknown}; add it to helpers.methods.METHODS")
+        raise KeyError(f"no methods entry for {unknown}; add it to helpers.narrative.methods.METHODS")
     title = "Methods and references" if lang == "en" else "Методы и источники"
     items = "".join(f"<li>{html.escape(METHODS[k][lang])} <i>{html.escape(METHODS[k]['ref'])}</i></li>" for k in keys)
     return f'<h2 id="methods">{title}</h2><ol>{items}</ol>'

@@ -1,6 +1,6 @@
 """A larger simulated Mystery Guest study with planted truth, to prove that the rater adjustment helps.
 
-Answers are generated as in the demo data (:mod:`helpers.demo`): a latent cumulative-logit
+Answers are generated as in the demo data (:mod:`helpers.io.demo`): a latent cumulative-logit
 model ``P(code >= c) = logistic(eta - threshold_c)`` with
 
 ``eta = base + worker quality + interviewer leniency + role shift + mode shift
@@ -10,7 +10,7 @@ thresholds placed so that most answers are the best one (ceiling effect). The tr
 worker is the expected composite (0-100) of an interview by an average volunteer in person:
 ``25 * sum_c E[logistic(base + q_w + z - threshold_c)]``, ``z ~ N(0, sd_recipient^2 +
 sd_interview^2 + sd_item^2)`` (Gauss-Hermite quadrature) - the quantity that
-:func:`helpers.scoring.worker_scores` estimates as ``adjusted``.
+:func:`helpers.studies.mystery_guest.scoring.worker_scores` estimates as ``adjusted``.
 
 Public: :func:`simulate_study`, :func:`simulate_panel` (the 2020-shaped paired design over several
 years, for the false-flag rates of worker flags), :func:`simulate_years` (2018-2021 with a change of
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.codebook import Codebook, load_codebook
+from helpers.io.codebook import Codebook, load_codebook
 
 __all__ = ["DEMO_SHAPE", "SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_panel", "simulate_years",
            "true_score", "demo_truth_scores", "recovery"]
@@ -173,7 +173,7 @@ def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Ge
         out[item] = pd.array(code, dtype="Int64")
 
 
-DEMO_SHAPE = {  # the demo's yearly designs (helpers.demo.published_designs): recipients per worker, paired
+DEMO_SHAPE = {  # the demo's yearly designs (helpers.io.demo.published_designs): recipients per worker, paired
     "per_worker": {2018: (9, 9, 9, 8), 2019: (9, 9, 8, 8, 8), 2020: (10,) * 13 + (7, 7),
                    2021: (10,) * 11 + (9, 9, 8, 7)},
     "paired": {2018: False, 2019: False, 2020: True, 2021: True},
@@ -342,7 +342,7 @@ class SimulatedYears:
     params: dict
 
 
-# the demo shapes (helpers.demo.published_designs): recipients per worker, home care and temporary residence
+# the demo shapes (helpers.io.demo.published_designs): recipients per worker, home care and temporary residence
 _YEAR_SHAPES = {
     2018: dict(home=(9, 9, 9, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),
     2019: dict(home=(9, 9, 8, 8, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.codebook import Codebook
+from helpers.io.codebook import Codebook
 
 #: Russian and English names of the contract's columns, as centres' spreadsheets head them
 ALIASES: dict[str, list[str]] = {
@@ -84,7 +84,7 @@ def mapping_file(path: Path) -> Path:
 
 def read_mapping(path: Path) -> dict[str, str]:
     """Header -> column from the source's mapping file (empty when there is none)."""
-    from helpers.ingest import DataContractError
+    from helpers.io.ingest import DataContractError
 
     mf = mapping_file(path)
     if not mf.exists():

@@ -6,8 +6,8 @@ The data contract is documented in ``data/raw/README.md``. In short, per survey 
 * ``workers_<year>``, ``interviewers_<year>``, ``strata_<year>``: the roster.
 
 Reading real exports (encodings, delimiters, title rows, sheets, merged cells) is
-:mod:`helpers.readers`; matching headers to columns and items (codes, question texts, mapping files)
-is :mod:`helpers.columns`; personal data in free text is :mod:`helpers.pii`.
+:mod:`helpers.io.readers`; matching headers to columns and items (codes, question texts, mapping files)
+is :mod:`helpers.io.columns`; personal data in free text is :mod:`helpers.io.pii`.
 
 Two kinds of problem are distinguished:
 
@@ -41,10 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.codebook import Codebook, load_codebook, normalise_label
-from helpers.demo import DEMO_KEY, DEMO_MARKER
-from helpers.pii import quote, scrub_series
-from helpers.provenance import file_sha256
+from helpers.io.codebook import Codebook, load_codebook, normalise_label
+from helpers.io.demo import DEMO_KEY, DEMO_MARKER
+from helpers.io.pii import quote, scrub_series
+from helpers.io.provenance import file_sha256
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
 KEY_FILE_ENV = "MG_PSEUDONYM_KEY_FILE"
@@ -98,7 +98,7 @@ def _targets(kind: str, cb: Codebook) -> list[str]:
 
 
 def _matcher(kind: str, cb: Codebook):
-    from helpers.columns import HeaderMatcher
+    from helpers.io.columns import HeaderMatcher
 
     return HeaderMatcher(_targets(kind, cb), cb if kind == "interviews" else None)
 
@@ -114,14 +114,14 @@ def _looked_for(kind: str) -> str:
 
 def read_source(path: str | Path, kind: str = "any", cb: Codebook | None = None,
                 mapping: dict[str, str] | None = None):
-    """Read one raw file with headers as written: a :class:`helpers.readers.RawTable`.
+    """Read one raw file with headers as written: a :class:`helpers.io.readers.RawTable`.
 
     ``kind`` (interviews, workers, interviewers, strata, or ``any``) chooses the columns that
     identify the header row; ``mapping`` is the source's mapping file (header -> column).
     Raises :class:`DataContractError` (one line naming the file and the line or cell range).
     """
-    from helpers.columns import HeaderMatcher
-    from helpers.readers import ReadError, read_raw
+    from helpers.io.columns import HeaderMatcher
+    from helpers.io.readers import ReadError, read_raw
 
     path = Path(path)
     cb = cb or load_codebook()
@@ -146,13 +146,13 @@ def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
     """Read a CSV/TSV/TXT/XLSX/XLS table with every cell as a string ("" for blank), headers as written.
 
     The header row is found below title rows; encodings, delimiters and sheets as in
-    :mod:`helpers.readers`. ``columns``: the contract's column names that identify the header row of
+    :mod:`helpers.io.readers`. ``columns``: the contract's column names that identify the header row of
     another study's file (default: the Mystery Guest contract and codebook). Raises
     :class:`DataContractError` with a one-line message.
     """
     if columns is None:
         return read_source(path).frame
-    from helpers.readers import ReadError, read_raw
+    from helpers.io.readers import ReadError, read_raw
 
     known = {normalise_label(c) for c in columns}
     looked_for = f"the contract's columns ({', '.join(columns[:3])}, ...)"
@@ -172,7 +172,7 @@ def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
 
 def map_headers(path: Path, table, kind: str, cb: Codebook) -> tuple[pd.DataFrame, list[str]]:
     """Rename the raw headers to contract columns / item codes; (frame, notes). Unmatched headers stop."""
-    from helpers.columns import explain_unmatched, read_mapping
+    from helpers.io.columns import explain_unmatched, read_mapping
 
     mapping = read_mapping(path)
     matches = _matcher(kind, cb).match_all(list(table.frame.columns), mapping)
@@ -253,7 +253,7 @@ def read_roster(path: Path, kind: str, cb: Codebook) -> pd.DataFrame:
 
 
 def _mapping(path: Path) -> dict[str, str]:
-    from helpers.columns import read_mapping
+    from helpers.io.columns import read_mapping
 
     return read_mapping(path)
 
@@ -281,7 +281,7 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
 
 
 def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
-    """Scrubbed, quoted form of ``values`` at positions ``idx`` (see :func:`helpers.pii.quote`)."""
+    """Scrubbed, quoted form of ``values`` at positions ``idx`` (see :func:`helpers.io.pii.quote`)."""
     return _map_distinct(values.iloc[idx].fillna("").astype(str), quote).to_numpy(dtype=object)
 
 
@@ -652,7 +652,7 @@ def ingest(
                       pseudonymise(interviews["recipient_id"], key))
     interviews = interviews.drop(columns="recipient_id")
     interviews = interviews[_ordered_columns(cb)]
-    from helpers.schema import interview_schema  # local import: pandera is slow to import
+    from helpers.io.schema import interview_schema  # local import: pandera is slow to import
 
     interviews = interview_schema(cb).validate(interviews)
     return IngestResult(
@@ -705,7 +705,7 @@ def merge_with_processed(result: IngestResult, out_dir: str | Path) -> tuple[Ing
     if not kept_years:
         return result, []
     cb = load_codebook()
-    from helpers.schema import interview_schema
+    from helpers.io.schema import interview_schema
 
     interviews = pd.concat([keep(old["interviews"]), result.interviews], ignore_index=True)
     interviews = interview_schema(cb).validate(interviews.sort_values(["year", "source_row"], kind="stable")
@@ -727,7 +727,7 @@ def merge_with_processed(result: IngestResult, out_dir: str | Path) -> tuple[Ing
 
 def write_processed(result: IngestResult, out_dir: str | Path = "data/processed") -> list[Path]:
     """Write interviews, quarantine, rosters, the ingest log and the data dictionary to ``out_dir``."""
-    from helpers.safe_csv import to_csv_safe
+    from helpers.io.safe_csv import to_csv_safe
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -739,7 +739,7 @@ def write_processed(result: IngestResult, out_dir: str | Path = "data/processed"
         df.to_parquet(tmp, index=False)
         os.replace(tmp, p)
         written.append(p)
-    from helpers.schema import data_dictionary
+    from helpers.io.schema import data_dictionary
 
     dd = data_dictionary(load_codebook())
     to_csv_safe(dd, out / "data_dictionary.csv", index=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.codebook import Codebook
+from helpers.io.codebook import Codebook
 
 COLUMNS = {
     "interview_id": ("string", "Interview id as in the raw file; unique"),

@@ -47,8 +47,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.codebook import Codebook, load_codebook
-from helpers.provenance import file_sha256
+from helpers.io.codebook import Codebook, load_codebook
+from helpers.io.provenance import file_sha256
 
 DEMO_KEY = "mystery-guest-demo-key-not-secret"
 DEMO_MARKER = "DEMO_DATA.txt"
@@ -217,7 +217,7 @@ def _truth(seed: int, designs: dict[int, YearDesign]) -> dict:
         "worker_slope": dict(zip(workers, map(float, slope), strict=True)),
         "interviewer_leniency": leniency,
         "sd": {"recipient": SD_RECIPIENT, "interview": SD_INTERVIEW, "item": SD_ITEM},
-        "recipient_effect": "persistent: one u_r per recipient_id for all years (helpers.demo.recipient_effect)",
+        "recipient_effect": "persistent: one u_r per recipient_id for all years (helpers.io.demo.recipient_effect)",
     }
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
+from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
 
 WORDS = {
     "en": {"table": "Table", "figure": "Figure", "n": "n"},
@@ -281,7 +281,7 @@ class Report:
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
-        from helpers.methods import methods_html
+        from helpers.narrative.methods import methods_html
 
         _show(methods_html(keys, self.lang))
 

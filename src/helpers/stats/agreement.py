@@ -1,6 +1,6 @@
 """Chance-corrected agreement of two raters on categorical answers, computed from the K x K table.
 
-This module is the engine behind :mod:`helpers.reliability` (which is the public API). For two
+This module is the engine behind :mod:`helpers.studies.mystery_guest.reliability` (which is the public API). For two
 raters, the K x K table of paired answers is a *sufficient statistic* for every coefficient here
 (percent agreement, Cohen's kappa and its weighted forms, Scott's pi, Gwet's AC1/AC2,
 Brennan-Prediger, Krippendorff's alpha at the nominal, ordinal and interval level): a pair

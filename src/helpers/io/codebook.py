@@ -205,8 +205,8 @@ def _parse(raw: dict, source: str) -> Codebook:
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Load the instrument from ``path`` (default: the ``codebook.yaml`` shipped in the package)."""
     if path is None:
-        text = resources.files("helpers").joinpath("codebook.yaml").read_text(encoding="utf-8")
-        source = "helpers/codebook.yaml"
+        text = resources.files("helpers.io").joinpath("codebook.yaml").read_text(encoding="utf-8")
+        source = "helpers/io/codebook.yaml"
     else:
         text = Path(path).read_text(encoding="utf-8")
         source = str(path)

@@ -4,10 +4,10 @@ One statistic, one function: :func:`cronbach_alpha` (with the Feldt interval),
 :func:`mcdonald_omega` (omega total from a one-factor model), :func:`corrected_item_total`
 (corrected item-total correlations) and :func:`floor_ceiling` (floor and ceiling shares).
 The per-domain / per-role table that the scoring report shows is built in
-:func:`helpers.scoring.psychometric_table` from these pieces.
+:func:`helpers.studies.mystery_guest.scoring.psychometric_table` from these pieces.
 
 Items are a wide DataFrame: one row per respondent (interview), one column per item, numeric
-(the 0-100 item scores of :func:`helpers.scoring.item_scores`, or raw codes), ``NaN`` = missing.
+(the 0-100 item scores of :func:`helpers.studies.mystery_guest.scoring.item_scores`, or raw codes), ``NaN`` = missing.
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ What is read (see ``data/raw/README.md``):
   would be invented by filling; the user unmerges and fills the cells, knowing what they mean).
 
 The header row is the first of the first :data:`HEADER_SEARCH_ROWS` rows in which at least two cells,
-and at least half of the non-blank cells, name a known column (see :mod:`helpers.columns`).
+and at least half of the non-blank cells, name a known column (see :mod:`helpers.io.columns`).
 
 Row numbers are the file's physical line numbers (text; the header line is 1 when there is no title
 row) or the sheet's row numbers (Excel). Blank lines are skipped but still counted, so a quarantined
 row can be found in the file at the number reported. Fully blank rows (only delimiters) are skipped
 the same way and counted in :attr:`RawTable.blank_rows`.
 
-Every problem is a :class:`~helpers.ingest.DataContractError` with one line naming the file and the
+Every problem is a :class:`~helpers.io.ingest.DataContractError` with one line naming the file and the
 line, cell range or column; no cell content of the file is quoted (it may be personal data).
 """
 
@@ -53,7 +53,7 @@ _MAGIC = {
 
 
 class ReadError(Exception):
-    """Raised here; :mod:`helpers.ingest` turns it into its DataContractError (same one-line message)."""
+    """Raised here; :mod:`helpers.io.ingest` turns it into its DataContractError (same one-line message)."""
 
 
 @dataclass

@@ -18,9 +18,9 @@ Public API (stable):
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
 - re-exported: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`corrected_item_total`,
-  :func:`floor_ceiling` (from :mod:`helpers.psychometrics`); :func:`weighted_mean`,
+  :func:`floor_ceiling` (from :mod:`helpers.stats.psychometrics`); :func:`weighted_mean`,
   :func:`weighted_share`, :func:`design_weights`, :func:`weighted_vs_unweighted`
-  (from :mod:`helpers.survey`).
+  (from :mod:`helpers.stats.survey`).
 
 Scoring convention: an item's answer code ``c`` on a scale with substantive codes
 ``min..max`` scores ``(c - min) / (max - min) * 100`` ("linear mean score" / percent of maximum
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from helpers.codebook import Codebook, load_codebook
-from helpers.psychometrics import (
+from helpers.io.codebook import Codebook, load_codebook
+from helpers.stats.psychometrics import (
     AlphaResult,
     OmegaResult,
     corrected_item_total,
@@ -47,7 +47,7 @@ from helpers.psychometrics import (
     floor_ceiling,
     mcdonald_omega,
 )
-from helpers.survey import (
+from helpers.stats.survey import (
     DesignEstimate,
     design_weights,
     weighted_mean,
@@ -610,7 +610,7 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         if not ok:
             raise RuntimeError("REML did not converge")
         vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
-        engine_name = "REML, Henderson's equations (helpers.scoring._reml_mme)"
+        engine_name = "REML, Henderson's equations (helpers.studies.mystery_guest.scoring._reml_mme)"
     else:
         raise ValueError("engine must be 'auto', 'statsmodels' or 'mme'")
     tol = 1e-6 * sigma2
@@ -874,7 +874,7 @@ def _raw_table(d: pd.DataFrame, measure: str, ci: float) -> pd.DataFrame:
     """Per worker: n, recipients, raw mean with a cluster-robust t interval (clusters = recipients).
 
     ``se^2 = G / (G - 1) sum_g (sum_{i in g} (y_i - ybar) / n)^2`` over the worker's ``G``
-    recipients (CR1 / the linearised variance of :func:`helpers.survey.weighted_mean` with
+    recipients (CR1 / the linearised variance of :func:`helpers.stats.survey.weighted_mean` with
     ``clusters``), ``t`` quantile with ``G - 1`` df. Without ``recipient_pid`` every interview is
     its own cluster and this is the classical ``s / sqrt(n)`` with ``n - 1`` df.
     """
@@ -964,7 +964,7 @@ def worker_scores(
     Raw: mean of the worker's interview scores with a cluster-robust t interval, the recipient
     (``recipient_pid``) as the cluster: ``se^2 = G/(G-1) sum_g (sum_{i in g} (y_i - ybar)/n)^2``, ``t``
     with ``G - 1`` df, ``G`` = the worker's recipients (``n_recipients``) - the two interviews of a
-    recipient are not independent (same as :func:`helpers.survey.weighted_mean` with ``clusters``;
+    recipient are not independent (same as :func:`helpers.stats.survey.weighted_mean` with ``clusters``;
     without ``recipient_pid`` the classical ``s / sqrt(n)``, ``n - 1`` df; ``NaN`` when ``G = 1``).
 
     Adjusted (``method="mixed"``): linear mixed model (REML; statsmodels ``MixedLM`` in the

@@ -2,7 +2,7 @@
 
 A 2020-shaped study (issue 9): 144 recipients, each interviewed by one of 5 volunteers and one of
 4 social-worker interviewers about one of 15 social workers. Answers follow the latent
-cumulative-logit model of the demo data (:mod:`helpers.demo`)::
+cumulative-logit model of the demo data (:mod:`helpers.io.demo`)::
 
     P(code >= c) = logistic(eta - threshold_c),
     eta = base + worker quality + recipient + interviewer leniency + role shift + answer noise
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helpers.agreement import (
+from helpers.stats.agreement import (
     bootstrap_table_ci,
     cluster_tables,
     pigeonhole_tables,
@@ -40,7 +40,7 @@ from helpers.agreement import (
 
 __all__ = ["AgreementDesign", "simulate_pairs", "population_table", "coverage"]
 
-THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)  # as helpers.demo
+THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)  # as helpers.io.demo
 K = 5
 CATEGORIES = [1, 2, 3, 4, 5]
 FACTORS = {
@@ -162,13 +162,13 @@ def coverage(
     confidence: float = 0.95,
     weighted: bool = False,
 ) -> pd.DataFrame:
-    """Empirical coverage of the intervals of :mod:`helpers.agreement` over simulated studies.
+    """Empirical coverage of the intervals of :mod:`helpers.stats.agreement` over simulated studies.
 
     Every method sees the same studies. ``methods``: ``"pairs"`` (pairs as independent units:
-    :func:`helpers.agreement.bootstrap_table_ci`, BCa and exact percent agreement) and the
+    :func:`helpers.stats.agreement.bootstrap_table_ci`, BCa and exact percent agreement) and the
     cluster schemes ``"interviewers"`` (two-way pigeonhole, the report's default),
-    ``"interviewers+workers"``, ``"workers"`` (:func:`helpers.agreement.pigeonhole_tables` +
-    :func:`helpers.agreement.table_intervals`). A study whose interval is NaN counts as a miss.
+    ``"interviewers+workers"``, ``"workers"`` (:func:`helpers.stats.agreement.pigeonhole_tables` +
+    :func:`helpers.stats.agreement.table_intervals`). A study whose interval is NaN counts as a miss.
     ``weighted=True``: design-weighted tables (the population truth of a stratified design);
     ``"pairs"`` then resamples pairs within strata. ``"unweighted"`` in ``methods`` adds the
     unweighted estimate with its interviewer-cluster interval, to show what ignoring the weights

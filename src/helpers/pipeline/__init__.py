@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from helpers.provenance import file_sha256
+from helpers.io.provenance import file_sha256
 from helpers.studies import load_studies, study_years
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 PACKAGES = ["pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "pingouin", "krippendorff",
             "pandera", "pyarrow", "papermill", "nbconvert", "mystery-guest-workbench"]
 
@@ -106,7 +106,7 @@ def package_versions() -> dict[str, str]:
 
 
 # ---- incremental runs: every execution keyed by the content it depends on ----------------------------
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # parameters that name places (they differ from run to run); what those places hold enters the key instead
 PLACE_PARAMETERS = ("processed_dir", "tables_dir", "truth_path", "raw_dir")
 
@@ -240,8 +240,8 @@ def run_lock(reports: Path):
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]  # errors only: no start-up warning about local TCP
 # imported once per kernel while ingestion runs; every notebook after the first on a kernel finds them loaded
 WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, pandas, scipy.stats, seaborn, "
-           "statsmodels.api, statsmodels.formula.api\nimport helpers.overview, helpers.scoring, helpers.reliability, "
-           "helpers.trends, helpers.report")
+           "statsmodels.api, statsmodels.formula.api\nimport helpers.studies.mystery_guest.overview, helpers.studies.mystery_guest.scoring, helpers.studies.mystery_guest.reliability, "
+           "helpers.studies.mystery_guest.trends, helpers.report")
 # between two notebooks on one kernel: the user namespace and every open figure are cleared
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot as _p\n_p.close('all')\ndel _p"
 
@@ -356,7 +356,7 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     return job
 
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 LANGS = ("en", "ru")
 
 
@@ -530,7 +530,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     is not executed again: its executed notebook, HTML and tables are linked into the new run, and the
     run page says so. ``force=True`` executes every notebook.
     """
-    from helpers.ingest import ingest, write_processed
+    from helpers.io.ingest import ingest, write_processed
 
     out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
     # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes

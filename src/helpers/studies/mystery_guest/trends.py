@@ -15,16 +15,16 @@ that they depend on the interviewer mix; every sentence names the instrument it 
 
 Every yearly figure comes with ``n`` and a 95% interval. All-interview organisation-level means are
 design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
-temporary residence) through :mod:`helpers.survey`, clustered on the recipient; the model-based
+temporary residence) through :mod:`helpers.stats.survey`, clustered on the recipient; the model-based
 ones put the departments at their population shares. Tests of change:
 
 - :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
-  detectable difference (MDD, :mod:`helpers.power`) at the Holm-Bonferroni level ``alpha/m``; a
+  detectable difference (MDD, :mod:`helpers.stats.power`) at the Holm-Bonferroni level ``alpha/m``; a
   contrast that is not significant is reported as "changes between L and U cannot be excluded"
   (:func:`comparison_sentence`), never as "no change";
 - :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
 - :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
-  :func:`helpers.scoring._reml_mme`; statsmodels ``MixedLM`` as the cross-check);
+  :func:`helpers.studies.mystery_guest.scoring._reml_mme`; statsmodels ``MixedLM`` as the cross-check);
   :func:`raw_vs_adjusted` puts its yearly means beside the all-interview ones with a sentence that
   explains the difference;
 - :func:`ordinal_year_model`: proportional-odds regression (statsmodels ``OrderedModel``) of the item
@@ -52,10 +52,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.codebook import Codebook, load_codebook
-from helpers.overview import PUBLISHED, sample_counts
-from helpers.power import minimum_detectable_difference
-from helpers.survey import design_weights, weighted_mean, weighted_share
+from helpers.io.codebook import Codebook, load_codebook
+from helpers.stats.power import minimum_detectable_difference
+from helpers.stats.survey import design_weights, weighted_mean, weighted_share
+from helpers.studies.mystery_guest.overview import PUBLISHED, sample_counts
 
 __all__ = [
     "load_years",
@@ -116,9 +116,9 @@ def _estimate(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | Non
 
 def load_years(processed_dir, years, codebook: Codebook | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The validated interviews and strata roster of ``years`` and the scored interviews: ``(interviews, strata,
-    scored)`` — the setup every multi-year report starts from (scores by :func:`helpers.scoring.score_interviews`)."""
-    from helpers.overview import load_processed
-    from helpers.scoring import score_interviews
+    scored)`` — the setup every multi-year report starts from (scores by :func:`helpers.studies.mystery_guest.scoring.score_interviews`)."""
+    from helpers.studies.mystery_guest.overview import load_processed
+    from helpers.studies.mystery_guest.scoring import score_interviews
 
     data = load_processed(processed_dir)
     interviews = data["interviews"][data["interviews"]["year"].isin(years)].reset_index(drop=True)
@@ -177,8 +177,8 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
     - ``"pooled"``: the same model standardised to the pooled role/mode mix of all years.
     - ``None``: every interview as conducted - **depends on the interviewer mix** (social-worker
       interviewers, who score lower, only from 2020). Means of the 0-100 scores
-      (:func:`helpers.survey.weighted_mean`); top-box shares with the Korn-Graubard interval
-      (:func:`helpers.survey.weighted_share`). ``weighted=True`` and a ``roster`` give
+      (:func:`helpers.stats.survey.weighted_mean`); top-box shares with the Korn-Graubard interval
+      (:func:`helpers.stats.survey.weighted_share`). ``weighted=True`` and a ``roster`` give
       design-weighted estimates (weights = stratum population / interviews in the stratum,
       stratified, clustered on the recipient); otherwise plain means clustered on the recipient.
 
@@ -241,7 +241,7 @@ def _linearised_by_recipient(frame: pd.DataFrame, values: pd.Series, roster: pd.
                              weighted: bool) -> tuple[pd.DataFrame, dict]:
     """Linearised values ``z_i`` of one year's (weighted) mean, summed per recipient, and the strata's factors.
 
-    As :func:`helpers.survey.weighted_mean`: ``z_hi = sum over the rows of recipient i of
+    As :func:`helpers.stats.survey.weighted_mean`: ``z_hi = sum over the rows of recipient i of
     w (y - ybar) / sum w``, respondents' weights scaled up to the stratum total. Returns a frame
     indexed by recipient (columns ``stratum``, ``z``, centred within the stratum) and per stratum
     ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted).
@@ -478,7 +478,7 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
       sentence "changes between L and U cannot be excluded" quotes it.
     - ``mdd``: minimum detectable difference at ``power`` for that ``se`` and ``df`` at the
       **adjusted** level ``alpha / m`` (a conservative bound for Holm's step-down levels;
-      :func:`helpers.power.minimum_detectable_difference`); ``mdd_unadjusted`` at ``alpha``.
+      :func:`helpers.stats.power.minimum_detectable_difference`); ``mdd_unadjusted`` at ``alpha``.
     - ``cliffs_delta`` (+ CI): unweighted, interview level (:func:`cliffs_delta`), on the reference
       role's interviews only when ``instrument`` is not ``None``; ties at the ceiling pull it towards
       0. Its interval treats interviews as independent.
@@ -704,7 +704,7 @@ def trend_sentence(trend: pd.Series, lang: str = "en", alpha: float = 0.05) -> s
 REFERENCE_INSTRUMENT = {"role": "volunteer", "mode": "in_person"}
 """The reference instrument every default year comparison is standardised to: a volunteer
 interviewing in person - the only interviewer role present in every year (2018-2019 were
-volunteer-only) and the mode of the reference in :mod:`helpers.simulate` and of the adjusted
+volunteer-only) and the mode of the reference in :mod:`helpers.studies.mystery_guest.simulate` and of the adjusted
 worker scores."""
 
 INSTRUMENTS = ("reference", "pooled", None)
@@ -885,14 +885,14 @@ def _one_blas_thread():
 
 
 def _mme_fit(y: np.ndarray, X: np.ndarray, factors: list[tuple[str, np.ndarray, int]]):
-    """REML variance components (:func:`helpers.scoring._reml_mme`) and Henderson's solution.
+    """REML variance components (:func:`helpers.studies.mystery_guest.scoring._reml_mme`) and Henderson's solution.
 
     Returns ``beta``, ``V(beta) = sigma2 [C^-1]_bb``, the BLUPs per factor, the variance components,
     ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``.
     """
     from scipy import sparse
 
-    from helpers.scoring import _reml_mme
+    from helpers.studies.mystery_guest.scoring import _reml_mme
 
     Zs = [sparse.csr_array((np.ones(len(c)), (np.arange(len(c)), c)), shape=(len(c), m)) for _, c, m in factors]
     with _one_blas_thread():  # a few hundred small Cholesky factorisations: threads only contend (15x slower)
@@ -952,7 +952,7 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     Year contrasts do not depend on the reference (no year x role interaction): only the levels do.
 
     Engine: ``engine="mme"`` (default) - REML variance components by the hand-written Henderson-
-    equations REML of :func:`helpers.scoring._reml_mme` (crossed factors, any number), then
+    equations REML of :func:`helpers.studies.mystery_guest.scoring._reml_mme` (crossed factors, any number), then
     Henderson's equations ``C [b; u] = [X'y; Z'y]``, ``V(b) = sigma2 [C^-1]_bb`` (Henderson, 1975,
     *Biometrics* 31:423). On the demo data with the recipient effect: 0.12 s against 0.95 s for
     statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``, kept as the cross-check;
@@ -1007,7 +1007,7 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
                          index=ids.get("interviewer", []), dtype="float64")
     se_fe = np.sqrt(np.clip(np.diag(V), 0, None))
     return _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha,
-                         instrument, "REML, Henderson's equations (helpers.scoring._reml_mme)", notes, None)
+                         instrument, "REML, Henderson's equations (helpers.studies.mystery_guest.scoring._reml_mme)", notes, None)
 
 
 def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha, instrument,
@@ -1179,7 +1179,7 @@ def item_answers_long(interviews: pd.DataFrame, codebook: Codebook | None = None
     Columns: ``interview_id, year, recipient_pid, worker_id, interviewer_id, role, mode, item, answer``
     (1 = worst ... 5 = best). Don't know, refused and blank are dropped.
     """
-    from helpers.scoring import item_scores
+    from helpers.studies.mystery_guest.scoring import item_scores
 
     cb = codebook or load_codebook()
     f = interviews[interviews["year"].isin(_years(interviews, years))]
@@ -1363,10 +1363,10 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     fixed effects of role and mode and minus the interviewer's estimated leniency (BLUP) of
     :func:`year_mixed_model`, i.e. what a volunteer of average leniency interviewing in person
     would have recorded. Per worker and year: mean with a t interval clustered on the recipient
-    (:func:`helpers.survey.weighted_mean`, unweighted); ``relative`` = that mean minus the
+    (:func:`helpers.stats.survey.weighted_mean`, unweighted); ``relative`` = that mean minus the
     model's year mean.
 
-    ``change`` (the flags): :func:`helpers.scoring.worker_slopes` - a mixed model of all interviews
+    ``change`` (the flags): :func:`helpers.studies.mystery_guest.scoring.worker_slopes` - a mixed model of all interviews
     on the empirical-logit scale of the score (the ceiling compresses changes of strong workers in
     points) with year, role and mode fixed, one slope per worker relative to the organisation's year
     means, random worker, worker x year, interviewer and recipient intercepts and a residual
@@ -1377,7 +1377,7 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     true change is flagged is at most ``alpha`` (measured in tests/test_worker_flags.py);
     otherwise "within the uncertainty". ``control`` states it in words. Returns ``(per_year, change)``.
     """
-    from helpers.scoring import worker_slopes
+    from helpers.studies.mystery_guest.scoring import worker_slopes
 
     fit = fit or year_mixed_model(scored, measure, years=years)
     d = scored[scored["year"].isin(_years(scored, years))].dropna(subset=[measure]).copy()
@@ -1411,7 +1411,7 @@ def covid_compliance(interviews: pd.DataFrame, roster: pd.DataFrame | None = Non
 
     Per department: design-based share (one stratum, clustered on the recipient: the two
     interviews of a recipient are one unit) with the Korn-Graubard interval
-    (:func:`helpers.survey.weighted_share`), and the Wilson interval (Wilson, 1927, *JASA* 22:209;
+    (:func:`helpers.stats.survey.weighted_share`), and the Wilson interval (Wilson, 1927, *JASA* 22:209;
     ``statsmodels proportion_confint(method="wilson")``) that treats answers as independent,
     beside it. ``department == "all"``: design-weighted over the departments with the ``roster``
     (unweighted when it is ``None``). Don't know / refused / blank are not answers.
@@ -1773,7 +1773,7 @@ def plot_worker_trajectories(per_year: pd.DataFrame, changes: pd.DataFrame | Non
     fig.supxlabel(L["year"] + (" (рядом с точкой — число интервью)" if lang == "ru" else
                                " (n = interviews next to each point)"), fontsize=9)
     fig.supylabel(L["score"], fontsize=9)
-    from helpers.scoring import translate_control
+    from helpers.studies.mystery_guest.scoring import translate_control
 
     control = "" if changes is None or changes.empty or "control" not in changes else str(changes["control"].iloc[0])
     if control:

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.codebook import Codebook
+from helpers.io.codebook import Codebook
 
 PUBLISHED: dict[int, dict[str, int | None]] = {
     2018: {"workers": 4, "recipients": 35, "volunteers": 4, "home_care_recipients": None,

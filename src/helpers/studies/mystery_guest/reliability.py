@@ -18,7 +18,7 @@ Every coefficient function returns an object with ``estimate, ci_low, ci_high, n
 category) the estimate is NaN and ``reason`` says why -- never 0 and never an exception.
 
 The categorical coefficients of two raters are computed from the K x K table of paired answers in
-:mod:`helpers.agreement`. Survey-level intervals (:func:`compare_interviewers`) resample the
+:mod:`helpers.stats.agreement`. Survey-level intervals (:func:`compare_interviewers`) resample the
 interviewers as clusters by default (pigeonhole bootstrap of per-interviewer-pair K x K tables,
 Owen 2007; ``resample="pairs"``: multinomial resampling of the table, intervals conditional on these
 interviewers); either way 2,000 resamples cost the same for 100 pairs as for a million. Percent
@@ -40,7 +40,8 @@ import pingouin as pg
 from scipy import stats
 from statsmodels.stats import inter_rater as _ir
 
-from helpers.agreement import (
+from helpers.io.codebook import load_codebook
+from helpers.stats.agreement import (
     COEFFICIENTS,
     Agreement,
     agreement_from_table,
@@ -61,8 +62,7 @@ from helpers.agreement import (
     undefined_reason,
     weight_matrix,
 )
-from helpers.codebook import load_codebook
-from helpers.survey import design_weights
+from helpers.stats.survey import design_weights
 
 __all__ = [
     "COEFFICIENTS",
@@ -222,7 +222,7 @@ def percent_agreement(a: Sequence, b: Sequence, categories: Sequence | None = No
     """Share of complete pairs with identical answers, ``p_a = sum_k p_kk``.
 
     Not chance-corrected; always defined when there is at least one pair. Interval: exact
-    Clopper-Pearson (:func:`helpers.agreement.clopper_pearson`; issue 9), which stays inside
+    Clopper-Pearson (:func:`helpers.stats.agreement.clopper_pearson`; issue 9), which stays inside
     [0, 1] and keeps its width when every pair agrees (40 of 40: [0.912, 1]); ``se`` is the
     binomial standard error of irrCAC. Pairs are treated as independent (for interviewer
     clusters see :func:`compare_interviewers`).
@@ -1034,7 +1034,7 @@ def pair_design(interviews: pd.DataFrame, strata: pd.DataFrame | None = None) ->
     (with the roster ``strata``) the design weight of the recipient.
 
     Same pairing rule as :func:`paired_tables` (rows in the same order). The weight is
-    :func:`helpers.survey.design_weights` on the pairs: stratum population / pairs in the stratum
+    :func:`helpers.stats.survey.design_weights` on the pairs: stratum population / pairs in the stratum
     (2020 demo: 1300/130 = 10 for home care, 14/14 = 1 for temporary residence).
     """
     f, vol, sw = _pair_rows(interviews)
@@ -1142,7 +1142,7 @@ def compare_interviewers(
     * ``"interviewers"`` (default): two-way pigeonhole bootstrap of the crossed volunteer x
       social-worker-interviewer array (Owen 2007): both sets of interviewers are resampled as
       clusters, a pair's table is weighted by the product of its two interviewers' multiplicities
-      (:func:`helpers.agreement.pigeonhole_tables`; per-cell tables, so it stays vectorised).
+      (:func:`helpers.stats.agreement.pigeonhole_tables`; per-cell tables, so it stays vectorised).
       Percentile intervals; percent agreement Korn-Graubard. The intervals generalise to other
       interviewers like these. Workers are not resampled: the pigeonhole counts the pair-level
       variance about three times, which in the 2020 design more than covers the worker
@@ -1167,7 +1167,7 @@ def compare_interviewers(
     ``strata`` the agreement is that of the sampled pairs (unweighted), column ``weighted``.
 
     If ``scores`` (one row per interview: interview_id, pair_id, role, score columns, as from
-    ``helpers.scoring.score_interviews``) is given, the rows of :func:`compare_scores` are
+    ``helpers.studies.mystery_guest.scoring.score_interviews``) is given, the rows of :func:`compare_scores` are
     appended (``level == "score"``).
 
     Returns a tidy frame: ``item_or_domain, level, statistic, estimate, ci_low, ci_high, n,
