@@ -1,0 +1,38 @@
+"""Checks that a text is written in one language: Latin words in Russian, code names in English.
+
+Used by the catalogue test and by the browser test that reads every rendered report.
+
+>>> latin_words("Каппа Коэна 0,41; AC1 Гвета 0,83 (n = 40, p < 0,001), see table")
+['see', 'table']
+>>> code_names("The mean of eth_appearance is 4.1; percent agreement 0.93")
+['eth_appearance']
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ALLOWED_LATIN", "code_names", "latin_words"]
+
+#: Latin-alphabet words a Russian report may contain: symbols of statistics, units, codes and proper names
+#: that Russian texts write in Latin letters.
+ALLOWED_LATIN = frozenset(["p", "n", "r", "k", "N", "df", "SE", "SD", "IQR", "CI", "AC1", "AC2", "ICC", "RMSE", "REML", "ML", "BLUP", "BCa", "MDD", "OR", "HR", "vs", "e", "COVID", "COVID-19", "SARS-CoV-2", "HTML", "CSV", "XLSX", "XLS", "UTF-8", "ID", "PDF", "URL", "SHA-256", "Python", "pandas", "statsmodels", "R", "Mystery", "Guest", "НОК", "Gwet", "Cohen", "Krippendorff", "Fleiss", "Cronbach", "McDonald", "Holm", "Wilson", "Clopper", "Pearson", "Jupyter", "JupyterLab", "papermill"])
+
+_LATIN = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9'’-]*")
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def latin_words(text: str, allowed: frozenset[str] | set[str] = ALLOWED_LATIN) -> list[str]:
+    """Latin-alphabet words of ``text`` not in ``allowed`` (single letters are symbols and pass)."""
+    found = []
+    for word in _LATIN.findall(text):
+        word = word.rstrip("-'’")
+        if len(word) <= 1 or word in allowed or word.upper() in allowed or re.fullmatch(r"[A-Z]{1,3}\d+[a-z]?", word):
+            continue
+        found.append(word)
+    return found
+
+
+def code_names(text: str) -> list[str]:
+    """``snake_case`` identifiers in visible text (a code where a reviewer's word belongs)."""
+    return _CODE.findall(text)
