@@ -2,7 +2,7 @@
 
 100,000 interviews of 50,000 recipients (each interviewed twice: a volunteer and a social worker), 1,000
 workers, 200 interviewers; planted variances worker 9, interviewer 4, recipient 16, residual 36. The
-Henderson engine absorbs the recipient factor (:class:`helpers.studies.mystery_guest.scoring._MME`), so the dense system has
+Henderson engine absorbs the recipient factor (:class:`helpers.stats.mixed.MME`), so the dense system has
 1,000 + 200 + 2 unknowns whatever the number of recipients.
 
 Run: ``.venv/bin/python benchmarks/bench_recipient_effect.py [--recipients 50000]``. Prints a table and

@@ -279,11 +279,46 @@ class Report:
         """Show a computed sentence as a paragraph."""
         _show(f"<p>{_html.escape(text)}</p>")
 
+    def say(self, key: str, **values) -> str:
+        """The catalogue message ``key`` in the report's language (:func:`helpers.narrative.catalogue.text`)."""
+        from helpers.narrative.catalogue import text
+
+        return text(key, self.lang, **values)
+
+    def heading(self, key: str, level: int = 2, **values) -> None:
+        """Show a section heading from the catalogue (``level`` 1 is the report's title).
+
+        The heading is HTML with an ``id`` (a slug of its words), so the table of contents links to it.
+        """
+        words = self.say(key, **values)
+        _show(f"<h{level} id='{_slug(words)}'>{_html.escape(words)}</h{level}>")
+
+    def paragraph(self, key: str, **values) -> None:
+        """Show a catalogue message as Markdown (intro paragraphs, lists, emphasis)."""
+        words = self.say(key, **values)
+        try:
+            from IPython.display import Markdown, display
+        except ImportError:  # pragma: no cover - IPython always present in the environment
+            print(words)
+            return
+        display(Markdown(words))
+
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
         from helpers.narrative.methods import methods_html
 
         _show(methods_html(keys, self.lang))
+
+
+def _slug(words: str) -> str:
+    """An HTML id from a heading's words (letters of any alphabet, digits and hyphens).
+
+    >>> _slug("1. Показатели по организации: с весами и без")
+    '1-показатели-по-организации-с-весами-и-без'
+    """
+    import re
+
+    return re.sub(r"[^\w]+", "-", words.lower(), flags=re.U).strip("-")
 
 
 def roster_names(roster: pd.DataFrame, year: int | None = None) -> dict[str, str]:
