@@ -24,7 +24,7 @@ import yaml
 
 from helpers.narrative.fmt import LANGS, LocaleFormatter
 
-__all__ = ["MESSAGE_DIR", "has", "keys", "label", "messages", "placeholders", "text"]
+__all__ = ["MESSAGE_DIR", "has", "header_label", "keys", "label", "messages", "placeholders", "text"]
 
 MESSAGE_DIR = Path(__file__).resolve().parent / "messages"
 
@@ -77,3 +77,22 @@ def label(area: str, code: object, lang: str) -> object:
 def placeholders(template: str) -> set[str]:
     """Field names of a template (to check that both languages fill the same ones)."""
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+@cache
+def _headers(lang: str) -> dict[str, str]:
+    """Table headers: ``headers.<code>`` (shared) first, then any area's ``<area>.headers.<code>``."""
+    out: dict[str, str] = {}
+    shared: dict[str, str] = {}
+    for key, value in messages(lang).items():
+        parts = key.split(".")
+        if len(parts) == 2 and parts[0] == "headers":
+            shared[parts[1]] = value
+        elif len(parts) == 3 and parts[1] == "headers":
+            out.setdefault(parts[2], value)
+    return out | shared
+
+
+def header_label(column: str, lang: str) -> str | None:
+    """A table column's header in reviewer words, from the catalogue (``None`` when it has none)."""
+    return _headers(lang).get(column)

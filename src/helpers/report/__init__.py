@@ -141,6 +141,11 @@ def header(column: object, lang: str) -> object:
     """
     if not isinstance(column, str):
         return column
+    from helpers.narrative.catalogue import header_label
+
+    found = header_label(column, lang)
+    if found is not None:
+        return found
     if column in HEADERS:
         return HEADERS[column][lang == "ru"]
     label = translate(column, lang)
