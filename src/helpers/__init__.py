@@ -1,20 +1,15 @@
 """Mystery Guest workbench: objective scores, interviewer reliability and trends for social services.
 
-Modules
--------
-codebook     the instrument (items, domains, scales) read from ``codebook.yaml``
-demo         deterministic demo data reproducing the published 2018-2021 figures
-ingest       validation, quarantine and pseudonymisation of raw interview tables
-readers      raw tables as centres export them (encodings, delimiters, title rows, XLSX/XLS sheets)
-columns      headers matched to the contract's columns and the codebook's items; mapping files
-pii          phones, e-mails and personal names found in free text and replaced by placeholders
-safe_csv     CSV exports safe from formula injection (``df.safe.to_csv``)
-scoring      item, domain and composite scores; rater-adjusted social-worker scores
-reliability  agreement between volunteer and social-worker interviewers
-trends       year-over-year analysis 2018-2021
-pipeline     papermill runs that render every report to HTML
-stats        pure statistics (funnel limits, over-dispersion)
-studies      further instruments: ``studies.nok`` (the НОК index) and cross-study benchmarking
+Floors (imports only point down)
+--------------------------------
+stats       pure statistics: agreement, rater and score agreement, survey, psychometrics, power, mixed, funnel
+io          codebook, schema, readers, columns, ingest, pii, safe_csv, provenance, demo
+studies     the instruments: ``mystery_guest`` (overview, scoring, reliability, trends, ``study.open_study``),
+            ``nok`` (the НОК index), ``registers`` (feedback registers, workload), ``benchmarking``
+narrative   every sentence; the message catalogue (``messages/<lang>/*.yaml``); locale numbers (``fmt``)
+figures     every plot
+report      HTML tables and figures, audiences, suppression
+pipeline    plan, execute and publish a run of every declared study's notebooks
 
 ``score_organisations`` (НОК scores) and ``funnel_limits`` are exported here and imported lazily,
 so that ``import helpers`` stays cheap.
