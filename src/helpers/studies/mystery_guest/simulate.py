@@ -26,11 +26,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook
+from helpers.io.demo import THRESHOLDS  # one source: the demo data and every simulation share the cut-points
 
 __all__ = ["DEMO_SHAPE", "SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_panel", "simulate_years",
            "true_score", "demo_truth_scores", "recovery"]
-
-THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)
 
 
 def true_score(eta, noise_sd: float, thresholds=THRESHOLDS, n_nodes: int = 40) -> np.ndarray:
