@@ -20,8 +20,9 @@ import pandas as pd
 from helpers.io.codebook import Codebook, load_codebook
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
+from helpers.narrative.scoring import measure_label
 
-__all__ = ["caterpillar_plot", "diverging_item_bars", "domain_heatmap", "locale_axes", "measure_label",
+__all__ = ["caterpillar_plot", "diverging_item_bars", "domain_heatmap", "locale_axes",
            "recovery_plot", "short_label", "worker_funnel_plot"]
 
 
@@ -44,18 +45,6 @@ def locale_axes(ax, lang: str, x: bool = True, y: bool = True) -> None:
         ax.xaxis.set_major_formatter(f)
     if y:
         ax.yaxis.set_major_formatter(f)
-
-
-def measure_label(measure: str, lang: str, codebook: Codebook | None = None) -> str:
-    """A domain's name from the codebook, or the composite's from the catalogue.
-
-    >>> measure_label("composite", "ru"), measure_label("ethics", "en")
-    ('интегральный индекс', 'Professional ethics')
-    """
-    cb = codebook or load_codebook()
-    if measure in cb.domains:
-        return cb.domain_label(measure, lang)
-    return text(f"scoring.measures.{measure}", lang)
 
 
 def short_label(label: str, width: int = 55) -> str:
@@ -204,7 +193,7 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
         scale = cb.scale_of(five[0])
         subst = sorted(scale.codes)
         legend = [Patch(color=colours5[r], label=f"{r + 1}: {scale.label(c, lang)}") for r, c in enumerate(subst)]
-    legend += [Patch(color=pal[3], label=_t("bars.no", lang)), Patch(color=pal[0], label=_t("bars.yes", lang))]
+    legend += [Patch(color=pal[3], label=_t("bars.answer_no", lang)), Patch(color=pal[0], label=_t("bars.answer_yes", lang))]
     ax.legend(handles=legend, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=4,
               title=_t("bars.legend", lang), title_fontsize=7)
     fig.tight_layout()
