@@ -8,19 +8,20 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from helpers.figures.scoring import caterpillar_plot, diverging_item_bars, domain_heatmap, recovery_plot
 from helpers.io.codebook import load_codebook
+from helpers.narrative import scoring as words
+from helpers.narrative.language import code_names, latin_words
+from helpers.stats.mixed import MME, indicator
 from helpers.studies.mystery_guest.scoring import (
+    _fixed_design,
     answer_distribution,
-    caterpillar_plot,
-    diverging_item_bars,
-    domain_heatmap,
     domain_missing_reasons,
     item_missing_counts,
     item_scores,
     organisation_means,
     psychometric_table,
     recognition_lists,
-    recovery_plot,
     score_interviews,
     top_box,
     worker_domain_scores,
@@ -235,7 +236,11 @@ def test_recognition_lists():
                       "flag": [False, False, True], "org_mean": 90.0, "model": "m"})
     r = recognition_lists(t)
     assert r[["list", "worker_id"]].values.tolist() == [["recognition", "A"], ["concern", "B"]]
-    assert "n=10" in r.loc[0, "evidence"] and "adjusted 94.0 [91.0, 97.0]" in r.loc[0, "evidence"]
+    assert "evidence" not in r and r.loc[0, "method"] == "holm" and r.loc[0, "alpha"] == 0.05
+    en = words.evidence_sentence(r.iloc[0], "en")
+    assert "10 interviews" in en and "adjusted score 94.0 (95% CI 91.0 to 97.0)" in en and not code_names(en)
+    ru = words.evidence_sentence(r.iloc[0], "ru")
+    assert "скорректированная оценка 94,0 (95% ДИ от 91,0 до 97,0)" in ru and not latin_words(ru)
 
 
 def test_worker_domain_scores_long():
@@ -267,13 +272,16 @@ def test_psychometric_table_warns_on_ceiling_and_low_alpha():
     for i in CB.items_in_domain("quality"):
         f[i] = pd.array([5] * len(f), dtype="Int64")
     q = psychometric_table(f, CB, by=None).set_index("domain").loc["quality"]
-    assert q["ceiling_share"] == 1 and "ceiling 100% > 80%" in q["warning"] and "alpha undefined" in q["warning"]
+    assert q["ceiling_share"] == 1 and set(q["warning"].split(";")) == {"ceiling_high", "alpha_undefined", "omega_undefined"}
+    assert q["alpha_reason"] == "zero_variance"
+    said = words.psychometric_warnings(psychometric_table(f, CB, by=None), "ru")
+    assert "на потолке 100% интервью (больше 80%)" in said and "альфу рассчитать нельзя" in said and not latin_words(said)
     # independent items -> alpha near 0 -> warning
     rng = np.random.default_rng(0)
     for i in CB.items_in_domain("competence"):
         f[i] = pd.array(rng.integers(1, 6, len(f)), dtype="Int64")
     c = psychometric_table(f, CB, by=None).set_index("domain").loc["competence"]
-    assert c["alpha"] < 0.7 and "alpha" in c["warning"]
+    assert c["alpha"] < 0.7 and "alpha_low" in c["warning"].split(";")
 
 
 # ---- organisation means and figures --------------------------------------------------------------
@@ -293,7 +301,9 @@ def test_organisation_means_weighted_and_unweighted_per_year():
     assert comp["weighted"] == pytest.approx((10 * len(scored[scored["stratum"] == "home_care"]) * hc
                                               + (scored["stratum"] == "temporary_residence").sum() * 100)
                                              / roster["population"].sum())
-    assert ("top-box share (%)", "composite_top_box") in t.index
+    assert ("top_box_share", "composite_top_box") in t.index
+    said = words.weighting_sentences(t.reset_index().assign(year=2020), "en", CB)
+    assert any(x.startswith("2020, composite: the design-weighted estimate") for x in said)
 
 
 def test_figures_draw_intervals():
@@ -304,7 +314,13 @@ def test_figures_draw_intervals():
     scored = score_interviews(sim.interviews, CB)
     w = worker_scores(scored, engine="mme")
     fig = caterpillar_plot(w)
-    assert len(fig.axes[0].get_yticklabels()) == 8 and fig.axes[0].get_xlabel().startswith("score")
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == 8 and ax.get_xlabel().startswith("score")
+    assert len(ax.containers) >= 2  # raw and adjusted error bars, one interval per worker each
+    assert all(len(c.lines[2][0].get_segments()) == 8 for c in ax.containers[:2])
+    ru = caterpillar_plot(w, "ru").axes[0]
+    ru.figure.canvas.draw()
+    assert ru.get_xlabel().startswith("оценка") and not latin_words(ru.get_title() + ru.get_xlabel() + ru.get_ylabel())
     long = worker_domain_scores(scored, CB, engine="mme")
     heat = domain_heatmap(long, CB).axes[0]
     assert len(heat.get_yticklabels()) == long["worker_id"].nunique()  # one row per worker
@@ -312,7 +328,14 @@ def test_figures_draw_intervals():
     dist = answer_distribution(sim.interviews, CB)
     bars = diverging_item_bars(dist).axes[0]
     assert len(bars.get_yticklabels()) == dist["item"].nunique() and bars.get_legend() is not None
+    labels = [t.get_text() for t in bars.get_yticklabels()]
+    assert not any(code_names(x) for x in labels)  # question text, not item codes
     assert recovery_plot(w, sim.truth).axes[1].get_title().startswith("adjusted")
+    rec = recovery_plot(w, sim.truth, "ru")
+    rec.canvas.draw()
+    ticks = [t.get_text() for t in rec.axes[0].get_xticklabels() if t.get_text()]
+    assert rec.axes[1].get_title().startswith("скорректированная") and "," in rec.axes[1].get_title()
+    assert all("." not in t for t in ticks)  # decimal comma on the Russian axes
 
 
 def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
@@ -346,8 +369,6 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
     """Second implementation: statsmodels MixedLM with three crossed variance components (vc_formula)."""
     import warnings
 
-    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
-
     d = _paired()
     t = worker_scores(d, engine="mme").set_index("worker_id")
     assert "worker + interviewer + recipient (crossed)" in t["model"].iloc[0]
@@ -363,9 +384,9 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
     assert t["var_residual"].iloc[0] == pytest.approx(r.scale, rel=5e-4)
     # the hand-written optimum is at least as good as statsmodels' (same REML criterion)
     X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
-    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+    Zs = [indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
           ("worker_id", "interviewer_id", "recipient_pid")]
-    mme = _MME(d["composite"].to_numpy(float), X, Zs, absorb=True)
+    mme = MME(d["composite"].to_numpy(float), X, Zs, absorb=True)
     ours = np.log(t[["var_worker", "var_interviewer", "var_recipient"]].iloc[0].to_numpy(float) / t["var_residual"].iloc[0])
     theirs = np.log(np.array([vc["worker"], vc["interviewer"], vc["recipient"]]) / r.scale)
     assert mme.criterion(ours) <= mme.criterion(theirs) + 1e-8
@@ -375,14 +396,12 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
 
 
 def test_absorbing_the_recipient_factor_changes_nothing():
-    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
-
     d = _paired(seed=5)
     X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
-    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+    Zs = [indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
           ("worker_id", "interviewer_id", "recipient_pid")]
     y = d["composite"].to_numpy(float)
-    dense, absorbed = _MME(y, X, Zs, absorb=False), _MME(y, X, Zs, absorb=True)
+    dense, absorbed = MME(y, X, Zs, absorb=False), MME(y, X, Zs, absorb=True)
     for rho in ([0.1, -1.0, 0.3], [-2.0, 0.5, -0.7]):
         assert absorbed.criterion(np.array(rho)) == pytest.approx(dense.criterion(np.array(rho)), rel=1e-10)
     b1, u1, C1 = dense.solve([3.0, 2.0, 5.0], 10.0)
@@ -441,7 +460,9 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
     assert set(r["worker_id"]) == expected == {"A", "C"}
     assert r.set_index("worker_id").loc["A", "list"] == "recognition" and r.set_index("worker_id").loc["C", "list"] == "concern"
     assert np.allclose(r.set_index("worker_id").loc[["A", "C"], "p_adjusted"], holm[[0, 2]])
-    assert "family-wise error 5% across the 5 workers (Holm)" in r.loc[0, "evidence"] and "n=20 interviews of 10" in r.loc[0, "evidence"]
+    assert (r["n_compared"] == 5).all() and (r["method"] == "holm").all()
+    evidence = words.evidence_sentence(r.iloc[0], "en")
+    assert "family-wise error 5% across the 5 workers (Holm)" in evidence and "20 interviews of 10 recipients" in evidence
     # B (p = 0.032 alone) is listed without multiplicity control, not with it
     assert "B" in set(recognition_lists(t, method="none")["worker_id"])
     # one family per measure: a second measure does not change the first one's adjustment
@@ -451,7 +472,7 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
 
 def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
     from helpers.studies.benchmarking import worker_funnel
-    from helpers.studies.mystery_guest.scoring import worker_funnel_plot
+    from helpers.figures.scoring import worker_funnel_plot
 
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"worker_id": np.repeat([f"W{i:02d}" for i in range(12)], 20),

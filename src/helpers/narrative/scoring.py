@@ -205,7 +205,7 @@ def model_sentence(row: pd.Series | dict, lang: str) -> str:
 
 def _nan(v) -> bool:
     try:
-        return v != v
+        return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
 
@@ -251,13 +251,20 @@ def evidence_sentence(row, lang: str, label=str, codebook: Codebook | None = Non
     cb = codebook or load_codebook()
     r = dict(row)
     sentence = _t("lists.evidence", lang, worker=label(r["worker_id"]), measure=measure_label(r["measure"], lang, cb),
-                  list=_t(f"lists.{r['list']}", lang), n=int(r["n"]), recipients=int(r["n_recipients"]),
+                  list=_t(f"lists.{r['list']}", lang), sample=_sample(r, lang),
                   raw=r["raw_mean"], raw_ci=fmt.interval(r["raw_ci_low"], r["raw_ci_high"], lang),
                   adjusted=r["adjusted"], ci=fmt.interval(r["ci_low"], r["ci_high"], lang),
                   effect=("+" if r["effect"] > 0 else "") + fmt.number(r["effect"], lang, 1), se=r["effect_se"],
                   org=r["org_mean"], p=fmt.number(r["p_adjusted"], lang, 3),
                   control=multiplicity_sentence(r["method"], r["alpha"], int(r["n_compared"]), lang))
     return sentence + (_t("lists.few", lang) if r.get("flag") else "") + "."
+
+
+def _sample(r: dict, lang: str) -> str:
+    rec = r.get("n_recipients")
+    if rec is None or rec is pd.NA or _nan(rec):
+        return _t("lists.sample_n", lang, n=int(r["n"]))
+    return _t("lists.sample", lang, n=int(r["n"]), recipients=int(rec))
 
 
 # ----------------------------------------------------------------------------------------- recovery

@@ -75,6 +75,7 @@ __all__ = [
     "worker_slopes",
     "psychometric_table",
     "organisation_means",
+    "worker_tables",
     "cronbach_alpha",
     "mcdonald_omega",
     "corrected_item_total",
@@ -1079,3 +1080,17 @@ def psychometric_table(interviews: pd.DataFrame, codebook: Codebook | None = Non
                          "omega_reason": o.reason if np.isnan(o.estimate) else "", "alpha_min": alpha_min,
                          "ceiling_max": ceiling_max})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# artefacts shared by the notebooks (computed once per run through ``study.artefact``)
+# --------------------------------------------------------------------------------------------
+def worker_tables(study, years: list[int] | None = None, pooled: bool = False, min_n: int = 5) -> dict[str, pd.DataFrame]:
+    """The worker models of one report, for ``study.artefact("scoring.workers", worker_tables, ...)``:
+    ``composite`` (:func:`worker_scores`) and ``domains`` (:func:`worker_domain_scores`, the composite
+    included) of the scored interviews of ``years``, fitted once per run."""
+    scored = study.scored(years)
+    cb = study.codebook
+    domains = worker_domain_scores(scored, cb, min_n=min_n, pooled=pooled)
+    composite = domains[domains["measure"] == "composite"].reset_index(drop=True)
+    return {"composite": composite, "domains": domains}
