@@ -8,7 +8,12 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from helpers.figures.scoring import caterpillar_plot, diverging_item_bars, domain_heatmap, recovery_plot
+from helpers.figures.scoring import (
+    caterpillar_plot,
+    diverging_item_bars,
+    domain_heatmap,
+    recovery_plot,
+)
 from helpers.io.codebook import load_codebook
 from helpers.narrative import scoring as words
 from helpers.narrative.language import code_names, latin_words
@@ -471,8 +476,8 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
 
 
 def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
-    from helpers.studies.benchmarking import worker_funnel
     from helpers.figures.scoring import worker_funnel_plot
+    from helpers.studies.benchmarking import worker_funnel
 
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"worker_id": np.repeat([f"W{i:02d}" for i in range(12)], 20),

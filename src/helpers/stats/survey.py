@@ -80,7 +80,7 @@ def _linearised(y: np.ndarray, w: np.ndarray, strata: np.ndarray, psu: np.ndarra
     psu_tot = frame.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
     var = 0.0
     notes = []
-    for h, g in psu_tot.groupby("h", sort=False):
+    for _h, g in psu_tot.groupby("h", sort=False):
         n_h = len(g)
         pop_h = g["w"].sum()  # weights of a stratum add up to its population (of PSUs)
         fpc = (max(0.0, 1.0 - n_h / pop_h) if pop_h > 0 else 0.0) if use_fpc else 1.0
