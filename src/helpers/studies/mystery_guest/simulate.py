@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook
-from helpers.io.demo import THRESHOLDS  # noqa: I001  (one source: the demo data and simulations share the cut-points)
+from helpers.io.demo import THRESHOLDS
+
+# THRESHOLDS (the answer cut-points) has one source, helpers.io.demo: the demo data and every simulation share it
 
 __all__ = ["DEMO_SHAPE", "SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_panel", "simulate_years",
            "true_score", "demo_truth_scores", "recovery", "simulated_proof"]
