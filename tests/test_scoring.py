@@ -31,6 +31,7 @@ from helpers.studies.mystery_guest.scoring import (
     top_box,
     worker_domain_scores,
     worker_scores,
+    worker_tables,
 )
 from helpers.studies.mystery_guest.simulate import recovery, simulate_study
 
@@ -488,3 +489,77 @@ def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
     named = {t.get_text() for t in fig.axes[0].texts}
     assert named == set(f.loc[f["outside998_od"] != "", "worker_id"]) and "W00" in named
     assert fig.axes[0].get_xlabel() == "интервью о работнике"
+
+
+# ---- layers: statistics without words, words from the catalogue ----------------------------------
+def test_study_layer_has_no_language_parameter():
+    import inspect
+
+    from helpers.studies.mystery_guest import overview, scoring, simulate
+
+    for module in (scoring, overview, simulate):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj) and not inspect.isclass(obj):
+                assert "lang" not in inspect.signature(obj).parameters, f"{module.__name__}.{name}"
+    assert not hasattr(overview, "answer_distribution") and not hasattr(scoring, "multiplicity_sentence")
+
+
+def test_answer_distribution_is_codes_and_counts():
+    sim = simulate_study(n_workers=6, n_interviewers=3, seed=2)
+    d = answer_distribution(sim.interviews, CB)
+    assert {"item_label", "label"}.isdisjoint(d.columns)
+    one = d[d["item"] == "eth_lateness"]  # reverse-keyed: code 1 is the best answer
+    assert one.loc[one["code"] == 1, "rank"].item() == 5 and one.loc[one["code"] == 5, "rank"].item() == 1
+    assert one["n"].sum() == one["n_asked"].iloc[0] == len(sim.interviews)  # every interview counted once
+    sub = one[one["kind"] == "substantive"]
+    assert sub["share"].sum() == pytest.approx(1.0) and one["share_asked"].sum() == pytest.approx(1.0)
+
+
+def test_overview_figure_and_tables_in_russian_words():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.figures.overview import plot_answer_distribution
+    from helpers.narrative import overview as ov
+
+    sim = simulate_study(n_workers=6, n_interviewers=3, seed=2)
+    fig = plot_answer_distribution(answer_distribution(sim.interviews, CB), 2020, "ru", CB)
+    fig.canvas.draw()
+    shown = [fig._suptitle.get_text()]
+    for ax in fig.axes:
+        shown += [ax.get_title(loc="left"), ax.get_xlabel(), *[t.get_text() for t in ax.get_xticklabels()],
+                  *[t.get_text() for t in ax.get_yticklabels()], *[t.get_text() for t in ax.get_legend().get_texts()]]
+    assert not latin_words(" ".join(shown)), latin_words(" ".join(shown))
+    assert len(fig.axes) == 3  # positive, negative and yes/no questions in their own panels
+    reason = "unknown value 'x' (expected one of ['in_person', 'phone']); answer to an item not asked in 2019"
+    assert ov.quarantine_reason(reason, "ru").startswith("неизвестное значение 'x'")
+    assert "не задавался" in ov.quarantine_reason(reason, "ru")
+
+
+def test_reviewer_tables_have_no_codes_in_english_and_no_latin_in_russian():
+    sim = simulate_study(n_workers=8, n_interviewers=4, seed=3)
+    scored = score_interviews(sim.interviews, CB)
+    psy = psychometric_table(sim.interviews, CB)
+    top = top_box(sim.interviews, CB)
+    reasons = domain_missing_reasons(sim.interviews, CB)
+    for lang, check in (("en", code_names), ("ru", latin_words)):
+        for view in (words.psychometric_view(psy, lang, CB), words.top_box_view(top, lang, CB),
+                     words.missing_reasons_view(reasons, lang, CB)):
+            cells = " ".join(view.select_dtypes(include="object").astype(str).to_numpy().ravel())
+            assert not check(cells), (lang, check(cells)[:5])
+    w = worker_scores(scored, engine="mme")
+    said = words.model_sentence(w.iloc[0], "ru")
+    assert said.startswith("Модель: линейная смешанная модель (REML)") and not latin_words(said.replace("REML", ""))
+
+
+def test_worker_models_are_a_run_artefact_computed_once(demo_dirs, tmp_path):
+    from helpers.studies.mystery_guest.study import open_study
+
+    study = open_study(demo_dirs["processed"], tmp_path)
+    a = study.artefact("scoring.workers", worker_tables, years=[2020], pooled=False, min_n=5)
+    again = open_study(demo_dirs["processed"], tmp_path)  # another notebook of the same run
+    b = again.artefact("scoring.workers", worker_tables, years=[2020], pooled=False, min_n=5)
+    assert b["domains"].equals(a["domains"]) and set(a["composite"]["measure"]) == {"composite"}
+    events = [e["event"] for e in again.store.log() if e["name"] == "scoring.workers"]
+    assert events == ["computed", "loaded"]

@@ -23,6 +23,9 @@ import pandas as pd
 
 from helpers.io.codebook import Codebook
 
+__all__ = ["PUBLISHED", "counts_vs_published", "coverage", "interviews_per_worker", "load_processed", "missing_rates",
+           "quarantine_reasons", "quarantine_summary", "redact_quoted", "sample_counts"]
+
 PUBLISHED: dict[int, dict[str, int | None]] = {
     2018: {"workers": 4, "recipients": 35, "volunteers": 4, "home_care_recipients": None,
            "temporary_residence_recipients": None},
