@@ -72,7 +72,7 @@ def trajectories(n_sims: int, n_before: int, slopes: dict | None, seed0: int) ->
         st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, seed=seed0 + s, **DEMO_SHAPE)
         scored = score_interviews(st.interviews)
         change = worker_slopes(scored)
-        results = [(after, change.set_index("worker_id")["direction"].replace("within the uncertainty", ""))]
+        results = [(after, change.set_index("worker_id")["direction"].replace("within_uncertainty", ""))]
         if s < n_before:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

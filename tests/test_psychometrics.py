@@ -49,7 +49,7 @@ def test_alpha_matches_pingouin_with_missing_values():
 def test_alpha_undefined_cases_say_why():
     const = pd.DataFrame({"a": [100.0] * 5, "b": [100.0] * 5})
     r = cronbach_alpha(const)
-    assert np.isnan(r.estimate) and "zero variance" in r.note
+    assert np.isnan(r.estimate) and r.reason == "zero_variance"
     assert np.isnan(cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0]})).estimate)
 
 
@@ -81,9 +81,9 @@ def test_omega_equals_alpha_for_tau_equivalent_items():
 def test_omega_drops_constant_items_and_refuses_two_items():
     x, _, _ = _congeneric([0.8, 0.7, 0.6], 500, 4)
     r = mcdonald_omega(x.assign(const=1.0))
-    assert r.k == 3 and "const" in r.note
+    assert r.k == 3 and "constant_items_dropped" in r.reason and len(r.dropped) == 1
     two = mcdonald_omega(x[["i0", "i1"]])
-    assert np.isnan(two.estimate) and "at least 3 items" in two.note
+    assert np.isnan(two.estimate) and "too_few_items" in two.reason
 
 
 def test_corrected_item_total_against_hand_computation():

@@ -8,23 +8,30 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from helpers.io.codebook import load_codebook
-from helpers.studies.mystery_guest.scoring import (
-    answer_distribution,
+from helpers.figures.scoring import (
     caterpillar_plot,
     diverging_item_bars,
     domain_heatmap,
+    recovery_plot,
+)
+from helpers.io.codebook import load_codebook
+from helpers.narrative import scoring as words
+from helpers.narrative.language import code_names, latin_words
+from helpers.stats.mixed import MME, indicator
+from helpers.studies.mystery_guest.scoring import (
+    _fixed_design,
+    answer_distribution,
     domain_missing_reasons,
     item_missing_counts,
     item_scores,
     organisation_means,
     psychometric_table,
     recognition_lists,
-    recovery_plot,
     score_interviews,
     top_box,
     worker_domain_scores,
     worker_scores,
+    worker_tables,
 )
 from helpers.studies.mystery_guest.simulate import recovery, simulate_study
 
@@ -235,7 +242,11 @@ def test_recognition_lists():
                       "flag": [False, False, True], "org_mean": 90.0, "model": "m"})
     r = recognition_lists(t)
     assert r[["list", "worker_id"]].values.tolist() == [["recognition", "A"], ["concern", "B"]]
-    assert "n=10" in r.loc[0, "evidence"] and "adjusted 94.0 [91.0, 97.0]" in r.loc[0, "evidence"]
+    assert "evidence" not in r and r.loc[0, "method"] == "holm" and r.loc[0, "alpha"] == 0.05
+    en = words.evidence_sentence(r.iloc[0], "en")
+    assert "10 interviews" in en and "adjusted score 94.0 (95% CI 91.0 to 97.0)" in en and not code_names(en)
+    ru = words.evidence_sentence(r.iloc[0], "ru")
+    assert "скорректированная оценка 94,0 (95% ДИ от 91,0 до 97,0)" in ru and not latin_words(ru)
 
 
 def test_worker_domain_scores_long():
@@ -267,13 +278,16 @@ def test_psychometric_table_warns_on_ceiling_and_low_alpha():
     for i in CB.items_in_domain("quality"):
         f[i] = pd.array([5] * len(f), dtype="Int64")
     q = psychometric_table(f, CB, by=None).set_index("domain").loc["quality"]
-    assert q["ceiling_share"] == 1 and "ceiling 100% > 80%" in q["warning"] and "alpha undefined" in q["warning"]
+    assert q["ceiling_share"] == 1 and set(q["warning"].split(";")) == {"ceiling_high", "alpha_undefined", "omega_undefined"}
+    assert q["alpha_reason"] == "zero_variance"
+    said = words.psychometric_warnings(psychometric_table(f, CB, by=None), "ru")
+    assert "на потолке 100% интервью (больше 80%)" in said and "альфу рассчитать нельзя" in said and not latin_words(said)
     # independent items -> alpha near 0 -> warning
     rng = np.random.default_rng(0)
     for i in CB.items_in_domain("competence"):
         f[i] = pd.array(rng.integers(1, 6, len(f)), dtype="Int64")
     c = psychometric_table(f, CB, by=None).set_index("domain").loc["competence"]
-    assert c["alpha"] < 0.7 and "alpha" in c["warning"]
+    assert c["alpha"] < 0.7 and "alpha_low" in c["warning"].split(";")
 
 
 # ---- organisation means and figures --------------------------------------------------------------
@@ -293,7 +307,9 @@ def test_organisation_means_weighted_and_unweighted_per_year():
     assert comp["weighted"] == pytest.approx((10 * len(scored[scored["stratum"] == "home_care"]) * hc
                                               + (scored["stratum"] == "temporary_residence").sum() * 100)
                                              / roster["population"].sum())
-    assert ("top-box share (%)", "composite_top_box") in t.index
+    assert ("top_box_share", "composite_top_box") in t.index
+    said = words.weighting_sentences(t.reset_index().assign(year=2020), "en", CB)
+    assert any(x.startswith("2020, composite: the design-weighted estimate") for x in said)
 
 
 def test_figures_draw_intervals():
@@ -304,7 +320,13 @@ def test_figures_draw_intervals():
     scored = score_interviews(sim.interviews, CB)
     w = worker_scores(scored, engine="mme")
     fig = caterpillar_plot(w)
-    assert len(fig.axes[0].get_yticklabels()) == 8 and fig.axes[0].get_xlabel().startswith("score")
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == 8 and ax.get_xlabel().startswith("score")
+    assert len(ax.containers) >= 2  # raw and adjusted error bars, one interval per worker each
+    assert all(len(c.lines[2][0].get_segments()) == 8 for c in ax.containers[:2])
+    ru = caterpillar_plot(w, "ru").axes[0]
+    ru.figure.canvas.draw()
+    assert ru.get_xlabel().startswith("оценка") and not latin_words(ru.get_title() + ru.get_xlabel() + ru.get_ylabel())
     long = worker_domain_scores(scored, CB, engine="mme")
     heat = domain_heatmap(long, CB).axes[0]
     assert len(heat.get_yticklabels()) == long["worker_id"].nunique()  # one row per worker
@@ -312,7 +334,14 @@ def test_figures_draw_intervals():
     dist = answer_distribution(sim.interviews, CB)
     bars = diverging_item_bars(dist).axes[0]
     assert len(bars.get_yticklabels()) == dist["item"].nunique() and bars.get_legend() is not None
+    labels = [t.get_text() for t in bars.get_yticklabels()]
+    assert not any(code_names(x) for x in labels)  # question text, not item codes
     assert recovery_plot(w, sim.truth).axes[1].get_title().startswith("adjusted")
+    rec = recovery_plot(w, sim.truth, "ru")
+    rec.canvas.draw()
+    ticks = [t.get_text() for t in rec.axes[0].get_xticklabels() if t.get_text()]
+    assert rec.axes[1].get_title().startswith("скорректированная") and "," in rec.axes[1].get_title()
+    assert all("." not in t for t in ticks)  # decimal comma on the Russian axes
 
 
 def test_failed_mixed_fit_falls_back_to_stated_fixed_effects(monkeypatch):
@@ -346,8 +375,6 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
     """Second implementation: statsmodels MixedLM with three crossed variance components (vc_formula)."""
     import warnings
 
-    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
-
     d = _paired()
     t = worker_scores(d, engine="mme").set_index("worker_id")
     assert "worker + interviewer + recipient (crossed)" in t["model"].iloc[0]
@@ -363,9 +390,9 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
     assert t["var_residual"].iloc[0] == pytest.approx(r.scale, rel=5e-4)
     # the hand-written optimum is at least as good as statsmodels' (same REML criterion)
     X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
-    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+    Zs = [indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
           ("worker_id", "interviewer_id", "recipient_pid")]
-    mme = _MME(d["composite"].to_numpy(float), X, Zs, absorb=True)
+    mme = MME(d["composite"].to_numpy(float), X, Zs, absorb=True)
     ours = np.log(t[["var_worker", "var_interviewer", "var_recipient"]].iloc[0].to_numpy(float) / t["var_residual"].iloc[0])
     theirs = np.log(np.array([vc["worker"], vc["interviewer"], vc["recipient"]]) / r.scale)
     assert mme.criterion(ours) <= mme.criterion(theirs) + 1e-8
@@ -375,14 +402,12 @@ def test_recipient_effect_matches_statsmodels_vc_formula():
 
 
 def test_absorbing_the_recipient_factor_changes_nothing():
-    from helpers.studies.mystery_guest.scoring import _MME, _fixed_design, _indicator
-
     d = _paired(seed=5)
     X, *_ = _fixed_design(d, ["role", "mode"], {"role": "volunteer", "mode": "in_person"})
-    Zs = [_indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
+    Zs = [indicator(np.unique(d[c], return_inverse=True)[1], d[c].nunique()) for c in
           ("worker_id", "interviewer_id", "recipient_pid")]
     y = d["composite"].to_numpy(float)
-    dense, absorbed = _MME(y, X, Zs, absorb=False), _MME(y, X, Zs, absorb=True)
+    dense, absorbed = MME(y, X, Zs, absorb=False), MME(y, X, Zs, absorb=True)
     for rho in ([0.1, -1.0, 0.3], [-2.0, 0.5, -0.7]):
         assert absorbed.criterion(np.array(rho)) == pytest.approx(dense.criterion(np.array(rho)), rel=1e-10)
     b1, u1, C1 = dense.solve([3.0, 2.0, 5.0], 10.0)
@@ -441,7 +466,9 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
     assert set(r["worker_id"]) == expected == {"A", "C"}
     assert r.set_index("worker_id").loc["A", "list"] == "recognition" and r.set_index("worker_id").loc["C", "list"] == "concern"
     assert np.allclose(r.set_index("worker_id").loc[["A", "C"], "p_adjusted"], holm[[0, 2]])
-    assert "family-wise error 5% across the 5 workers (Holm)" in r.loc[0, "evidence"] and "n=20 interviews of 10" in r.loc[0, "evidence"]
+    assert (r["n_compared"] == 5).all() and (r["method"] == "holm").all()
+    evidence = words.evidence_sentence(r.iloc[0], "en")
+    assert "family-wise error 5% across the 5 workers (Holm)" in evidence and "20 interviews of 10 recipients" in evidence
     # B (p = 0.032 alone) is listed without multiplicity control, not with it
     assert "B" in set(recognition_lists(t, method="none")["worker_id"])
     # one family per measure: a second measure does not change the first one's adjustment
@@ -450,8 +477,8 @@ def test_recognition_lists_test_the_worker_effect_with_holm():
 
 
 def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
+    from helpers.figures.scoring import worker_funnel_plot
     from helpers.studies.benchmarking import worker_funnel
-    from helpers.studies.mystery_guest.scoring import worker_funnel_plot
 
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"worker_id": np.repeat([f"W{i:02d}" for i in range(12)], 20),
@@ -462,3 +489,77 @@ def test_worker_funnel_plot_names_exactly_the_workers_outside_the_limits():
     named = {t.get_text() for t in fig.axes[0].texts}
     assert named == set(f.loc[f["outside998_od"] != "", "worker_id"]) and "W00" in named
     assert fig.axes[0].get_xlabel() == "интервью о работнике"
+
+
+# ---- layers: statistics without words, words from the catalogue ----------------------------------
+def test_study_layer_has_no_language_parameter():
+    import inspect
+
+    from helpers.studies.mystery_guest import overview, scoring, simulate
+
+    for module in (scoring, overview, simulate):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj) and not inspect.isclass(obj):
+                assert "lang" not in inspect.signature(obj).parameters, f"{module.__name__}.{name}"
+    assert not hasattr(overview, "answer_distribution") and not hasattr(scoring, "multiplicity_sentence")
+
+
+def test_answer_distribution_is_codes_and_counts():
+    sim = simulate_study(n_workers=6, n_interviewers=3, seed=2)
+    d = answer_distribution(sim.interviews, CB)
+    assert {"item_label", "label"}.isdisjoint(d.columns)
+    one = d[d["item"] == "eth_lateness"]  # reverse-keyed: code 1 is the best answer
+    assert one.loc[one["code"] == 1, "rank"].item() == 5 and one.loc[one["code"] == 5, "rank"].item() == 1
+    assert one["n"].sum() == one["n_asked"].iloc[0] == len(sim.interviews)  # every interview counted once
+    sub = one[one["kind"] == "substantive"]
+    assert sub["share"].sum() == pytest.approx(1.0) and one["share_asked"].sum() == pytest.approx(1.0)
+
+
+def test_overview_figure_and_tables_in_russian_words():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.figures.overview import plot_answer_distribution
+    from helpers.narrative import overview as ov
+
+    sim = simulate_study(n_workers=6, n_interviewers=3, seed=2)
+    fig = plot_answer_distribution(answer_distribution(sim.interviews, CB), 2020, "ru", CB)
+    fig.canvas.draw()
+    shown = [fig._suptitle.get_text()]
+    for ax in fig.axes:
+        shown += [ax.get_title(loc="left"), ax.get_xlabel(), *[t.get_text() for t in ax.get_xticklabels()],
+                  *[t.get_text() for t in ax.get_yticklabels()], *[t.get_text() for t in ax.get_legend().get_texts()]]
+    assert not latin_words(" ".join(shown)), latin_words(" ".join(shown))
+    assert len(fig.axes) == 3  # positive, negative and yes/no questions in their own panels
+    reason = "unknown value 'x' (expected one of ['in_person', 'phone']); answer to an item not asked in 2019"
+    assert ov.quarantine_reason(reason, "ru").startswith("неизвестное значение 'x'")
+    assert "не задавался" in ov.quarantine_reason(reason, "ru")
+
+
+def test_reviewer_tables_have_no_codes_in_english_and_no_latin_in_russian():
+    sim = simulate_study(n_workers=8, n_interviewers=4, seed=3)
+    scored = score_interviews(sim.interviews, CB)
+    psy = psychometric_table(sim.interviews, CB)
+    top = top_box(sim.interviews, CB)
+    reasons = domain_missing_reasons(sim.interviews, CB)
+    for lang, check in (("en", code_names), ("ru", latin_words)):
+        for view in (words.psychometric_view(psy, lang, CB), words.top_box_view(top, lang, CB),
+                     words.missing_reasons_view(reasons, lang, CB)):
+            cells = " ".join(view.select_dtypes(include="object").astype(str).to_numpy().ravel())
+            assert not check(cells), (lang, check(cells)[:5])
+    w = worker_scores(scored, engine="mme")
+    said = words.model_sentence(w.iloc[0], "ru")
+    assert said.startswith("Модель: линейная смешанная модель (REML)") and not latin_words(said.replace("REML", ""))
+
+
+def test_worker_models_are_a_run_artefact_computed_once(demo_dirs, tmp_path):
+    from helpers.studies.mystery_guest.study import open_study
+
+    study = open_study(demo_dirs["processed"], tmp_path)
+    a = study.artefact("scoring.workers", worker_tables, years=[2020], pooled=False, min_n=5)
+    again = open_study(demo_dirs["processed"], tmp_path)  # another notebook of the same run
+    b = again.artefact("scoring.workers", worker_tables, years=[2020], pooled=False, min_n=5)
+    assert b["domains"].equals(a["domains"]) and set(a["composite"]["measure"]) == {"composite"}
+    events = [e["event"] for e in again.store.log() if e["name"] == "scoring.workers"]
+    assert events == ["computed", "loaded"]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.narrative.scoring import multiplicity_sentence
 from helpers.studies.mystery_guest.scoring import (
     recognition_lists,
     score_interviews,
@@ -56,7 +57,7 @@ def test_no_true_change_rarely_flags_anyone():
     z = []
     for s in range(N_SIMS):
         r = _slopes(2000 + s)
-        flagged += bool((r["direction"] != "within the uncertainty").any())
+        flagged += bool((r["direction"] != "within_uncertainty").any())
         unadjusted += bool((r["p"] < 0.05).any())
         z += (r["slope_logit"] / r["se_logit"]).tolist()
     assert flagged / N_SIMS <= 0.10
@@ -75,7 +76,7 @@ def test_planted_slopes_are_found_and_others_not_flagged():
         found["W02"] += r.loc["W02", "direction"] == "declined"
         found["W03"] += r.loc["W03", "direction"] == "improved"
         assert not (r.loc["W02", "direction"] == "improved" or r.loc["W03", "direction"] == "declined")
-        others += bool((r.drop(index=["W02", "W03"])["direction"] != "within the uncertainty").any())
+        others += bool((r.drop(index=["W02", "W03"])["direction"] != "within_uncertainty").any())
     # power measured with 200 studies (benchmarks/RESULTS.md): about 0.6 for W02 and 0.33 for W03 - a
     # 0.4 logit/year change over 9 + 9 + 20 + 20 interviews is small against a 5% family-wise error across
     # 15 workers (higher for larger planted slopes: `bench_worker_flags.py --slope 0.8`); under no change a given worker is
@@ -86,14 +87,18 @@ def test_planted_slopes_are_found_and_others_not_flagged():
 
 def test_slope_table_says_what_is_controlled():
     r = _slopes(1)
-    assert (r["control"] == "family-wise error 5% across the 15 workers (Holm)").all()
+    assert (r["method"] == "holm").all() and (r["alpha"] == 0.05).all()
+    row = r.iloc[0]
+    said = multiplicity_sentence(row["method"], row["alpha"], int(row["n_compared"]), "en")
+    assert said == "family-wise error 5% across the 15 workers (Holm)"
     assert r["n_compared"].eq(15).all() and (r["n_recipients"] < r["n"]).all()
     assert "recipient" in r["model"].iloc[0] and "logit" in r["model"].iloc[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bh = worker_slopes(score_interviews(simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, seed=1,
                                                            **DEMO_SHAPE).interviews), method="fdr_bh")
-    assert "Benjamini-Hochberg" in bh["control"].iloc[0]
+    assert (bh["method"] == "fdr_bh").all()
+    assert "Benjamini-Hochberg" in multiplicity_sentence(bh["method"].iloc[0], 0.05, int(bh["n_compared"].iloc[0]), "en")
     assert (bh["p_adjusted"] <= r["p_adjusted"].to_numpy() + 1e-12).all()  # BH is never stricter than Holm
 
 
@@ -114,7 +119,7 @@ def test_slope_is_the_within_worker_change(scale):
     r = worker_slopes(d, scale=scale, heteroscedastic=False).set_index("worker_id")
     assert r.loc["W0", "slope"] == pytest.approx(4, abs=0.8) and r.loc["W1", "slope"] == pytest.approx(-4, abs=0.8)
     assert r.loc["W0", "direction"] == "improved" and r.loc["W1", "direction"] == "declined"
-    assert (r.drop(index=["W0", "W1"])["direction"] == "within the uncertainty").all()
+    assert (r.drop(index=["W0", "W1"])["direction"] == "within_uncertainty").all()
     if scale == "points":  # ordinary least squares of the cell means gives the same slope here
         cell = d.groupby(["worker_id", "year"])["composite"].mean().unstack()
         rel = cell - cell.mean()
@@ -132,6 +137,6 @@ def test_demo_workers_without_a_planted_slope_are_not_flagged(demo_dirs):
 
     truth = json.loads(demo_dirs["truth"].read_text())["worker_slope"]
     r = worker_slopes(score_interviews(load_processed(demo_dirs["processed"])["interviews"])).set_index("worker_id")
-    flagged = r[r["direction"] != "within the uncertainty"]
+    flagged = r[r["direction"] != "within_uncertainty"]
     assert all(truth[w] != 0 for w in flagged.index), flagged[["slope", "p_adjusted", "direction"]]
     assert all(np.sign(truth[w]) == (1 if d == "improved" else -1) for w, d in flagged["direction"].items())

@@ -39,7 +39,7 @@ class AlphaResult:
     n: int  # respondents with every item answered (listwise)
     k: int  # items
     confidence: float = 0.95
-    note: str = ""
+    reason: str = ""  # why the estimate is NaN: too_few_items_or_respondents | zero_variance
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class OmegaResult:
     loadings: tuple[float, ...] = ()
     uniquenesses: tuple[float, ...] = ()
     method: str = "ml"
-    note: str = ""
+    reason: str = ""  # ';'-separated codes: constant_items_dropped, too_few_items, factor_model_failed, fit_warning, heywood_case
+    dropped: tuple[str, ...] = ()  # items dropped for zero variance
 
 
 def _complete(items: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +75,8 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
 
     Missing data: listwise deletion (respondents with any missing item are dropped); ``n`` is the
     number kept. Undefined cases (fewer than 2 items or 2 respondents, zero variance of the sum)
-    return ``NaN`` with the reason in ``note``.
+    return ``NaN`` with the reason code in ``reason`` (``too_few_items_or_respondents``,
+    ``zero_variance``).
 
     Validated against pingouin ``cronbach_alpha`` (tests) and the published value of the
     15 x 10 real-statistics.com data set (pingouin docs; R ``psych::alpha``).
@@ -90,10 +92,10 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
     x = _complete(items)
     n, k = x.shape
     if k < 2 or n < 2:
-        return AlphaResult(np.nan, np.nan, np.nan, n, k, ci, "needs at least 2 items and 2 respondents")
+        return AlphaResult(np.nan, np.nan, np.nan, n, k, ci, "too_few_items_or_respondents")
     total_var = x.sum(axis=1).var(ddof=1)
     if not total_var > 0:
-        return AlphaResult(np.nan, np.nan, np.nan, n, k, ci, "sum score has zero variance (every respondent gave the same total)")
+        return AlphaResult(np.nan, np.nan, np.nan, n, k, ci, "zero_variance")  # every respondent gave the same total
     alpha = k / (k - 1) * (1 - x.var(ddof=1).sum() / total_var)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     a = 1 - ci
@@ -120,9 +122,11 @@ def mcdonald_omega(items: pd.DataFrame, method: str = "ml") -> OmegaResult:
     library provides omega). Cross-checked in the tests against the population omega of
     simulated congeneric data and against alpha for tau-equivalent items.
 
-    Missing data: listwise deletion. Items with zero variance are dropped (named in ``note``).
-    Needs at least 3 items with variance (a one-factor model of 2 items is not identified);
-    otherwise ``NaN`` with the reason in ``note``.
+    Missing data: listwise deletion. Items with zero variance are dropped (named in ``dropped``,
+    reason ``constant_items_dropped``). Needs at least 3 items with variance and more respondents than
+    items (a one-factor model of 2 items is not identified); otherwise ``NaN`` with the reason
+    ``too_few_items``. ``reason`` also records ``factor_model_failed``, ``fit_warning`` (the factor fit
+    warned) and ``heywood_case`` (a uniqueness near 0), ``;``-separated.
 
     Examples
     --------
@@ -138,18 +142,19 @@ def mcdonald_omega(items: pd.DataFrame, method: str = "ml") -> OmegaResult:
     n = len(x)
     sd = x.std(ddof=1)
     constant = [c for c in x.columns if not sd[c] > 0]
-    note = f"dropped items with zero variance: {', '.join(map(str, constant))}" if constant else ""
+    codes = ["constant_items_dropped"] if constant else []
+    dropped = tuple(map(str, constant))
     x = x.drop(columns=constant)
     k = x.shape[1]
     if k < 3 or n <= k:
-        why = "needs at least 3 items with variance and more respondents than items"
-        return OmegaResult(np.nan, n, k, method=method, note="; ".join(filter(None, [note, why])))
+        return OmegaResult(np.nan, n, k, method=method, reason=";".join([*codes, "too_few_items"]), dropped=dropped)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             res = Factor(x.to_numpy(), n_factor=1, method=method).fit()
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            return OmegaResult(np.nan, n, k, method=method, note=f"factor model failed: {exc}")
+        except (np.linalg.LinAlgError, ValueError):
+            return OmegaResult(np.nan, n, k, method=method, reason=";".join([*codes, "factor_model_failed"]),
+                               dropped=dropped)
     load = np.asarray(res.loadings, dtype=float).ravel()
     uniq = np.asarray(res.uniqueness, dtype=float).ravel()
     if load.sum() < 0:
@@ -159,10 +164,10 @@ def mcdonald_omega(items: pd.DataFrame, method: str = "ml") -> OmegaResult:
     common = lam.sum() ** 2
     omega = common / (common + psi.sum())
     if caught:
-        note = "; ".join(filter(None, [note, *sorted({str(w.message)[:120] for w in caught})]))
+        codes.append("fit_warning")
     if np.any(uniq < 0.005):
-        note = "; ".join(filter(None, [note, "Heywood case (a uniqueness near 0)"]))
-    return OmegaResult(float(omega), n, k, tuple(load.round(6)), tuple(uniq.round(6)), method, note)
+        codes.append("heywood_case")
+    return OmegaResult(float(omega), n, k, tuple(load.round(6)), tuple(uniq.round(6)), method, ";".join(codes), dropped)
 
 
 def corrected_item_total(items: pd.DataFrame) -> pd.Series:

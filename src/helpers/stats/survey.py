@@ -39,7 +39,7 @@ class DesignEstimate:
     n_psu: int = 0  # sampling units (recipients when clusters are given) with a value
     df: float = np.nan  # degrees of freedom of the t interval
     confidence: float = 0.95
-    note: str = ""
+    reason: str = ""  # why se / the interval is NaN: no_values | single_psu_stratum | too_few_psu
 
 
 def design_weights(frame: pd.DataFrame, strata: pd.DataFrame, by: tuple[str, ...] = ("year", "stratum")) -> pd.Series:
@@ -80,18 +80,18 @@ def _linearised(y: np.ndarray, w: np.ndarray, strata: np.ndarray, psu: np.ndarra
     psu_tot = frame.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
     var = 0.0
     notes = []
-    for h, g in psu_tot.groupby("h", sort=False):
+    for _h, g in psu_tot.groupby("h", sort=False):
         n_h = len(g)
         pop_h = g["w"].sum()  # weights of a stratum add up to its population (of PSUs)
         fpc = (max(0.0, 1.0 - n_h / pop_h) if pop_h > 0 else 0.0) if use_fpc else 1.0
         if n_h < 2:
             if fpc > 0:
-                notes.append(f"stratum {h!r} has a single sampling unit: its variance cannot be estimated")
+                notes.append("single_psu_stratum")  # its variance cannot be estimated
                 var = np.nan
             continue
         dev = g["z"].to_numpy() - g["z"].mean()
         var += fpc * n_h / (n_h - 1) * float((dev**2).sum())
-    return mean, float(np.sqrt(var)) if np.isfinite(var) else np.nan, len(psu_tot), psu_tot["h"].nunique(), "; ".join(notes)
+    return mean, float(np.sqrt(var)) if np.isfinite(var) else np.nan, len(psu_tot), psu_tot["h"].nunique(), ";".join(dict.fromkeys(notes))
 
 
 def _prepare(values, weights, strata, clusters):
@@ -136,7 +136,7 @@ def weighted_mean(values, weights=None, strata=None, *, clusters=None, ci: float
 
     Missing values are dropped; within a stratum the respondents' weights are scaled up to the
     stratum total (item nonresponse assumed missing at random within strata). A stratum with one
-    sampled unit and FPC < 1 makes the SE ``NaN`` (reason in ``note``); a census stratum
+    sampled unit and FPC < 1 makes the SE ``NaN`` (``reason`` ``single_psu_stratum``); a census stratum
     (``n_h = N_h``) contributes no variance.
 
     Examples
@@ -153,17 +153,17 @@ def weighted_mean(values, weights=None, strata=None, *, clusters=None, ci: float
     """
     y, w, h, psu = _prepare(values, weights, strata, clusters)
     if len(y) == 0:
-        return DesignEstimate(np.nan, np.nan, np.nan, np.nan, 0, 0, np.nan, ci, "no non-missing values")
+        return DesignEstimate(np.nan, np.nan, np.nan, np.nan, 0, 0, np.nan, ci, "no_values")
     use_fpc = weights is not None and strata is not None
-    mean, se, n_psu, n_strata, note = _linearised(y, w, h, psu, use_fpc)
+    mean, se, n_psu, n_strata, reason = _linearised(y, w, h, psu, use_fpc)
     df = float(max(n_psu - n_strata, 1))
     if np.isfinite(se) and n_psu > n_strata:
         half = stats.t.ppf(0.5 + ci / 2, df) * se
         low, high = mean - half, mean + half
     else:
         low = high = np.nan
-        note = note or "too few sampling units for an interval"
-    return DesignEstimate(mean, se, float(low), float(high), len(y), n_psu, df, ci, note)
+        reason = reason or "too_few_psu"
+    return DesignEstimate(mean, se, float(low), float(high), len(y), n_psu, df, ci, reason)
 
 
 def weighted_share(indicator, weights=None, strata=None, *, clusters=None, ci: float = 0.95) -> DesignEstimate:
@@ -219,7 +219,7 @@ def weighted_share(indicator, weights=None, strata=None, *, clusters=None, ci: f
     k = p * n_eff
     low = 0.0 if k <= 0 else float(stats.beta.ppf(a / 2, k, n_eff - k + 1))
     high = 1.0 if k >= n_eff else float(stats.beta.ppf(1 - a / 2, k + 1, n_eff - k))
-    return DesignEstimate(p, est.se, low, high, est.n, est.n_psu, est.df, ci, est.note)
+    return DesignEstimate(p, est.se, low, high, est.n, est.n_psu, est.df, ci, est.reason)
 
 
 def weighted_vs_unweighted(
@@ -240,7 +240,7 @@ def weighted_vs_unweighted(
     the same function with equal weights, one stratum, no FPC (the naive figure of the raw data).
     A difference is *material* when it is at least ``material`` points (on the 0-100 scale; for
     shares, ``material`` percentage points) or the unweighted estimate falls outside the weighted
-    interval; the column ``sentence`` then says so in plain words.
+    interval (column ``material``; :func:`helpers.narrative.scoring.weighting_sentence` words it).
 
     Run it on one year at a time (the roster's strata are per year).
     """
@@ -256,17 +256,6 @@ def weighted_vs_unweighted(
         is_material = bool(
             np.isfinite(diff) and (abs(diff) >= material or not (wgt.ci_low <= unw.estimate <= wgt.ci_high))
         )
-        unit = "percentage points" if share else "points"
-        if not np.isfinite(diff):
-            sentence = "no estimate"
-        elif is_material:
-            sentence = (
-                f"{m}: the design-weighted estimate ({wgt.estimate * scale:.1f}) differs from the unweighted "
-                f"one ({unw.estimate * scale:.1f}) by {diff:+.1f} {unit}; report the weighted figure, "
-                f"the unweighted one over-represents the fully sampled stratum."
-            )
-        else:
-            sentence = f"{m}: weighted and unweighted estimates agree (difference {diff:+.1f} {unit})."
         rows.append(
             {
                 "measure": m,
@@ -282,7 +271,6 @@ def weighted_vs_unweighted(
                 "n_recipients": wgt.n_psu,
                 "difference": diff,
                 "material": is_material,
-                "sentence": sentence,
             }
         )
     return pd.DataFrame(rows)

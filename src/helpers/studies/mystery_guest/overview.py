@@ -1,4 +1,8 @@
-"""Data overview: sample counts beside the published figures, answer distributions, missing answers.
+"""Data overview: sample counts beside the published figures, coverage, missing answers, quarantine.
+
+Tables of codes and numbers only; :mod:`helpers.narrative.overview` words them and
+:mod:`helpers.figures.overview` draws them. The answer distribution is
+:func:`helpers.studies.mystery_guest.scoring.answer_distribution` (one function for both reports).
 
 The published figures are those of the Vyselki KCSON report (``docs/domain.md``); ``None`` means
 the report gives no figure.
@@ -12,14 +16,15 @@ Examples
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from helpers.io.codebook import Codebook
+
+__all__ = ["PUBLISHED", "counts_vs_published", "coverage", "interviews_per_worker", "load_processed", "missing_rates",
+           "quarantine_reasons", "quarantine_summary", "redact_quoted", "sample_counts"]
 
 PUBLISHED: dict[int, dict[str, int | None]] = {
     2018: {"workers": 4, "recipients": 35, "volunteers": 4, "home_care_recipients": None,
@@ -66,26 +71,42 @@ def sample_counts(interviews: pd.DataFrame) -> pd.DataFrame:
 
 
 def counts_vs_published(interviews: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The year's counts side by side with the published figures, with a match column."""
+    """The year's counts side by side with the published figures.
+
+    Columns: ``measure`` (a code of :func:`sample_counts`), ``observed``, ``published`` (``NaN`` where the
+    report gives no figure) and ``match`` (``<NA>`` where there is nothing to compare).
+
+    >>> f = pd.DataFrame({"year": [2020] * 2, "recipient_pid": ["a", "b"], "worker_id": ["W1", "W1"],
+    ...                   "interviewer_id": ["I1", "I1"], "role": ["volunteer"] * 2, "pair_id": [None, None],
+    ...                   "department": ["home_care"] * 2})
+    >>> r = counts_vs_published(f, 2020).set_index("measure").loc["recipients"]
+    >>> int(r["observed"]), float(r["published"]), bool(r["match"])
+    (2, 144.0, False)
+    """
     counts = sample_counts(interviews)
     row = counts.loc[year] if year in counts.index else pd.Series(0, index=counts.columns)
     pub = PUBLISHED.get(year, {})
     rows = []
     for measure in counts.columns:
         p = pub.get(measure)
-        rows.append({"measure": measure.replace("_", " "), "in the data": int(row[measure]),
-                     "published": "—" if p is None else p,
-                     "match": "—" if p is None else ("yes" if int(row[measure]) == p else "NO")})
-    return pd.DataFrame(rows)
+        rows.append({"measure": measure, "observed": int(row[measure]),
+                     "published": np.nan if p is None else float(p),
+                     "match": pd.NA if p is None else bool(int(row[measure]) == p)})
+    out = pd.DataFrame(rows)
+    out["match"] = out["match"].astype("boolean")
+    return out
 
 
 def coverage(interviews: pd.DataFrame, strata: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Sampled recipients per stratum against the population served, with the sampling fraction."""
+    """Sampled recipients per stratum against the population served, with the sampling fraction.
+
+    Columns: ``stratum, department, population, interviewed, sampling_fraction``.
+    """
     st = strata[strata["year"] == year].set_index("stratum")
     sampled = interviews[interviews["year"] == year].groupby("stratum")["recipient_pid"].nunique()
-    out = pd.DataFrame({"department": st["department"], "population served": st["population"],
-                        "recipients interviewed": sampled.reindex(st.index).fillna(0).astype(int)})
-    out["sampling fraction"] = (out["recipients interviewed"] / out["population served"]).round(3)
+    out = pd.DataFrame({"department": st["department"], "population": st["population"],
+                        "interviewed": sampled.reindex(st.index).fillna(0).astype(int)})
+    out["sampling_fraction"] = out["interviewed"] / out["population"]
     return out.reset_index()
 
 
@@ -100,41 +121,31 @@ def interviews_per_worker(interviews: pd.DataFrame, year: int) -> pd.DataFrame:
     }).reset_index()
 
 
-def answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, lang: str = "en") -> pd.DataFrame:
-    """Per item asked in ``year``: share of each answer (substantive, don't know, refused, blank) with n."""
-    df = interviews[interviews["year"] == year]
-    rows = []
-    for item in cb.items_for_year(year):
-        scale = cb.scale_of(item)
-        col = df[item]
-        n = len(col)
-        row = {"item": item, "text": cb.item_label(item, lang), "n": n}
-        for code, entry in {**scale.codes, **scale.missing}.items():
-            row[entry[lang]] = (col == code).sum() / n if n else np.nan
-        row["blank"] = col.isna().sum() / n if n else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def missing_rates(interviews: pd.DataFrame, cb: Codebook, year: int) -> pd.DataFrame:
-    """Per item: don't know, refused and blank shares with their counts (n = interviews of the year)."""
+    """Per item asked in ``year``: don't know, refused and blank counts and the share missing.
+
+    Columns: ``item, n, dont_know, refused, blank, share_missing`` (``n`` = interviews of the year).
+    """
     df = interviews[interviews["year"] == year]
     n = len(df)
     rows = []
     for item in cb.items_for_year(year):
-        dk = int((df[item] == 8).sum())
-        ref = int((df[item] == 9).sum())
-        blank = int(df[item].isna().sum())
-        rows.append({"item": item, "n": n, "don't know": dk, "refused": ref, "blank": blank,
-                     "share missing": (dk + ref + blank) / n if n else np.nan})
+        scale = cb.scale_of(item)
+        code = pd.to_numeric(df[item], errors="coerce")
+        kinds = {k: [c for c, e in scale.missing.items() if e.get("kind") == k] for k in ("dont_know", "refused")}
+        dk = int(code.isin(kinds["dont_know"]).sum())
+        ref = int(code.isin(kinds["refused"]).sum())
+        blank = int(code.isna().sum())
+        rows.append({"item": item, "n": n, "dont_know": dk, "refused": ref, "blank": blank,
+                     "share_missing": (dk + ref + blank) / n if n else np.nan})
     return pd.DataFrame(rows)
 
 
 def quarantine_summary(quarantine: pd.DataFrame, log: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """Rows read, accepted and quarantined per file, with the reconciliation check."""
+    """Rows read, accepted and quarantined per file, with the reconciliation check (``reconciles``, bool)."""
     lg = log if year is None else log[log["year"] == year]
     out = lg[["file", "rows_read", "rows_accepted", "rows_quarantined"]].copy()
-    out["reconciles"] = np.where(out["rows_read"] == out["rows_accepted"] + out["rows_quarantined"], "yes", "NO")
+    out["reconciles"] = out["rows_read"] == out["rows_accepted"] + out["rows_quarantined"]
     return out
 
 
@@ -167,49 +178,3 @@ def redact_quoted(reason: str) -> str:
     """
     kept = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace("'", "\x00"), reason)
     return re.sub(r"'[^']*'", "'…'", kept).replace("\x00", "'")
-
-
-def _wrap(text: str, width: int = 48) -> str:
-    return textwrap.shorten(text, width=width, placeholder="…")
-
-
-def plot_answer_distribution(interviews: pd.DataFrame, cb: Codebook, year: int, lang: str = "en") -> plt.Figure:
-    """Stacked bars of answer shares per question, unfavourable answers left, favourable right, then greys
-    for don't know, refused and blank. Positively keyed, reverse-keyed and yes/no questions are drawn in
-    separate panels so that colours always mean the same: red = unfavourable, blue = favourable."""
-    df = interviews[interviews["year"] == year]
-    items = cb.items_for_year(year)
-    ru = lang == "ru"
-    groups = [
-        ("согласие, положительная формулировка" if ru else "agreement, positively worded", [i for i in items if cb.items[i].scale == "agreement5" and not cb.items[i].reverse]),
-        ("согласие, отрицательная формулировка (несогласие благоприятно)" if ru
-         else "agreement, negatively worded (disagreeing is favourable)",
-         [i for i in items if cb.items[i].scale == "agreement5" and cb.items[i].reverse]),
-        ("да / нет" if ru else "yes / no", [i for i in items if cb.items[i].scale == "yesno"]),
-    ]
-    groups = [g for g in groups if g[1]]
-    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.42 * len(items) + 1.2 * len(groups) + 1),
-                             gridspec_kw={"height_ratios": [len(g[1]) + 1.5 for g in groups]}, squeeze=False)
-    greys = ["#9e9e9e", "#6e6e6e", "#d0d0d0"]
-    for ax, (title, group) in zip(axes[:, 0], groups, strict=True):
-        scale = cb.scale_of(group[0])
-        codes = sorted(scale.codes, reverse=cb.items[group[0]].reverse)
-        colours = list(plt.get_cmap("RdBu")(np.linspace(0.1, 0.9, len(codes))))
-        cats = [(c, scale.codes[c][lang], col) for c, col in zip(codes, colours, strict=True)]
-        cats += [(c, scale.missing[c][lang], g) for c, g in zip(sorted(scale.missing), greys, strict=False)]
-        cats += [(None, "blank" if lang == "en" else "пусто", greys[-1])]
-        left = np.zeros(len(group))
-        for code, label, colour in cats:
-            share = np.array([(df[i].isna() if code is None else df[i] == code).mean() * 100 for i in group])
-            ax.barh([_wrap(cb.item_label(i, lang)) for i in group], share, left=left, color=colour, label=label,
-                    edgecolor="white", linewidth=0.5)
-            left += share
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_title(title, fontsize=10, loc="left")
-        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        ax.tick_params(axis="y", labelsize=8)
-    axes[-1, 0].set_xlabel(f"доля интервью, % (n = {len(df)})" if ru else f"share of interviews, % (n = {len(df)})")
-    fig.suptitle(f"Ответы по вопросам, {year} г." if ru else f"Answers per question, {year}", y=1.0)
-    fig.tight_layout()
-    return fig

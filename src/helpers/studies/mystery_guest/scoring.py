@@ -11,10 +11,12 @@ Public API (stable):
   rater-adjusted score (linear mixed model) side by side, with 95% intervals and a small-n flag.
 - :func:`worker_domain_scores` - :func:`worker_scores` for every domain and the composite (long).
 - :func:`recognition_lists` - workers whose worker effect (BLUP) differs from the organisation mean
-  given its prediction error, with Holm's family-wise error control across the workers and the evidence.
+  given its prediction error, with Holm's family-wise error control across the workers (``method``,
+  ``alpha``, ``n_compared`` say what is controlled; :func:`helpers.narrative.scoring.multiplicity_sentence`
+  words it).
 - :func:`worker_slopes` - each worker's change per year relative to the organisation (mixed model on
   the empirical-logit scale), "improved / declined" with Holm's control across the workers.
-- :func:`multiplicity_sentence`, :func:`translate_control` - what a flag controls, in words (en, ru).
+- :func:`answer_distribution` - counts and shares of every answer of every item (codes, no words).
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
 - re-exported: :func:`cronbach_alpha`, :func:`mcdonald_omega`, :func:`corrected_item_total`,
@@ -39,10 +41,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from helpers.io.codebook import Codebook, load_codebook
-from helpers.stats.mixed import MME as _MME
-from helpers.stats.mixed import henderson as _henderson
-from helpers.stats.mixed import indicator as _indicator
-from helpers.stats.mixed import reml as _reml_mme
+from helpers.stats.mixed import MME, henderson, indicator, reml
 from helpers.stats.psychometrics import (
     AlphaResult,
     OmegaResult,
@@ -73,15 +72,10 @@ __all__ = [
     "worker_scores",
     "worker_domain_scores",
     "recognition_lists",
-    "multiplicity_sentence",
-    "translate_control",
     "worker_slopes",
     "psychometric_table",
     "organisation_means",
-    "caterpillar_plot",
-    "domain_heatmap",
-    "diverging_item_bars",
-    "recovery_plot",
+    "worker_tables",
     "cronbach_alpha",
     "mcdonald_omega",
     "corrected_item_total",
@@ -326,36 +320,50 @@ def top_box(interviews: pd.DataFrame, codebook: Codebook | None = None, by: str 
     return pd.DataFrame(rows)
 
 
-def answer_distribution(interviews: pd.DataFrame, codebook: Codebook | None = None, lang: str = "en") -> pd.DataFrame:
-    """Counts and shares of every answer of every item (for diverging stacked bars).
+def answer_distribution(interviews: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Counts and shares of every answer of every item, among the interviews that asked the item.
 
-    ``rank`` orders the substantive answers from worst (1) to best (K) in the item's scoring
-    direction (reverse-keyed items flipped), so bars of all items read the same way; don't
-    know / refused have ``rank`` 0 and are reported beside the bars, not inside them. Shares are of
-    the answered (substantive) answers. Columns: ``item, item_label, domain, code, label, rank,
-    n_ranks, n, share``.
+    One row per item and answer: every substantive code of the item's scale, every missing code
+    (don't know, refused) and ``blank`` (no answer recorded). ``kind`` is ``substantive``,
+    ``dont_know``, ``refused`` or ``blank``; ``rank`` orders the substantive answers from worst (1) to
+    best (K) in the item's scoring direction (reverse-keyed items flipped), so bars of all items read
+    the same way; missing answers have ``rank`` 0. ``share`` is of the substantive answers (``NaN``
+    for missing answers), ``share_asked`` of every interview that asked the item (``n_asked``).
+    Items asked in none of the interviews are left out. Codes only: the figures and tables word them
+    from the codebook. Columns: ``item, domain, code, kind, rank, n_ranks, n, n_asked, share, share_asked``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2018] * 4, "eth_appearance": pd.array([5, 5, 4, None], dtype="Int64")})
+    >>> d = answer_distribution(f)
+    >>> d[d["item"] == "eth_appearance"][["code", "kind", "n", "share"]].tail(4).to_numpy().tolist()
+    [[5.0, 'substantive', 2, 0.6666666666666666], [8.0, 'dont_know', 0, nan], [9.0, 'refused', 0, nan], [nan, 'blank', 1, nan]]
     """
     cb = codebook or load_codebook()
     rows = []
     for item in cb.item_codes:
         if item not in interviews.columns:
             continue
-        code = _codes(interviews, item)
         asked = _asked(interviews, cb, [item])[:, 0]
-        code = code[asked]
+        code = _codes(interviews, item)[asked]
+        if not len(code):
+            continue
         scale = cb.scale_of(item)
         subst = sorted(scale.codes)
         n_sub = int(np.isin(code, subst).sum())
-        for c in [*subst, *sorted(scale.missing)]:
-            n = int((code == c).sum())
-            if c in scale.codes:
+        entries = [(c, "substantive") for c in subst]
+        entries += [(c, scale.missing[c].get("kind", "missing")) for c in sorted(scale.missing)]
+        entries += [(np.nan, "blank")]
+        for c, kind in entries:
+            n = int(np.isnan(code).sum()) if kind == "blank" else int((code == c).sum())
+            if kind == "substantive":
                 pos = subst.index(c) + 1
                 rank = len(subst) + 1 - pos if cb.items[item].reverse else pos
             else:
                 rank = 0
-            rows.append({"item": item, "item_label": cb.item_label(item, lang), "domain": cb.items[item].domain,
-                         "code": c, "label": scale.label(c, lang), "rank": rank, "n_ranks": len(subst), "n": n,
-                         "share": n / n_sub if (rank and n_sub) else np.nan})
+            rows.append({"item": item, "domain": cb.items[item].domain, "code": float(c), "kind": kind, "rank": rank,
+                         "n_ranks": len(subst), "n": n, "n_asked": len(code),
+                         "share": n / n_sub if (rank and n_sub) else np.nan, "share_asked": n / len(code)})
     return pd.DataFrame(rows)
 
 
@@ -373,6 +381,7 @@ class _Fit:
     var_residual: float = np.nan
     effect_se: pd.Series | None = None  # prediction error of the worker effect u_w alone
     var_recipient: float = np.nan
+    kind: str = "mixed"  # mixed | mixed_at_mean | fixed_fallback (the code behind ``model``, for the narrative)
 
 
 def _fixed_design(d: pd.DataFrame, terms: list[str], reference: dict) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -449,7 +458,7 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         vc = VCSpec(
             [f for f, _, _ in factors],
             [[[f"{f}{k}" for k in range(m)]] for f, _, m in factors],
-            [[_indicator(c, m)] for _, c, m in factors],
+            [[indicator(c, m)] for _, c, m in factors],
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -462,11 +471,11 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
     elif engine == "mme":
         caught = []
         absorb = factors[-1][0] == "recipient"
-        sigma2, s2, ok, _ = _reml_mme(y, X, [_indicator(c, m) for _, c, m in factors], absorb=absorb)
+        sigma2, s2, ok, _ = reml(y, X, [indicator(c, m) for _, c, m in factors], absorb=absorb)
         if not ok:
             raise RuntimeError("REML did not converge")
         vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
-        engine_name = "REML, Henderson's equations (helpers.studies.mystery_guest.scoring._reml_mme)"
+        engine_name = "REML, Henderson's equations (helpers.stats.mixed.reml)"
     else:
         raise ValueError("engine must be 'auto', 'statsmodels' or 'mme'")
     tol = 1e-6 * sigma2
@@ -486,17 +495,17 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
     if not kept or kept[0][0] != "worker":
         # no between-worker variance: every worker's adjusted score is the population mean
         if kept:
-            Zs = [_indicator(c, m) for _, c, m in kept]
-            beta, _, se_mean, _ = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, 0, absorb)
+            Zs = [indicator(c, m) for _, c, m in kept]
+            beta, _, se_mean, _ = henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, 0, absorb)
         else:
             beta = np.linalg.lstsq(X, y, rcond=None)[0]
             se_mean = float(np.sqrt(sigma2 * x_ref @ np.linalg.pinv(X.T @ X) @ x_ref))
         org = float(x_ref @ beta)
         return _Fit(pd.Series(org, index=workers), pd.Series(se_mean, index=workers), org,
                     model + "; every worker shrunk to the mean", vcomp.get("worker", np.nan),
-                    vcomp.get("interviewer", np.nan), sigma2, pd.Series(0.0, index=workers), var_rec)
-    Zs = [_indicator(c, m) for _, c, m in kept]
-    beta, u, se, se_u = _henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, len(workers), absorb)
+                    vcomp.get("interviewer", np.nan), sigma2, pd.Series(0.0, index=workers), var_rec, "mixed_at_mean")
+    Zs = [indicator(c, m) for _, c, m in kept]
+    beta, u, se, se_u = henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, len(workers), absorb)
     org = float(x_ref @ beta)
     return _Fit(pd.Series(org + u[: len(workers)], index=workers), pd.Series(se, index=workers), org, model,
                 vcomp.get("worker", np.nan), vcomp.get("interviewer", 0.0), sigma2, pd.Series(se_u, index=workers),
@@ -512,9 +521,9 @@ def _components_fit(y, X, factors, weights=None, start=None):
     ``recipient`` factor absorbed); returns ``(b, Cov(b), sigma2, variances, residuals, notes)``.
     Factors whose variance is estimated at 0 are dropped before the final solve (stated)."""
     absorb = factors[-1][0] == "recipient" if factors else False
-    Zall = [_indicator(c, m) for _, c, m in factors]
+    Zall = [indicator(c, m) for _, c, m in factors]
     if factors:
-        sigma2, s2, ok, _ = _reml_mme(y, X, Zall, absorb=absorb, weights=weights, start=start)
+        sigma2, s2, ok, _ = reml(y, X, Zall, absorb=absorb, weights=weights, start=start)
     else:
         s2, ok = np.array([]), True
     notes = [] if ok else ["REML did not report convergence"]
@@ -530,9 +539,9 @@ def _components_fit(y, X, factors, weights=None, start=None):
     if not kept:
         beta = np.linalg.lstsq(X * np.sqrt(wt)[:, None], y * np.sqrt(wt), rcond=None)[0]
         return beta, sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X), sigma2, vcomp, y - X @ beta, notes
-    Zs = [_indicator(c, m) for _, c, m in kept]
+    Zs = [indicator(c, m) for _, c, m in kept]
     absorb = kept[-1][0] == "recipient"
-    mme = _MME(y, X, Zs, absorb, weights)
+    mme = MME(y, X, Zs, absorb, weights)
     v = [vcomp[f] for f, _, _ in kept]
     beta, u, Cinv = mme.solve(v, sigma2)
     dense = Zs[:-1] if absorb else Zs
@@ -559,7 +568,7 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     ``slope`` / ``se`` / ``ci_*`` are converted to points per year at the worker's mean score
     (delta method, ``dS/dy = (S + k)(100 + k - S) / (100 + 2k)``); the test is the same on both.
 
-    **Model** (REML on Henderson's equations, :func:`_reml_mme`), in two stages so that a slope is
+    **Model** (REML on Henderson's equations, :func:`helpers.stats.mixed.reml`), in two stages so that a slope is
     relative to the organisation's year means (``anchor="year_model"``):
 
     1. ``y = b0 + year + role + mode + u_w + c_wy + v_interviewer + r_recipient + e`` gives the year
@@ -570,7 +579,7 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, included when some
     worker is assessed in three or more years, so a slope must stand out from them), ``v``
     interviewer and ``r`` recipient (the sampling unit: both interviews of a pair, and a recipient
-    seen again in a later year, share it; absorbed, :class:`_MME`) are random intercepts, dropped
+    seen again in a later year, share it; absorbed, :class:`helpers.stats.mixed.MME`) are random intercepts, dropped
     when their variance is estimated at 0 (stated in ``model``). ``anchor="average"``: one model
     with year fixed and the slopes constrained to an information-weighted sum of 0.
     ``heteroscedastic=True`` (default): the residual variance of each worker is estimated from the
@@ -586,17 +595,18 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289) controls only the expected share of
     false flags among the flagged. Holm is the default because a flag is a statement about a named
     person. ``direction``: "improved" / "declined" when the adjusted p is below ``alpha``,
-    otherwise "within the uncertainty"; ``control`` says it in words. ``ci_low``/``ci_high``: the
+    otherwise ``"within_uncertainty"``; ``method``, ``alpha`` and ``n_compared`` say what is controlled
+    (worded by :func:`helpers.narrative.scoring.multiplicity_sentence`). ``ci_low``/``ci_high``: the
     per-worker ``ci`` interval (not simultaneous). Variance components are treated as known
     (Kackar & Harville, 1984). False-flag rates and power are measured by seeded simulation in
     ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
 
     Columns: ``worker_id, years, n, n_recipients, slope, se, ci_low, ci_high, slope_logit, se_logit,
-    df, p, p_adjusted, n_compared, direction, control, model``.
+    df, p, p_adjusted, n_compared, method, alpha, direction, model``.
     """
     reference = {**DEFAULT_REFERENCE, **(reference or {})}
     cols = ["worker_id", "years", "n", "n_recipients", "slope", "se", "ci_low", "ci_high", "slope_logit", "se_logit",
-            "df", "p", "p_adjusted", "n_compared", "direction", "control", "model"]
+            "df", "p", "p_adjusted", "n_compared", "method", "alpha", "direction", "model"]
     d = scored.dropna(subset=[measure, "worker_id", "year"]).copy()
     if years is not None:
         d = d[d["year"].isin(list(years))]
@@ -686,8 +696,8 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     out["n_compared"] = len(out)
     hit = out["p_adjusted"] < alpha
     out["direction"] = np.where(hit & (out["slope"] > 0), "improved",
-                                np.where(hit & (out["slope"] < 0), "declined", "within the uncertainty"))
-    out["control"] = multiplicity_sentence(method, alpha, len(out))
+                                np.where(hit & (out["slope"] < 0), "declined", "within_uncertainty"))
+    out["method"], out["alpha"] = method, float(alpha)
     out["years"] = out["worker_id"].map(g["year"].apply(lambda v: ", ".join(str(x) for x in sorted(set(v)))))
     out["n"] = out["worker_id"].map(g.size()).astype("int64")
     rec = g["recipient_pid"].nunique() if "recipient_pid" in d else g.size()
@@ -709,7 +719,7 @@ def _fit_fixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict)
     y = d[measure].to_numpy(dtype="float64")
     workers, w_codes = np.unique(d["worker_id"].astype(str).to_numpy(), return_inverse=True)
     X0, x_ref, xnames, notes = _fixed_design(d, terms, reference)
-    W = _indicator(w_codes, len(workers)).toarray()
+    W = indicator(w_codes, len(workers)).toarray()
     X = np.hstack([W, X0[:, 1:]])  # worker dummies replace the intercept
     df = len(y) - np.linalg.matrix_rank(X)
     if df <= 0:
@@ -769,7 +779,7 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipien
                 try:
                     fit = _fit_fixed(d, measure, terms, reference)
                     fit = _Fit(fit.adjusted, fit.se, fit.org_mean, "fallback to " + fit.model + " - " + "; ".join(reasons),
-                               var_residual=fit.var_residual, effect_se=fit.effect_se)
+                               var_residual=fit.var_residual, effect_se=fit.effect_se, kind="fixed_fallback")
                 except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc2:
                     reasons.append(f"fixed-effects model failed ({exc2})")
     elif method != "raw":
@@ -780,6 +790,7 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipien
         t["adjusted"], t["ci_low"], t["ci_high"] = t["raw_mean"], t["raw_ci_low"], t["raw_ci_high"]
         t["org_mean"] = float(d[measure].mean())
         t["model"] = "raw mean (method='raw')" if method == "raw" else "fallback to raw mean - " + "; ".join(reasons)
+        t["model_kind"] = "raw" if method == "raw" else "raw_fallback"
         t["var_worker"] = t["var_interviewer"] = t["var_residual"] = t["var_recipient"] = np.nan
         t["effect"], t["effect_se"] = t["raw_mean"] - t["org_mean"], t["raw_se"]
     else:
@@ -788,6 +799,7 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipien
         t["ci_low"], t["ci_high"] = t["adjusted"] - z * se, t["adjusted"] + z * se
         t["org_mean"] = fit.org_mean
         t["model"] = fit.model
+        t["model_kind"] = fit.kind
         t["var_worker"], t["var_interviewer"], t["var_residual"] = fit.var_worker, fit.var_interviewer, fit.var_residual
         t["var_recipient"] = fit.var_recipient
         t["effect"] = t["adjusted"] - fit.org_mean
@@ -814,8 +826,11 @@ def worker_scores(
     ``scored`` is the output of :func:`score_interviews`; ``measure`` a domain or ``composite``.
     One row per worker and year (``pooled=False``) or per worker over all years (``pooled=True``,
     ``year`` = <NA>). Columns: ``worker_id, year, measure, n, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, flag, org_mean, model, var_worker, var_interviewer, var_residual,
-    n_recipients, var_recipient, effect, effect_se``.
+    adjusted, ci_low, ci_high, flag, org_mean, model, model_kind, var_worker, var_interviewer,
+    var_residual, n_recipients, var_recipient, effect, effect_se``. ``model`` describes the fit in a
+    statistician's words (a trace for the tables' appendix); ``model_kind`` is its code (``mixed``,
+    ``mixed_at_mean`` - no between-worker variance, every worker at the mean -, ``fixed_fallback``,
+    ``raw``, ``raw_fallback``), which :func:`helpers.narrative.scoring.model_sentence` words.
 
     Raw: mean of the worker's interview scores with a cluster-robust t interval, the recipient
     (``recipient_pid``) as the cluster: ``se^2 = G/(G-1) sum_g (sum_{i in g} (y_i - ybar)/n)^2``, ``t``
@@ -851,7 +866,7 @@ def worker_scores(
     against statsmodels in the tests), used because statsmodels needs minutes at 1,000 workers x
     200 interviewers; ``"auto"`` (default) - statsmodels up to 5,000 interviews and 300 workers +
     interviewers without a recipient factor (2018-2019), ``"mme"`` above and whenever the recipient
-    factor is in the model (the hand-written engine absorbs it: :class:`_MME`; cross-checked against
+    factor is in the model (the hand-written engine absorbs it: :class:`helpers.stats.mixed.MME`; cross-checked against
     statsmodels ``MixedLM`` with three ``vc_formula`` components to about 1e-4 in the tests). The
     engine is named in ``model``.
 
@@ -880,7 +895,7 @@ def worker_scores(
             t.insert(1, "year", pd.array([int(year)] * len(t), dtype="Int64"))
             out.append(t)
     cols = ["worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
-            "ci_high", "flag", "org_mean", "model", "var_worker", "var_interviewer", "var_residual",
+            "ci_high", "flag", "org_mean", "model", "model_kind", "var_worker", "var_interviewer", "var_residual",
             "n_recipients", "var_recipient", "effect", "effect_se"]
     if not out:
         return pd.DataFrame(columns=cols)
@@ -920,35 +935,6 @@ def _effect_p(effect: pd.Series, se: pd.Series) -> pd.Series:
     return pd.Series(p, index=effect.index)
 
 
-MULTIPLICITY_LABEL = {
-    "holm": {"en": "family-wise error {a:.0%} across the {n} workers (Holm)",
-             "ru": "вероятность хотя бы одной ошибки {a:.0%} на {n} работников (поправка Холма)"},
-    "bonferroni": {"en": "family-wise error {a:.0%} across the {n} workers (Bonferroni)",
-                   "ru": "вероятность хотя бы одной ошибки {a:.0%} на {n} работников (поправка Бонферрони)"},
-    "fdr_bh": {"en": "false discovery rate {a:.0%} across the {n} workers (Benjamini-Hochberg)",
-               "ru": "доля ложных отнесений {a:.0%} среди {n} работников (Бенджамини-Хохберг)"},
-    "none": {"en": "{a:.0%} per worker, no multiplicity control across the {n} workers",
-             "ru": "{a:.0%} для каждого работника, без поправки на {n} сравнений"},
-}
-
-
-def multiplicity_sentence(method: str = "holm", alpha: float = 0.05, n: int = 0, lang: str = "en") -> str:
-    """What a worker flag controls, in words, e.g. ``family-wise error 5% across the 15 workers (Holm)``."""
-    return MULTIPLICITY_LABEL[method][lang if lang in ("en", "ru") else "en"].format(a=alpha, n=n)
-
-
-def translate_control(sentence: str, lang: str = "en") -> str:
-    """An English :func:`multiplicity_sentence` in ``lang`` (unchanged when it is not one)."""
-    import re
-
-    for method, texts in MULTIPLICITY_LABEL.items():
-        pattern = re.escape(texts["en"]).replace(r"\{a:\.0%\}", r"(\d+)%").replace(r"\{n\}", r"(\d+)")
-        m = re.fullmatch(pattern, sentence)
-        if m:
-            return multiplicity_sentence(method, int(m.group(1)) / 100, int(m.group(2)), lang)
-    return sentence
-
-
 def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: str = "holm",
                       family: tuple[str, ...] = ("year", "measure")) -> pd.DataFrame:
     """Workers whose **worker effect** is above (recognition) or below (concern) the organisation mean,
@@ -985,8 +971,10 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
     raw (cluster-robust) or OLS standard error, as stated in ``model``.
 
     Columns: ``list, worker_id, year, measure, n, n_recipients, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, org_mean, effect, effect_se, p, p_adjusted, n_compared, control,
-    flag, model, evidence``; ``control`` says in words what is controlled (:func:`multiplicity_sentence`).
+    adjusted, ci_low, ci_high, org_mean, effect, effect_se, p, p_adjusted, n_compared, method, alpha,
+    flag, model, model_kind``; ``method``, ``alpha`` and ``n_compared`` say what is controlled (worded by
+    :func:`helpers.narrative.scoring.multiplicity_sentence`, the evidence beside each name by
+    :func:`helpers.narrative.scoring.evidence_sentence`).
     """
     t = worker_table.copy()
     if "effect" not in t or "effect_se" not in t:
@@ -1002,22 +990,17 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
     for _, idx in groups:
         t.loc[idx, "p_adjusted"] = _multiplicity(t.loc[idx, "p"], method)
         t.loc[idx, "n_compared"] = int(t.loc[idx, "p"].notna().sum())
-    t["control"] = [multiplicity_sentence(method, alpha, int(n)) for n in t["n_compared"]]
+    t["method"], t["alpha"] = method, float(alpha)
     hit = t["p_adjusted"] < alpha
     t["list"] = np.where(hit & (t["effect"] > 0), "recognition", np.where(hit & (t["effect"] < 0), "concern", ""))
     t = t[t["list"] != ""].copy()
-    t["evidence"] = [
-        f"n={r.n} interviews of {r.n_recipients} recipients; raw {r.raw_mean:.1f} [{r.raw_ci_low:.1f}, {r.raw_ci_high:.1f}]; "
-        f"adjusted {r.adjusted:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]; worker effect {r.effect:+.1f} (SE {r.effect_se:.1f}) "
-        f"vs organisation mean {r.org_mean:.1f}, adjusted p = {r.p_adjusted:.3f} ({r.control})"
-        + ("; few interviews" if r.flag else "")
-        for r in t.itertuples()
-    ]
+    if "model_kind" not in t:
+        t["model_kind"] = ""
     t["_order"] = np.where(t["list"] == "recognition", -t["adjusted"], t["adjusted"])
     t = t.sort_values(["list", "measure", "year", "_order"], ascending=[False, True, True, True])
     cols = ["list", "worker_id", "year", "measure", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high",
             "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "p", "p_adjusted", "n_compared",
-            "control", "flag", "model", "evidence"]
+            "method", "alpha", "flag", "model", "model_kind"]
     return t[cols].reset_index(drop=True)
 
 
@@ -1025,7 +1008,8 @@ def organisation_means(scored: pd.DataFrame, strata: pd.DataFrame, codebook: Cod
                        material: float = 1.0) -> pd.DataFrame:
     """Per year: organisation-level mean of every domain and the composite, and the top-box share of the
     composite (every item best), design-weighted and unweighted side by side (:func:`weighted_vs_unweighted`,
-    recipients as clusters). Shares are in percent. Columns: ``year, statistic`` + those of
+    recipients as clusters). Shares are in percent. Columns: ``year, statistic`` (``mean`` or
+    ``top_box_share``) + those of
     :func:`weighted_vs_unweighted`.
     """
     cb = codebook or load_codebook()
@@ -1038,7 +1022,7 @@ def organisation_means(scored: pd.DataFrame, strata: pd.DataFrame, codebook: Cod
         t.insert(0, "statistic", "mean")
         top = g.assign(composite_top_box=(g["composite"] >= 100 - 1e-9).astype(float).where(g["composite"].notna()))
         s = weighted_vs_unweighted(top, ["composite_top_box"], roster, material=material, share=True)
-        s.insert(0, "statistic", "top-box share (%)")
+        s.insert(0, "statistic", "top_box_share")
         out += [t.assign(year=int(year)), s.assign(year=int(year))]
     res = pd.concat(out, ignore_index=True)
     return res[["year", *[c for c in res.columns if c != "year"]]]
@@ -1055,8 +1039,11 @@ def psychometric_table(interviews: pd.DataFrame, codebook: Codebook | None = Non
     ``k`` items, ``n`` complete interviews, Cronbach's alpha with the Feldt 95% CI, McDonald's
     omega total, the lowest corrected item-total correlation, the floor / ceiling share of the
     domain score (share of interviews at 0 / 100) and the mean item top-box share. ``warning``
-    names every problem: alpha below ``alpha_min`` (0.7), ceiling share above ``ceiling_max``
-    (80%), or an undefined statistic (with the reason). Items are the 0-100 item scores.
+    holds the code of every problem, ``;``-separated: ``alpha_low`` (alpha below ``alpha_min``, 0.7),
+    ``ceiling_high`` (ceiling share above ``ceiling_max``, 80%), ``alpha_undefined`` /
+    ``omega_undefined`` (the reason codes in ``alpha_reason`` / ``omega_reason``); ``alpha_min`` and
+    ``ceiling_max`` are columns too, so :func:`helpers.narrative.scoring.psychometric_warnings` can
+    word them. Items are the 0-100 item scores.
     """
     cb = codebook or load_codebook()
     items = item_scores(interviews, cb)
@@ -1078,197 +1065,32 @@ def psychometric_table(interviews: pd.DataFrame, codebook: Codebook | None = Non
             top = float(np.nanmean([(x[c].dropna() >= 100).mean() for c in x.columns])) if x.shape[1] else np.nan
             warn = []
             if np.isnan(a.estimate):
-                warn.append(f"alpha undefined: {a.note}")
+                warn.append("alpha_undefined")
             elif a.estimate < alpha_min:
-                warn.append(f"alpha {a.estimate:.2f} < {alpha_min}")
+                warn.append("alpha_low")
             if fc["ceiling_share"] > ceiling_max:
-                warn.append(f"ceiling {fc['ceiling_share']:.0%} > {ceiling_max:.0%}")
-            if o.note and np.isnan(o.estimate):
-                warn.append(f"omega undefined: {o.note}")
+                warn.append("ceiling_high")
+            if np.isnan(o.estimate):
+                warn.append("omega_undefined")
             rows.append({"domain": d, "group": g, "k": x.shape[1], "n": a.n, "alpha": a.estimate,
                          "alpha_ci_low": a.ci_low, "alpha_ci_high": a.ci_high, "omega": o.estimate,
                          "min_item_total_r": float(itc.min()) if itc.notna().any() else np.nan,
                          "n_scores": int(fc["n"]), "floor_share": fc["floor_share"], "ceiling_share": fc["ceiling_share"],
-                         "item_top_box": top, "warning": "; ".join(warn)})
+                         "item_top_box": top, "warning": ";".join(warn), "alpha_reason": a.reason,
+                         "omega_reason": o.reason if np.isnan(o.estimate) else "", "alpha_min": alpha_min,
+                         "ceiling_max": ceiling_max})
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
-# figures (matplotlib; seaborn "colorblind" palette; intervals always drawn)
+# artefacts shared by the notebooks (computed once per run through ``study.artefact``)
 # --------------------------------------------------------------------------------------------
-def _palette(n: int = 10) -> list:
-    import seaborn as sns
-
-    return sns.color_palette("colorblind", n)
-
-
-def caterpillar_plot(worker_table: pd.DataFrame, title: str = "", label=str):
-    """Raw mean and adjusted score of every worker with 95% intervals, sorted by the adjusted score.
-
-    Hollow markers = raw mean with its t interval; filled = adjusted with its interval; the
-    dashed line is the organisation mean at the reference role and mode. ``label`` maps a
-    worker_id to the text shown (e.g. :meth:`helpers.report.Report.worker`).
-    """
-    import matplotlib.pyplot as plt
-
-    t = worker_table.sort_values("adjusted").reset_index(drop=True)
-    pal = _palette()
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(t)))
-    y = np.arange(len(t))
-    ax.errorbar(t["raw_mean"], y + 0.15, xerr=[t["raw_mean"] - t["raw_ci_low"], t["raw_ci_high"] - t["raw_mean"]],
-                fmt="o", mfc="white", color=pal[7], capsize=2, label="raw mean, 95% CI")
-    ax.errorbar(t["adjusted"], y - 0.15, xerr=[t["adjusted"] - t["ci_low"], t["ci_high"] - t["adjusted"]],
-                fmt="o", color=pal[0], capsize=2, label="adjusted (mixed model), 95% CI")
-    if t["org_mean"].nunique() == 1:
-        ax.axvline(t["org_mean"].iloc[0], ls="--", color=pal[3], lw=1, label="organisation mean")
-    ax.set_yticks(y, [f"{label(w)} (n={n}){' *' if f else ''}" for w, n, f in zip(t["worker_id"], t["n"], t["flag"], strict=True)])
-    ax.set_xlabel("score (0-100, 100 = best answer on every item)")
-    ax.set_ylabel("social worker (* = fewer interviews than the minimum)")
-    ax.set_title(title or "Social workers: raw and adjusted scores")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def worker_funnel_plot(funnel: pd.DataFrame, lang: str = "en", label=str):
-    """Social workers' mean scores against their number of interviews, inside 95% and 99.8% funnel limits.
-
-    ``funnel`` is :func:`helpers.studies.benchmarking.worker_funnel`. Dashed lines: limits without
-    over-dispersion; solid: 99.8% limits with the additive over-dispersion τ² (Spiegelhalter 2005). A
-    worker outside the solid limits is marked and named; everyone else is "within what chance allows".
-    """
-    import matplotlib.pyplot as plt
-
-    ru = lang == "ru"
-    pal = _palette()
-    f = funnel.sort_values("interviews")
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.plot(f["interviews"], f["ll95"], ls="--", lw=1, color=pal[0], label="95%")
-    ax.plot(f["interviews"], f["ul95"], ls="--", lw=1, color=pal[0])
-    ax.plot(f["interviews"], f["ll998_od"], lw=1.5, color=pal[3],
-            label="99,8% с поправкой на сверхдисперсию" if ru else "99.8%, allowing for over-dispersion")
-    ax.plot(f["interviews"], f["ul998_od"], lw=1.5, color=pal[3])
-    ax.axhline(funnel.attrs.get("target", f["mean"].mean()), color="grey", lw=0.8,
-               label="среднее по всем интервью" if ru else "mean of all interviews")
-    out = (f["outside998_od"] != "").to_numpy()
-    ax.scatter(f["interviews"], f["mean"], s=18, zorder=3, color=[pal[3] if o else "black" for o in out])
-    for _, r in f[out].iterrows():
-        ax.annotate(label(r["worker_id"]), (r["interviews"], r["mean"]), fontsize=7, xytext=(3, 2),
-                    textcoords="offset points")
-    ax.set_xlabel("интервью о работнике" if ru else "interviews about the worker")
-    ax.set_ylabel("средний интегральный индекс (0-100)" if ru else "mean composite score (0-100)")
-    ax.set_title("Социальные работники на воронкообразной диаграмме" if ru else "Social workers on a funnel plot")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, value: str = "adjusted",
-                   lang: str = "en", title: str = "", label=str):
-    """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and interval width."""
-    import matplotlib.pyplot as plt
-
-    cb = codebook or load_codebook()
-    t = long_table.copy()
-    t["cell"] = [f"{v:.0f}\n±{(h - lo) / 2:.0f}" for v, lo, h in zip(t[value], t["ci_low"], t["ci_high"], strict=True)]
-    order = [m for m in [*cb.domains, "composite"] if m in set(t["measure"])]
-    piv = t.pivot_table(index="worker_id", columns="measure", values=value, aggfunc="first")[order]
-    ann = t.pivot_table(index="worker_id", columns="measure", values="cell", aggfunc="first")[order]
-    piv = piv.sort_values("composite" if "composite" in piv else order[0])
-    ann = ann.loc[piv.index]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(order), 0.9 + 0.42 * len(piv)))
-    im = ax.imshow(piv.to_numpy(dtype=float), cmap="cividis", aspect="auto")
-    for i in range(piv.shape[0]):
-        for j in range(piv.shape[1]):
-            v = piv.iat[i, j]
-            ax.text(j, i, ann.iat[i, j] if pd.notna(v) else "", ha="center", va="center", fontsize=7,
-                    color="black" if pd.notna(v) and v > np.nanmean(piv.to_numpy(dtype=float)) else "white")
-    names = [cb.domain_label(m, lang) if m in cb.domains else ("Composite" if lang == "en" else "Интегральный индекс") for m in order]
-    ax.set_xticks(range(len(order)), names, rotation=20, ha="right")
-    ax.set_yticks(range(len(piv)), [label(w) for w in piv.index])
-    ax.set_xlabel("domain")
-    ax.set_ylabel("social worker")
-    ax.set_title(title or f"{value.replace('_', ' ').capitalize()} score by worker and domain (± half the 95% CI)")
-    fig.colorbar(im, ax=ax, label="score (0-100)")
-    fig.tight_layout()
-    return fig
-
-
-def diverging_item_bars(distribution: pd.DataFrame, title: str = ""):
-    """Diverging stacked bars of every item's answers (from :func:`answer_distribution`).
-
-    Answers worse than the middle of the scale extend to the left, better ones to the right, the
-    middle answer is split across zero; yes/no items: "no" left, "yes" right. The share missing
-    (don't know / refused) and n answered are written beside each bar.
-    """
-    import matplotlib.pyplot as plt
-
-    pal = _palette()
-    colours5 = [pal[3], pal[1], pal[7], pal[9], pal[0]]
-    items = list(dict.fromkeys(distribution["item"]))
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.36 * len(items)))
-    for y, item in enumerate(reversed(items)):
-        d = distribution[distribution["item"] == item]
-        sub = d[d["rank"] > 0].sort_values("rank")
-        miss = d.loc[d["rank"] == 0, "n"].sum()
-        n_ans = int(sub["n"].sum())
-        if n_ans == 0:
-            continue
-        k = int(sub["n_ranks"].iloc[0])
-        colours = colours5 if k == 5 else [pal[3], pal[0]]
-        shares = sub["share"].to_numpy() * 100
-        half = k // 2  # answers below the middle; an odd scale's middle answer straddles zero
-        start = -(shares[:half].sum() + (shares[half] / 2 if k % 2 else 0))
-        for r in range(k):
-            ax.barh(y, shares[r], left=start, color=colours[r], edgecolor="white", height=0.7)
-            start += shares[r]
-        ax.text(101, y, f"n={n_ans}; missing {miss / (n_ans + miss):.0%}" if (n_ans + miss) else "", va="center", fontsize=7)
-    labels = [distribution.loc[distribution["item"] == i, "item_label"].iloc[0] for i in reversed(items)]
-    ax.set_yticks(range(len(items)), [textwrap_short(lbl) for lbl in labels], fontsize=7)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlim(-100, 128)
-    ax.set_xlabel("% of substantive answers (left: worse than the middle of the scale, right: better)")
-    ax.set_title(title or "Answers to every item (reverse-keyed items turned so that right = better)")
-    five = distribution[(distribution["n_ranks"] == 5) & (distribution["rank"] > 0)].drop_duplicates("rank").sort_values("rank")
-    from matplotlib.patches import Patch
-
-    legend = [Patch(color=colours5[r - 1], label=f"{r}: {lbl}") for r, lbl in zip(five["rank"], five["label"], strict=True)]
-    legend += [Patch(color=pal[3], label="no (yes/no items)"), Patch(color=pal[0], label="yes (yes/no items)")]
-    ax.legend(handles=legend, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=4,
-              title="answer, worst to best", title_fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def textwrap_short(text: str, width: int = 55) -> str:
-    """Shorten a label to ``width`` characters for an axis."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, title: str = ""):
-    """Raw mean and adjusted score against the planted true score, with intervals and the identity line."""
-    import matplotlib.pyplot as plt
-
-    keys = ["worker_id"] + (["year"] if "year" in truth and worker_table["year"].notna().all() else [])
-    wt = worker_table.copy()
-    if "year" in keys:
-        wt["year"] = wt["year"].astype("int64")
-    d = wt.merge(truth, on=keys)
-    pal = _palette()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True, sharey=True)
-    for ax, (est, lo, hi, name, c) in zip(axes, [("raw_mean", "raw_ci_low", "raw_ci_high", "raw mean", pal[7]),
-                                                 ("adjusted", "ci_low", "ci_high", "adjusted", pal[0])], strict=True):
-        ax.errorbar(d["true_score"], d[est], yerr=[d[est] - d[lo], d[hi] - d[est]], fmt="o", ms=3, color=c,
-                    alpha=0.6, elinewidth=0.6)
-        lims = [min(d["true_score"].min(), d["raw_mean"].min(), d["adjusted"].min()) - 3, 100.5]
-        ax.plot(lims, lims, ls="--", color="black", lw=0.8)
-        ax.set_xlim(lims)
-        ax.set_ylim(lims)  # intervals reaching further down are cut at the frame
-        r = np.corrcoef(d[est], d["true_score"])[0, 1]
-        rmse = np.sqrt(((d[est] - d["true_score"]) ** 2).mean())
-        ax.set_title(f"{name}: r = {r:.2f}, RMSE = {rmse:.1f} (n = {len(d)} workers)", fontsize=9)
-        ax.set_xlabel("planted true score (0-100)")
-    axes[0].set_ylabel("estimated score with 95% CI (0-100)")
-    fig.suptitle(title or "Recovery of the planted truth")
-    fig.tight_layout()
-    return fig
+def worker_tables(study, years: list[int] | None = None, pooled: bool = False, min_n: int = 5) -> dict[str, pd.DataFrame]:
+    """The worker models of one report, for ``study.artefact("scoring.workers", worker_tables, ...)``:
+    ``composite`` (:func:`worker_scores`) and ``domains`` (:func:`worker_domain_scores`, the composite
+    included) of the scored interviews of ``years``, fitted once per run."""
+    scored = study.scored(years)
+    cb = study.codebook
+    domains = worker_domain_scores(scored, cb, min_n=min_n, pooled=pooled)
+    composite = domains[domains["measure"] == "composite"].reset_index(drop=True)
+    return {"composite": composite, "domains": domains}

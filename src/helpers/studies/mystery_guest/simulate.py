@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook
+from helpers.io.demo import THRESHOLDS
+
+# THRESHOLDS (the answer cut-points) has one source, helpers.io.demo: the demo data and every simulation share it
 
 __all__ = ["DEMO_SHAPE", "SimulatedStudy", "SimulatedYears", "simulate_study", "simulate_panel", "simulate_years",
-           "true_score", "demo_truth_scores", "recovery"]
-
-THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)
+           "true_score", "demo_truth_scores", "recovery", "simulated_proof"]
 
 
 def true_score(eta, noise_sd: float, thresholds=THRESHOLDS, n_nodes: int = 40) -> np.ndarray:
@@ -328,6 +329,17 @@ def recovery(worker_table: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
                      "r_quality": float(np.corrcoef(d[est], d["quality"])[0, 1]),
                      "rmse": float(np.sqrt((err**2).mean())), "bias": float(err.mean())})
     return pd.DataFrame(rows)
+
+
+def simulated_proof(study=None, n_workers: int = 60, n_interviewers: int = 30, seed: int = 0) -> dict:
+    """The simulated-study proof that the adjustment helps, for ``study.artefact("scoring.simulated_proof", ...)``:
+    ``workers`` (:func:`~helpers.studies.mystery_guest.scoring.worker_scores` of a :func:`simulate_study`),
+    ``truth`` and ``recovery``. ``study`` is unused (the simulation does not depend on the data)."""
+    from helpers.studies.mystery_guest.scoring import score_interviews, worker_scores
+
+    sim = simulate_study(n_workers=n_workers, n_interviewers=n_interviewers, seed=seed)
+    workers = worker_scores(score_interviews(sim.interviews))
+    return {"workers": workers, "truth": sim.truth, "recovery": recovery(workers, sim.truth)}
 
 
 # ---------------------------------------------------------------------------------------------
