@@ -151,8 +151,10 @@ def brennan_prediger(a: Sequence, b: Sequence, categories: Sequence | None = Non
 
     Examples
     --------
-    >>> a, b = expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
-    >>> round(brennan_prediger(a, b).estimate, 7)
+    Gwet's cont3x3abstractors (irrCAC README, ``bp.coeff.raw``): 0.835 = (0.89 - 1/3) / (1 - 1/3).
+
+    >>> table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
+    >>> round(brennan_prediger(*expand_table(table)).estimate, 7)
     0.835
     """
     return _two_rater("brennan_prediger", a, b, None, categories, confidence)
@@ -555,10 +557,10 @@ def bowker_symmetry(a, b=None, categories: Sequence | None = None) -> TableTest:
 
     Examples
     --------
-    >>> import pandas as pd
+    Stuart's (1955) vision grades (as :func:`stuart_maxwell`):
+
     >>> from helpers.datasets import load_reference
-    >>> t = load_reference("stuart_1955_vision").set_index("right_eye")
-    >>> r = bowker_symmetry(t.to_numpy())
+    >>> r = bowker_symmetry(load_reference("stuart_1955_vision").set_index("right_eye").to_numpy())
     >>> round(r.estimate, 4), r.df, round(r.p_value, 6)
     (19.1066, 6.0, 0.003987)
     """
