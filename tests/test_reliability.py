@@ -452,3 +452,9 @@ def test_figures_in_english_show_no_codes():
         for w in _texts(fig):
             assert code_names(w) == [], w
         plt.close(fig)
+
+
+def test_funnel_band_is_the_normal_funnel_of_a_mean():
+    lim = rel.funnel_band([4, 16], 1.0, 2.0)
+    assert lim["funnel95_high"].tolist() == pytest.approx([1 + 1.959964, 1 + 0.979982], abs=1e-6)
+    assert lim["funnel998_low"].iloc[1] == pytest.approx(1 - 3.090232 / 2, abs=1e-6)

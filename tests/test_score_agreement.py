@@ -91,10 +91,3 @@ def test_icc_and_bland_altman_edge_cases():
     assert ba.bias == -1.0 and math.isnan(ba.sd) and ba.reason
     w = sa.wilcoxon_signed_rank([1, 2, 3], [1, 2, 3])
     assert math.isnan(w.estimate) and w.reason
-
-
-
-def test_funnel_limits():
-    lim = sa.funnel_limits([4, 16], 1.0, 2.0)
-    assert lim["funnel95_high"].tolist() == pytest.approx([1 + 1.959964, 1 + 0.979982], abs=1e-6)
-    assert lim["funnel998_low"].iloc[1] == pytest.approx(1 - 3.090232 / 2, abs=1e-6)

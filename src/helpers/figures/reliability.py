@@ -23,8 +23,13 @@ from scipy import stats
 
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
-from helpers.stats.score_agreement import bland_altman, funnel_limits
-from helpers.studies.mystery_guest.reliability import ROLES, SUMMARY_STATISTICS, paired_scores
+from helpers.stats.score_agreement import bland_altman
+from helpers.studies.mystery_guest.reliability import (
+    ROLES,
+    SUMMARY_STATISTICS,
+    funnel_band,
+    paired_scores,
+)
 
 __all__ = ["plot_agreement_forest", "plot_bland_altman", "plot_confusion", "plot_funnel"]
 
@@ -151,7 +156,7 @@ def plot_funnel(leniency: pd.DataFrame, score: str = "composite", codebook=None,
         # sigma back from one row's 95% limit: limit = target + 1.96 sigma / sqrt(n)
         r0 = g.iloc[0]
         sigma = (r0["funnel95_high"] - tgt) * math.sqrt(r0["n"]) / stats.norm.ppf(0.975)
-        lim = funnel_limits(grid, tgt, sigma)
+        lim = funnel_band(grid, tgt, sigma)
         col = pal.get(role, "grey")
         if role == leniency["role"].iloc[0] or not same:
             for c, ls in (("funnel95", "--"), ("funnel998", ":")):

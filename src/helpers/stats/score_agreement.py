@@ -2,8 +2,8 @@
 
 :func:`icc` (the six Shrout-Fleiss / McGraw-Wong forms with F tests and intervals), :func:`bland_altman`
 (bias and limits of agreement with their intervals), :func:`wilcoxon_signed_rank` (with the matched-pairs
-rank-biserial correlation), :func:`funnel_limits` (control limits of a funnel plot). Pure statistics: no
-language, no plots; results carry ``estimate, ci_low, ci_high, n, reason`` (and ``p_value`` for tests).
+rank-biserial correlation). Funnel-plot limits of a mean: :func:`helpers.stats.funnel.mean_funnel_limits`.
+Pure statistics: no language, no plots; results carry ``estimate, ci_low, ci_high, n, reason`` (and ``p_value`` for tests).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from scipy import stats
 
 from helpers.stats.agreement import bootstrap_interval
 
-__all__ = ["BlandAltman", "WilcoxonResult", "bland_altman", "funnel_limits", "icc", "wilcoxon_signed_rank"]
+__all__ = ["BlandAltman", "WilcoxonResult", "bland_altman", "icc", "wilcoxon_signed_rank"]
 
 
 _ICC_DESC = {
@@ -300,21 +300,3 @@ def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float], n_boot: int = 2
         lo, hi, _ = bootstrap_interval(r, boot, confidence=confidence, method="percentile")
     return WilcoxonResult(r, lo, hi, n, float(res.statistic), float(res.pvalue),
                           float(nz.size), med)
-
-
-
-def funnel_limits(n: Sequence[float], target: float, sigma: float) -> pd.DataFrame:
-    """Funnel-plot control limits ``target +- z sigma / sqrt(n)`` for z = 1.96 and 3.09.
-
-    >>> funnel_limits([4], 0.0, 2.0).round(2).to_dict("records")
-    [{'n': 4.0, 'funnel95_low': -1.96, 'funnel95_high': 1.96, 'funnel998_low': -3.09, 'funnel998_high': 3.09}]
-    """
-    n = np.asarray(n, dtype=float)
-    z95, z998 = stats.norm.ppf(0.975), stats.norm.ppf(0.999)
-    se = sigma / np.sqrt(n)
-    return pd.DataFrame({"n": n, "funnel95_low": target - z95 * se,
-                         "funnel95_high": target + z95 * se,
-                         "funnel998_low": target - z998 * se,
-                         "funnel998_high": target + z998 * se})
-
-

@@ -46,8 +46,9 @@ from helpers.stats.agreement import (
     table_from_codes,
     table_intervals,
 )
+from helpers.stats.funnel import mean_funnel_limits
 from helpers.stats.rater_agreement import stuart_maxwell
-from helpers.stats.score_agreement import bland_altman, funnel_limits, icc, wilcoxon_signed_rank
+from helpers.stats.score_agreement import bland_altman, icc, wilcoxon_signed_rank
 from helpers.stats.survey import design_weights
 from helpers.studies.mystery_guest.scoring import ID_COLUMNS
 
@@ -63,6 +64,7 @@ __all__ = [
     "ceiling_items",
     "compare_interviewers",
     "compare_scores",
+    "funnel_band",
     "intra_interviewer_correlation",
     "interviewer_leniency",
     "item_agreement",
@@ -401,6 +403,19 @@ def compare_scores(scores: pd.DataFrame, columns: Sequence[str] | None = None,
 # ==============================================================================================
 # interviewers: leniency, funnel plot, intra-interviewer correlation, design effect
 # ==============================================================================================
+def funnel_band(n: Sequence[float], target: float, sigma: float) -> pd.DataFrame:
+    """Funnel-plot control limits ``target +- z sigma / sqrt(n)`` for z = 1.96 and 3.09 (Spiegelhalter 2005;
+    :func:`helpers.stats.funnel.mean_funnel_limits`), in the columns of :func:`interviewer_leniency`.
+
+    >>> funnel_band([4], 0.0, 2.0).round(2).to_dict("records")
+    [{'n': 4.0, 'funnel95_low': -1.96, 'funnel95_high': 1.96, 'funnel998_low': -3.09, 'funnel998_high': 3.09}]
+    """
+    lim = mean_funnel_limits(n, target, sigma)
+    return pd.DataFrame({"n": np.asarray(n, dtype=float), "funnel95_low": lim["ll95"].to_numpy(),
+                         "funnel95_high": lim["ul95"].to_numpy(), "funnel998_low": lim["ll998"].to_numpy(),
+                         "funnel998_high": lim["ul998"].to_numpy()})
+
+
 def interviewer_leniency(scores: pd.DataFrame, score: str = "composite",
                          reference: str = "pair", within_role: bool = False,
                          confidence: float = 0.95) -> pd.DataFrame:
@@ -453,7 +468,7 @@ def interviewer_leniency(scores: pd.DataFrame, score: str = "composite",
             lo, hi, why = m - h, m + h, ""
         else:
             sd, lo, hi, why = math.nan, math.nan, math.nan, "a single interview: no interval"
-        lim = funnel_limits([n], target, sigma)
+        lim = funnel_band([n], target, sigma)
         rows.append({"interviewer_id": iid, "role": role, "n": n, "estimate": m, "ci_low": lo,
                      "ci_high": hi, "sd": sd, "target": target,
                      **{c: float(lim[c].iloc[0]) for c in cols[8:12]}, "reason": why})
