@@ -337,6 +337,7 @@ def test_reviewer_tables_show_questions_and_locale_numbers():
     assert summ["question"].tolist() == [cb.item_label(i, "en") for i in
                                          ("eth_appearance", "qual_overall", "cov_mask")]  # codebook order
     assert {"n_pairs", "percent_agreement", "gwet_ac1", "stuart_maxwell_p"} <= set(summ.columns)
+    assert summ["stuart_maxwell_p"].str.fullmatch(r"(< )?[01]\.\d{3}").all()
     row = tidy[(tidy.item_or_domain == "qual_overall") & (tidy.statistic == "gwet_ac1")].iloc[0]
     assert summ.loc[1, "gwet_ac1"] == f"{row.estimate:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f})"
     ru = nr.agreement_summary(tidy, cb, "ru")

@@ -161,6 +161,11 @@ def _cell(estimate, low, high, lang: str, digits: int = 2) -> str:
                 high=fmt.number(high, lang, digits))
 
 
+def _p_cell(p: float, lang: str, digits: int) -> str:
+    """A p-value in a table cell: ``0.238``, ``< 0.001`` (APA style, :func:`helpers.narrative.fmt.p_value`)."""
+    return fmt.p_value(p, lang, digits).removeprefix("p = ").removeprefix("p ")
+
+
 def _range(x: pd.Series, lang: str, pct: bool = False) -> str:
     x = x.dropna()
     if x.empty:
@@ -401,7 +406,7 @@ def agreement_summary(tidy: pd.DataFrame, codebook=None, lang: str = "en",
                 row[s] = _cell(*g.loc[s, ["estimate", "ci_low", "ci_high"]], lang)
         if "stuart_maxwell" in g.index:
             p = g.loc["stuart_maxwell", "p_value"]
-            row["stuart_maxwell_p"] = fmt.number(p, lang, 3)
+            row["stuart_maxwell_p"] = _p_cell(p, lang, 3)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -424,7 +429,7 @@ def score_agreement_summary(tidy: pd.DataFrame, codebook=None, lang: str = "en")
                      "icc3": cell(g, "ICC3"), "ba_bias": cell(g, "bland_altman_bias", 1),
                      "loa_low": cell(g, "bland_altman_loa_low", 1), "loa_high": cell(g, "bland_altman_loa_high", 1),
                      "rank_biserial": cell(g, "rank_biserial"),
-                     "wilcoxon_p": fmt.p_value(p, lang, 4).removeprefix("p = ").removeprefix("p ")})
+                     "wilcoxon_p": _p_cell(p, lang, 4)})
     return pd.DataFrame(rows)
 
 
