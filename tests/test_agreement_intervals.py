@@ -13,6 +13,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.io.codebook import load_codebook
+from helpers.narrative import reliability as nr
+from helpers.stats import rater_agreement as ra
 from helpers.stats.agreement import (
     bootstrap_degeneracy,
     bootstrap_table_ci,
@@ -111,33 +113,34 @@ def test_korn_graubard_falls_back_to_n_without_variance():
 
 def test_analytic_intervals_are_never_zero_width():
     a = b = [5] * 30
-    g = rel.gwet_ac(np.column_stack([a, b]), categories=CATS)
+    g = ra.gwet_ac(np.column_stack([a, b]), categories=CATS)
     assert g.estimate == 1.0 and math.isnan(g.ci_low) and "standard error 0" in g.reason
-    bp = rel.brennan_prediger(a, b, categories=CATS)
+    bp = ra.brennan_prediger(a, b, categories=CATS)
     assert bp.estimate == 1.0 and math.isnan(bp.ci_low) and bp.reason
-    pa = rel.percent_agreement(a, b, categories=CATS)
+    pa = ra.percent_agreement(a, b, categories=CATS)
     assert pa.ci_low == pytest.approx(0.025 ** (1 / 30)) and pa.ci_high == 1.0
 
 
 def test_public_percent_agreement_is_exact():
-    a, b = rel._expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
-    r = rel.percent_agreement(a, b)
+    a, b = ra.expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
+    r = ra.percent_agreement(a, b)
     assert (r.ci_low, r.ci_high) == pytest.approx(proportion_confint(89, 100, method="beta"))
     assert r.ci_method == "exact (Clopper-Pearson)"
 
 
-def test_ceiling_warning_and_notes():
+def test_ceiling_items_flag_few_pairs_at_the_ceiling():
     few = {"eth_appearance": (_table({(5, 5): 33, (5, 4): 2}), CATS)}
     many = {"eth_appearance": (_table({(5, 5): 133, (5, 4): 2}), CATS)}
     spread = {"x": (_table({(5, 5): 10, (4, 4): 10, (3, 3): 10}), CATS)}
-    assert rel.ceiling_warnings(few) and "n = 35" in rel.ceiling_warnings(few)[0]
-    assert rel.ceiling_warnings(many) == [] and rel.ceiling_warnings(spread) == []
-    assert "потолка" in rel.ceiling_warnings(few, "ru")[0]
-    assert "conditional on these interviewers" in rel.interval_note("pairs")
-    assert "pigeonhole" in rel.interval_note("interviewers") and "unweighted" in \
-        rel.interval_note("interviewers")
-    assert "design-weighted" in rel.interval_note("interviewers", weighted=True)
-    assert "голубятня" in rel.interval_note("interviewers", lang="ru")
+    assert rel.ceiling_items(few)[["item", "n"]].to_dict("records") == [{"item": "eth_appearance", "n": 35}]
+    assert rel.ceiling_items(many).empty and rel.ceiling_items(spread).empty
+    assert "n = 35" in nr.ceiling_warnings(few)[0] and nr.ceiling_warnings(many) == []
+    assert "потолка" in nr.ceiling_warnings(few, lang="ru")[0]
+    assert "conditional on these interviewers" in nr.interval_note("pairs")
+    assert "pigeonhole" in nr.interval_note("interviewers") and "unweighted" in \
+        nr.interval_note("interviewers")
+    assert "design-weighted" in nr.interval_note("interviewers", weighted=True)
+    assert "голубятня" in nr.interval_note("interviewers", lang="ru")
 
 
 # ----------------------------------------------------------------------------------------------

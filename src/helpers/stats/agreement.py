@@ -1,6 +1,7 @@
 """Chance-corrected agreement of two raters on categorical answers, computed from the K x K table.
 
-This module is the engine behind :mod:`helpers.studies.mystery_guest.reliability` (which is the public API). For two
+This module is the engine behind :mod:`helpers.stats.rater_agreement` (the public functions on raw answers)
+and :mod:`helpers.studies.mystery_guest.reliability` (the survey analyses). For two
 raters, the K x K table of paired answers is a *sufficient statistic* for every coefficient here
 (percent agreement, Cohen's kappa and its weighted forms, Scott's pi, Gwet's AC1/AC2,
 Brennan-Prediger, Krippendorff's alpha at the nominal, ordinal and interval level): a pair
@@ -39,7 +40,7 @@ has at least two categories (pass the full scale in ``categories``).
 Hand-written because no well-kept Python library computes these coefficients on a batch of tables
 (statsmodels' ``cohens_kappa`` takes one table and has no AC1 or Scott's pi; ``krippendorff``
 works on raw data). The single-table values are cross-checked against statsmodels, krippendorff
-and the published irrCAC / irr numbers in ``tests/test_reliability.py``.
+and the published irrCAC / irr numbers in ``tests/test_rater_agreement.py``.
 
 Examples
 --------
@@ -116,7 +117,8 @@ class Agreement:
 # ----------------------------------------------------------------------------------------------
 # tables and weights
 # ----------------------------------------------------------------------------------------------
-def _is_missing(v: object) -> bool:
+def is_missing(v: object) -> bool:
+    """True for None, ``pd.NA`` and NaN (a value that cannot be paired)."""
     if v is None or v is pd.NA:
         return True
     try:
@@ -125,7 +127,8 @@ def _is_missing(v: object) -> bool:
         return False
 
 
-def _sort_key(v: object):
+def sort_key(v: object):
+    """Sort key of category values: numbers in numeric order, then anything else as text."""
     return (0, float(v)) if isinstance(v, int | float | np.integer | np.floating) else (1, str(v))
 
 
@@ -148,9 +151,9 @@ def contingency_table(
     b = list(b)
     if len(a) != len(b):
         raise ValueError(f"a and b must have the same length ({len(a)} != {len(b)})")
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not (_is_missing(x) or _is_missing(y))]
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not (is_missing(x) or is_missing(y))]
     if categories is None:
-        cats = sorted({v for p in pairs for v in p}, key=_sort_key)
+        cats = sorted({v for p in pairs for v in p}, key=sort_key)
     else:
         cats = list(categories)
     index = {c: i for i, c in enumerate(cats)}
@@ -223,13 +226,46 @@ def _chance_corrected(pa: np.ndarray, pe: np.ndarray) -> np.ndarray:
     return _ratio(pa - pe, 1.0 - pe)
 
 
-def _alpha_from_coincidence(o: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    """Krippendorff's alpha from coincidence matrices ``o`` (..., K, K) and metric (..., K, K)."""
+def alpha_from_coincidence(o: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Krippendorff's alpha from coincidence matrices ``o`` (..., K, K) and the metric ``delta``.
+
+    ``alpha = 1 - (n.. - 1) sum o_ck delta_ck / sum n_c n_k delta_ck`` (Krippendorff 2011), NaN where the
+    expected disagreement is 0. The one kernel behind :func:`table_coefficients` (two raters) and
+    :func:`helpers.stats.rater_agreement.krippendorff_alpha` (any number of raters, and its bootstrap).
+
+    Ten units, two raters, table ``[[5, 1], [1, 3]]`` (the ``krippendorff`` package gives 0.6041667):
+
+    >>> o = np.array([[10.0, 2.0], [2.0, 6.0]])  # t + t', each unit counted both ways
+    >>> round(float(alpha_from_coincidence(o, krippendorff_metric("nominal", o.sum(-1), np.arange(2.0)))), 7)
+    0.6041667
+    """
     nc = o.sum(axis=-1)
     n_total = nc.sum(axis=-1)
     observed = (o * delta).sum(axis=(-2, -1))
     expected = np.einsum("...k,...kl,...l->...", nc, delta, nc)
     return 1.0 - (n_total - 1.0) * _ratio(observed, expected)
+
+
+def krippendorff_metric(level: str, nc: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Krippendorff's difference function ``delta_ck`` at one level of measurement.
+
+    ``nc``: marginal value frequencies of the coincidence matrix (..., K) (the ordinal metric depends on
+    them); ``values``: the numeric values of the K categories (interval and ratio metrics). Nominal
+    ``1 - [c = k]``; ordinal :func:`ordinal_metric`; interval ``(c - k)^2``; ratio ``((c - k)/(c + k))^2``.
+    """
+    values = np.asarray(values, dtype=float)
+    k = len(values)
+    if level == "nominal":
+        return 1.0 - np.eye(k)
+    if level == "ordinal":
+        return ordinal_metric(nc)
+    d = values[:, None] - values[None, :]
+    if level == "interval":
+        return d**2
+    if level == "ratio":
+        s = values[:, None] + values[None, :]
+        return np.where(s != 0, (d / np.where(s != 0, s, 1)) ** 2, 0.0)
+    raise ValueError(f"level must be nominal, ordinal, interval or ratio, not {level!r}")
 
 
 def ordinal_metric(nc: np.ndarray) -> np.ndarray:
@@ -293,12 +329,9 @@ def table_coefficients(
             out[ac_name] = pa * np.nan
     if any(nm.startswith("krippendorff") for nm in which):
         o = t + np.swapaxes(t, -1, -2)  # coincidences of 2 raters: each unit gives (a,b), (b,a)
-        nominal = 1.0 - np.eye(k)
-        out["krippendorff_alpha_nominal"] = _alpha_from_coincidence(o, nominal)
-        out["krippendorff_alpha_ordinal"] = _alpha_from_coincidence(o, ordinal_metric(o.sum(-1)))
-        out["krippendorff_alpha_interval"] = _alpha_from_coincidence(
-            o, (v[:, None] - v[None, :]) ** 2
-        )
+        for level in ("nominal", "ordinal", "interval"):
+            out[f"krippendorff_alpha_{level}"] = alpha_from_coincidence(
+                o, krippendorff_metric(level, o.sum(-1), v))
     return {name: out[name] for name in COEFFICIENTS if name in out and name in which}
 
 
