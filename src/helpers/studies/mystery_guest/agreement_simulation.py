@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.io.demo import THRESHOLDS as DEMO_THRESHOLDS
 from helpers.stats.agreement import (
     bootstrap_table_ci,
     cluster_tables,
@@ -40,7 +41,7 @@ from helpers.stats.agreement import (
 
 __all__ = ["AgreementDesign", "simulate_pairs", "population_table", "coverage"]
 
-THRESHOLDS = (-3.6, -2.6, -1.4, 0.0)  # as helpers.io.demo
+THRESHOLDS = tuple(float(t) for t in DEMO_THRESHOLDS)  # one source: helpers.io.demo
 K = 5
 CATEGORIES = [1, 2, 3, 4, 5]
 FACTORS = {
