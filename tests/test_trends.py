@@ -4,6 +4,7 @@ yearly estimates against hand computation, Holm, ceiling handling, and recovery 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
+from helpers.narrative import summary as NS
+from helpers.narrative import trends as N
+from helpers.stats.comparisons import cliffs_delta
+from helpers.stats.ordinal import analytic_ordered_model
 from helpers.stats.power import (
     mdd_sentence,
     mdd_two_samples,
@@ -54,10 +59,10 @@ def test_mdd_sentence_in_words():
 
 def test_cliffs_delta_hand_count():
     # x = (3, 4, 5) vs y = (1, 2, 3): 8 of 9 pairs won, one tie -> 8/9
-    assert T.cliffs_delta([3, 4, 5], [1, 2, 3]).estimate == pytest.approx(8 / 9)
-    sep = T.cliffs_delta([1, 2], [3, 4])
+    assert cliffs_delta([3, 4, 5], [1, 2, 3]).estimate == pytest.approx(8 / 9)
+    sep = cliffs_delta([1, 2], [3, 4])
     assert sep.estimate == -1.0 and sep.ci_low == -1.0 and sep.ci_high < 1
-    r = T.cliffs_delta([1, 2, 3], [2, 2])
+    r = cliffs_delta([1, 2, 3], [2, 2])
     assert r.estimate == 0.0 and r.ci_low < 0 < r.ci_high
 
 
@@ -65,12 +70,12 @@ def test_cliffs_delta_intervals_match_r_effsize():
     # published test output of R effsize::cliff.delta (tests/testCliff.Rout.save, Torchiano)
     treatment = [10, 10, 20, 20, 20, 30, 30, 30, 40, 50]
     control = [10, 20, 30, 40, 40, 50]
-    r = T.cliffs_delta(treatment, control, variance="consistent", distribution="normal")
+    r = cliffs_delta(treatment, control, variance="consistent", distribution="normal")
     assert r.estimate == pytest.approx(-0.25)
     assert (r.ci_low, r.ci_high) == pytest.approx((-0.7125351, 0.3639999), abs=1e-6)
     x1 = [10, 20, 20, 20, 30, 30, 30, 40, 50, 100]
     x2 = [10, 20, 30, 40, 40, 50]
-    r = T.cliffs_delta(x1, x2)  # effsize defaults: unbiased variance, Student t
+    r = cliffs_delta(x1, x2)  # effsize defaults: unbiased variance, Student t
     assert r.estimate == pytest.approx(-0.06666667)
     assert (r.ci_low, r.ci_high) == pytest.approx((-0.6082254, 0.5172431), abs=1e-6)
 
@@ -80,11 +85,11 @@ def test_cliffs_delta_matches_mann_whitney():
     x = rng.integers(60, 101, 40).astype(float)
     y = rng.integers(50, 101, 55).astype(float)  # many ties, as at the ceiling
     u = stats.mannwhitneyu(x, y).statistic  # ties count 1/2
-    r = T.cliffs_delta(x, y)
+    r = cliffs_delta(x, y)
     assert r.estimate == pytest.approx(2 * u / (len(x) * len(y)) - 1, abs=1e-12)
     assert r.ci_low < r.estimate < r.ci_high and r.ci_low >= -1 and r.ci_high <= 1
     # a larger sample gives a narrower interval
-    r2 = T.cliffs_delta(np.tile(x, 4), np.tile(y, 4))
+    r2 = cliffs_delta(np.tile(x, 4), np.tile(y, 4))
     assert r2.ci_high - r2.ci_low < r.ci_high - r.ci_low
 
 
@@ -144,7 +149,7 @@ def test_compare_years_welch_and_holm():
     expected = np.empty_like(adj)
     expected[order] = adj
     np.testing.assert_allclose(r["p_adjusted"], expected)
-    assert all("could be detected" in s for s in r["sentence"])
+    assert all("could be detected" in N.comparison_sentence(row) for _, row in r.iterrows())
 
 
 def test_compare_years_mdd_equals_power_formula():
@@ -169,7 +174,8 @@ def test_ceiling_blocks_the_test():
     assert np.isnan(r.loc[(2018, 2019), "p_adjusted"]) and r.loc[(2018, 2019), "verdict"].startswith("not testable")
     assert np.isfinite(r.loc[(2019, 2020), "p_adjusted"])
     t = T.trend_test(f)
-    assert np.isnan(t["p"]) and "top of the scale" in t["note"]
+    assert np.isnan(t["p"]) and t["reason"] == "ceiling" and t["ceiling_years"] == "2018"
+    assert "top of the scale" in N.trend_sentence(t)
 
 
 def test_trend_test_slope_equals_least_squares_line():
@@ -243,8 +249,9 @@ def test_design_based_comparisons_respect_the_truth(demo):
     assert r1819["verdict"] == "not significant" and r1819["mdd"] > abs(r1819["difference"])
     # non-significance is reported as the range of changes that cannot be excluded, never as "no change"
     assert r1819["ci_low_adjusted"] < 0 < r1819["ci_high_adjusted"]
-    assert "cannot be excluded" in r1819["sentence"] and "constant instrument" in r1819["sentence"]
-    assert not any("no change larger than" in s for s in r["sentence"])
+    sentence = N.comparison_sentence(r1819)
+    assert "cannot be excluded" in sentence and "constant instrument" in sentence
+    assert not any("no change larger than" in N.comparison_sentence(row) for _, row in r.iterrows())
 
 
 def test_ordinal_model_recovers_detectable_year_effects(demo):
@@ -278,13 +285,14 @@ def test_findings_and_adjustment_sentences(demo):
     s, f = demo["scored"], demo["fit"]
     summary = T.yearly_summary(s, demo["strata"])
     comp = T.compare_years(s, roster=demo["strata"])
-    table, sentence = T.raw_vs_adjusted(s, fit=f)
+    table = T.raw_vs_adjusted(s, fit=f)
+    sentence = N.explain_adjustment(table, f)
     assert {"raw", "adjusted", "adjusted_ci_low", "share_social_worker"} <= set(table.columns)
     assert "2019" in sentence and "2020" in sentence and "social-worker" in sentence.lower()
     covid = T.covid_compliance(demo["interviews"], demo["strata"])
     assert set(covid["year"]) == {2020, 2021} and set(covid["department"]) == {"home_care", "temporary_residence", "all"}
-    en = T.key_findings(summary, comp, table, f, covid, lang="en")
-    ru = T.key_findings(summary, comp, table, f, covid, lang="ru")
+    en = NS.key_findings(summary, comp, table, f, covid, lang="en")
+    ru = NS.key_findings(summary, comp, table, f, covid, lang="ru")
     assert len(en) == 3 and len(ru) == 3
     assert all("CI" in x for x in en) and all("ДИ" in x for x in ru)
 
@@ -298,7 +306,7 @@ def test_analytic_ordered_model_matches_statsmodels():
     x = pd.DataFrame({"b": rng.integers(0, 2, n).astype(float), "c": rng.normal(size=n)})
     latent = 0.8 * x["b"] - 0.5 * x["c"] + rng.logistic(size=n)
     y = pd.Series(pd.Categorical(np.digitize(latent, [-1.5, 0.0, 1.0, 2.5]), ordered=True))
-    fast, plain = T._ordered_model_class()(y, x, distr="logit"), OrderedModel(y, x, distr="logit")
+    fast, plain = analytic_ordered_model()(y, x, distr="logit"), OrderedModel(y, x, distr="logit")
     p = np.array([0.3, -0.2, -1.0, 0.2, -0.3, 0.1])
     np.testing.assert_allclose(fast.score_obs(p), approx_fprime(p, plain.loglikeobs, centered=True), atol=1e-6)
     rf = fast.fit(method="bfgs", disp=False, maxiter=2000)
@@ -312,7 +320,9 @@ def test_trend_sentence_says_not_tested_at_the_ceiling():
     f = pd.DataFrame({"year": np.repeat([2018, 2019, 2020], 30),
                       "composite": np.r_[np.full(27, 100.0), rng.uniform(80, 99, 3), rng.normal(85, 5, 60)]})
     f["recipient_pid"] = [str(i) for i in range(len(f))]
-    s = T.trend_sentence(T.trend_test(f))
-    assert "not tested" in s and "p =" not in s
-    rising = T.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))))
-    assert "rises" in rising and "p =" in rising and rising.startswith("Composite index")
+    s = N.trend_sentence(T.trend_test(f))
+    assert "not tested" in s and not re.search(r"\bp [=<]", s)
+    rising = N.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))))
+    assert "rises" in rising and re.search(r"\bp [=<] 0\.\d{3}", rising) and rising.startswith("Composite index")
+    ru = N.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))), "ru")
+    assert "растёт" in ru and re.search(r"\bp [=<] 0,\d{3}", ru) and "." not in ru.split("год")[0]
