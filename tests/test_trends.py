@@ -25,6 +25,7 @@ from helpers.stats.power import (
 from helpers.studies.mystery_guest import trends as T
 from helpers.studies.mystery_guest.overview import load_processed
 from helpers.studies.mystery_guest.scoring import score_interviews
+from helpers.studies.mystery_guest.study import open_study
 
 # ---------------------------------------------------------------- minimum detectable difference
 
@@ -326,3 +327,35 @@ def test_trend_sentence_says_not_tested_at_the_ceiling():
     assert "rises" in rising and re.search(r"\bp [=<] 0\.\d{3}", rising) and rising.startswith("Composite index")
     ru = N.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))), "ru")
     assert "растёт" in ru and re.search(r"\bp [=<] 0,\d{3}", ru) and "." not in ru.split("год")[0]
+
+
+# ---------------------------------------------------------------- computed once per run
+
+
+def test_trends_then_summary_compute_every_artefact_once(demo_dirs, tmp_path):
+    # as the pipeline runs them: the trends notebook, then the summary notebook in another kernel, one artefact folder
+    years = [2018, 2019, 2020, 2021]
+    folder = tmp_path / "artefacts"
+    trends_kernel = open_study(demo_dirs["processed"], folder)
+    shown = T.trends_tables(trends_kernel, years)
+    after_trends = trends_kernel.store.log()
+    computed = [e for e in after_trends if e["event"] == "computed"]
+    keys = [e["key"] for e in computed]
+    assert len(keys) == len(set(keys)), "an artefact was computed twice"
+    assert not [e for e in after_trends if e["event"] == "loaded"]
+    names = {e["name"] for e in computed}
+    assert {"scored", "trends.fit", "trends.summary", "trends.comparisons", "trends.trend", "trends.workers",
+            "trends.raw_vs_adjusted", "trends.covid", "trends.ordinal", "trends.sample", "trends.ceiling"} <= names
+    # one year model per measure, shared by the comparisons, the trend test, the composition and the workers
+    assert sum(e["name"] == "trends.fit" for e in computed) == len(T.DOMAIN_MEASURES)
+    assert T.trends_tables(trends_kernel, years)["fit"] is shown["fit"]  # same kernel: memory, nothing logged
+    assert len(trends_kernel.store.log()) == len(after_trends)
+
+    summary_kernel = open_study(demo_dirs["processed"], folder)
+    got = T.summary_tables(summary_kernel, years)
+    later = summary_kernel.store.log()[len(after_trends):]
+    assert later and all(e["event"] == "loaded" for e in later), later
+    assert {e["key"] for e in later} <= set(keys)
+    pd.testing.assert_frame_equal(got["fit"].means, shown["fit"].means)
+    pd.testing.assert_frame_equal(got["comparisons"], shown["comparisons"][shown["comparisons"]["measure"] == "composite"]
+                                  .reset_index(drop=True))

@@ -7,6 +7,8 @@ Nothing here computes a statistic: the tables come from :mod:`helpers.studies.my
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -62,7 +64,7 @@ def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: 
         for _, r in s.iterrows():
             ax.annotate(_w("n", lang, n=int(r["n"])), (r["year"], r["ci_low"]), textcoords="offset points",
                         xytext=(0, -12), ha="center", fontsize=7)
-        ax.set_title(measure_label(m, lang), fontsize=9)
+        ax.set_title(textwrap.fill(measure_label(m, lang), 30), fontsize=9)
         ax.set_xlabel(_w("year", lang))
         ax.margins(y=0.2)
         locale_axes(ax, lang, x=False)

@@ -219,7 +219,9 @@ def reviewer_table(df: pd.DataFrame, lang: str = "en", worker=None) -> pd.DataFr
              "department": lambda v: (text("trends.figure.organisation", lang) if v == "all"
                                       else cb.vocabulary_label("department", v, lang))}
     for col, f in words.items():
-        if col in out:
+        if col == "instrument" and col in out:  # None (all interviews) is a value here, not a gap
+            out[col] = [f(v) for v in out[col]]
+        elif col in out:
             out[col] = [v if not isinstance(v, str) and pd.isna(v) else f(v) for v in out[col]]
     if "verdict" in out and "planted" in out:  # the truth check's verdicts
         out["verdict"] = [truth_verdict_label(v, lang) for v in df["verdict"]]
