@@ -20,7 +20,7 @@ tables_dir: str = "../reports/interactive/tables"  # where tidy CSV tables are w
 lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (codes only, small cells suppressed) | internal (management)
 truth_path: str = "../data/demo/truth.json"  # planted truth of the demo data (absent for real data)
-artefact_dir: str = ""  # artefact folder of the run (the trends models are loaded from it); empty = in memory
+artefact_dir: str = ""  # artefact folder of the run (the trends models are loaded from it); empty: kept in memory
 
 # %%
 from pathlib import Path

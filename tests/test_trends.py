@@ -359,3 +359,108 @@ def test_trends_then_summary_compute_every_artefact_once(demo_dirs, tmp_path):
     pd.testing.assert_frame_equal(got["fit"].means, shown["fit"].means)
     pd.testing.assert_frame_equal(got["comparisons"], shown["comparisons"][shown["comparisons"]["measure"] == "composite"]
                                   .reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- stats moved out of trends
+
+
+def test_difference_is_welchs_test_from_summaries():
+    from helpers.stats.comparisons import difference
+
+    r = difference(80.0, 2.0, 30, 84.0, 1.5, 40)
+    welch = stats.ttest_ind_from_stats(84, 1.5 * np.sqrt(41), 41, 80, 2 * np.sqrt(31), 31, equal_var=False)
+    assert r.estimate == 4.0 and r.p_value == pytest.approx(welch.pvalue, rel=1e-10)
+    assert r.estimate / r.se == pytest.approx(welch.statistic)
+    # a covariance from units sampled twice shrinks the SE: se^2 = 4 + 2.25 - 2 * 1.5
+    assert difference(80.0, 2.0, np.inf, 84.0, 1.5, np.inf, covariance=1.5).se == pytest.approx(np.sqrt(3.25))
+
+
+def test_linear_trend_equals_ols_for_independent_equal_variances():
+    from helpers.stats.comparisons import linear_trend
+
+    x, m = np.array([2018, 2019, 2020, 2021.0]), np.array([90.0, 91.5, 90.8, 93.0])
+    r = linear_trend(x, m, np.eye(4) * 2.0)
+    assert r.estimate == pytest.approx(np.polyfit(x, m, 1)[0])
+    assert r.se == pytest.approx(np.sqrt(2.0 / ((x - x.mean()) ** 2).sum()))
+    assert np.isnan(linear_trend(x[:2], m[:2], np.eye(2)).estimate)
+
+
+# ---------------------------------------------------------------- words and figures: one language each
+
+
+def test_sentences_are_in_one_language_with_the_locale_marks(demo):
+    from helpers.narrative.language import code_names, latin_words
+
+    s, fit = demo["scored"], demo["fit"]
+    comp = T.compare_years(s, roster=demo["strata"], fit=fit)
+    comp_all = T.compare_years(s, roster=demo["strata"], instrument=None)
+    trend = T.trend_test(s, roster=demo["strata"], fit=fit)
+    table = T.raw_vs_adjusted(s, fit=fit)
+    summary = T.yearly_summary(s, demo["strata"])
+    covid = T.covid_compliance(demo["interviews"], demo["strata"])
+    sample = T.sample_by_year(demo["interviews"], demo["strata"])
+    ceiling = T.ceiling_by_year(s)
+    check = T.truth_check(T.ordinal_year_model(demo["interviews"]), demo["truth"])
+    for lang in ("en", "ru"):
+        said = ([N.comparison_sentence(r, lang) for _, r in pd.concat([comp, comp_all]).iterrows()]
+                + [N.trend_sentence(trend, lang), N.explain_adjustment(table, fit, lang), N.truth_sentence(check, lang),
+                   N.variance_sentence(fit.variance, lang)]
+                + NS.key_findings(summary, comp, table, fit, covid, lang=lang, comparisons_all=comp_all)
+                + NS.caveats(summary, ceiling, comp, sample, lang))
+        assert all(said)
+        for x in said:
+            if lang == "ru":
+                assert latin_words(x) == [], x
+                assert not re.search(r"\d\.\d", x), x  # decimal comma in Russian
+            else:
+                assert code_names(x) == [], x
+                assert not re.search(r"\d,\d", x), x
+    words = NS.key_numbers(summary, sample, "ru", summary_all=T.yearly_summary(s, demo["strata"], instrument=None))
+    assert list(words.columns) == ["year", "recipients", "interviews", "composite_ci_constant", "top_box_ci_constant",
+                                   "composite_ci_all"]
+    assert re.fullmatch(r"\d+,\d \[\d+,\d; \d+,\d\]", words.loc[0, "composite_ci_constant"])
+
+
+def test_reviewer_table_has_no_codes_left(demo):
+    from helpers.narrative.language import code_names, latin_words
+
+    fit = demo["fit"]
+    covid = T.covid_compliance(demo["interviews"], demo["strata"])
+    comp = T.compare_years(demo["scored"], roster=demo["strata"], fit=fit)
+    for frame in (fit.fixed, covid, comp[["measure", "verdict", "instrument"]]):
+        for lang in ("en", "ru"):
+            cells = " ".join(str(v) for v in N.reviewer_table(frame, lang).select_dtypes(object).stack())
+            assert (latin_words(cells) if lang == "ru" else code_names(cells)) == [], cells[:200]
+
+
+def test_russian_figures_label_from_the_catalogue_with_decimal_commas(demo):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.figures import trends as F
+    from helpers.narrative.catalogue import text
+
+    table = T.raw_vs_adjusted(demo["scored"], fit=demo["fit"])
+    fig = F.plot_raw_vs_adjusted(table, "ru")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert ax.get_title() == text("trends.figure.raw_vs_adjusted_title", "ru")
+    assert ax.get_ylabel() == text("trends.figure.score", "ru")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [text("trends.figure.adjusted", "ru"),
+                                                                   text("trends.figure.raw", "ru")]
+    ax.set_ylim(90, 91)  # fractional ticks: 90,2 ...
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
+    plt.close(fig)
+    per_year, changes = T.worker_trajectories(demo["scored"], fit=demo["fit"])
+    fig = F.plot_worker_trajectories(per_year, changes, "ru")
+    assert "поправка Холма" in fig._suptitle.get_text() and "15" in fig._suptitle.get_text()
+    assert any(ax.get_title().endswith("улучшение") for ax in fig.axes)
+    plt.close(fig)
+    fig = F.plot_covid(T.covid_compliance(demo["interviews"], demo["strata"]), lang="ru")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == [text(f"trends.covid_short.{i}", "ru") for i in ("cov_gloves", "cov_mask", "cov_prevention")]
+    plt.close(fig)

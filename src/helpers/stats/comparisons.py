@@ -7,6 +7,7 @@ n, se, p_value, reason``.
 - :func:`cliffs_delta` the dominance statistic ``P(X > Y) - P(X < Y)`` and its asymmetric interval;
 - :func:`difference` ``b - a`` of two estimates with their standard errors (and covariance), Welch-Satterthwaite
   degrees of freedom, t interval and p;
+- :func:`linear_trend` least-squares slope through estimates with a known covariance matrix (a trend contrast);
 - :func:`holm` Holm-adjusted p-values (the numbers of ``statsmodels`` ``multipletests(method="holm")``, without
   its ``gc.collect()``);
 - :func:`quantile` normal (``df = inf``) or Student-t quantile.
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["CliffsDelta", "Difference", "cliffs_delta", "difference", "holm", "quantile"]
+__all__ = ["CliffsDelta", "Difference", "LinearTrend", "cliffs_delta", "difference", "holm", "linear_trend", "quantile"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +196,47 @@ def quantile(level: float, df: float) -> float:
     (1.96, 2.2281)
     """
     return float(stats.norm.ppf(level) if not np.isfinite(df) else stats.t.ppf(level, df))
+
+
+@dataclass(frozen=True)
+class LinearTrend:
+    """Slope of a line through estimates: ``estimate, ci_low, ci_high, se, p_value, n`` (points), ``reason``."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    se: float
+    p_value: float
+    n: int
+    reason: str = ""
+
+
+def linear_trend(x, estimates, cov, ci: float = 0.95) -> LinearTrend:
+    """Least-squares slope of ``estimates`` on ``x`` with its standard error from the estimates' covariance.
+
+    ``b = c' m / c' c`` with ``c = x - mean(x)`` (the orthogonal-polynomial trend contrast of an ANOVA;
+    Rosenthal & Rosnow, 1985, *Contrast Analysis*), ``se(b) = sqrt(c' V c) / c' c`` with ``V`` the covariance
+    matrix of the estimates (diagonal for independent ones), Wald interval and two-sided p (normal reference).
+    Fewer than three points: NaN with ``reason="fewer_than_three_points"``.
+
+    Examples
+    --------
+    Three independent means 82, 87, 92 with variance 4/3 each: slope 5, ``se = sqrt(2 * 4/3) / 2 = 0.816``
+    (the numbers of :func:`helpers.studies.mystery_guest.trends.trend_test`'s example).
+
+    >>> r = linear_trend([2018, 2019, 2020], [82.0, 87.0, 92.0], np.diag([4 / 3] * 3))
+    >>> r.estimate, round(r.se, 3), r.n
+    (5.0, 0.816, 3)
+    """
+    x = np.asarray(x, dtype=float)
+    m = np.asarray(estimates, dtype=float)
+    V = np.asarray(cov, dtype=float)
+    if len(x) < 3:
+        return LinearTrend(np.nan, np.nan, np.nan, np.nan, np.nan, len(x), "fewer_than_three_points")
+    c = x - x.mean()
+    ss = float((c**2).sum())
+    slope = float((c * m).sum() / ss)
+    se = float(np.sqrt(max(c @ V @ c, 0.0)) / ss)
+    z = stats.norm.ppf(0.5 + ci / 2)
+    p = float(2 * stats.norm.sf(abs(slope) / se)) if se > 0 else np.nan
+    return LinearTrend(slope, float(slope - z * se), float(slope + z * se), se, p, len(x))

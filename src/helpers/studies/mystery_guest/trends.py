@@ -58,7 +58,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.io.codebook import Codebook, load_codebook
-from helpers.stats.comparisons import cliffs_delta, difference, holm, quantile
+from helpers.stats.comparisons import cliffs_delta, difference, holm, linear_trend, quantile
 from helpers.stats.ordinal import fit_cumulative_logit
 from helpers.stats.power import minimum_detectable_difference
 from helpers.stats.survey import design_weights, weighted_mean, weighted_share
@@ -488,7 +488,8 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
                instrument: str | None = "reference", fit: MixedYearFit | None = None) -> pd.Series:
     """Linear trend across the years: slope (points per year) of the yearly estimates, with CI and p.
 
-    The slope is the least-squares line through the yearly estimates ``m``:
+    The slope is the least-squares line through the yearly estimates ``m``
+    (:func:`helpers.stats.comparisons.linear_trend`):
     ``b = c' m / c' c`` with ``c_y = year - mean(year)`` (the orthogonal-polynomial trend contrast of
     an ANOVA; Rosenthal & Rosnow, 1985, *Contrast Analysis*), ``se(b) = sqrt(c' V c) / c' c`` with
     ``V`` the covariance matrix of the yearly estimates, tested with a normal reference.
@@ -531,13 +532,8 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
     if len(est) < 3:
         out["reason"] = "fewer_than_three_years"
         return pd.Series(out)
-    c = yrs - yrs.mean()
-    ss = float((c**2).sum())
-    slope = float((c * est["estimate"].to_numpy()).sum() / ss)
-    se = float(np.sqrt(max(c @ V @ c, 0.0)) / ss)
-    z = stats.norm.ppf(0.5 + ci / 2)
-    out |= {"slope": slope, "se": se, "ci_low": slope - z * se, "ci_high": slope + z * se,
-            "p": float(2 * stats.norm.sf(abs(slope) / se)) if se > 0 else np.nan}
+    lt = linear_trend(yrs, est["estimate"].to_numpy(), V, ci)
+    out |= {"slope": lt.estimate, "se": lt.se, "ci_low": lt.ci_low, "ci_high": lt.ci_high, "p": lt.p_value}
     blocked = _not_testable(ceiling_by_year(scored, [measure], limit, years), measure, [int(y) for y in yrs])
     if blocked:
         out["p"] = np.nan
