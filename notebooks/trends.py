@@ -41,10 +41,10 @@ tables.mkdir(parents=True, exist_ok=True)
 t = trends.trends_tables(study, years)  # every model and table, computed once per run (the summary loads them)
 
 
-def show(df, caption_key, columns=None):
+def show(df, caption_key, columns=None, n="n_interviews"):
     """A trends table in reviewer words (codes replaced by the catalogue's and codebook's words)."""
     out = words.reviewer_table(df if columns is None else df[columns], lang, worker=rep.worker)
-    rep.table(out, rep.say(caption_key))
+    rep.table(out.rename(columns={"n": n, "reference": "reference_year", "yes": "n_yes"}), rep.say(caption_key))
 
 
 rep.heading("trends.report.title", 1, first=str(min(years)), last=str(max(years)))
@@ -151,7 +151,8 @@ if covid.empty:
 else:
     rep.figure(figures.plot_covid(covid, study.codebook, lang=lang), rep.say("trends.report.covid_figure"))
     show(covid, "trends.report.covid_table",
-         ["year", "department", "item", "n", "yes", "share", "ci_low", "ci_high", "wilson_low", "wilson_high"])
+         ["year", "department", "item", "n", "yes", "share", "ci_low", "ci_high", "wilson_low", "wilson_high"],
+         n="n_answers")
 
 # %%
 rep.heading("trends.report.truth")
