@@ -31,6 +31,7 @@ from scipy import stats  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import table, write_section  # noqa: E402
 
+from helpers.stats.comparisons import holm  # noqa: E402
 from helpers.studies.mystery_guest import trends as T  # noqa: E402
 from helpers.studies.mystery_guest.scoring import score_interviews  # noqa: E402
 from helpers.studies.mystery_guest.simulate import simulate_years  # noqa: E402
@@ -58,7 +59,7 @@ def one_study(seed: int) -> dict:
     k_all = c_all.set_index(["year_a", "year_b"]).loc[(2020, 2021)]
     k_nore = nore.contrasts.set_index(["year_a", "year_b"]).loc[(2020, 2021)]
     return {
-        "before (today's main): all interviews, years independent, compare_years": bool((T._holm(p_ind) < 0.05).any()),
+        "before (today's main): all interviews, years independent, compare_years": bool((holm(p_ind) < 0.05).any()),
         "before (today's main): all interviews, years independent, trend_test": bool(z_ind > stats.norm.ppf(0.975)),
         "default compare_years (constant instrument)": bool((c["p_adjusted"] < 0.05).any()),
         "default trend_test (constant instrument)": bool(tr["p"] < 0.05),

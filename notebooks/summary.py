@@ -13,20 +13,6 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["lang-en"]
-# # Executive summary: quality of social workers' work 2018–2021 ("Mystery Guest")
-#
-# One page for reviewers who read nothing else: how recipients rated the social workers' work in each
-# survey year (with n and 95% intervals), the three most important findings in plain language, and the
-# caveats that limit what the numbers can say. Details and methods are in the "trends" report.
-
-# %% [markdown] tags=["lang-ru"]
-# # Краткое резюме: качество работы социальных работников в 2018–2021 гг. («Тайный гость»)
-#
-# Одна страница для тех, кто не будет читать остальное: как получатели оценивали работу социальных
-# работников в каждом году опроса (с n и 95%-ми интервалами), три главных вывода простыми словами и
-# оговорки, ограничивающие то, что можно утверждать. Подробности и методы — в отчёте «Динамика».
-
 # %% tags=["parameters"]
 years: list = [2018, 2019, 2020, 2021]  # survey years to include
 processed_dir: str = "../data/processed"  # validated, pseudonymised data
@@ -34,77 +20,44 @@ tables_dir: str = "../reports/interactive/tables"  # where tidy CSV tables are w
 lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (codes only, small cells suppressed) | internal (management)
 truth_path: str = "../data/demo/truth.json"  # planted truth of the demo data (absent for real data)
+artefact_dir: str = ""  # artefact folder of the run (the trends models are loaded from it); empty: kept in memory
 
 # %%
 from pathlib import Path
 
-from helpers.studies.mystery_guest import trends
-from helpers.io.codebook import load_codebook
+from helpers.figures import trends as figures
 from helpers.io.demo import is_demo
+from helpers.narrative import summary as words
 from helpers.report import open_report
+from helpers.studies.mystery_guest import trends
+from helpers.studies.mystery_guest.study import open_study
 
-cb = load_codebook()
-interviews, strata, scored = trends.load_years(processed_dir, years, cb)
+study = open_study(processed_dir, artefact_dir)
 rep = open_report(processed_dir, lang, audience)
 tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)
-ru = lang == "ru"
-sample = trends.sample_by_year(interviews, strata)
-fit = trends.year_mixed_model(scored, "composite", roster=strata)  # constant instrument: volunteer in person
-summary = trends.yearly_summary(scored, strata)
-summary_all = trends.yearly_summary(scored, strata, instrument=None)  # all interviews: depends on the mix
-comparisons = trends.compare_years(scored, "composite", roster=strata, lang=lang, fit=fit)
-comparisons_all = trends.compare_years(scored, "composite", roster=strata, lang=lang, instrument=None)
-ceiling = trends.ceiling_by_year(scored)
-adjusted, _ = trends.raw_vs_adjusted(scored, fit=fit, lang=lang)
-covid = trends.covid_compliance(interviews, strata, cb)
-_, changes = trends.worker_trajectories(scored, fit=fit)
+t = trends.summary_tables(study, years)  # the trends report's artefacts: loaded, not refitted, when it ran first
+rep.heading("summary.report.title", 1, first=str(min(years)), last=str(max(years)))
+rep.paragraph("summary.report.intro")
 if is_demo(processed_dir):
-    rep.warning("Демонстрационные данные: цифры иллюстрируют метод, а не реальное учреждение." if ru else
-                "Demo data: the figures illustrate the method, not a real organisation.")
-
-# %% [markdown] tags=["lang-en"]
-# ## Key numbers
-#
-# Composite quality index (0–100, mean of the ethics, competence and quality blocks) and the share of
-# interviews in which every answer was the best one, per year, with 95% intervals — on a constant instrument
-# (what a volunteer interviewing in person would record; social-worker interviewers, who score lower, joined
-# only in 2020), and, for reference, over all interviews as conducted, which depends on the interviewer mix.
-
-# %% [markdown] tags=["lang-ru"]
-# ## Главные цифры
-#
-# Интегральный индекс качества (0–100, среднее блоков этики, компетентности и качества услуг) и доля интервью,
-# где все ответы лучшие, по годам с 95%-ми интервалами — при постоянном инструменте (что записал бы волонтёр
-# при личной беседе; социальные работники, ставящие ниже, опрашивают только с 2020 г.) и, для справки, по всем
-# интервью как есть, что зависит от состава опрашивающих.
+    rep.warning(rep.say("summary.report.demo"))
 
 # %%
-numbers = trends.key_numbers(summary, sample, lang, summary_all=summary_all)
+rep.heading("summary.report.numbers")
+rep.paragraph("summary.report.numbers_intro")
+numbers = words.key_numbers(t["summary"], t["sample"], lang, summary_all=t["summary_all"])
 numbers.safe.to_csv(tables / "summary_key_numbers.csv", index=False)
-rep.table(numbers, "Главные цифры по годам" if ru else "Key numbers per year")
-rep.figure(trends.plot_raw_vs_adjusted(adjusted, lang=lang),
-           "Интегральный индекс по годам: постоянный инструмент (волонтёр, лично) и все интервью как есть, 95% ДИ" if ru
-           else "Composite per year: constant instrument (volunteer in person) and all interviews as conducted, 95% CI")
-
-# %% [markdown] tags=["lang-en"]
-# ## The three most important findings
-
-# %% [markdown] tags=["lang-ru"]
-# ## Три главных вывода
+rep.table(numbers, rep.say("summary.report.numbers_table"))
+rep.figure(figures.plot_raw_vs_adjusted(t["raw_vs_adjusted"], lang=lang), rep.say("summary.report.numbers_figure"))
 
 # %%
-findings = trends.key_findings(summary, comparisons, adjusted, fit, covid, changes, lang=lang,
-                              comparisons_all=comparisons_all)
+rep.heading("summary.report.findings")
+findings = words.key_findings(t["summary"], t["comparisons"], t["raw_vs_adjusted"], t["fit"], t["covid"],
+                              t["changes"], lang=lang, comparisons_all=t["comparisons_all"], worker=rep.worker)
 for i, f in enumerate(findings, 1):
     rep.text(f"{i}. {f}")
 
-# %% [markdown] tags=["lang-en"]
-# ## Caveats
-
-# %% [markdown] tags=["lang-ru"]
-# ## Оговорки
-
 # %%
-for c in trends.caveats(summary, ceiling, comparisons, sample, lang=lang):
+rep.heading("summary.report.caveats")
+for c in words.caveats(t["summary"], t["ceiling"], t["comparisons"], t["sample"], lang=lang):
     rep.text("• " + c)

@@ -4,6 +4,7 @@ yearly estimates against hand computation, Holm, ceiling handling, and recovery 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
+from helpers.narrative import summary as NS
+from helpers.narrative import trends as N
+from helpers.stats.comparisons import cliffs_delta
+from helpers.stats.ordinal import analytic_ordered_model
 from helpers.stats.power import (
     mdd_sentence,
     mdd_two_samples,
@@ -20,6 +25,7 @@ from helpers.stats.power import (
 from helpers.studies.mystery_guest import trends as T
 from helpers.studies.mystery_guest.overview import load_processed
 from helpers.studies.mystery_guest.scoring import score_interviews
+from helpers.studies.mystery_guest.study import open_study
 
 # ---------------------------------------------------------------- minimum detectable difference
 
@@ -54,10 +60,10 @@ def test_mdd_sentence_in_words():
 
 def test_cliffs_delta_hand_count():
     # x = (3, 4, 5) vs y = (1, 2, 3): 8 of 9 pairs won, one tie -> 8/9
-    assert T.cliffs_delta([3, 4, 5], [1, 2, 3]).estimate == pytest.approx(8 / 9)
-    sep = T.cliffs_delta([1, 2], [3, 4])
+    assert cliffs_delta([3, 4, 5], [1, 2, 3]).estimate == pytest.approx(8 / 9)
+    sep = cliffs_delta([1, 2], [3, 4])
     assert sep.estimate == -1.0 and sep.ci_low == -1.0 and sep.ci_high < 1
-    r = T.cliffs_delta([1, 2, 3], [2, 2])
+    r = cliffs_delta([1, 2, 3], [2, 2])
     assert r.estimate == 0.0 and r.ci_low < 0 < r.ci_high
 
 
@@ -65,12 +71,12 @@ def test_cliffs_delta_intervals_match_r_effsize():
     # published test output of R effsize::cliff.delta (tests/testCliff.Rout.save, Torchiano)
     treatment = [10, 10, 20, 20, 20, 30, 30, 30, 40, 50]
     control = [10, 20, 30, 40, 40, 50]
-    r = T.cliffs_delta(treatment, control, variance="consistent", distribution="normal")
+    r = cliffs_delta(treatment, control, variance="consistent", distribution="normal")
     assert r.estimate == pytest.approx(-0.25)
     assert (r.ci_low, r.ci_high) == pytest.approx((-0.7125351, 0.3639999), abs=1e-6)
     x1 = [10, 20, 20, 20, 30, 30, 30, 40, 50, 100]
     x2 = [10, 20, 30, 40, 40, 50]
-    r = T.cliffs_delta(x1, x2)  # effsize defaults: unbiased variance, Student t
+    r = cliffs_delta(x1, x2)  # effsize defaults: unbiased variance, Student t
     assert r.estimate == pytest.approx(-0.06666667)
     assert (r.ci_low, r.ci_high) == pytest.approx((-0.6082254, 0.5172431), abs=1e-6)
 
@@ -80,11 +86,11 @@ def test_cliffs_delta_matches_mann_whitney():
     x = rng.integers(60, 101, 40).astype(float)
     y = rng.integers(50, 101, 55).astype(float)  # many ties, as at the ceiling
     u = stats.mannwhitneyu(x, y).statistic  # ties count 1/2
-    r = T.cliffs_delta(x, y)
+    r = cliffs_delta(x, y)
     assert r.estimate == pytest.approx(2 * u / (len(x) * len(y)) - 1, abs=1e-12)
     assert r.ci_low < r.estimate < r.ci_high and r.ci_low >= -1 and r.ci_high <= 1
     # a larger sample gives a narrower interval
-    r2 = T.cliffs_delta(np.tile(x, 4), np.tile(y, 4))
+    r2 = cliffs_delta(np.tile(x, 4), np.tile(y, 4))
     assert r2.ci_high - r2.ci_low < r.ci_high - r.ci_low
 
 
@@ -144,7 +150,7 @@ def test_compare_years_welch_and_holm():
     expected = np.empty_like(adj)
     expected[order] = adj
     np.testing.assert_allclose(r["p_adjusted"], expected)
-    assert all("could be detected" in s for s in r["sentence"])
+    assert all("could be detected" in N.comparison_sentence(row) for _, row in r.iterrows())
 
 
 def test_compare_years_mdd_equals_power_formula():
@@ -169,7 +175,8 @@ def test_ceiling_blocks_the_test():
     assert np.isnan(r.loc[(2018, 2019), "p_adjusted"]) and r.loc[(2018, 2019), "verdict"].startswith("not testable")
     assert np.isfinite(r.loc[(2019, 2020), "p_adjusted"])
     t = T.trend_test(f)
-    assert np.isnan(t["p"]) and "top of the scale" in t["note"]
+    assert np.isnan(t["p"]) and t["reason"] == "ceiling" and t["ceiling_years"] == "2018"
+    assert "top of the scale" in N.trend_sentence(t)
 
 
 def test_trend_test_slope_equals_least_squares_line():
@@ -243,8 +250,9 @@ def test_design_based_comparisons_respect_the_truth(demo):
     assert r1819["verdict"] == "not significant" and r1819["mdd"] > abs(r1819["difference"])
     # non-significance is reported as the range of changes that cannot be excluded, never as "no change"
     assert r1819["ci_low_adjusted"] < 0 < r1819["ci_high_adjusted"]
-    assert "cannot be excluded" in r1819["sentence"] and "constant instrument" in r1819["sentence"]
-    assert not any("no change larger than" in s for s in r["sentence"])
+    sentence = N.comparison_sentence(r1819)
+    assert "cannot be excluded" in sentence and "constant instrument" in sentence
+    assert not any("no change larger than" in N.comparison_sentence(row) for _, row in r.iterrows())
 
 
 def test_ordinal_model_recovers_detectable_year_effects(demo):
@@ -278,13 +286,14 @@ def test_findings_and_adjustment_sentences(demo):
     s, f = demo["scored"], demo["fit"]
     summary = T.yearly_summary(s, demo["strata"])
     comp = T.compare_years(s, roster=demo["strata"])
-    table, sentence = T.raw_vs_adjusted(s, fit=f)
+    table = T.raw_vs_adjusted(s, fit=f)
+    sentence = N.explain_adjustment(table, f)
     assert {"raw", "adjusted", "adjusted_ci_low", "share_social_worker"} <= set(table.columns)
     assert "2019" in sentence and "2020" in sentence and "social-worker" in sentence.lower()
     covid = T.covid_compliance(demo["interviews"], demo["strata"])
     assert set(covid["year"]) == {2020, 2021} and set(covid["department"]) == {"home_care", "temporary_residence", "all"}
-    en = T.key_findings(summary, comp, table, f, covid, lang="en")
-    ru = T.key_findings(summary, comp, table, f, covid, lang="ru")
+    en = NS.key_findings(summary, comp, table, f, covid, lang="en")
+    ru = NS.key_findings(summary, comp, table, f, covid, lang="ru")
     assert len(en) == 3 and len(ru) == 3
     assert all("CI" in x for x in en) and all("ДИ" in x for x in ru)
 
@@ -298,7 +307,7 @@ def test_analytic_ordered_model_matches_statsmodels():
     x = pd.DataFrame({"b": rng.integers(0, 2, n).astype(float), "c": rng.normal(size=n)})
     latent = 0.8 * x["b"] - 0.5 * x["c"] + rng.logistic(size=n)
     y = pd.Series(pd.Categorical(np.digitize(latent, [-1.5, 0.0, 1.0, 2.5]), ordered=True))
-    fast, plain = T._ordered_model_class()(y, x, distr="logit"), OrderedModel(y, x, distr="logit")
+    fast, plain = analytic_ordered_model()(y, x, distr="logit"), OrderedModel(y, x, distr="logit")
     p = np.array([0.3, -0.2, -1.0, 0.2, -0.3, 0.1])
     np.testing.assert_allclose(fast.score_obs(p), approx_fprime(p, plain.loglikeobs, centered=True), atol=1e-6)
     rf = fast.fit(method="bfgs", disp=False, maxiter=2000)
@@ -312,7 +321,146 @@ def test_trend_sentence_says_not_tested_at_the_ceiling():
     f = pd.DataFrame({"year": np.repeat([2018, 2019, 2020], 30),
                       "composite": np.r_[np.full(27, 100.0), rng.uniform(80, 99, 3), rng.normal(85, 5, 60)]})
     f["recipient_pid"] = [str(i) for i in range(len(f))]
-    s = T.trend_sentence(T.trend_test(f))
-    assert "not tested" in s and "p =" not in s
-    rising = T.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))))
-    assert "rises" in rising and "p =" in rising and rising.startswith("Composite index")
+    s = N.trend_sentence(T.trend_test(f))
+    assert "not tested" in s and not re.search(r"\bp [=<]", s)
+    rising = N.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))))
+    assert "rises" in rising and re.search(r"\bp [=<] 0\.\d{3}", rising) and rising.startswith("Composite index")
+    ru = N.trend_sentence(T.trend_test(_three_years(shift=(0.0, 3.0, 6.0))), "ru")
+    assert "растёт" in ru and re.search(r"\bp [=<] 0,\d{3}", ru) and "." not in ru.split("год")[0]
+
+
+# ---------------------------------------------------------------- computed once per run
+
+
+def test_trends_then_summary_compute_every_artefact_once(demo_dirs, tmp_path):
+    # as the pipeline runs them: the trends notebook, then the summary notebook in another kernel, one artefact folder
+    years = [2018, 2019, 2020, 2021]
+    folder = tmp_path / "artefacts"
+    trends_kernel = open_study(demo_dirs["processed"], folder)
+    shown = T.trends_tables(trends_kernel, years)
+    after_trends = trends_kernel.store.log()
+    computed = [e for e in after_trends if e["event"] == "computed"]
+    keys = [e["key"] for e in computed]
+    assert len(keys) == len(set(keys)), "an artefact was computed twice"
+    assert not [e for e in after_trends if e["event"] == "loaded"]
+    names = {e["name"] for e in computed}
+    assert {"scored", "trends.fit", "trends.summary", "trends.comparisons", "trends.trend", "trends.workers",
+            "trends.raw_vs_adjusted", "trends.covid", "trends.ordinal", "trends.sample", "trends.ceiling"} <= names
+    # one year model per measure, shared by the comparisons, the trend test, the composition and the workers
+    assert sum(e["name"] == "trends.fit" for e in computed) == len(T.DOMAIN_MEASURES)
+    assert T.trends_tables(trends_kernel, years)["fit"] is shown["fit"]  # same kernel: memory, nothing logged
+    assert len(trends_kernel.store.log()) == len(after_trends)
+
+    summary_kernel = open_study(demo_dirs["processed"], folder)
+    got = T.summary_tables(summary_kernel, years)
+    later = summary_kernel.store.log()[len(after_trends):]
+    assert later and all(e["event"] == "loaded" for e in later), later
+    assert {e["key"] for e in later} <= set(keys)
+    pd.testing.assert_frame_equal(got["fit"].means, shown["fit"].means)
+    pd.testing.assert_frame_equal(got["comparisons"], shown["comparisons"][shown["comparisons"]["measure"] == "composite"]
+                                  .reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- stats moved out of trends
+
+
+def test_difference_is_welchs_test_from_summaries():
+    from helpers.stats.comparisons import difference
+
+    r = difference(80.0, 2.0, 30, 84.0, 1.5, 40)
+    welch = stats.ttest_ind_from_stats(84, 1.5 * np.sqrt(41), 41, 80, 2 * np.sqrt(31), 31, equal_var=False)
+    assert r.estimate == 4.0 and r.p_value == pytest.approx(welch.pvalue, rel=1e-10)
+    assert r.estimate / r.se == pytest.approx(welch.statistic)
+    # a covariance from units sampled twice shrinks the SE: se^2 = 4 + 2.25 - 2 * 1.5
+    assert difference(80.0, 2.0, np.inf, 84.0, 1.5, np.inf, covariance=1.5).se == pytest.approx(np.sqrt(3.25))
+
+
+def test_linear_trend_equals_ols_for_independent_equal_variances():
+    from helpers.stats.comparisons import linear_trend
+
+    x, m = np.array([2018, 2019, 2020, 2021.0]), np.array([90.0, 91.5, 90.8, 93.0])
+    r = linear_trend(x, m, np.eye(4) * 2.0)
+    assert r.estimate == pytest.approx(np.polyfit(x, m, 1)[0])
+    assert r.se == pytest.approx(np.sqrt(2.0 / ((x - x.mean()) ** 2).sum()))
+    assert np.isnan(linear_trend(x[:2], m[:2], np.eye(2)).estimate)
+
+
+# ---------------------------------------------------------------- words and figures: one language each
+
+
+def test_sentences_are_in_one_language_with_the_locale_marks(demo):
+    from helpers.narrative.language import code_names, latin_words
+
+    s, fit = demo["scored"], demo["fit"]
+    comp = T.compare_years(s, roster=demo["strata"], fit=fit)
+    comp_all = T.compare_years(s, roster=demo["strata"], instrument=None)
+    trend = T.trend_test(s, roster=demo["strata"], fit=fit)
+    table = T.raw_vs_adjusted(s, fit=fit)
+    summary = T.yearly_summary(s, demo["strata"])
+    covid = T.covid_compliance(demo["interviews"], demo["strata"])
+    sample = T.sample_by_year(demo["interviews"], demo["strata"])
+    ceiling = T.ceiling_by_year(s)
+    check = T.truth_check(T.ordinal_year_model(demo["interviews"]), demo["truth"])
+    for lang in ("en", "ru"):
+        said = ([N.comparison_sentence(r, lang) for _, r in pd.concat([comp, comp_all]).iterrows()]
+                + [N.trend_sentence(trend, lang), N.explain_adjustment(table, fit, lang), N.truth_sentence(check, lang),
+                   N.variance_sentence(fit.variance, lang)]
+                + NS.key_findings(summary, comp, table, fit, covid, lang=lang, comparisons_all=comp_all)
+                + NS.caveats(summary, ceiling, comp, sample, lang))
+        assert all(said)
+        for x in said:
+            if lang == "ru":
+                assert latin_words(x) == [], x
+                assert not re.search(r"\d\.\d", x), x  # decimal comma in Russian
+            else:
+                assert code_names(x) == [], x
+                assert not re.search(r"\d,\d", x), x
+    words = NS.key_numbers(summary, sample, "ru", summary_all=T.yearly_summary(s, demo["strata"], instrument=None))
+    assert list(words.columns) == ["year", "recipients", "interviews", "composite_ci_constant", "top_box_ci_constant",
+                                   "composite_ci_all"]
+    assert re.fullmatch(r"\d+,\d \[\d+,\d; \d+,\d\]", words.loc[0, "composite_ci_constant"])
+
+
+def test_reviewer_table_has_no_codes_left(demo):
+    from helpers.narrative.language import code_names, latin_words
+
+    fit = demo["fit"]
+    covid = T.covid_compliance(demo["interviews"], demo["strata"])
+    comp = T.compare_years(demo["scored"], roster=demo["strata"], fit=fit)
+    for frame in (fit.fixed, covid, comp[["measure", "verdict", "instrument"]]):
+        for lang in ("en", "ru"):
+            cells = " ".join(str(v) for v in N.reviewer_table(frame, lang).select_dtypes(object).stack())
+            assert (latin_words(cells) if lang == "ru" else code_names(cells)) == [], cells[:200]
+
+
+def test_russian_figures_label_from_the_catalogue_with_decimal_commas(demo):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.figures import trends as F
+    from helpers.narrative.catalogue import text
+
+    table = T.raw_vs_adjusted(demo["scored"], fit=demo["fit"])
+    fig = F.plot_raw_vs_adjusted(table, "ru")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert ax.get_title() == text("trends.figure.raw_vs_adjusted_title", "ru")
+    assert ax.get_ylabel() == text("trends.figure.score", "ru")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [text("trends.figure.adjusted", "ru"),
+                                                                   text("trends.figure.raw", "ru")]
+    ax.set_ylim(90, 91)  # fractional ticks: 90,2 ...
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
+    plt.close(fig)
+    per_year, changes = T.worker_trajectories(demo["scored"], fit=demo["fit"])
+    fig = F.plot_worker_trajectories(per_year, changes, "ru")
+    assert "поправка Холма" in fig._suptitle.get_text() and "15" in fig._suptitle.get_text()
+    assert any(ax.get_title().endswith("улучшение") for ax in fig.axes)
+    plt.close(fig)
+    fig = F.plot_covid(T.covid_compliance(demo["interviews"], demo["strata"]), lang="ru")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == [text(f"trends.covid_short.{i}", "ru") for i in ("cov_gloves", "cov_mask", "cov_prevention")]
+    plt.close(fig)

@@ -14,6 +14,8 @@ import pytest
 from scipy import stats
 
 from helpers.io.demo import recipient_effect
+from helpers.narrative import summary as NS
+from helpers.narrative import trends as N
 from helpers.studies.mystery_guest import trends as T
 from helpers.studies.mystery_guest.overview import load_processed
 from helpers.studies.mystery_guest.scoring import score_interviews
@@ -152,15 +154,19 @@ def test_every_comparison_sentence_names_its_instrument(demo_tables):
     s = demo_tables["scored"]
     for lang, const, mix in (("en", "constant instrument", "depends on the interviewer mix"),
                              ("ru", "постоянный инструмент", "зависит от состава опрашивающих")):
-        default = T.compare_years(s, roster=demo_tables["strata"], fit=demo_tables["fit"], lang=lang)
-        everything = T.compare_years(s, roster=demo_tables["strata"], instrument=None, lang=lang)
-        assert all(const in x for x in default["sentence"]) and all(mix in x for x in everything["sentence"])
+        default = T.compare_years(s, roster=demo_tables["strata"], fit=demo_tables["fit"])
+        everything = T.compare_years(s, roster=demo_tables["strata"], instrument=None)
+
+        def sentences(frame, lang=lang):
+            return [N.comparison_sentence(row, lang) for _, row in frame.iterrows()]
+
+        assert all(const in x for x in sentences(default)) and all(mix in x for x in sentences(everything))
         for frame in (default, everything):
             ns = frame[frame["verdict"] == "not significant"]
             word = "cannot be excluded" if lang == "en" else "нельзя исключить"
-            assert len(ns) and all(word in x for x in ns["sentence"])
+            assert len(ns) and all(word in x for x in sentences(ns))
             assert (ns["ci_low_adjusted"] < 0).all() and (ns["ci_high_adjusted"] > 0).all()
-        t = T.trend_sentence(T.trend_test(s, roster=demo_tables["strata"], fit=demo_tables["fit"]), lang)
+        t = N.trend_sentence(T.trend_test(s, roster=demo_tables["strata"], fit=demo_tables["fit"]), lang)
         assert const in t
     with pytest.raises(ValueError, match="not of 'ethics'"):
         T.compare_years(s, "ethics", fit=demo_tables["fit"])
@@ -168,10 +174,10 @@ def test_every_comparison_sentence_names_its_instrument(demo_tables):
 
 def test_key_findings_state_the_constant_instrument_first(demo_tables):
     d = demo_tables
-    table, _ = T.raw_vs_adjusted(d["scored"], fit=d["fit"])
+    table = T.raw_vs_adjusted(d["scored"], fit=d["fit"])
     for lang, const, mix in (("en", "constant instrument", "depends on the interviewer mix"),
                              ("ru", "постоянный инструмент", "зависит от состава опрашивающих")):
-        first = T.key_findings(d["summary"], d["comparisons"], table, d["fit"], lang=lang,
+        first = NS.key_findings(d["summary"], d["comparisons"], table, d["fit"], lang=lang,
                                comparisons_all=d["comparisons_all"])[0]
         assert const in first and mix in first and first.index(const) < first.index(mix)
     assert "no change larger than" not in first

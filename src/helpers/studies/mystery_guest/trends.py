@@ -1,5 +1,11 @@
 """Year-over-year analysis 2018-2021: trends with honest uncertainty, composition, workers, COVID-19.
 
+Domain analyses only: tables and fitted models, with codes (measure names, verdict and reason codes); the
+words are in :mod:`helpers.narrative.trends` and :mod:`helpers.narrative.summary`, the figures in
+:mod:`helpers.figures.trends`, the generic statistics in :mod:`helpers.stats` (:mod:`~helpers.stats.comparisons`,
+:mod:`~helpers.stats.ordinal`, :mod:`~helpers.stats.mixed`, :mod:`~helpers.stats.survey`,
+:mod:`~helpers.stats.power`).
+
 **Years are compared on a constant instrument by default.** 2018-2019 were interviewed by
 volunteers only; from 2020 every recipient is interviewed by a volunteer and by a social worker,
 and social workers score about 3 points lower. A plain mean over all interviews therefore falls in
@@ -9,9 +15,8 @@ about 4 of 10 studies; ``benchmarks/RESULTS.md``). The default estimates are the
 (:data:`REFERENCE_INSTRUMENT`; regression standardisation as in patient-survey case-mix adjustment,
 Zaslavsky 2001), with random intercepts for worker, interviewer and **recipient** - the recipient is
 the sampling unit, whether interviewed twice in a year or again in a later year. The all-interview,
-design-based figures (``instrument=None``) stay available and every sentence that reports them says
-that they depend on the interviewer mix; every sentence names the instrument it reports
-(:func:`instrument_label`).
+design-based figures (``instrument=None``) stay available; every table carries the column
+``instrument`` and every sentence about it names it (:func:`helpers.narrative.trends.instrument_label`).
 
 Every yearly figure comes with ``n`` and a 95% interval. All-interview organisation-level means are
 design-weighted where the year's sample is stratified (2020-2021: 10% of home care, 100% of
@@ -20,21 +25,23 @@ ones put the departments at their population shares. Tests of change:
 
 - :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
   detectable difference (MDD, :mod:`helpers.stats.power`) at the Holm-Bonferroni level ``alpha/m``; a
-  contrast that is not significant is reported as "changes between L and U cannot be excluded"
-  (:func:`comparison_sentence`), never as "no change";
+  contrast that is not significant carries the interval of changes that cannot be excluded;
 - :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
 - :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
   :func:`helpers.stats.mixed.reml`; statsmodels ``MixedLM`` as the cross-check);
-  :func:`raw_vs_adjusted` puts its yearly means beside the all-interview ones with a sentence that
-  explains the difference;
-- :func:`ordinal_year_model`: proportional-odds regression (statsmodels ``OrderedModel``) of the item
+  :func:`raw_vs_adjusted` puts its yearly means beside the all-interview ones and
+  :func:`composition_effect` measures what the interviewer mix does to the raw change;
+- :func:`ordinal_year_model`: proportional-odds regression (:mod:`helpers.stats.ordinal`) of the item
   answers on year, role, mode and worker, clustered on the recipient across years, whose
   coefficients live on the latent logit scale of the demo truth;
-- :func:`worker_trajectories`, :func:`covid_compliance`, :func:`ceiling_by_year`,
-  :func:`truth_check` and :func:`key_findings` (plain-language sentences in English or Russian).
+- :func:`worker_trajectories`, :func:`covid_compliance`, :func:`ceiling_by_year`, :func:`truth_check`.
 
 A trend of a measure is not tested when too many interviews sit at the ceiling
-(:data:`CEILING_LIMIT`): the result then carries a sentence instead of a p-value.
+(:data:`CEILING_LIMIT`): the result then carries ``reason="ceiling"`` instead of a p-value.
+
+Artefacts of a run (:func:`artefact`): the trends and summary notebooks ask for the same tables and models
+through ``study.artefact("trends.<name>", ...)``, so a run fits each model once and the summary loads what the
+trends report computed.
 """
 
 from __future__ import annotations
@@ -44,46 +51,41 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.io.codebook import Codebook, load_codebook
+from helpers.stats.comparisons import cliffs_delta, difference, holm, linear_trend, quantile
+from helpers.stats.ordinal import fit_cumulative_logit
 from helpers.stats.power import minimum_detectable_difference
 from helpers.stats.survey import design_weights, weighted_mean, weighted_share
 from helpers.studies.mystery_guest.overview import PUBLISHED, sample_counts
 
 __all__ = [
-    "load_years",
+    "ARTEFACTS",
     "CEILING_LIMIT",
     "DOMAIN_MEASURES",
+    "INSTRUMENTS",
     "REFERENCE_INSTRUMENT",
-    "CliffsDelta",
     "MixedYearFit",
-    "caveats",
+    "artefact",
     "ceiling_by_year",
-    "cliffs_delta",
     "compare_years",
-    "comparison_sentence",
+    "composition_effect",
     "covid_compliance",
-    "instrument_label",
-    "key_findings",
-    "key_numbers",
+    "item_answers_long",
+    "largest_consecutive_change",
+    "load_years",
     "ordinal_year_model",
-    "plot_covid",
-    "plot_raw_vs_adjusted",
-    "plot_worker_trajectories",
-    "plot_yearly",
     "raw_vs_adjusted",
     "sample_by_year",
-    "trend_sentence",
+    "summary_tables",
     "trend_test",
+    "trends_tables",
     "truth_check",
-    "truth_sentence",
     "worker_trajectories",
     "year_mixed_model",
     "yearly_summary",
@@ -164,7 +166,7 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
     """Organisation-level estimate of every domain score and the composite per year, with 95% CI and n.
 
     ``instrument`` says what is compared across years (the column ``instrument`` repeats it, and
-    :func:`instrument_label` turns it into the words every report sentence carries):
+    :func:`helpers.narrative.trends.instrument_label` turns it into the words every sentence carries):
 
     - ``"reference"`` (default): a **constant instrument** - the yearly means of
       :func:`year_mixed_model` standardised to a volunteer interviewing in person
@@ -334,85 +336,8 @@ def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, lim
 
 
 # ---------------------------------------------------------------------------------------------
-# effect sizes and pairwise comparisons
+# pairwise comparisons and the trend
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CliffsDelta:
-    """Cliff's delta of ``x`` against ``y`` with its asymmetric 95% interval."""
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    se: float
-    n_x: int
-    n_y: int
-
-
-def cliffs_delta(x, y, ci: float = 0.95, variance: str = "unbiased", distribution: str = "t") -> CliffsDelta:
-    """Cliff's delta, ``P(X > Y) - P(X < Y)``, with the asymmetric interval of Feng & Cliff.
-
-    ``d = (1 / (n_x n_y)) sum_i sum_j sign(x_i - y_j)`` (Cliff, 1993, *Psychological Bulletin*
-    114:494); equivalently ``d = 2 U / (n_x n_y) - 1`` with ``U`` the Mann-Whitney statistic (ties
-    count 1/2). With ``d_i.``, ``d_.j`` the row and column means of the dominance matrix ``d_ij``:
-
-    - ``variance="unbiased"`` (Cliff 1993, eq. 8): ``s^2 = (n_y^2 sum_i (d_i. - d)^2 + n_x^2 sum_j
-      (d_.j - d)^2 - sum_ij (d_ij - d)^2) / (n_x n_y (n_x - 1)(n_y - 1))``;
-    - ``variance="consistent"`` (Cliff 1996): ``s^2 = ((n_y - 1) s_i.^2 + (n_x - 1) s_.j^2 + s_ij^2)
-      / (n_x n_y)`` with ``s_i.^2 = sum (d_i. - d)^2 / (n_x - 1)``, ``s_.j^2`` likewise and
-      ``s_ij^2 = sum (d_ij - d)^2 / ((n_x - 1)(n_y - 1))``.
-
-    Interval (Feng & Cliff, 2004, *J Mod Appl Stat Methods* 3:322):
-    ``(d - d^3 -/+ q s sqrt((1 - d^2)^2 + q^2 s^2)) / (1 - d^2 + q^2 s^2)`` with ``q`` the normal or
-    Student-t (``n_x + n_y - 2`` df) quantile. As R ``effsize::cliff.delta`` (Torchiano, 2020), whose
-    defaults (unbiased, t) are ours; with complete separation (``|d| = 1``) ``d`` is shrunk by
-    ``(n_x n_y - 1) / (n_x n_y)`` for the variance and the interval is closed at ``+/-1``. Missing
-    values are dropped. Hand-written: no maintained Python library gives this interval; tests check
-    ``d`` against ``scipy.stats.mannwhitneyu`` and the intervals against effsize's published test output.
-
-    Examples
-    --------
-    effsize's test case: treatment (10, 10, 20, 20, 20, 30, 30, 30, 40, 50) against control
-    (10, 20, 30, 40, 40, 50); consistent variance, normal quantile: d = -0.25, CI (-0.7125, 0.3640).
-
-    >>> r = cliffs_delta([10, 10, 20, 20, 20, 30, 30, 30, 40, 50], [10, 20, 30, 40, 40, 50],
-    ...                  variance="consistent", distribution="normal")
-    >>> round(r.estimate, 4), round(r.ci_low, 4), round(r.ci_high, 4)
-    (-0.25, -0.7125, 0.364)
-    """
-    a = pd.to_numeric(pd.Series(x), errors="coerce").astype("float64").dropna().to_numpy()
-    b = pd.to_numeric(pd.Series(y), errors="coerce").astype("float64").dropna().to_numpy()
-    nx, ny = len(a), len(b)
-    if nx == 0 or ny == 0:
-        return CliffsDelta(np.nan, np.nan, np.nan, np.nan, nx, ny)
-    dom = np.sign(a[:, None] - b[None, :])
-    d = float(dom.mean())
-    if nx < 2 or ny < 2:
-        return CliffsDelta(d, np.nan, np.nan, np.nan, nx, ny)
-    dd = d * (nx * ny - 1) / (nx * ny) if abs(d) == 1 else d
-    di, dj = dom.mean(axis=1), dom.mean(axis=0)
-    ssr = float(((dom - dd) ** 2).sum())
-    if variance == "unbiased":
-        var = (ny**2 * ((di - dd) ** 2).sum() + nx**2 * ((dj - dd) ** 2).sum() - ssr) / (nx * ny * (nx - 1) * (ny - 1))
-    elif variance == "consistent":
-        s_i = ((di - dd) ** 2).sum() / (nx - 1)
-        s_j = ((dj - dd) ** 2).sum() / (ny - 1)
-        var = ((ny - 1) * s_i + (nx - 1) * s_j + ssr / ((nx - 1) * (ny - 1))) / (nx * ny)
-    else:
-        raise ValueError("variance must be 'unbiased' or 'consistent'")
-    var = max(float(var), 0.0)
-    q = stats.norm.ppf(0.5 + ci / 2) if distribution == "normal" else stats.t.ppf(0.5 + ci / 2, nx + ny - 2)
-    root = q * np.sqrt(var) * np.sqrt((1 - dd**2) ** 2 + q**2 * var)
-    den = 1 - dd**2 + q**2 * var
-    if den <= 0:
-        return CliffsDelta(d, np.nan, np.nan, float(np.sqrt(var)), nx, ny)
-    low, high = (dd - dd**3 - root) / den, (dd - dd**3 + root) / den
-    if d == 1:
-        high = 1.0
-    if d == -1:
-        low = -1.0
-    return CliffsDelta(d, float(max(-1.0, low)), float(min(1.0, high)), float(np.sqrt(var)), nx, ny)
 
 
 def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list[int]:
@@ -422,20 +347,10 @@ def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list
     return [int(y) for y in c.loc[~c["testable"], "year"]]
 
 
-def _diff(ea: pd.Series, eb: pd.Series, alpha: float, power: float, cov: float = 0.0) -> dict:
-    diff = eb["estimate"] - ea["estimate"]
-    va, vb = ea["se"] ** 2, eb["se"] ** 2
-    se = float(np.sqrt(max(va + vb - 2 * cov, 0.0)))
-    # Welch-Satterthwaite degrees of freedom from the two design-based t intervals
-    den = (va**2 / ea["df"] if va > 0 else 0.0) + (vb**2 / eb["df"] if vb > 0 else 0.0)
-    df = float((va + vb) ** 2 / den) if den > 0 else np.inf
-    if se > 0:
-        half = stats.t.ppf(1 - alpha / 2, df) * se
-        p = float(2 * stats.t.sf(abs(diff) / se, df))
-    else:
-        half, p = np.nan, np.nan
-    return {"difference": diff, "se": se, "df": df, "ci_low": diff - half, "ci_high": diff + half, "p": p,
-            "covariance": float(cov)}
+def _diff(ea: pd.Series, eb: pd.Series, alpha: float, cov: float = 0.0) -> dict:
+    d = difference(ea["estimate"], ea["se"], ea["df"], eb["estimate"], eb["se"], eb["df"], alpha, cov)
+    return {"difference": d.estimate, "se": d.se, "df": d.df, "ci_low": d.ci_low, "ci_high": d.ci_high,
+            "p": d.p_value, "covariance": d.covariance}
 
 
 def _check_fit(fit, measure: str) -> None:
@@ -443,17 +358,14 @@ def _check_fit(fit, measure: str) -> None:
         raise ValueError(f"fit is a model of {fit.measure!r}, not of {measure!r}")
 
 
-def _quantile(level: float, df: float) -> float:
-    return float(stats.norm.ppf(level) if not np.isfinite(df) else stats.t.ppf(level, df))
-
-
 def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
                   weighted: bool = True, years=None, alpha: float = 0.05, power: float = 0.8,
-                  method: str = "holm", limit: float = CEILING_LIMIT, lang: str = "en",
+                  method: str = "holm", limit: float = CEILING_LIMIT,
                   instrument: str | None = "reference", fit: MixedYearFit | None = None) -> pd.DataFrame:
     """Every pair of years: difference ``year_b - year_a`` in points with CI, Holm-adjusted p, Cliff's delta, MDD.
 
-    What is compared (``instrument``; column ``instrument_label`` says it in words):
+    What is compared (``instrument``, repeated in the column ``instrument``;
+    :func:`helpers.narrative.trends.instrument_label` says it in words):
 
     - ``"reference"`` (default): a **constant instrument**. Differences of the yearly means of
       :func:`year_mixed_model` standardised to a volunteer interviewing in person, with random
@@ -471,23 +383,27 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     Then, for both:
 
     - ``p_adjusted``: Holm (1979, *Scand J Statist* 6:65) over the ``m`` pairs that can be tested
-      (:func:`_holm`; another ``method`` goes to ``statsmodels.stats.multitest.multipletests``).
+      (:func:`helpers.stats.comparisons.holm`; another ``method`` goes to
+      ``statsmodels.stats.multitest.multipletests``).
     - ``ci_low_adjusted`` / ``ci_high_adjusted``: interval at level ``1 - alpha / m``, the
       Bonferroni level that bounds Holm's (Holm's first step is ``alpha / m``, later steps are more
       lenient). A pair that is not Holm-significant always has 0 inside this interval, so the
-      sentence "changes between L and U cannot be excluded" quotes it.
+      sentence "changes between L and U cannot be excluded"
+      (:func:`helpers.narrative.trends.comparison_sentence`) quotes it.
     - ``mdd``: minimum detectable difference at ``power`` for that ``se`` and ``df`` at the
       **adjusted** level ``alpha / m`` (a conservative bound for Holm's step-down levels;
       :func:`helpers.stats.power.minimum_detectable_difference`); ``mdd_unadjusted`` at ``alpha``.
-    - ``cliffs_delta`` (+ CI): unweighted, interview level (:func:`cliffs_delta`), on the reference
+    - ``cliffs_delta`` (+ CI): unweighted, interview level (:func:`helpers.stats.comparisons.cliffs_delta`),
+      on the reference
       role's interviews only when ``instrument`` is not ``None``; ties at the ceiling pull it towards
       0. Its interval treats interviews as independent.
     - When either year has :data:`CEILING_LIMIT` or more of its interviews at 100, ``p`` and
       ``p_adjusted`` are ``NaN`` and ``verdict`` says the change cannot be tested.
 
-    ``verdict``: "increase" / "decrease" (adjusted p < alpha), "not significant", or
-    "not testable (ceiling)". Non-significance never bounds the change by the MDD: the sentence
-    gives the interval of changes that cannot be excluded.
+    ``verdict`` (a code; :func:`helpers.narrative.trends.verdict_label` words it): "increase" /
+    "decrease" (adjusted p < alpha), "not significant", or "not testable (ceiling)". ``power`` is kept
+    in the column ``power``. Non-significance never bounds the change by the MDD: the sentence gives
+    the interval of changes that cannot be excluded.
 
     Examples
     --------
@@ -531,7 +447,7 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
             r = {"year_a": int(ya), "year_b": int(yb), "measure": measure, "n_a": int(ea["n"]), "n_b": int(eb["n"]),
                  "recipients_a": int(ea["n_recipients"]), "recipients_b": int(eb["n_recipients"]),
                  "estimate_a": ea["estimate"], "estimate_b": eb["estimate"]}
-            rows.append(r | _diff(ea, eb, alpha, power, V[a, b]))
+            rows.append(r | _diff(ea, eb, alpha, V[a, b]))
     for r in rows:
         blocked = _not_testable(ceiling, measure, [r["year_a"], r["year_b"]])
         if blocked:
@@ -547,11 +463,11 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     ok = out["p"].notna()
     m = int(ok.sum())
     if ok.any():
-        out.loc[ok, "p_adjusted"] = (_holm(out.loc[ok, "p"]) if method == "holm" else
+        out.loc[ok, "p_adjusted"] = (holm(out.loc[ok, "p"]) if method == "holm" else
                                      multipletests(out.loc[ok, "p"], alpha=alpha, method=method)[1])
     alpha_adj = alpha / max(m, 1)
     out["alpha_adjusted"] = alpha_adj
-    half = np.array([_quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
+    half = np.array([quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
     out["ci_low_adjusted"] = out["difference"] - half
     out["ci_high_adjusted"] = out["difference"] + half
     out["mdd"] = [minimum_detectable_difference(se, df, alpha_adj, power) for se, df in zip(out["se"], out["df"],
@@ -561,48 +477,10 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     out["verdict"] = ["not testable (ceiling)" if r.ceiling_blocked else
                       ("increase" if r.difference > 0 else "decrease") if r.p_adjusted < alpha else "not significant"
                       for r in out.itertuples()]
+    out["power"] = power
     out["instrument"] = used
-    out["instrument_label"] = instrument_label(used, lang)
-    out["sentence"] = [comparison_sentence(r, lang, power) for _, r in out.iterrows()]
     first = ["year_a", "year_b", "difference", "ci_low", "ci_high", "p_adjusted", "mdd"]
     return out[first + [c for c in out.columns if c not in first]]
-
-
-def comparison_sentence(r: pd.Series, lang: str = "en", power: float = 0.8) -> str:
-    """One row of :func:`compare_years` in words, naming the instrument it reports.
-
-    Significant: the change, its 95% interval and the Holm p. Not significant: "changes between L
-    and U cannot be excluded" (the interval at the Bonferroni level ``alpha / m``, which contains 0
-    whenever Holm does not reject) and the MDD at that level - never "no change larger than the MDD".
-    """
-    ru = lang == "ru"
-    ya, yb, d = int(r["year_a"]), int(r["year_b"]), r["difference"]
-    label = instrument_label(r["instrument"], lang)
-    if r["verdict"].startswith("not testable"):
-        return (f"{ya}→{yb} ({label}): изменение не проверяется — слишком много оценок на максимуме шкалы." if ru else
-                f"{ya} to {yb} ({label}): the change is not tested, too many scores sit at the top of the scale.")
-    if r["verdict"] in ("increase", "decrease"):
-        return (f"{ya}→{yb} ({label}): {d:+.1f} балла (95% ДИ {r['ci_low']:.1f}…{r['ci_high']:.1f}), значимо "
-                f"с поправкой Холма (p = {r['p_adjusted']:.3f}); при n = {int(r['recipients_a'])} и "
-                f"n = {int(r['recipients_b'])} получателей обнаружима разница больше {r['mdd']:.1f} балла "
-                f"(мощность {power:.0%} на уровне Холма–Бонферрони)." if ru else
-                f"{ya} to {yb} ({label}): {d:+.1f} points (95% CI {r['ci_low']:.1f} to {r['ci_high']:.1f}), "
-                f"significant after Holm adjustment (p = {r['p_adjusted']:.3f}); with n = {int(r['recipients_a'])} and "
-                f"n = {int(r['recipients_b'])} recipients, differences larger than {r['mdd']:.1f} points could be "
-                f"detected ({power:.0%} power at the Holm-Bonferroni level).")
-    lvl, a = 1 - r["alpha_adjusted"], r["alpha_adjusted"]
-    lo, hi = r["ci_low_adjusted"], r["ci_high_adjusted"]
-    if ru:
-        return (f"{ya}→{yb} ({label}): {d:+.1f} балла, незначимо с поправкой Холма (p = {r['p_adjusted']:.2f}); "
-                f"нельзя исключить изменения от {lo:+.1f} до {hi:+.1f} балла ({lvl:.1%}-й интервал на уровне "
-                f"Бонферрони α/m = {a:.4f}, ограничивающем поправку Холма). При n = {int(r['recipients_a'])} и "
-                f"n = {int(r['recipients_b'])} получателей можно обнаружить только разницу больше {r['mdd']:.1f} "
-                f"балла (мощность {power:.0%} на том же уровне).")
-    return (f"{ya} to {yb} ({label}): {d:+.1f} points, not significant after Holm adjustment "
-            f"(p = {r['p_adjusted']:.2f}); changes between {lo:+.1f} and {hi:+.1f} points cannot be excluded "
-            f"({lvl:.1%} interval at the Bonferroni level alpha/m = {a:.4f}, which bounds Holm's). With "
-            f"n = {int(r['recipients_a'])} and n = {int(r['recipients_b'])} recipients, only differences larger "
-            f"than {r['mdd']:.1f} points could be detected ({power:.0%} power at that level).")
 
 
 def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
@@ -610,7 +488,8 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
                instrument: str | None = "reference", fit: MixedYearFit | None = None) -> pd.Series:
     """Linear trend across the years: slope (points per year) of the yearly estimates, with CI and p.
 
-    The slope is the least-squares line through the yearly estimates ``m``:
+    The slope is the least-squares line through the yearly estimates ``m``
+    (:func:`helpers.stats.comparisons.linear_trend`):
     ``b = c' m / c' c`` with ``c_y = year - mean(year)`` (the orthogonal-polynomial trend contrast of
     an ANOVA; Rosenthal & Rosnow, 1985, *Contrast Analysis*), ``se(b) = sqrt(c' V c) / c' c`` with
     ``V`` the covariance matrix of the yearly estimates, tested with a normal reference.
@@ -623,7 +502,9 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
       off it (:func:`_design_year_covariance`); with no recurring recipients this is the familiar
       ``sqrt(sum c^2 se^2) / sum c^2``.
 
-    ``p`` is ``NaN`` with a ``note`` when a year is at the ceiling. ``instrument`` names what was used.
+    ``p`` is ``NaN`` with ``reason="ceiling"`` (and the years in ``ceiling_years``) when a year is at
+    the ceiling, ``reason="fewer_than_three_years"`` when there is no line to fit. ``instrument``
+    names what was used, ``limit`` the ceiling limit.
 
     Examples
     --------
@@ -646,55 +527,19 @@ def trend_test(scored: pd.DataFrame, measure: str = "composite", roster: pd.Data
     est, V = est[keep], V[np.ix_(keep, keep)]
     yrs = est["year"].to_numpy(dtype=float)
     out = {"measure": measure, "years": ", ".join(str(int(y)) for y in yrs), "n": int(est["n"].sum()),
-           "slope": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "note": "",
-           "instrument": used}
+           "slope": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "reason": "",
+           "ceiling_years": "", "limit": limit, "instrument": used}
     if len(est) < 3:
-        out["note"] = "fewer than three years with an estimate"
+        out["reason"] = "fewer_than_three_years"
         return pd.Series(out)
-    c = yrs - yrs.mean()
-    ss = float((c**2).sum())
-    slope = float((c * est["estimate"].to_numpy()).sum() / ss)
-    se = float(np.sqrt(max(c @ V @ c, 0.0)) / ss)
-    z = stats.norm.ppf(0.5 + ci / 2)
-    out |= {"slope": slope, "se": se, "ci_low": slope - z * se, "ci_high": slope + z * se,
-            "p": float(2 * stats.norm.sf(abs(slope) / se)) if se > 0 else np.nan}
+    lt = linear_trend(yrs, est["estimate"].to_numpy(), V, ci)
+    out |= {"slope": lt.estimate, "se": lt.se, "ci_low": lt.ci_low, "ci_high": lt.ci_high, "p": lt.p_value}
     blocked = _not_testable(ceiling_by_year(scored, [measure], limit, years), measure, [int(y) for y in yrs])
     if blocked:
         out["p"] = np.nan
-        out["note"] = (f"not tested: {len(blocked)} year(s) ({', '.join(map(str, blocked))}) have "
-                       f"{limit:.0%} or more of the interviews at the top of the scale")
+        out["reason"] = "ceiling"
+        out["ceiling_years"] = ", ".join(map(str, blocked))
     return pd.Series(out)
-
-
-def trend_sentence(trend: pd.Series, lang: str = "en", alpha: float = 0.05) -> str:
-    """The result of :func:`trend_test` in words (or why it was not tested), naming the instrument.
-
-    Not significant: "slopes between L and U points per year cannot be excluded" (the 95% interval),
-    never "no trend".
-    """
-    ru = lang == "ru"
-    m = _measure_label(str(trend["measure"]), lang)
-    label = instrument_label(trend.get("instrument", None), lang)
-    if not np.isfinite(trend["slope"]):
-        return (f"{m}: тренд не оценивается ({trend['note']}; {label})." if ru else
-                f"{m}: no trend estimated ({trend['note']}; {label}).")
-    ci = f"{trend['ci_low']:+.2f}…{trend['ci_high']:+.2f}" if ru else f"{trend['ci_low']:+.2f} to {trend['ci_high']:+.2f}"
-    if not np.isfinite(trend["p"]):
-        return (f"{m}: наклон {trend['slope']:+.2f} балла в год (95% ДИ {ci}) не проверяется: {trend['note']} ({label})."
-                if ru else
-                f"{m}: slope {trend['slope']:+.2f} points per year (95% CI {ci}) is not tested: {trend['note']} ({label}).")
-    if trend["p"] < alpha:
-        word = ("растёт" if trend["slope"] > 0 else "снижается") if ru else ("rises" if trend["slope"] > 0 else "falls")
-        return (f"{m} {word} на {abs(trend['slope']):.2f} балла в год (95% ДИ {ci}, p = {trend['p']:.3f}, годы "
-                f"{trend['years']}; {label})." if ru else
-                f"{m} {word} by {abs(trend['slope']):.2f} points per year (95% CI {ci}, p = {trend['p']:.3f}, years "
-                f"{trend['years']}; {label}).")
-    return (f"{m}: линейный тренд не подтверждается (наклон {trend['slope']:+.2f} балла в год, p = {trend['p']:.2f}); "
-            f"нельзя исключить наклон от {trend['ci_low']:+.2f} до {trend['ci_high']:+.2f} балла в год (95% ДИ; "
-            f"{label})." if ru else
-            f"{m}: no linear trend shown (slope {trend['slope']:+.2f} points per year, p = {trend['p']:.2f}); slopes "
-            f"between {trend['ci_low']:+.2f} and {trend['ci_high']:+.2f} points per year cannot be excluded (95% CI; "
-            f"{label}).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,33 +553,8 @@ volunteer-only) and the mode of the reference in :mod:`helpers.studies.mystery_g
 worker scores."""
 
 INSTRUMENTS = ("reference", "pooled", None)
-
-_INSTRUMENT_LABEL = {
-    "reference": {"en": "constant instrument: volunteer in-person interviews, role- and mode-standardised",
-                  "ru": "постоянный инструмент: личные интервью волонтёров, стандартизация по роли и способу опроса"},
-    "pooled": {"en": "constant instrument: the pooled role/mode mix of all years, standardised",
-               "ru": "постоянный инструмент: общий для всех лет состав ролей и способов опроса, стандартизация"},
-    "constant": {"en": "constant instrument: interviewer role and mode did not change",
-                 "ru": "постоянный инструмент: роль опрашивающих и способ опроса не менялись"},
-    None: {"en": "all interviews as conducted — depends on the interviewer mix",
-           "ru": "все интервью как есть — зависит от состава опрашивающих"},
-    "unrecorded": {"en": "all interviews, interviewer role and mode not recorded — may depend on the interviewer mix",
-                   "ru": "все интервью, роль и способ опроса не записаны — может зависеть от состава опрашивающих"},
-}
-
-
-def instrument_label(instrument: str | None, lang: str = "en") -> str:
-    """The words that say which comparison a number reports (every sentence of the reports carries one).
-
-    Examples
-    --------
-    >>> instrument_label(None)
-    'all interviews as conducted — depends on the interviewer mix'
-    """
-    if not isinstance(instrument, str) and pd.isna(instrument):  # None becomes NaN in a table column
-        instrument = None
-    return _INSTRUMENT_LABEL[instrument]["ru" if lang == "ru" else "en"]
-
+#: what a table's ``instrument`` column may hold: the three choices and ``"constant"`` / ``"unrecorded"``
+#: (see :func:`_resolve_instrument`)
 
 def _resolve_instrument(scored: pd.DataFrame, instrument: str | None, adjust=("role", "mode")) -> str | None:
     """Which estimator a default call uses: the model (``reference``/``pooled``) only when the mix varies.
@@ -855,25 +675,6 @@ def _standardisation_vectors(d: pd.DataFrame, X: np.ndarray, names: list[str], y
                     v[k] = stratum_shares.get(y, {}).get(nm[len("C(stratum)[T."):-1], 0.0)
         vecs[y] = v
     return vecs, notes
-
-
-def _holm(p) -> np.ndarray:
-    """Holm (1979, *Scand J Statist* 6:65) adjusted p-values: sorted ``p_(k) (m - k + 1)``, running maximum, capped at 1.
-
-    Same numbers as ``statsmodels.stats.multitest.multipletests(method="holm")``, which calls
-    ``gc.collect()`` on every use (0.25 s with a large heap - too slow inside simulations).
-
-    Examples
-    --------
-    >>> _holm([0.01, 0.04, 0.03]).round(2).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p)
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1)))
-    out = np.empty_like(adj)
-    out[order] = adj
-    return out
 
 
 def _one_blas_thread():
@@ -1033,7 +834,7 @@ def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance
                      "p": float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else np.nan})
     contrasts = pd.DataFrame(crow)
     if not contrasts.empty:
-        contrasts["p_adjusted"] = _holm(contrasts["p"])
+        contrasts["p_adjusted"] = holm(contrasts["p"])
     pz = 2 * stats.norm.sf(np.abs(beta) / np.where(se_fe > 0, se_fe, np.nan))
     fixed = pd.DataFrame({"term": names, "coef": beta, "se": se_fe, "ci_low": beta - z * se_fe,
                           "ci_high": beta + z * se_fe, "p": pz})
@@ -1072,15 +873,17 @@ def _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, r
 
 
 def raw_vs_adjusted(scored: pd.DataFrame, measure: str = "composite", years=None,
-                    fit: MixedYearFit | None = None, lang: str = "en") -> tuple[pd.DataFrame, str]:
-    """Raw yearly means beside the mixed-model means adjusted for role and mode, and a sentence.
+                    fit: MixedYearFit | None = None) -> pd.DataFrame:
+    """Raw yearly means beside the mixed-model means adjusted for role and mode, and the interviewer mix.
 
     Raw: unweighted mean of all interviews of the year as conducted (clustered on the recipient,
     t interval) - depends on the interviewer mix. Adjusted: the constant instrument, the
     :func:`year_mixed_model` means standardised to a volunteer interviewing in person (or what
-    ``fit`` was standardised to), net of which workers, interviewers and recipients were sampled. The table also gives the composition (share
-    of interviews by social-worker interviewers, by phone). The sentence names the year pair whose
-    change differs most between raw and adjusted and the role effect behind it.
+    ``fit`` was standardised to), net of which workers, interviewers and recipients were sampled.
+    The table also gives the composition (share of interviews by social-worker interviewers, by
+    phone). Columns: ``year, n, raw, raw_ci_low, raw_ci_high, adjusted, adjusted_ci_low,
+    adjusted_ci_high, share_social_worker, share_phone``. :func:`composition_effect` measures the
+    difference, :func:`helpers.narrative.trends.explain_adjustment` words it.
     """
     fit = fit or year_mixed_model(scored, measure, years=years)
     raw = yearly_summary(scored, None, False, measures=[measure], top_box=False, years=years, instrument=None)
@@ -1091,8 +894,7 @@ def raw_vs_adjusted(scored: pd.DataFrame, measure: str = "composite", years=None
         columns={"estimate": "raw", "ci_low": "raw_ci_low", "ci_high": "raw_ci_high"})
     a = fit.means[["year", "estimate", "ci_low", "ci_high"]].rename(
         columns={"estimate": "adjusted", "ci_low": "adjusted_ci_low", "ci_high": "adjusted_ci_high"})
-    t = t.merge(a, on="year", how="left").merge(comp.reset_index(), on="year", how="left")
-    return t, explain_adjustment(t, fit, lang)
+    return t.merge(a, on="year", how="left").merge(comp.reset_index(), on="year", how="left")
 
 
 def _term(fit: MixedYearFit, prefix: str) -> pd.Series | None:
@@ -1100,71 +902,51 @@ def _term(fit: MixedYearFit, prefix: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
-def explain_adjustment(table: pd.DataFrame, fit: MixedYearFit, lang: str = "en") -> str:
-    """Why raw and adjusted trends differ, in words, computed from ``table`` (:func:`raw_vs_adjusted`) and ``fit``.
+def _signed_effect(fit: MixedYearFit, factor: str, level: str) -> dict | None:
+    """The fixed effect of ``factor`` expressed as ``level`` minus the other level, with its 95% interval."""
+    term = _term(fit, f"C({factor})")
+    if term is None:
+        return None
+    sign = 1.0 if re.search(r"\[T\.(.+)\]", term["term"]).group(1) == level else -1.0
+    lo, hi = sorted([sign * term["ci_low"], sign * term["ci_high"]])
+    return {"effect": float(sign * term["coef"]), "ci_low": float(lo), "ci_high": float(hi)}
 
-    Names the consecutive year pair where the share of social-worker interviews changed most, the
-    part of the raw change that the role effect alone explains (change in share x role effect),
-    and the raw against the adjusted change; the adjusted change also nets out which workers and
-    interviewers were sampled, which can offset the role effect.
+
+def composition_effect(table: pd.DataFrame, fit: MixedYearFit) -> dict | None:
+    """What the interviewer mix does to the raw change, from :func:`raw_vs_adjusted` and its ``fit``.
+
+    Picks the consecutive year pair where the share of social-worker interviews changed most (else the
+    pair where raw and adjusted changes differ most) and returns ``year_a, year_b``, the shares
+    ``share_a, share_b``, the role effect ``role`` (social worker minus volunteer: ``effect, ci_low,
+    ci_high``) and ``role_part`` = role effect x change in share (the part of the raw change the role
+    effect alone explains), the mode effect ``mode`` (phone minus in person) when modelled, the raw and
+    adjusted changes ``raw_change, adjusted_change`` and ``gap = raw_change - adjusted_change`` (the
+    adjusted change also nets out which workers and interviewers were sampled, which can offset the role
+    effect). ``None`` with fewer than two years.
+
+    Examples
+    --------
+    >>> fit = MixedYearFit("composite", ("role",), pd.DataFrame(), pd.DataFrame(),
+    ...     pd.DataFrame({"term": ["C(role)[T.volunteer]"], "coef": [3.0], "ci_low": [2.0], "ci_high": [4.0]}),
+    ...     {}, pd.Series(dtype=float), True, 0)
+    >>> t = pd.DataFrame({"year": [2019, 2020], "raw": [90.0, 88.0], "adjusted": [90.0, 89.5],
+    ...                   "share_social_worker": [0.0, 0.5]})
+    >>> e = composition_effect(t, fit)
+    >>> e["year_a"], e["year_b"], e["role"]["effect"], e["role_part"], e["gap"]
+    (2019, 2020, -3.0, -1.5, -1.5)
     """
-    ru = lang == "ru"
     t = table.sort_values("year").reset_index(drop=True)
     if len(t) < 2:
-        return ""
+        return None
     raw_ch, adj_ch = t["raw"].diff(), t["adjusted"].diff()
-    role = _term(fit, "C(role)")
-    mode = _term(fit, "C(mode)")
     d_share = t["share_social_worker"].diff().abs()
     i = int(d_share.iloc[1:].idxmax()) if d_share.iloc[1:].max() > 0 else int((raw_ch - adj_ch).abs().iloc[1:].idxmax())
-    ya, yb = int(t.loc[i - 1, "year"]), int(t.loc[i, "year"])
-    sw_a, sw_b = t.loc[i - 1, "share_social_worker"], t.loc[i, "share_social_worker"]
-    parts = []
-    if role is not None:
-        lvl = re.search(r"\[T\.(.+)\]", role["term"]).group(1)
-        sign = 1.0 if lvl == "social_worker" else -1.0  # express as social worker minus volunteer
-        sw = sign * role["coef"]
-        lo, hi = sorted([sign * role["ci_low"], sign * role["ci_high"]])
-        part = sw * (sw_b - sw_a)
-        if ru:
-            head = (f"Социальные работники в роли опрашивающих ставят в среднем на {abs(sw):.1f} балла "
-                    f"{'ниже' if sw < 0 else 'выше'}, чем волонтёры (95% ДИ {lo:.1f}…{hi:.1f}).")
-            if abs(sw_b - sw_a) >= 0.01:
-                head += (f" Между {ya} и {yb} гг. их доля среди интервью изменилась с {sw_a:.0%} до {sw_b:.0%}, что "
-                         f"само по себе сдвигает сырое среднее на {part:+.1f} балла.")
-            else:
-                head += f" Их доля среди интервью между {ya} и {yb} гг. не менялась ({sw_b:.0%})."
-            parts.append(head)
-        else:
-            head = (f"Social-worker interviewers score {abs(sw):.1f} points {'lower' if sw < 0 else 'higher'} than "
-                    f"volunteers (95% CI {lo:.1f} to {hi:.1f}).")
-            if abs(sw_b - sw_a) >= 0.01:
-                head += (f" Between {ya} and {yb} their share of the interviews went from {sw_a:.0%} to {sw_b:.0%}, "
-                         f"which by itself moves the raw mean by {part:+.1f} points.")
-            else:
-                head += f" Their share of the interviews did not change between {ya} and {yb} ({sw_b:.0%})."
-            parts.append(head)
-    if mode is not None:
-        lvl = re.search(r"\[T\.(.+)\]", mode["term"]).group(1)
-        sign = 1.0 if lvl == "phone" else -1.0
-        ph = sign * mode["coef"]
-        lo, hi = sorted([sign * mode["ci_low"], sign * mode["ci_high"]])
-        parts.append(f"Интервью по телефону отличаются от личных на {ph:+.1f} балла (95% ДИ {lo:.1f}…{hi:.1f})." if ru
-                     else f"Phone interviews differ from in-person ones by {ph:+.1f} points (95% CI {lo:.1f} to {hi:.1f}).")
-    gap = float(raw_ch.iloc[i] - adj_ch.iloc[i])
-    if ru:
-        parts.append(f"Изменение {ya}→{yb} по всем интервью как есть, без взвешивания (зависит от состава опрашивающих): "
-                     f"{raw_ch.iloc[i]:+.1f} балла; при постоянном инструменте (стандартизация по роли и способу опроса, "
-                     f"с учётом того, какие работники, опрашивающие и получатели попали в выборку): {adj_ch.iloc[i]:+.1f} балла"
-                     + (" — точечные оценки различаются меньше чем на 1 балл." if abs(gap) < 1 else
-                        f" — поправка меняет изменение на {-gap:+.1f} балла."))
-    else:
-        parts.append(f"Counting all interviews as conducted, unweighted (which depends on the interviewer mix), the change {ya} to "
-                     f"{yb} is {raw_ch.iloc[i]:+.1f} points; on the constant instrument (role- and mode-standardised, net "
-                     f"of which workers, interviewers and recipients were sampled) it is {adj_ch.iloc[i]:+.1f} points"
-                     + (" - the two point estimates differ by less than 1 point." if abs(gap) < 1 else
-                        f" - the adjustment changes it by {-gap:+.1f} points."))
-    return " ".join(parts)
+    sw_a, sw_b = float(t.loc[i - 1, "share_social_worker"]), float(t.loc[i, "share_social_worker"])
+    role = _signed_effect(fit, "role", "social_worker")
+    return {"year_a": int(t.loc[i - 1, "year"]), "year_b": int(t.loc[i, "year"]), "share_a": sw_a, "share_b": sw_b,
+            "role": role, "role_part": None if role is None else role["effect"] * (sw_b - sw_a),
+            "mode": _signed_effect(fit, "mode", "phone"), "raw_change": float(raw_ch.iloc[i]),
+            "adjusted_change": float(adj_ch.iloc[i]), "gap": float(raw_ch.iloc[i] - adj_ch.iloc[i])}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1194,51 +976,6 @@ def item_answers_long(interviews: pd.DataFrame, codebook: Codebook | None = None
     return long.drop(columns="score").reset_index(drop=True)
 
 
-def _ordered_model_class():
-    """statsmodels ``OrderedModel`` with analytic scores (the library differentiates numerically).
-
-    Same likelihood; only the derivatives are closed-form: with ``u = a_{y+1} - x b`` and
-    ``l = a_y - x b``, ``d log p / d b = -(f(u) - f(l)) x / p`` and, for the threshold
-    parameters (``a_1 = t_0``, ``a_j = a_{j-1} + exp(t_{j-1})``),
-    ``d log p / d t_m = (f(u) d a_{y+1}/d t_m - f(l) d a_y / d t_m) / p``. The Hessian is the
-    numerical Jacobian of the analytic score. Tests check the score against numerical
-    differentiation and the fit against the plain ``OrderedModel``.
-    """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-    from statsmodels.tools.numdiff import approx_fprime
-
-    class _AnalyticOrderedModel(OrderedModel):
-        def score_obs(self, params):
-            params = np.asarray(params, dtype=float)
-            k = self.k_vars
-            low, upp = self._bounds(params)
-            prob = np.maximum(self.cdf(upp) - self.cdf(low), 1e-300)
-            f_u = np.where(np.isfinite(upp), self.pdf(np.where(np.isfinite(upp), upp, 0.0)), 0.0)
-            f_l = np.where(np.isfinite(low), self.pdf(np.where(np.isfinite(low), low, 0.0)), 0.0)
-            g_b = -((f_u - f_l) / prob)[:, None] * np.asarray(self.exog, dtype=float)
-            th = params[k:]
-            n_th = len(th)
-            # d a_j / d t_m for j = 0..K (a_0 = -inf, a_K = +inf): 1 for m = 0 and 0 < j < K;
-            # exp(t_m) for 1 <= m <= j - 1 and j < K
-            levels = n_th + 2
-            da = np.zeros((levels, n_th))
-            for j in range(1, levels - 1):
-                da[j, 0] = 1.0
-                for m in range(1, j):
-                    da[j, m] = np.exp(th[m])
-            y = np.asarray(self.endog, dtype=int)
-            g_t = (f_u[:, None] * da[y + 1] - f_l[:, None] * da[y]) / prob[:, None]
-            return np.column_stack([g_b, g_t])
-
-        def score(self, params):
-            return self.score_obs(params).sum(axis=0)
-
-        def hessian(self, params):
-            return approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
-
-    return _AnalyticOrderedModel
-
-
 def ordinal_year_model(interviews: pd.DataFrame, codebook: Codebook | None = None,
                        adjust=("role", "mode", "worker_id"),
                        years=None, alpha: float = 0.05) -> pd.DataFrame:
@@ -1257,7 +994,7 @@ def ordinal_year_model(interviews: pd.DataFrame, codebook: Codebook | None = Non
     Returns one row per year after the first: ``year, coef, se, ci_low, ci_high, p, n_answers``;
     ``mdd`` is the minimum detectable latent difference (80% power) for that standard error.
     ``attrs["cov"]``: covariance of the year coefficients (for contrasts between later years).
-    Analytic scores (:func:`_ordered_model_class`) keep the fit to a few seconds.
+    Analytic scores (:func:`helpers.stats.ordinal.analytic_ordered_model`) keep the fit to a few seconds.
     """
     long = item_answers_long(interviews, codebook, years=years)
     yrs = sorted(long["year"].unique())
@@ -1266,15 +1003,7 @@ def ordinal_year_model(interviews: pd.DataFrame, codebook: Codebook | None = Non
         if long[a].nunique() > 1:
             X = X.join(pd.get_dummies(long[a].astype(str), prefix=a, drop_first=True, dtype=float))
     X = X.join(pd.get_dummies(long["item"].astype(str), prefix="item", drop_first=True, dtype=float))
-    cats = sorted(long["answer"].unique())
-    endog = pd.Series(pd.Categorical(long["answer"], categories=cats, ordered=True))
-    groups = pd.factorize(long["recipient_pid"])[0]
-    model = _ordered_model_class()(endog, X, distr="logit")
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(method="bfgs", maxiter=2000, disp=False, cov_type="cluster", cov_kwds={"groups": groups})
+    res = fit_cumulative_logit(long["answer"], X, groups=pd.factorize(long["recipient_pid"])[0])
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     for y in yrs[1:]:
@@ -1332,23 +1061,6 @@ def truth_check(ordinal: pd.DataFrame, truth: dict, alpha: float = 0.05, power: 
     return pd.DataFrame(rows)
 
 
-def truth_sentence(check: pd.DataFrame, lang: str = "en") -> str:
-    """The truth check in words: how many planted differences were detectable, found, missed, of the wrong sign."""
-    det = check[check["detectable"]]
-    found = int((det["verdict"] == "recovered (right sign)").sum())
-    sig = check[check["significant"]]
-    wrong = int((check["verdict"] == "wrong sign").sum())
-    undet = int((check["verdict"] == "undetectable at this n").sum())
-    if lang == "ru":
-        return (f"Из {len(check)} заложенных разностей лет {len(det)} больше минимально обнаружимой; из них найдено с "
-                f"правильным знаком {found}. Значимых оценок {len(sig)}, с неверным знаком {wrong}. "
-                f"{undet} разностей меньше МОР — отчёт называет их необнаружимыми при таких выборках, а не «отсутствием изменений».")
-    return (f"Of {len(check)} planted year differences, {len(det)} exceed the minimum detectable difference and "
-            f"{found} of those were found with the right sign. {len(sig)} estimates are significant, {wrong} with the "
-            f"wrong sign. {undet} differences are below the MDD and are reported as undetectable with these samples, "
-            f"not as 'no change'.")
-
-
 # ---------------------------------------------------------------------------------------------
 # workers
 # ---------------------------------------------------------------------------------------------
@@ -1375,13 +1087,15 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     "improved" / "declined" when the **Holm-adjusted** p-value across the workers compared is below
     ``alpha`` (``method="fdr_bh"`` for Benjamini-Hochberg), so the chance that any worker with no
     true change is flagged is at most ``alpha`` (measured in tests/test_worker_flags.py);
-    otherwise "within the uncertainty". ``control`` states it in words. Returns ``(per_year, change)``.
+    otherwise "within the uncertainty". ``method``, ``alpha`` and ``n_compared`` say what is controlled
+    (:func:`helpers.narrative.scoring.multiplicity_sentence` words it). Returns ``(per_year, change)``.
     """
     from helpers.studies.mystery_guest.scoring import worker_slopes
 
     fit = fit or year_mixed_model(scored, measure, years=years)
     d = scored[scored["year"].isin(_years(scored, years))].dropna(subset=[measure]).copy()
     change = worker_slopes(d, measure, alpha=alpha, method=method, ci=ci)
+    change = change.assign(**{k: v for k, v in (("method", method), ("alpha", alpha)) if k not in change})
     multi = d.groupby("worker_id")["year"].nunique()
     d = d[d["worker_id"].isin(multi[multi > 1].index)]
     adj = d[measure].astype("float64").to_numpy().copy()
@@ -1439,378 +1153,112 @@ def covid_compliance(interviews: pd.DataFrame, roster: pd.DataFrame | None = Non
 
 
 # ---------------------------------------------------------------------------------------------
-# findings in plain language
+# the run's shared artefacts: computed once, opened by the trends and summary notebooks
 # ---------------------------------------------------------------------------------------------
 
 
-def _largest_consecutive(comparisons: pd.DataFrame, years) -> pd.Series | None:
+def _a_sample(study, years):
+    return sample_by_year(study.interviews(years), study.strata(years))
+
+
+def _a_summary(study, years, instrument):
+    return yearly_summary(study.scored(years), study.strata(years), instrument=instrument)
+
+
+def _a_ceiling(study, years):
+    return ceiling_by_year(study.scored(years))
+
+
+def _a_fit(study, years, measure):
+    return year_mixed_model(study.scored(years), measure, roster=study.strata(years))
+
+
+def _a_comparisons(study, years, measure, instrument):
+    fit = artefact(study, "fit", years, measure=measure) if instrument == "reference" else None
+    return compare_years(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
+
+
+def _a_trend(study, years, measure, instrument):
+    fit = artefact(study, "fit", years, measure=measure) if instrument == "reference" else None
+    return trend_test(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
+
+
+def _a_raw_vs_adjusted(study, years):
+    return raw_vs_adjusted(study.scored(years), fit=artefact(study, "fit", years, measure="composite"))
+
+
+def _a_workers(study, years):
+    return worker_trajectories(study.scored(years), fit=artefact(study, "fit", years, measure="composite"))
+
+
+def _a_covid(study, years):
+    return covid_compliance(study.interviews(years), study.strata(years), study.codebook)
+
+
+def _a_ordinal(study, years):
+    return ordinal_year_model(study.interviews(years), study.codebook)
+
+
+#: the trends artefacts of a run, by name (``study.artefact("trends.<name>", ...)``)
+ARTEFACTS = {"sample": _a_sample, "summary": _a_summary, "ceiling": _a_ceiling, "fit": _a_fit,
+             "comparisons": _a_comparisons, "trend": _a_trend, "raw_vs_adjusted": _a_raw_vs_adjusted,
+             "workers": _a_workers, "covid": _a_covid, "ordinal": _a_ordinal}
+
+
+def artefact(study, name: str, years, **params):
+    """The trends artefact ``name`` of ``years`` for ``study`` (:func:`~helpers.studies.mystery_guest.study.open_study`):
+    computed on the first request of the run, loaded afterwards (``study.artefact("trends.<name>", ...)``).
+
+    ``params``: ``instrument`` (``"reference"`` or ``None``) for ``summary``, ``comparisons``, ``trend``;
+    ``measure`` for ``fit``, ``comparisons``, ``trend``. Defaults: ``instrument="reference"``,
+    ``measure="composite"``.
+    """
+    compute = ARTEFACTS[name]
+    names = compute.__code__.co_varnames[2:compute.__code__.co_argcount]
+    defaults = {"instrument": "reference", "measure": "composite"}
+    unknown = set(params) - set(names)
+    if unknown:
+        raise TypeError(f"artefact {name!r} takes {names}, not {sorted(unknown)}")
+    full = {k: params.get(k, defaults[k]) for k in names}
+    return study.artefact(f"trends.{name}", compute, years=sorted(int(y) for y in years), **full)
+
+
+def trends_tables(study, years) -> dict:
+    """Every table and model of the trends report (each an artefact of the run), by name."""
+    out = {"sample": artefact(study, "sample", years),
+           "summary": artefact(study, "summary", years),
+           "summary_all": artefact(study, "summary", years, instrument=None),
+           "ceiling": artefact(study, "ceiling", years),
+           "fit": artefact(study, "fit", years)}
+    out["comparisons"] = pd.concat([artefact(study, "comparisons", years, measure=m) for m in DOMAIN_MEASURES],
+                                   ignore_index=True)
+    out["comparisons_all"] = artefact(study, "comparisons", years, instrument=None)
+    out["trend"] = pd.DataFrame([artefact(study, "trend", years, measure=m) for m in DOMAIN_MEASURES]
+                                + [artefact(study, "trend", years, instrument=None)])
+    out["ordinal"] = artefact(study, "ordinal", years)
+    out["raw_vs_adjusted"] = artefact(study, "raw_vs_adjusted", years)
+    out["per_year"], out["changes"] = artefact(study, "workers", years)
+    out["covid"] = artefact(study, "covid", years)
+    return out
+
+
+def summary_tables(study, years) -> dict:
+    """What the executive summary shows, by name: the same artefacts as the trends report (loaded when the
+    trends report of the run computed them)."""
+    per_year, changes = artefact(study, "workers", years)
+    return {"sample": artefact(study, "sample", years), "fit": artefact(study, "fit", years),
+            "summary": artefact(study, "summary", years),
+            "summary_all": artefact(study, "summary", years, instrument=None),
+            "comparisons": artefact(study, "comparisons", years),
+            "comparisons_all": artefact(study, "comparisons", years, instrument=None),
+            "ceiling": artefact(study, "ceiling", years), "raw_vs_adjusted": artefact(study, "raw_vs_adjusted", years),
+            "covid": artefact(study, "covid", years), "changes": changes}
+
+
+def largest_consecutive_change(comparisons: pd.DataFrame, years) -> pd.Series | None:
+    """The row of :func:`compare_years` with the largest absolute change between consecutive ``years``."""
     if comparisons is None or comparisons.empty:
         return None
     ys = sorted(int(y) for y in years)
     consec = comparisons[comparisons["year_b"] == comparisons["year_a"].map(lambda a: next((y for y in ys if y > a), -1))]
     return consec.loc[consec["difference"].abs().idxmax()] if not consec.empty else None
-
-
-def _change_clause(big: pd.Series, lang: str) -> str:
-    """The verdict of one contrast of :func:`compare_years` as a clause (significant, not significant, ceiling)."""
-    ru = lang == "ru"
-    ya, yb, dd = int(big["year_a"]), int(big["year_b"]), big["difference"]
-    if big["verdict"] in ("increase", "decrease"):
-        return (f"{dd:+.1f} балла между {ya} и {yb} гг. (95% ДИ {big['ci_low']:.1f}…{big['ci_high']:.1f}), значимо с "
-                f"поправкой Холма (p = {big['p_adjusted']:.3f})" if ru else
-                f"{dd:+.1f} points from {ya} to {yb} (95% CI {big['ci_low']:.1f} to {big['ci_high']:.1f}), significant "
-                f"after Holm adjustment (p = {big['p_adjusted']:.3f})")
-    if big["verdict"].startswith("not testable"):
-        return (f"изменение между {ya} и {yb} гг. проверить нельзя из-за эффекта потолка" if ru else
-                f"the change from {ya} to {yb} cannot be tested because of the ceiling")
-    return (f"{dd:+.1f} балла между {ya} и {yb} гг., незначимо с поправкой Холма (p = {big['p_adjusted']:.2f}); нельзя "
-            f"исключить изменения от {big['ci_low_adjusted']:+.1f} до {big['ci_high_adjusted']:+.1f} балла" if ru else
-            f"{dd:+.1f} points from {ya} to {yb}, not significant after Holm adjustment (p = {big['p_adjusted']:.2f}); "
-            f"changes between {big['ci_low_adjusted']:+.1f} and {big['ci_high_adjusted']:+.1f} points cannot be excluded")
-
-
-def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.DataFrame,
-                 fit: MixedYearFit, covid: pd.DataFrame | None = None, changes: pd.DataFrame | None = None,
-                 lang: str = "en", comparisons_all: pd.DataFrame | None = None) -> list[str]:
-    """The three most important findings as sentences, computed from the analysis tables.
-
-    1. Level and change of the composite **on the instrument of** ``summary`` / ``comparisons``
-       (by default the constant instrument of :func:`yearly_summary` / :func:`compare_years`:
-       volunteer in-person interviews, role- and mode-standardised), named in the sentence: the
-       range of the yearly estimates and the largest change between consecutive years with its
-       verdict - significant after Holm, or "changes between L and U cannot be excluded" (the
-       interval at the Bonferroni level ``alpha/m``). With ``comparisons_all`` (``compare_years(...,
-       instrument=None)``) the same pair counted over all interviews follows, labelled as depending
-       on the interviewer mix.
-    2. Composition: how the interviewer mix moves the all-interview change (:func:`explain_adjustment`).
-    3. COVID-19 safety: organisation-wide compliance shares of the last year with intervals, the
-       change since the first COVID-19 year, and a warning when a department rests on few
-       recipients; if there is no COVID-19 module, the workers who improved or declined.
-    """
-    ru = lang == "ru"
-    out = []
-    comp = summary[summary["measure"] == "composite"].sort_values("year")
-    lo, hi = comp.loc[comp["estimate"].idxmin()], comp.loc[comp["estimate"].idxmax()]
-    inst = comp["instrument"].iloc[0] if "instrument" in comp else None
-    label = instrument_label(inst, lang)
-    if ru:
-        s = (f"Интегральный индекс качества (0–100; {label}) оставался высоким во все годы: от {lo['estimate']:.1f} "
-             f"(95% ДИ {lo['ci_low']:.1f}…{lo['ci_high']:.1f}, n = {int(lo['n'])}, {int(lo['year'])} г.) до "
-             f"{hi['estimate']:.1f} ({hi['ci_low']:.1f}…{hi['ci_high']:.1f}, n = {int(hi['n'])}, {int(hi['year'])} г.).")
-    else:
-        s = (f"The composite quality index (0-100; {label}) stayed high in every year, between {lo['estimate']:.1f} "
-             f"(95% CI {lo['ci_low']:.1f} to {lo['ci_high']:.1f}, n = {int(lo['n'])}, {int(lo['year'])}) and "
-             f"{hi['estimate']:.1f} ({hi['ci_low']:.1f} to {hi['ci_high']:.1f}, n = {int(hi['n'])}, {int(hi['year'])}).")
-    big = _largest_consecutive(comparisons, comp["year"])
-    if big is not None:
-        s += (f" Самое большое изменение: {_change_clause(big, lang)}." if ru else
-              f" The largest change: {_change_clause(big, lang)}.")
-        if comparisons_all is not None and not comparisons_all.empty:
-            a = comparisons_all[(comparisons_all["year_a"] == big["year_a"]) & (comparisons_all["year_b"] == big["year_b"])]
-            if not a.empty:
-                s += (f" По всем интервью как есть (это зависит от состава опрашивающих): "
-                      f"{_change_clause(a.iloc[0], lang)}." if ru else
-                      f" Counting all interviews as conducted (which depends on the interviewer mix): "
-                      f"{_change_clause(a.iloc[0], lang)}.")
-    out.append(s)
-    out.append(explain_adjustment(adjusted, fit, lang))
-    if covid is not None and not covid.empty:
-        cb = load_codebook()
-        short = _COVID_SHORT.get(lang, _COVID_SHORT["en"])
-        org = covid[covid["department"] == "all"]
-        org = org if not org.empty else covid
-        last = int(org["year"].max())
-        o = org[org["year"] == last].sort_values("share")
-        items = "; ".join(f"{short.get(r['item'], r['item'])} {r['share']:.0f}% ({r['ci_low']:.0f}–{r['ci_high']:.0f}%)"
-                          for _, r in o.iterrows())
-        dept = covid[(covid["department"] != "all") & (covid["year"] == last)]
-        small = dept.groupby("department")["n_recipients"].max()
-        small_txt = ""
-        if not small.empty and small.min() < 30:
-            d = small.idxmin()
-            small_txt = (f" Интервалы по подразделению «{cb.vocabulary_label('department', d, lang)}» широкие "
-                         f"(≤ {int(small.min())} получателей)." if ru else
-                         f" Department figures for {cb.vocabulary_label('department', d, lang)} rest on "
-                         f"{int(small.min())} recipients or fewer and have wide intervals.")
-        first = int(org["year"].min())
-        trend_txt = ""
-        if first < last:
-            a = org[org["year"] == first].set_index("item")["share"]
-            b = org[org["year"] == last].set_index("item")["share"]
-            ch = (b - a).dropna()
-            if not ch.empty:
-                trend_txt = (f" По сравнению с {first} г. доли изменились: "
-                             + ", ".join(f"{short.get(k, k)} {v:+.0f} п. п." for k, v in ch.items()) if ru else
-                             f" Compared with {first}: " + ", ".join(f"{short.get(k, k)} {v:+.0f} percentage points"
-                                                                     for k, v in ch.items()) + ".")
-        out.append((f"Безопасность COVID-19 в {last} г. (по организации; {instrument_label(None, lang)}; 95% ДИ): {items}; "
-                    f"ни одна мера не достигает 100%." if ru else
-                    f"COVID-19 safety in {last} (organisation-wide; {instrument_label(None, lang)}; 95% CI): {items}; "
-                    f"none reaches 100%.") + trend_txt + small_txt)
-    elif changes is not None and not changes.empty:
-        imp = changes.loc[changes["direction"] == "improved", "worker_id"].tolist()
-        dec = changes.loc[changes["direction"] == "declined", "worker_id"].tolist()
-        out.append(f"Работники, улучшившие результаты сверх неопределённости: {', '.join(imp) or 'нет'}; "
-                    f"ухудшившие: {', '.join(dec) or 'нет'}." if ru else
-                    f"Workers who improved beyond the uncertainty: {', '.join(imp) or 'none'}; declined: "
-                    f"{', '.join(dec) or 'none'}.")
-    return out
-
-
-def key_numbers(summary: pd.DataFrame, sample: pd.DataFrame, lang: str = "en",
-                summary_all: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per year for the executive summary: recipients, interviews, composite and top-box share with CIs.
-
-    The composite and top-box columns come from ``summary`` (by default the constant instrument of
-    :func:`yearly_summary`); with ``summary_all`` (``instrument=None``) the all-interview composite
-    follows in its own column, named as depending on the interviewer mix.
-    """
-    comp = summary[summary["measure"] == "composite"].set_index("year")
-    top = summary[summary["measure"] == "composite_top"].set_index("year")
-    allc = None if summary_all is None else summary_all[summary_all["measure"] == "composite"].set_index("year")
-    constant = "instrument" in summary and summary["instrument"].iloc[0] in ("reference", "pooled", "constant")
-    smp = sample.set_index("year")
-    rows = []
-    for y in comp.index:
-        c, t = comp.loc[y], top.loc[y] if y in top.index else None
-        row = {"year": int(y), "recipients": int(smp.loc[y, "recipients"]) if y in smp.index else np.nan,
-               "interviews": int(c["n"]),
-               "composite": f"{c['estimate']:.1f} [{c['ci_low']:.1f}; {c['ci_high']:.1f}]",
-               "all answers best, %": "—" if t is None else
-               f"{t['estimate']:.0f} [{t['ci_low']:.0f}; {t['ci_high']:.0f}]"}
-        if allc is not None and y in allc.index:
-            a = allc.loc[y]
-            row["composite, all"] = f"{a['estimate']:.1f} [{a['ci_low']:.1f}; {a['ci_high']:.1f}]"
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    if lang == "ru":
-        const = ", постоянный инструмент" if constant else ""
-        out = out.rename(columns={"year": "год", "recipients": "получатели", "interviews": "интервью",
-                                  "composite": f"интегральный индекс{const} [95% ДИ]",
-                                  "all answers best, %": f"все ответы лучшие{const}, % [95% ДИ]",
-                                  "composite, all": "интегральный индекс, все интервью (зависит от состава "
-                                                    "опрашивающих) [95% ДИ]"})
-    else:
-        const = ", constant instrument" if constant else ""
-        out = out.rename(columns={"composite": f"composite{const} [95% CI]",
-                                  "all answers best, %": f"all answers best{const}, % [95% CI]",
-                                  "composite, all": "composite, all interviews (depends on the interviewer mix) "
-                                                    "[95% CI]"})
-    return out
-
-
-def caveats(summary: pd.DataFrame, ceiling: pd.DataFrame, comparisons: pd.DataFrame, sample: pd.DataFrame,
-            lang: str = "en") -> list[str]:
-    """Caveats for reviewers, computed: ceiling, smallest detectable change, design change, weighting."""
-    ru = lang == "ru"
-    out = []
-    dom = ceiling[ceiling["measure"].isin(["ethics", "competence", "quality"])]
-    if not dom.empty:
-        hi = dom.loc[dom["ceiling_share"].idxmax()]
-        label = load_codebook().domain_label(hi["measure"], lang)
-        out.append(f"Эффект потолка: до {hi['ceiling_share']:.0%} интервью ставят максимальный балл по блоку "
-                   f"«{label}» ({int(hi['year'])} г.); улучшение там почти невозможно увидеть." if ru else
-                   f"Ceiling: up to {hi['ceiling_share']:.0%} of the interviews give the maximum score in the "
-                   f"domain '{label}' ({int(hi['year'])}); improvement there can hardly show.")
-    blocked = ceiling[~ceiling["testable"]]
-    if not blocked.empty:
-        names = ", ".join(sorted({f"{r['measure']} {int(r['year'])}" for _, r in blocked.iterrows()}))
-        out.append(f"Не проверяются из-за потолка (≥ {CEILING_LIMIT:.0%} на максимуме): {names}." if ru else
-                   f"Not tested because of the ceiling (≥ {CEILING_LIMIT:.0%} at the maximum): {names}.")
-    if not comparisons.empty and comparisons["mdd"].notna().any():
-        w = comparisons.loc[comparisons["mdd"].idxmax()]
-        label = instrument_label(w.get("instrument", None), lang)
-        a = float(w.get("alpha_adjusted", 0.05))
-        out.append(f"Малые выборки: при n = {int(w['recipients_a'])} и n = {int(w['recipients_b'])} получателей "
-                   f"({int(w['year_a'])} и {int(w['year_b'])} гг.) можно обнаружить только разницу больше {w['mdd']:.1f} "
-                   f"балла (мощность 80% на уровне Холма–Бонферрони {a:.4f}; {label}). Незначимая разница не означает "
-                   f"отсутствия изменений." if ru else
-                   f"Small samples: with n = {int(w['recipients_a'])} and n = {int(w['recipients_b'])} recipients "
-                   f"({int(w['year_a'])} vs {int(w['year_b'])}) only differences larger than {w['mdd']:.1f} points could "
-                   f"be detected (80% power at the Holm-Bonferroni level {a:.4f}; {label}). A non-significant difference "
-                   f"is not evidence of no change.")
-    smp = sample.set_index("year")
-    solo = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] == 0]
-    paired = [int(y) for y in smp.index if smp.loc[y, "social_worker_interviewers"] > 0]
-    if solo and paired:
-        out.append(f"Схема опроса менялась: в {', '.join(map(str, solo))} гг. опрашивали только волонтёры, в "
-                   f"{', '.join(map(str, paired))} гг. — пары «волонтёр + социальный работник», а социальные работники "
-                   f"ставят ниже. Поэтому годы сравниваются при постоянном инструменте (личные интервью волонтёров, "
-                   f"стандартизация по роли и способу опроса); сравнение всех интервью как есть зависит от состава "
-                   f"опрашивающих и приводится только для справки." if ru else
-                   f"The design changed: only volunteers interviewed in {', '.join(map(str, solo))}, volunteer + "
-                   f"social-worker pairs in {', '.join(map(str, paired))}, and social workers score lower. Years are "
-                   f"therefore compared on a constant instrument (volunteer in-person interviews, role- and "
-                   f"mode-standardised); the all-interview comparison depends on the interviewer mix and is shown "
-                   f"for reference only.")
-    if bool(summary["weighted"].any()) and summary.get("instrument", pd.Series([None])).iloc[0] in ("reference", "pooled"):
-        out.append("Оценки по организации при постоянном инструменте — прогнозы смешанной модели (случайные эффекты "
-                   "работника, опрашивающего и получателя; получатель, опрошенный дважды или в разные годы, — одна "
-                   "единица), усреднённые по долям подразделений в обслуживаемом населении." if ru else
-                   "Constant-instrument organisation figures are mixed-model predictions (random effects for worker, "
-                   "interviewer and recipient; a recipient interviewed twice or in several years is one unit), "
-                   "averaged over the departments' shares of the population served.")
-    elif bool(summary["weighted"].any()):
-        cov = [c for c in ("coverage_home_care", "coverage_temporary_residence") if c in smp]
-        strat = smp.dropna(subset=cov) if cov else smp.iloc[0:0]
-        frac = ""
-        if len(strat):
-            r = strat.iloc[-1]
-            frac = (f" (в {int(strat.index[-1])} г. опрошено {r[cov[0]]:.0%} получателей надомного обслуживания и "
-                    f"{r[cov[1]]:.0%} временного проживания)" if ru else
-                    f" ({r[cov[0]]:.0%} of home-care and {r[cov[1]]:.0%} of temporary-residence recipients "
-                    f"interviewed in {int(strat.index[-1])})")
-        out.append(f"Оценки по организации взвешены по плану выборки{frac}; интервалы учитывают, что одного "
-                   f"получателя могли опросить дважды." if ru else
-                   f"Organisation-level figures are design-weighted{frac}; intervals count the interviews of one "
-                   f"recipient as one sampling unit.")
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# figures
-# ---------------------------------------------------------------------------------------------
-
-_COVID_SHORT = {
-    "en": {"cov_gloves": "gloves", "cov_mask": "medical mask", "cov_prevention": "infection prevention"},
-    "ru": {"cov_gloves": "перчатки", "cov_mask": "медицинская маска", "cov_prevention": "меры профилактики"},
-}
-
-_L = {
-    "en": {"all": "organisation (weighted)", "year": "Survey year", "score": "Score (0-100)", "share": "Share 'yes' (%)",
-           "raw": "all interviews (depends on the interviewer mix)",
-           "adjusted": "constant instrument (volunteer in person)", "trend": "Yearly estimates with 95% CI",
-           "rva": "Composite: constant instrument vs all interviews as conducted (95% CI)",
-           "workers": "Workers assessed in several years: adjusted composite (95% CI)",
-           "covid": "COVID-19 safety compliance by department (95% CI)"},
-    "ru": {"all": "организация (взвешено)", "year": "Год опроса", "score": "Балл (0–100)", "share": "Доля «да» (%)",
-           "raw": "все интервью (зависит от состава опрашивающих)",
-           "adjusted": "постоянный инструмент (волонтёр, лично)", "trend": "Оценки по годам с 95% ДИ",
-           "rva": "Интегральный индекс: постоянный инструмент и все интервью как есть (95% ДИ)",
-           "workers": "Работники, оценённые в нескольких годах: скорректированный индекс (95% ДИ)",
-           "covid": "Соблюдение мер безопасности COVID-19 по подразделениям (95% ДИ)"},
-}
-
-
-def _measure_label(measure: str, lang: str = "en") -> str:
-    return load_codebook().measure_label(measure, lang)
-
-
-def _errorbar(ax, x, est, low, high, fmt: str = "o-", **kw):
-    ax.errorbar(x, est, yerr=[np.asarray(est) - np.asarray(low), np.asarray(high) - np.asarray(est)],
-                fmt=fmt, capsize=4, **kw)
-
-
-def plot_yearly(summary: pd.DataFrame, measures: list[str] | None = None, lang: str = "en") -> plt.Figure:
-    """Small multiples: one panel per measure, estimate per year with its 95% CI and n under each point."""
-    L = _L.get(lang, _L["en"])
-    measures = [m for m in (measures or DOMAIN_MEASURES) if m in set(summary["measure"])]
-    pal = sns.color_palette("colorblind")
-    fig, axes = plt.subplots(1, len(measures), figsize=(3.2 * len(measures), 3.4), sharey=False, squeeze=False)
-    for ax, m in zip(axes[0], measures, strict=True):
-        s = summary[summary["measure"] == m].sort_values("year")
-        _errorbar(ax, s["year"], s["estimate"], s["ci_low"], s["ci_high"], color=pal[0])
-        for _, r in s.iterrows():
-            ax.annotate(f"n={int(r['n'])}", (r["year"], r["ci_low"]), textcoords="offset points", xytext=(0, -12),
-                        ha="center", fontsize=7)
-        ax.set_title(_measure_label(m, lang), fontsize=9)
-        ax.set_xticks(s["year"])
-        ax.set_xlabel(L["year"])
-        ax.margins(y=0.2)
-    axes[0][0].set_ylabel(L["score"] if not measures[0].endswith("_top") else "%")
-    fig.suptitle(L["trend"])
-    fig.tight_layout()
-    return fig
-
-
-def plot_raw_vs_adjusted(table: pd.DataFrame, lang: str = "en") -> plt.Figure:
-    """Constant-instrument (solid, first) and all-interview (dashed) yearly means side by side, 95% CI, n per year."""
-    L = _L.get(lang, _L["en"])
-    pal = sns.color_palette("colorblind")
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    t = table.sort_values("year")
-    _errorbar(ax, t["year"] - 0.08, t["adjusted"], t["adjusted_ci_low"], t["adjusted_ci_high"], color=pal[1],
-              label=L["adjusted"])
-    _errorbar(ax, t["year"] + 0.08, t["raw"], t["raw_ci_low"], t["raw_ci_high"], color=pal[0], label=L["raw"],
-              fmt="o--")
-    ax.set_xticks(t["year"])
-    ax.set_xticklabels([f"{int(y)}\nn={int(n)}" for y, n in zip(t["year"], t["n"], strict=True)])
-    ax.set_xlabel(L["year"])
-    ax.set_ylabel(L["score"])
-    ax.set_title(L["rva"], fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_worker_trajectories(per_year: pd.DataFrame, changes: pd.DataFrame | None = None,
-                             lang: str = "en") -> plt.Figure:
-    """Small multiples, one panel per worker: adjusted score per year with 95% CI and n."""
-    L = _L.get(lang, _L["en"])
-    pal = sns.color_palette("colorblind")
-    workers = sorted(per_year["worker_id"].unique())
-    ncol = min(5, max(1, len(workers)))
-    nrow = int(np.ceil(len(workers) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.4 * nrow), sharey=True, squeeze=False)
-    lab = {} if changes is None or changes.empty else changes.set_index("worker_id")["direction"].to_dict()
-    colour = {"improved": pal[2], "declined": pal[3]}
-    years = sorted(per_year["year"].unique())
-    for ax, w in zip(axes.flat, workers, strict=False):
-        g = per_year[per_year["worker_id"] == w].sort_values("year")
-        _errorbar(ax, g["year"], g["estimate"], g["ci_low"].fillna(g["estimate"]), g["ci_high"].fillna(g["estimate"]),
-                  color=colour.get(lab.get(w), pal[0]))
-        for _, r in g.iterrows():
-            ax.annotate(f"{int(r['n'])}", (r["year"], r["estimate"]), textcoords="offset points", xytext=(6, 2),
-                        fontsize=6)
-        flag = lab.get(w, "")
-        short = {"improved": "improved" if lang != "ru" else "улучшение",
-                 "declined": "declined" if lang != "ru" else "ухудшение"}.get(flag, "")
-        ax.set_title(f"{w} {short}".strip(), fontsize=9, color=colour.get(flag, "black"))
-        ax.set_xticks(years)
-        ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(workers):]:
-        ax.axis("off")
-    fig.supxlabel(L["year"] + (" (рядом с точкой — число интервью)" if lang == "ru" else
-                               " (n = interviews next to each point)"), fontsize=9)
-    fig.supylabel(L["score"], fontsize=9)
-    from helpers.studies.mystery_guest.scoring import translate_control
-
-    control = "" if changes is None or changes.empty or "control" not in changes else str(changes["control"].iloc[0])
-    if control:
-        control = ("флаги «улучшение / ухудшение»: " if lang == "ru" else "improved / declined flags: ") + translate_control(
-            control, lang)
-    fig.suptitle(L["workers"] + (f"\n{control}" if control else ""), fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def plot_covid(covid: pd.DataFrame, codebook: Codebook | None = None, lang: str = "en") -> plt.Figure:
-    """Dot-and-interval plot of the COVID-19 compliance shares: items x departments, one panel per year."""
-    cb = codebook or load_codebook()
-    L = _L.get(lang, _L["en"])
-    pal = sns.color_palette("colorblind")
-    years = sorted(covid["year"].unique())
-    depts = list(dict.fromkeys(covid["department"]))
-    items = list(dict.fromkeys(covid["item"]))
-    fig, axes = plt.subplots(1, len(years), figsize=(5.2 * len(years), 3.6), sharex=True, squeeze=False)
-    for ax, y in zip(axes[0], years, strict=True):
-        for k, dept in enumerate(depts):
-            g = covid[(covid["year"] == y) & (covid["department"] == dept)].set_index("item").reindex(items)
-            pos = np.arange(len(items)) + (k - (len(depts) - 1) / 2) * 0.22
-            ax.errorbar(g["share"], pos, xerr=[g["share"] - g["ci_low"], g["ci_high"] - g["share"]], fmt="o",
-                        capsize=3, color=pal[k], label=dept)
-            for p, (_, r) in zip(pos, g.iterrows(), strict=True):
-                if np.isfinite(r["share"]):
-                    ax.annotate(f"n={int(r['n'])}", (r["ci_high"], p), textcoords="offset points", xytext=(3, -3),
-                                fontsize=6)
-        ax.set_yticks(np.arange(len(items)))
-        ax.set_yticklabels([_COVID_SHORT.get(lang, _COVID_SHORT["en"]).get(i, i) for i in items], fontsize=8)
-        ax.set_xlim(0, 115)
-        ax.set_xlabel(L["share"])
-        ax.set_title(str(y))
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    names = [cb.vocabulary_label("department", d, lang) if d != "all" else L["all"] for d in labels]
-    fig.legend(handles, names, loc="lower center", ncol=len(depts), fontsize=8, frameon=False)
-    fig.suptitle(L["covid"], fontsize=10)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
