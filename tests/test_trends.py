@@ -17,7 +17,6 @@ from helpers.narrative import trends as N
 from helpers.stats.comparisons import cliffs_delta
 from helpers.stats.ordinal import analytic_ordered_model
 from helpers.stats.power import (
-    mdd_sentence,
     mdd_two_samples,
     minimum_detectable_difference,
     t_test_power,
@@ -50,9 +49,10 @@ def test_mdd_hand_computed_normal_case():
 
 
 def test_mdd_sentence_in_words():
-    s = mdd_sentence(2018, 2019, 35, 42, 4.33)
+    s = N.mdd_sentence(2018, 2019, 35, 42, 4.33)
     assert "n = 35 and n = 42" in s and "larger than 4.3 points" in s
-    assert "больше 4.3" in mdd_sentence(2018, 2019, 35, 42, 4.33, lang="ru")
+    assert "больше 4,3 балла" in N.mdd_sentence(2018, 2019, 35, 42, 4.33, lang="ru")
+    assert "cannot be estimated" in N.mdd_sentence(2018, 2019, 1, 1, float("nan"))
 
 
 # ---------------------------------------------------------------- Cliff's delta

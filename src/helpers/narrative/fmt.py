@@ -47,8 +47,10 @@ def number(x: float, lang: str, digits: int = 1) -> str:
     return format_decimal(float(x), format=pattern, locale=_locale(lang))
 
 
-def integer(x: float, lang: str) -> str:
-    """A count with the locale's thousands separator."""
+def integer(x: float, lang: str, grouping: bool = True) -> str:
+    """A count with the locale's thousands separator (``grouping=False``: none, e.g. for years)."""
+    if not grouping and not _absent(x):
+        return format_decimal(float(x), format="0", locale=_locale(lang))
     return number(x, lang, 0)
 
 
@@ -84,6 +86,8 @@ def spec(value, format_spec: str, lang: str) -> str:
 
     >>> spec(0.5, ".0%", "ru"), spec(1234, ",d", "ru"), spec(2.25, ".2f", "ru"), spec("x", "", "ru")
     ('50%', '1\\xa0234', '2,25', 'x')
+    >>> spec(2018, "", "ru"), spec(2018, "d", "en"), spec(2018, ",d", "en")
+    ('2018', '2018', '2,018')
     """
     if isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "__float__"):
         return format(value, format_spec)
@@ -96,7 +100,7 @@ def spec(value, format_spec: str, lang: str) -> str:
     if kind == "%":
         return percent(value, lang, int(digits or 0))
     if kind == "d" or (kind == "" and digits is None and float(value).is_integer()):
-        return integer(value, lang)
+        return integer(value, lang, grouping=bool(m["comma"]))  # as str.format: group only with ","
     return number(value, lang, int(digits) if digits is not None else 2)
 
 

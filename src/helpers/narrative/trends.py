@@ -27,7 +27,8 @@ __all__ = ["comparison_sentence", "direction_label", "explain_adjustment", "inst
 
 _VERDICT = {"increase": "increase", "decrease": "decrease", "not significant": "not_significant",
             "not testable (ceiling)": "not_testable"}
-_DIRECTION = {"improved": "improved", "declined": "declined", "within the uncertainty": "within"}
+_DIRECTION = {"improved": "improved", "declined": "declined", "within_uncertainty": "within",
+              "within the uncertainty": "within"}
 _TRUTH = {"recovered (right sign)": "recovered", "wrong sign": "wrong_sign",
           "missed although detectable": "missed", "undetectable at this n": "undetectable"}
 
@@ -233,3 +234,19 @@ def reviewer_table(df: pd.DataFrame, lang: str = "en", worker=None) -> pd.DataFr
 def label_rows(codes, lang: str = "en") -> list[str]:
     """Row names of the sample table (``coverage_home_care`` ...) in words."""
     return [label("trends.sample_rows", c, lang) for c in codes]
+
+
+def mdd_sentence(year_a: int, year_b: int, n_a: int, n_b: int, mdd: float, lang: str = "en",
+                 power: float = 0.8, alpha: float = 0.05) -> str:
+    """The minimum detectable difference (:func:`helpers.stats.power.mdd_two_samples`) in words.
+
+    >>> mdd_sentence(2018, 2019, 35, 42, 6.14)
+    '2018 vs 2019: with n = 35 and n = 42 recipients, only differences larger than 6.1 points could be detected (80% power, 5% level).'
+    >>> mdd_sentence(2018, 2019, 35, 42, 6.14, "ru")
+    '2018 и 2019: при n = 35 и n = 42 получателей можно обнаружить только разницу больше 6,1 балла (мощность 80%, уровень 5%).'
+    """
+    import math
+
+    if not math.isfinite(mdd):
+        return text("trends.mdd.undefined", lang, ya=year_a, yb=year_b)
+    return text("trends.mdd.sentence", lang, ya=year_a, yb=year_b, na=n_a, nb=n_b, mdd=mdd, power=power, a=alpha)

@@ -5,7 +5,7 @@ have been seen". The minimum detectable difference turns the achieved sample siz
 standard error of the difference) into the smallest true difference that a two-sided test at level
 ``alpha`` would detect with probability ``power``.
 
-Public functions: :func:`minimum_detectable_difference`, :func:`mdd_two_samples`, :func:`mdd_sentence`.
+Public functions: :func:`minimum_detectable_difference`, :func:`mdd_two_samples`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["minimum_detectable_difference", "mdd_sentence", "mdd_two_samples", "t_test_power"]
+__all__ = ["minimum_detectable_difference", "mdd_two_samples", "t_test_power"]
 
 
 def t_test_power(difference: float, se: float, df: float, alpha: float = 0.05) -> float:
@@ -88,25 +88,3 @@ def mdd_two_samples(n_a: int, n_b: int, sd: float, alpha: float = 0.05, power: f
         return np.nan
     se = sd * np.sqrt(1 / n_a + 1 / n_b)
     return minimum_detectable_difference(se, n_a + n_b - 2, alpha, power)
-
-
-def mdd_sentence(year_a: int, year_b: int, n_a: int, n_b: int, mdd: float, unit: str = "points",
-                 power: float = 0.8, alpha: float = 0.05, lang: str = "en") -> str:
-    """The MDD in words, e.g. "2018 vs 2019: with n = 35 and n = 42 recipients, only differences
-    larger than 6.1 points could be detected (80% power, 5% level)."
-
-    Examples
-    --------
-    >>> mdd_sentence(2018, 2019, 35, 42, 6.14)
-    '2018 vs 2019: with n = 35 and n = 42 recipients, only differences larger than 6.1 points could be detected (80% power, 5% level).'
-    """
-    if lang == "ru":
-        if not np.isfinite(mdd):
-            return f"{year_a} и {year_b}: минимальную обнаружимую разницу оценить нельзя."
-        unit_ru = {"points": "балла", "percentage points": "п. п."}.get(unit, unit)
-        return (f"{year_a} и {year_b}: при n = {n_a} и n = {n_b} получателей можно обнаружить только разницу "
-                f"больше {mdd:.1f} {unit_ru} (мощность {power:.0%}, уровень {alpha:.0%}).")
-    if not np.isfinite(mdd):
-        return f"{year_a} vs {year_b}: the minimum detectable difference cannot be estimated."
-    return (f"{year_a} vs {year_b}: with n = {n_a} and n = {n_b} recipients, only differences larger than "
-            f"{mdd:.1f} {unit} could be detected ({power:.0%} power, {alpha:.0%} level).")
