@@ -46,25 +46,17 @@ rep.heading("registers.assistant_workload.s0.heading", 2)
 rep.paragraph("registers.assistant_workload.s0.intro")
 data_section(study)
 if len(study.data_errors):
-    rep.warning({"en": f"{len(study.data_errors)} visits are data errors (overlapping, reversed or impossible) and are "
-                       "left out of the hours; the coordinator should correct them in the timesheet.",
-                 "ru": f"{len(study.data_errors)} посещений — ошибки данных (пересекаются, перепутаны начало и конец "
-                       "или невозможны) и не учтены в часах; координатору следует исправить табель."}[lang])
+    rep.warning(rep.say("registers.assistant_workload.texts.t1", errors=len(study.data_errors)))
 
 # %%
 rep.heading("registers.assistant_workload.s1.heading", 2)
-rep.text({"en": f"Users served hourly: {study.users_served}; assistants: {len(study.per_assistant)}; "
-                f"visits: {len(study.visits)}.",
-          "ru": f"Потребителей, обслуженных почасово: {study.users_served}; ассистентов: {len(study.per_assistant)}; "
-                f"посещений: {len(study.visits)}."}[lang])
-show(study.per_assistant, "per_assistant", "Per assistant: visits, users served, hours, hours per week worked, earliest start, latest end",
-     "По ассистентам: посещения, потребители, часы, часов в неделю, самое раннее начало, самое позднее окончание")
+rep.text(rep.say("registers.assistant_workload.texts.t2", users=study.users_served, assistants=len(study.per_assistant), visits=len(study.visits)))
+show(study.per_assistant, "per_assistant", "registers.assistant_workload.captions.per_assistant")
 study.visits.groupby("user_pid")["hours"].agg(["size", "sum"]).rename(columns={"size": "visits", "sum": "hours"}).safe.to_csv(
     tables / f"{PREFIX}_hours_per_user_pseudonyms.csv")
-show(study.per_user, "per_user", "Hours received per user: distribution over users", "Часы на потребителя: распределение по потребителям")
+show(study.per_user, "per_user", "registers.assistant_workload.captions.per_user")
 rep.figure(figures.heatmap_plot(study.heatmap, lang),
-           {"en": "Hours worked by hour of day and weekday (all assistants).",
-            "ru": "Отработанные часы по часам дня и дням недели (все ассистенты)."}[lang])
+           rep.say("registers.assistant_workload.texts.t3"))
 grid = study.heatmap.rename(columns=dict(enumerate(weekdays(lang)))).reset_index()
 grid = grid[grid.iloc[:, 1:].sum(axis=1) > 0]
 grid.safe.to_csv(tables / f"{PREFIX}_heatmap.csv", index=False)
@@ -72,12 +64,10 @@ grid.safe.to_csv(tables / f"{PREFIX}_heatmap.csv", index=False)
 # %%
 rep.heading("registers.assistant_workload.s2.heading", 2)
 if len(study.movement):
-    show(study.movement, "movement", "New users, terminations, vacant positions and hires per month",
-         "Новые потребители, прекращения, освободившиеся позиции и приём ассистентов по месяцам")
-    show(study.reasons, "termination_reasons", "Terminations of the service by reason", "Прекращение услуги по причинам")
+    show(study.movement, "movement", "registers.assistant_workload.captions.movement")
+    show(study.reasons, "termination_reasons", "registers.assistant_workload.captions.termination_reasons")
 else:
-    rep.text({"en": "No movement file (assistant_movements_<year>) was supplied.",
-              "ru": "Файл движения (assistant_movements_<год>) не представлен."}[lang])
+    rep.text(rep.say("registers.assistant_workload.texts.t4"))
 
 # %%
 rep.heading("registers.assistant_workload.s3.heading", 2)

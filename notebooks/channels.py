@@ -42,15 +42,14 @@ rep.paragraph("registers.channels.title.intro")
 
 # %%
 rep.heading("registers.channels.s0.heading", 2)
-show(overview, "overview", "What each channel says about the centre, per year: value, n and 95% interval (estimates)",
-     "Что говорит о центре каждый канал, по годам: значение, n и 95% интервал (для оценок)", floats="{:.1f}")
+show(overview, "overview", "registers.channels.captions.overview", floats="{:.1f}")
 if absent:
     names = ", ".join(channel_title(a, lang) for a in absent)
-    rep.warning({"en": f"No data for: {names}.", "ru": f"Нет данных: {names}."}[lang])
+    rep.warning(rep.say("registers.channels.texts.t1", names=names))
 wide = overview.pivot_table(index=["channel_name", "measure"], columns="year", values="value", aggfunc="first")
 wide = wide.reset_index()
 wide.columns = [str(c) for c in wide.columns]
-show(wide, "overview_wide", "The same figures side by side, one column per year", "Те же показатели рядом, по столбцу на год")
+show(wide, "overview_wide", "registers.channels.captions.overview_wide")
 
 # %%
 rep.heading("registers.channels.s1.heading", 2)

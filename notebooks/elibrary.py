@@ -51,28 +51,22 @@ data_section(study)
 
 # %%
 rep.heading("registers.elibrary.s1.heading", 2)
-show(study.reached_by_year, "reached", "Users reached by at least one mailing, per year and over all years",
-     "Пользователи, получившие хотя бы одну рассылку, по годам и за все годы")
-show(rep.suppress(study.reach, n_col="users", columns=["share", "ci_low", "ci_high"]), "reach_channel", "Reach per channel: users registered, reached, share %, 95% interval, deliveries",
-     "Охват по каналам: зарегистрировано, охвачено, доля %, 95% интервал, отправления")
+show(study.reached_by_year, "reached", "registers.elibrary.captions.reached")
+show(rep.suppress(study.reach, n_col="users", columns=["share", "ci_low", "ci_high"]), "reach_channel", "registers.elibrary.captions.reach_channel")
 labels = {c: cb.text("elibrary", "channels", c, lang) for c in cb.codes("elibrary", "channels")}
 rep.figure(figures.share_plot(study.reach, "channel", labels, lang, "%"),
-           {"en": "Share of registered users reached at least once, per channel, with 95% interval.",
-            "ru": "Доля зарегистрированных пользователей, охваченных хотя бы раз, по каналам, с 95% интервалом."}[lang])
+           rep.say("registers.elibrary.texts.t1"))
 
 # %%
 rep.heading("registers.elibrary.s2.heading", 2)
 rep.paragraph("registers.elibrary.s2.intro")
-show(rep.suppress(study.compliance, n_col="users", columns=["share", "ci_low", "ci_high"]), "compliance", "Users active throughout each quarter and those who got a mailing in it: share %, 95% interval",
-     "Пользователи, состоявшие в реестре весь квартал, и получившие в нём рассылку: доля %, 95% интервал")
+show(rep.suppress(study.compliance, n_col="users", columns=["share", "ci_low", "ci_high"]), "compliance", "registers.elibrary.captions.compliance")
 missed = study.not_reached.groupby(["quarter", "stratum"]).size().rename("not_reached").reset_index()
 if len(missed):
-    show(missed, "not_reached", "Users without a mailing in a quarter, by stratum (the pseudonyms are in the CSV table)",
-         "Пользователи без рассылки в квартале, по стратам (псевдонимы — в CSV-таблице)")
+    show(missed, "not_reached", "registers.elibrary.captions.not_reached")
     study.not_reached.safe.to_csv(tables / "elibrary_not_reached_pseudonyms.csv", index=False)
 else:
-    rep.text({"en": "Every active user got a mailing in every quarter.",
-              "ru": "Каждый пользователь получал рассылку в каждом квартале."}[lang])
+    rep.text(rep.say("registers.elibrary.texts.t2"))
 
 # %%
 rep.heading("registers.elibrary.s3.heading", 2)
@@ -85,12 +79,10 @@ rep.paragraph("registers.elibrary.s4.intro")
 s = study.sample
 alloc = s.groupby("stratum").agg(stratum_size=("stratum_size", "first"), n=("user_pid", "size"),
                                  inclusion_probability=("inclusion_probability", "first")).reset_index()
-show(alloc, "sample_allocation", f"Survey sample (seed {sample_seed}): {len(s)} of {int(s['frame_size'].max())} users, per stratum",
-     f"Выборка для опроса (зерно {sample_seed}): {len(s)} из {int(s['frame_size'].max())} пользователей, по стратам",
+show(alloc, "sample_allocation", "registers.elibrary.captions.sample_allocation", sample_seed=sample_seed, sample_size=len(s), frame_size=int(s['frame_size'].max()),
      floats="{:.3f}")
 path = write_survey_sample(s, tables / f"elibrary_survey_sample_seed{sample_seed}.csv", sample_seed)
-rep.text({"en": f"The list of pseudonyms is in the table {path.name}.",
-          "ru": f"Список псевдонимов — в таблице {path.name}."}[lang])
+rep.text(rep.say("registers.elibrary.texts.t3", file=path.name))
 
 # %%
 rep.heading("registers.elibrary.s5.heading", 2)

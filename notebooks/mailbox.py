@@ -52,42 +52,31 @@ data_section(study)
 
 # %%
 rep.heading("registers.mailbox.s1.heading", 2)
-show(study.per_year, "per_year", "Appeals per year and the settlements they came from", "Обращения по годам и число поселений")
-show(study.kinds, "kinds", f"Kinds of appeal {min(study.years)}-{max(study.years)}: share with 95% interval (Wilson), %",
-     f"Виды обращений {min(study.years)}-{max(study.years)}: доля с 95% интервалом (Уилсон), %")
+show(study.per_year, "per_year", "registers.mailbox.captions.per_year")
+show(study.kinds, "kinds", "registers.mailbox.captions.kinds", first_year=min(study.years), last_year=max(study.years))
 complaints = study.kinds.set_index("kind").loc["complaint"]
-rep.text({"en": f"Complaints: {int(complaints['n'])} of {int(complaints['total'])} appeals; the data are compatible with a "
-                f"share of complaints of up to {rep.number(complaints['ci_high'])}% (upper 95% bound).",
-          "ru": f"Жалобы: {int(complaints['n'])} из {int(complaints['total'])} обращений; данные совместимы с долей жалоб "
-                f"до {rep.number(complaints['ci_high'])}% (верхняя 95% граница)."}[lang])
+rep.text(rep.say("registers.mailbox.texts.t1", complaints=int(complaints['n']), appeals=int(complaints['total']), upper=float(complaints['ci_high'])))
 rep.figure(figures.appeals_bar(study.kinds_by_year, lang, cb),
-           {"en": "Appeals per year by kind.", "ru": "Обращения по годам и видам."}[lang])
-show(study.kinds_by_year, "kinds_by_year", "Kinds of appeal per year, %, 95% interval", "Виды обращений по годам, %, 95% интервал")
-show(study.signed, "signed", "Anonymous and signed appeals per year, %, 95% interval",
-     "Анонимные и подписанные обращения по годам, %, 95% интервал")
-show(study.settlements, "settlements", "Appeals per settlement and year: share of the year's appeals, %, 95% interval",
-     "Обращения по поселениям и годам: доля от обращений года, %, 95% интервал")
+           rep.say("registers.mailbox.texts.t2"))
+show(study.kinds_by_year, "kinds_by_year", "registers.mailbox.captions.kinds_by_year")
+show(study.signed, "signed", "registers.mailbox.captions.signed")
+show(study.settlements, "settlements", "registers.mailbox.captions.settlements")
 
 # %%
 rep.heading("registers.mailbox.s2.heading", 2)
 rep.paragraph("registers.mailbox.s2.intro")
 if study.calendar_source == "appeals":
-    rep.warning({"en": "No collection log (mailbox_collections_<year>) was supplied: the calendar knows only the "
-                       "collections that found an appeal, so empty boxes count as missed.",
-                 "ru": "Журнал выемок (mailbox_collections_<год>) не представлен: известны только выемки, при "
-                       "которых нашлись обращения, поэтому пустые ящики считаются пропущенными."}[lang])
-show(study.calendar_summary, "calendar_summary", "Friday collections per settlement: on time, late, missed; share on time, %, 95% interval",
-     "Выемки по пятницам по поселениям: вовремя, с опозданием, пропущены; доля вовремя, %, 95% интервал")
+    rep.warning(rep.say("registers.mailbox.texts.t3"))
+show(study.calendar_summary, "calendar_summary", "registers.mailbox.captions.calendar_summary")
 problems = study.calendar[study.calendar["status"].isin(["late", "missed"])]
 problems = problems.assign(expected=problems["expected"].dt.strftime("%d.%m.%Y"),
                            collected=problems["collected"].dt.strftime("%d.%m.%Y").fillna(""))
 show(problems[["year", "settlement", "expected", "collected", "status"]], "calendar_problems",
-     "Late or missed collections", "Выемки с опозданием или пропущенные")
+     "registers.mailbox.captions.calendar_problems")
 
 # %%
 rep.heading("registers.mailbox.s3.heading", 2)
-show(study.decisions, "decisions", "Days from the box opening to the ОМО decision (decided appeals); pending: no decision recorded",
-     "Дней от выемки до решения ОМО (по рассмотренным обращениям); без решения — решение не записано")
+show(study.decisions, "decisions", "registers.mailbox.captions.decisions")
 
 # %%
 rep.heading("registers.mailbox.s4.heading", 2)
@@ -96,13 +85,10 @@ if rep.public:
     rep.text(rep.say("report.not_shown_public"))
 else:
     if study.gratitude_note:
-        rep.warning({"en": f"Mystery Guest scores not shown: {study.gratitude_note}.",
-                     "ru": "Оценки «Тайного гостя» не показаны: в папке обработанных данных нет интервью "
-                           "(interviews.parquet)."}[lang])
+        rep.warning(rep.say("registers.mailbox.texts.t4"))
     g = study.gratitude.copy()
     g["worker_id"] = g["worker_id"].map(rep.worker)
-    show(g, "gratitude_workers", "Workers named in gratitude, with their Mystery Guest composite (0-100) and 95% interval",
-         "Работники, названные в благодарностях, и их интегральный индекс «Тайного гостя» (0-100) с 95% интервалом")
+    show(g, "gratitude_workers", "registers.mailbox.captions.gratitude_workers")
 
 # %%
 rep.heading("registers.mailbox.s5.heading", 2)

@@ -49,30 +49,24 @@ data_section(study)
 # %%
 rep.heading("registers.support_line.s1.heading", 2)
 rep.figure(figures.weekly_load_plot(study.weekly, lang, cb),
-           {"en": "Contacts per week; shaded: COVID-19 restriction periods.",
-            "ru": "Обращения в неделю; заливка — периоды ограничений COVID-19."}[lang])
+           rep.say("registers.support_line.texts.t1"))
 by_period = study.weekly.assign(covid_period=study.weekly["covid_period"].replace("", "-")).groupby("covid_period")["contacts"].agg(["size", "sum", "mean"]).reset_index()
 by_period.columns = ["covid_period", "week", "contacts", "mean"]
-show(by_period, "load_by_period", "Weeks, contacts and mean contacts per week in and outside the COVID-19 periods",
-     "Недели, обращения и среднее число обращений в неделю в периоды COVID-19 и вне их")
+show(by_period, "load_by_period", "registers.support_line.captions.load_by_period")
 
 # %%
 rep.heading("registers.support_line.s2.heading", 2)
-show(study.case_mix, "case_mix", "Contacts per case group: share %, 95% interval", "Обращения по группам кейсов: доля %, 95% интервал")
+show(study.case_mix, "case_mix", "registers.support_line.captions.case_mix")
 labels = {g: cb.text("support_line", "case_groups", g, lang) for g in cb.codes("support_line", "case_groups")}
 rep.figure(figures.share_plot(study.case_mix, "case_group", labels, lang, "%"),
-           {"en": "Share of contacts per case group with 95% interval.",
-            "ru": "Доля обращений по группам кейсов с 95% интервалом."}[lang])
-show(study.channels, "channels", "Contacts per channel and year: share %, 95% interval", "Обращения по каналам и годам: доля %, 95% интервал")
-show(study.age_groups, "age_groups", "Contacts per age group of the caller and year: share %, 95% interval",
-     "Обращения по возрастным группам и годам: доля %, 95% интервал")
+           rep.say("registers.support_line.texts.t2"))
+show(study.channels, "channels", "registers.support_line.captions.channels")
+show(study.age_groups, "age_groups", "registers.support_line.captions.age_groups")
 
 # %%
 rep.heading("registers.support_line.s3.heading", 2)
-show(study.resolution, "resolution", "Per case group: share referred elsewhere (%, 95% interval) and days to resolution of the resolved contacts",
-     "По группам кейсов: доля перенаправленных (%, 95% интервал) и дней до решения по решённым обращениям")
-show(study.repeats, "repeats", "Callers (pseudonyms) and repeat callers: share %, 95% interval; contacts per caller",
-     "Обратившиеся (псевдонимы) и обращавшиеся повторно: доля %, 95% интервал; обращений на человека")
+show(study.resolution, "resolution", "registers.support_line.captions.resolution")
+show(study.repeats, "repeats", "registers.support_line.captions.repeats")
 
 # %%
 rep.heading("registers.support_line.s4.heading", 2)

@@ -36,8 +36,9 @@ ALLOWED_LATIN = frozenset([
     "JASA", "JRSS", "Stat", "Sci", "Med", "et", "al",
 ])
 
-#: a token with a digit is a code (item q02, indicator i3_3, worker W15, a SHA-256 prefix), a file name is data
-_CODE_LIKE = re.compile(r"[\w-]*\d[\w-]*|[\w.-]+\.(?:csv|xlsx|xls|parquet|json|md|html|ipynb|png|yaml)\b")
+#: codes, not words: a token with a digit (item q02, indicator i3_3, worker W15, a SHA-256 prefix), a file name,
+#: an identifier joined by underscores (a file or column name the user must type: mailbox_collections_<год>)
+_CODE_LIKE = re.compile(r"[\w<>-]*_[\w<>-]*|[\w-]*\d[\w-]*|[\w.-]+\.(?:csv|xlsx|xls|parquet|json|md|html|ipynb|png|yaml)\b")
 _LATIN = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9'’-]*")
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -53,6 +54,14 @@ def latin_words(text: str, allowed: frozenset[str] | set[str] = ALLOWED_LATIN) -
     return found
 
 
+_FILE = re.compile(r"[\w.-]+\.(?:csv|xlsx|xls|parquet|json|md|html|ipynb|png|yaml)\b")
+
+
 def code_names(text: str) -> list[str]:
-    """``snake_case`` identifiers in visible text (a code where a reviewer's word belongs)."""
-    return _CODE.findall(text)
+    """``snake_case`` identifiers in visible text (a code where a reviewer's word belongs); file names are
+    names the user must find on disk, not codes in place of words, and pass.
+
+    >>> code_names("see nok_2021_improvement_plan.csv for the rows of ci_low")
+    ['ci_low']
+    """
+    return _CODE.findall(_FILE.sub(" ", text))

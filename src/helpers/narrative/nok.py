@@ -20,7 +20,7 @@ import pandas as pd
 
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
-from helpers.narrative.reasons import localise_quarantine
+from helpers.narrative.reasons import indicator_number, localise_quarantine
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 
 __all__ = ["criteria_profile", "denominator_table", "denominator_text", "interval_text", "localise", "plan_table"]
@@ -80,6 +80,8 @@ def localise(df: pd.DataFrame, lang: str, codebook: NokCodebook | None = None) -
             out[col] = out[col].map(lambda k: cb.kind_label(k, lang))
         elif out[col].dtype == bool:
             out[col] = out[col].map(lambda v: text("report.answer_yes" if v else "report.answer_no", lang))
+        elif col == "indicator":
+            out[col] = out[col].map(lambda v: indicator_number(v) if isinstance(v, str) else v)
         elif col in ("vs_region", "source", "measure", "outside95", "outside998", "outside95_od", "outside998_od"):
             out[col] = out[col].map(lambda v: text(f"nok.values.{v}", lang) if isinstance(v, str) and v
                                     and _known(f"nok.values.{v}") else v if v else "")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from helpers.narrative.catalogue import label, text
 
-__all__ = ["PATTERNS", "localise_quarantine", "reason_code", "reason_text"]
+__all__ = ["PATTERNS", "indicator_number", "localise_quarantine", "reason_code", "reason_text"]
 
 _V = r"'(?P<value>.*?)'"  # a value quoted by the ingester
 #: reason code -> the English sentence the ingesters write (named groups are the message's placeholders)
@@ -112,6 +112,8 @@ def _one(reason: str, lang: str) -> str:
         values = {k: (v or "") for k, v in m.groupdict().items()}
         for k in _WORDED & values.keys():
             values[k] = _column(values[k], lang)
+        for k in {"indicator", "indicators"} & values.keys():
+            values[k] = indicator_number(values[k])
         if code == "share_undefined":
             values["who"] = _who(values["who"], lang)
         if code == "indicator_undefined":
@@ -126,6 +128,15 @@ def reason_text(reason: object, lang: str) -> object:
         return reason
     parts = reason.split("; ")
     return "; ".join(_one(p, lang) for p in parts)
+
+
+def indicator_number(codes: str) -> str:
+    """НОК indicator codes as the official numbering reviewers know (``i3_3`` -> ``3.3``).
+
+    >>> indicator_number("i3_1, i3_2")
+    '3.1, 3.2'
+    """
+    return re.sub(r"\bi(\d)_(\d)\b", r"\1.\2", codes)
 
 
 def _column(code: str, lang: str) -> str:
@@ -146,7 +157,7 @@ def _who(who: str, lang: str) -> str:
 def _rule(rule: str, lang: str) -> str:
     m = re.fullmatch(r"(?P<criterion>\w+) = weighted mean of (?P<indicators>[\w, ]+) \(weights rescaled to 1\)", rule)
     if m:
-        return text("reasons.rule_rescaled", lang, **m.groupdict())
+        return text("reasons.rule_rescaled", lang, criterion=m["criterion"], indicators=indicator_number(m["indicators"]))
     m = re.fullmatch(r"(?P<criterion>\w+) undefined, total undefined", rule)
     if m:
         return text("reasons.rule_total_undefined", lang, **m.groupdict())
