@@ -37,9 +37,9 @@ PATTERNS: dict[str, str] = {
     "duplicate_named_id": rf"duplicate (?P<what>\w+) id {_V}",
     "unknown_answer": rf"unknown answer label {_V}(?: \(expected yes/no, да/нет or 1/0\))?",
     "out_of_range_code": rf"out-of-range code {_V} \(expected (?P<expected>.*)\)",
-    "unknown_value_expected": rf"unknown value {_V} \(expected (?P<expected>.*)\)",
+    "unknown_value_expected": rf"unknown value {_V} \(expected one of (?P<expected>.*)\)",
     "unknown_value": rf"unknown value {_V}",
-    "unknown_kind": rf"unknown kind {_V} \(expected one of (?P<expected>.*)\)",
+    "unknown_kind": rf"unknown kind {_V} \(expected one of .*\)",
     "unknown_code": rf"unknown (?P<column>\w+) {_V} \(expected one of (?P<expected>.*)\)",
     "unparseable_date": rf"unparseable date {_V} \(expected DD\.MM\.YYYY or YYYY-MM-DD\)",
     "not_a_date": rf"{_V} is not a date \(DD\.MM\.YYYY or YYYY-MM-DD\)",
@@ -51,7 +51,7 @@ PATTERNS: dict[str, str] = {
     "personal_data_in_id": r"personal data \(phone, e-mail or name\) in an id column",
     "missing_from_roster": rf"(?P<column>\w+) {_V} missing from (?P<roster>\w+)_(?P<year>\d{{4}}) roster",
     "contradicts_roster": rf"(?P<column>\w+) {_V} contradicts the (?P<roster>\w+)_(?P<year>\d{{4}}) roster, where "
-                          rf"(?P<key>\w+) '(?P<key_value>.*?)' is '(?P<roster_value>.*?)'",
+                          rf"(?P<key_column>\w+) '(?P<key_value>.*?)' is '(?P<roster_value>.*?)'",
     "item_not_asked": r"answer to an item not asked in (?P<year>\d{4})",
     "pair_more_than_two": r"pair id on more than two interviews",
     "pair_same_role": r"pair id on two interviews of the same interviewer role",
@@ -92,7 +92,7 @@ PATTERNS: dict[str, str] = {
     "indicator_undefined": r"(?P<indicators>[\w, ]+) undefined: (?P<rule>.*)",
 }
 _COMPILED = {code: re.compile(rf"^{p}$", re.S) for code, p in PATTERNS.items()}
-_WORDED = {"column", "key", "limit_column", "what"}  # placeholders holding a column code: worded as a table header
+_WORDED = {"column", "key_column", "limit_column", "what"}  # placeholders holding a column code: worded as a table header
 
 
 def reason_code(reason: str) -> str | None:
@@ -112,6 +112,10 @@ def _one(reason: str, lang: str) -> str:
         values = {k: (v or "") for k, v in m.groupdict().items()}
         for k in _WORDED & values.keys():
             values[k] = _column(values[k], lang)
+        for k in {"value", "roster_value"} & values.keys():
+            values[k] = _value(values[k], lang)
+        if "expected" in values:
+            values["expected"] = ", ".join(_value(v.strip(" '[]"), lang) for v in values["expected"].split(","))
         for k in {"indicator", "indicators"} & values.keys():
             values[k] = indicator_number(values[k])
         if code == "share_undefined":
@@ -140,11 +144,18 @@ def indicator_number(codes: str) -> str:
 
 
 def _column(code: str, lang: str) -> str:
+    """A column code as a table header; an unknown one loses its underscores in English (a code stays a code
+    in Russian)."""
     for area in ("headers", "values"):
         found = label(area, code, lang)
         if found != code:
             return str(found)
-    return code
+    return code.replace("_", " ") if lang == "en" else code
+
+
+def _value(value: str, lang: str) -> str:
+    """A coded value in words when the catalogue knows it (``social_worker`` -> ``социальный работник``)."""
+    return str(label("values", value, lang)) if value and "." not in value else value
 
 
 def _who(who: str, lang: str) -> str:
