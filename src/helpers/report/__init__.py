@@ -254,9 +254,14 @@ class Report:
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
+        import re
+
         from helpers.narrative.methods import methods_html
 
-        _show(methods_html(keys, self.lang))
+        page = methods_html(keys, self.lang)
+        if self.lang != "en":  # a bibliographic reference is cited in its original language, and marked so
+            page = re.sub(r"<i>([^<]*\(\d{4}\)[^<]*)</i>", r'<i lang="en">\1</i>', page)
+        _show(page)
 
 
 def _spec(template: str) -> str:
