@@ -13,6 +13,13 @@
 #     name: python3
 # ---
 
+# %% [markdown] tags=["lang-en", "lang-ru"]
+# # Assistant support: workload (notebook)
+#
+# A note for the notebook's reader, left out of every report (tagged for both languages): the report's
+# headings, paragraphs and captions come from the message catalogue,
+# `src/helpers/narrative/messages/<lang>/registers.yaml`, in the language of the `lang` parameter.
+
 # %% tags=["parameters"]
 year: int = 2021  # year of the timesheet (files assistant_visits_<year>, assistant_movements_<year>)
 raw_dir: str = "../data/raw"  # raw register files (.csv|.xlsx), validated now if processed_dir has none

@@ -13,6 +13,13 @@
 #     name: python3
 # ---
 
+# %% [markdown] tags=["lang-en", "lang-ru"]
+# # НОК: the independent assessment of the quality of service conditions (notebook)
+#
+# A note for the notebook's reader, left out of every report (tagged for both languages): the report's
+# headings, paragraphs and captions come from the message catalogue,
+# `src/helpers/narrative/messages/<lang>/nok.yaml`, in the language of the `lang` parameter.
+
 # %% tags=["parameters"]
 year: int = 2021  # НОК survey year
 raw_dir: str = "../data/raw"  # raw nok_respondents_<year> and nok_organisations_<year> (.csv|.xlsx), read if processed_dir has none

@@ -13,6 +13,13 @@
 #     name: python3
 # ---
 
+# %% [markdown] tags=["lang-en", "lang-ru"]
+# # Support Line: remote services (notebook)
+#
+# A note for the notebook's reader, left out of every report (tagged for both languages): the report's
+# headings, paragraphs and captions come from the message catalogue,
+# `src/helpers/narrative/messages/<lang>/registers.yaml`, in the language of the `lang` parameter.
+
 # %% tags=["parameters"]
 years: list = [2020, 2021]  # years of the Support Line register (files support_line_<year>)
 raw_dir: str = "../data/raw"  # raw register files (.csv|.xlsx), validated now if processed_dir has none
