@@ -13,24 +13,12 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["lang-en"]
-# # Assistant support: the coordinator's timesheet
+# %% [markdown] tags=["lang-en", "lang-ru"]
+# # Assistant support: workload (notebook)
 #
-# Social assistants serve users by the hour. The quality inspection of the Smolyan service (2024; 129
-# users served hourly) praised the coordinator's own reports of every assistant's hours and time ranges,
-# users per assistant, reasons for ending the service, vacant positions and new users. This report builds
-# them from the timesheet: hours per assistant and per user, the hour-of-day × weekday heatmap, the
-# movement of users and staff, and overlapping or impossible visits flagged as data errors.
-
-# %% [markdown] tags=["lang-ru"]
-# # Ассистентская поддержка: табель координатора
-#
-# Социальные ассистенты обслуживают потребителей почасово. Проверка качества услуги в Смоляне (2024 г.;
-# 129 потребителей, обслуживаемых почасово) отметила как добрую практику собственные справки
-# координатора: часы и временные диапазоны работы каждого ассистента, число потребителей на ассистента,
-# причины прекращения услуги, освободившиеся позиции и новых потребителей. Отчёт строит их по табелю:
-# часы по ассистентам и потребителям, тепловую карту «час дня × день недели», движение потребителей и
-# персонала, а пересекающиеся или невозможные посещения отмечаются как ошибки данных.
+# A note for the notebook's reader, left out of every report (tagged for both languages): the report's
+# headings, paragraphs and captions come from the message catalogue,
+# `src/helpers/narrative/messages/<lang>/registers.yaml`, in the language of the `lang` parameter.
 
 # %% tags=["parameters"]
 year: int = 2021  # year of the timesheet (files assistant_visits_<year>, assistant_movements_<year>)
@@ -45,7 +33,8 @@ from pathlib import Path
 
 from helpers.report import Report
 from helpers.figures import registers as figures
-from helpers.studies.registers.study import WEEKDAYS, localise, open_assistant_study, table_writer
+from helpers.narrative.registers import localise, table_writer, weekdays
+from helpers.studies.registers.study import open_assistant_study
 
 rep = Report(lang=lang, audience=audience)
 tables = Path(tables_dir)
@@ -56,78 +45,38 @@ PREFIX = f"assistant_{year}"
 show, data_section = table_writer(rep, tables, PREFIX, lang)
 study = open_assistant_study(raw_dir, year, processed_dir)
 cb = study.codebook
-
-# %% [markdown] tags=["lang-en"]
-# ## 1. The data: rows read, accepted and quarantined
-#
-# Every row is either accepted or quarantined with its file, row, column and reason; nothing is corrected
-# silently. Free text, names and contact details are dropped at ingestion and never reach a report.
-
-# %% [markdown] tags=["lang-ru"]
-# ## 1. Данные: прочитано, принято, в карантине
-#
-# Каждая строка либо принята, либо помещена в карантин с указанием файла, строки, столбца и причины;
-# ничего не исправляется молча. Свободный текст, имена и контакты удаляются при загрузке и не попадают
-# в отчёты.
+rep.heading("registers.assistant_workload.title.heading", 1)
+rep.paragraph("registers.assistant_workload.title.intro")
 
 # %%
+rep.heading("registers.assistant_workload.s0.heading", 2)
+rep.paragraph("registers.assistant_workload.s0.intro")
 data_section(study)
 if len(study.data_errors):
-    rep.warning({"en": f"{len(study.data_errors)} visits are data errors (overlapping, reversed or impossible) and are "
-                       "left out of the hours; the coordinator should correct them in the timesheet.",
-                 "ru": f"{len(study.data_errors)} посещений — ошибки данных (пересекаются, перепутаны начало и конец "
-                       "или невозможны) и не учтены в часах; координатору следует исправить табель."}[lang])
-
-# %% [markdown] tags=["lang-en"]
-# ## 2. Hours and users per assistant
-
-# %% [markdown] tags=["lang-ru"]
-# ## 2. Часы и потребители по ассистентам
+    rep.warning(rep.say("registers.assistant_workload.texts.t1", errors=len(study.data_errors)))
 
 # %%
-rep.text({"en": f"Users served hourly: {study.users_served}; assistants: {len(study.per_assistant)}; "
-                f"visits: {len(study.visits)}.",
-          "ru": f"Потребителей, обслуженных почасово: {study.users_served}; ассистентов: {len(study.per_assistant)}; "
-                f"посещений: {len(study.visits)}."}[lang])
-show(study.per_assistant, "per_assistant", "Per assistant: visits, users served, hours, hours per week worked, earliest start, latest end",
-     "По ассистентам: посещения, потребители, часы, часов в неделю, самое раннее начало, самое позднее окончание")
+rep.heading("registers.assistant_workload.s1.heading", 2)
+rep.text(rep.say("registers.assistant_workload.texts.t2", users=study.users_served, assistants=len(study.per_assistant), visits=len(study.visits)))
+show(study.per_assistant, "per_assistant", "registers.assistant_workload.captions.per_assistant")
 study.visits.groupby("user_pid")["hours"].agg(["size", "sum"]).rename(columns={"size": "visits", "sum": "hours"}).safe.to_csv(
     tables / f"{PREFIX}_hours_per_user_pseudonyms.csv")
-show(study.per_user, "per_user", "Hours received per user: distribution over users", "Часы на потребителя: распределение по потребителям")
+show(study.per_user, "per_user", "registers.assistant_workload.captions.per_user")
 rep.figure(figures.heatmap_plot(study.heatmap, lang),
-           {"en": "Hours worked by hour of day and weekday (all assistants).",
-            "ru": "Отработанные часы по часам дня и дням недели (все ассистенты)."}[lang])
-grid = study.heatmap.rename(columns=dict(enumerate(WEEKDAYS[lang]))).reset_index()
+           rep.say("registers.assistant_workload.texts.t3"))
+grid = study.heatmap.rename(columns=dict(enumerate(weekdays(lang)))).reset_index()
 grid = grid[grid.iloc[:, 1:].sum(axis=1) > 0]
 grid.safe.to_csv(tables / f"{PREFIX}_heatmap.csv", index=False)
 
-# %% [markdown] tags=["lang-en"]
-# ## 3. Movement of users and staff
-
-# %% [markdown] tags=["lang-ru"]
-# ## 3. Движение потребителей и персонала
+# %%
+rep.heading("registers.assistant_workload.s2.heading", 2)
+if len(study.movement):
+    show(study.movement, "movement", "registers.assistant_workload.captions.movement")
+    show(study.reasons, "termination_reasons", "registers.assistant_workload.captions.termination_reasons")
+else:
+    rep.text(rep.say("registers.assistant_workload.texts.t4"))
 
 # %%
-if len(study.movement):
-    show(study.movement, "movement", "New users, terminations, vacant positions and hires per month",
-         "Новые потребители, прекращения, освободившиеся позиции и приём ассистентов по месяцам")
-    show(study.reasons, "termination_reasons", "Terminations of the service by reason", "Прекращение услуги по причинам")
-else:
-    rep.text({"en": "No movement file (assistant_movements_<year>) was supplied.",
-              "ru": "Файл движения (assistant_movements_<год>) не представлен."}[lang])
+rep.heading("registers.assistant_workload.s3.heading", 2)
+rep.paragraph("registers.assistant_workload.s3.intro")
 
-# %% [markdown] tags=["lang-en"]
-# ## Methods
-#
-# Shares carry the Wilson score interval (Wilson 1927, JASA 22:209; Brown, Cai & DasGupta 2001, Stat Sci
-# 16:101), which stays within 0–100% and is informative when a share is 0 or 100%. Durations are summarised
-# by median and quartiles. n is shown beside every estimate; public reports suppress cells resting on
-# fewer than 5 people and never show free text.
-
-# %% [markdown] tags=["lang-ru"]
-# ## Методы
-#
-# Для долей — интервал Уилсона (Wilson 1927, JASA 22:209; Brown, Cai, DasGupta 2001, Stat Sci 16:101):
-# он не выходит за 0–100% и информативен, когда доля равна 0 или 100%. Длительности описаны медианой и
-# квартилями. Рядом с каждой оценкой указано n; публичные отчёты скрывают ячейки, основанные менее чем
-# на 5 людях, и никогда не показывают свободный текст.

@@ -135,3 +135,105 @@ def test_leak_scan_finds_a_planted_leak(tmp_path):
     assert leak_scan(tmp_path, {"+7 (912) 345-67-89"}) == {"page.html": ["+7 (912) 345-67-89"]}
     pd.DataFrame({"comment": ["Петрова Ольга Ивановна"] * 50}).to_parquet(tmp_path / "t.parquet")
     assert leak_scan(tmp_path, {"Петрова Ольга Ивановна"}) == {"t.parquet": ["Петрова Ольга Ивановна"]}
+
+
+# The page's visible text; a passage marked as written in another language (a cited title kept in its original
+# language, <span lang="en">) is the author's declared quotation, not the page's language, and is left out.
+_VISIBLE_TEXT = """(own) => {
+  for (const el of document.body.querySelectorAll('[lang]')) {
+    if (el.lang.slice(0, 2) !== own) el.style.display = 'none';
+  }
+  return document.body.innerText;
+}"""
+
+
+def visible_text(run_dir: Path, lang: str, index: Path | None = None) -> dict[str, str]:
+    """``document.body.innerText`` of every page of a run (and of the reports index), as a reader sees it;
+    passages marked as another language than ``lang`` are left out."""
+    from playwright.sync_api import sync_playwright
+
+    pages = ([index] if index is not None else []) + _pages(run_dir)
+    texts: dict[str, str] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for page_path in pages:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                       else route.abort())
+            page.goto(page_path.resolve().as_uri())
+            page.wait_for_load_state("load")
+            texts[str(page_path.relative_to(run_dir.parent))] = page.evaluate(_VISIBLE_TEXT, lang)
+            page.close()
+        browser.close()
+    return texts
+
+
+def language_offenders(texts: dict[str, str], lang: str) -> dict[str, list[str]]:
+    """Per page, the words that do not belong: Latin words in a Russian page, snake_case codes in an English one
+    (each word once, in order of appearance)."""
+    from helpers.narrative.language import code_names, latin_words
+
+    check = latin_words if lang == "ru" else code_names
+    found = {name: list(dict.fromkeys(check(text))) for name, text in texts.items()}
+    return {name: words for name, words in found.items() if words}
+
+
+@pytest.fixture(scope="session")
+def russian_run(demo_dirs, tmp_path_factory):
+    """The full 2018-2021 pipeline in Russian for the public (the internal run covers only 2020-2021)."""
+    from helpers.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("reports_ru")
+    rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
+                      processed_dir=tmp_path_factory.mktemp("processed_ru"), truth_path=demo_dirs["truth"])
+    return rc, out
+
+
+RUNS = [("public_run", "en"), ("russian_run", "ru"), ("internal_run", "ru")]
+
+#: pages written by other rooms that are being translated on other branches (Mystery Guest notebooks, the run
+#: index of the pipeline): their offenders are listed by the test below, which is expected to fail until then
+PENDING = ("index", "overview-", "scoring-", "reliability-", "trends-", "summary-")
+
+
+def _scan(request, which: str, lang: str) -> dict[str, list[str]]:
+    rc, out = request.getfixturevalue(which)
+    assert rc == 0
+    texts = visible_text((out / "latest").resolve(), lang, out / "index.html")
+    assert len(texts) >= 10 and all(len(t) > 100 for t in texts.values())
+    return language_offenders(texts, lang)
+
+
+def _pending(page: str) -> bool:
+    return Path(page).name.startswith(PENDING)
+
+
+@pytest.mark.parametrize("which,lang", RUNS)
+def test_instrument_reports_speak_the_report_language(which, lang, request):
+    """НОК, registers and channels pages: no English word in Russian, no code name in English (visible text)."""
+    bad = {page: words for page, words in _scan(request, which, lang).items() if not _pending(page)}
+    assert bad == {}, "\n".join(f"{page}: {' '.join(words)}" for page, words in bad.items())
+
+
+@pytest.mark.xfail(reason="Mystery Guest pages and the run index are translated on other branches (issue 14)",
+                   strict=False)
+@pytest.mark.parametrize("which,lang", RUNS)
+def test_every_report_speaks_the_report_language(which, lang, request):
+    """Issue 14, done when: every page of a full Russian and a full English run passes the language scan."""
+    bad = _scan(request, which, lang)
+    assert bad == {}, "\n".join(f"{page}: {' '.join(words)}" for page, words in bad.items())
+
+
+def test_language_scan_finds_a_planted_word(tmp_path):
+    """The scan itself can fail: an English word in a Russian page and a code in an English page are caught;
+    a cited title marked lang="en" is not the page's language."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "index.html").write_text("<html lang='ru'><body><p>Доля лучших оценок (top box) "
+                                    "<span lang='en'>Public Opinion Quarterly</span></p></body></html>",
+                                    encoding="utf-8")
+    (run / "a.html").write_text("<html lang='en'><body><p>The mean of eth_appearance</p></body></html>",
+                                encoding="utf-8")
+    ru, en = visible_text(run, "ru"), visible_text(run, "en")
+    assert language_offenders({"index.html": ru["run/index.html"]}, "ru") == {"index.html": ["top", "box"]}
+    assert language_offenders({"a.html": en["run/a.html"]}, "en") == {"a.html": ["eth_appearance"]}

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.narrative.nok import plan_table
 from helpers.studies.nok.benchmark import (
     checklist_gaps,
     dissatisfaction_funnel,
@@ -57,7 +58,7 @@ def test_improvement_plan_hand_example():
     orgs.loc[1, "services_conditions"] = 5
     resp = _respondents({"A": (20, 4), "B": (20, 0)})
     scores = score_organisations(resp, orgs)
-    plan = improvement_plan(scores, score_intervals(resp, orgs, n_boot=300), orgs, target=95.0, lang="ru")
+    plan = plan_table(improvement_plan(scores, score_intervals(resp, orgs, n_boot=300), orgs, target=95.0), "ru")
     a = plan[plan["organisation_id"] == "A"].set_index("indicator")
     # i3_2 = 80 (4 of 5 conditions): 0.4 * 20 / 5 = 1.6 points of the total
     assert a.loc["i3_2", "points_in_total"] == pytest.approx(1.6, abs=1e-12) and a.loc["i3_2", "missing"] == 1

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from helpers.figures import nok as figures
-from helpers.studies.nok.study import criteria_profile, denominator_table, localise, open_nok_study
+from helpers.narrative.nok import criteria_profile, denominator_table, localise
+from helpers.studies.nok.study import open_nok_study
 
 matplotlib.use("Agg")
 DATA = Path(__file__).parent / "data" / "nok"
@@ -42,7 +43,7 @@ def test_every_table_and_figure_builds_in_both_languages(study):
         profile = criteria_profile(study, lang)
         assert profile.set_index("organisation_id").loc["D", "total"] == "—"
         assert localise(study.ranking, lang).shape == study.ranking.shape
-        assert len(denominator_table(lang=lang)) == 15
+        assert len(denominator_table(lang)) == 15
         for fig in (figures.ranking_plot(study.ranking, float(study.region["total"].iloc[0]), lang),
                     figures.criteria_heatmap(study.scores, list(study.ranking["organisation_id"]), lang),
                     figures.share_funnel_plot(study.share_funnels, ["q15", "q08"], lang),

@@ -8,10 +8,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from helpers.narrative import fmt  # noqa: E402
+from helpers.narrative.catalogue import text  # noqa: E402
+from helpers.narrative.registers import weekdays  # noqa: E402
 from helpers.studies.registers.codebook import RegistersCodebook, load_registers_codebook  # noqa: E402
 
-WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
+
+def _locale_ticks(axis, lang: str, digits: int = 0) -> None:
+    """Tick labels in the locale's number marks (decimal comma, no-break-space thousands in Russian)."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.number(v, lang, digits)))
 
 
 def appeals_bar(kinds_by_year: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = None):
@@ -24,7 +31,8 @@ def appeals_bar(kinds_by_year: pd.DataFrame, lang: str = "en", cb: RegistersCode
     for kind in t.columns:
         ax.bar(t.index.astype(str), t[kind], bottom=bottom, label=cb.text("mailbox", "kinds", kind, lang))
         bottom += t[kind].to_numpy()
-    ax.set_ylabel({"en": "appeals", "ru": "обращения"}[lang])
+    ax.set_ylabel(text("registers.figure.appeals", lang))
+    _locale_ticks(ax.yaxis, lang)
     ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -34,7 +42,8 @@ def weekly_load_plot(weekly: pd.DataFrame, lang: str = "en", cb: RegistersCodebo
     cb = cb or load_registers_codebook()
     fig, ax = plt.subplots(figsize=(8, 3))
     ax.plot(weekly["week"], weekly["contacts"], color="#1f4e79", lw=1.2)
-    ax.set_ylabel({"en": "contacts per week", "ru": "обращений в неделю"}[lang])
+    ax.set_ylabel(text("registers.figure.contacts_per_week", lang))
+    _locale_ticks(ax.yaxis, lang)
     top = max(float(weekly["contacts"].max()), 1.0) * 1.15
     ax.set_ylim(0, top)
     first, last = weekly["week"].min(), weekly["week"].max()
@@ -52,9 +61,10 @@ def heatmap_plot(grid: pd.DataFrame, lang: str = "en"):
     rows = grid.loc[grid.sum(axis=1) > 0]
     fig, ax = plt.subplots(figsize=(5, 0.28 * max(len(rows), 4) + 1))
     im = ax.imshow(rows.to_numpy(), aspect="auto", cmap="Blues")
-    ax.set_xticks(range(7), WEEKDAYS[lang])
+    ax.set_xticks(range(7), weekdays(lang))
     ax.set_yticks(range(len(rows)), [f"{h:02d}:00" for h in rows.index])
-    fig.colorbar(im, ax=ax, label={"en": "hours", "ru": "часы"}[lang])
+    fig.colorbar(im, ax=ax, label=text("registers.figure.hours", lang),
+                 format=FuncFormatter(lambda v, _pos: fmt.number(v, lang, 0)))
     return fig
 
 
@@ -68,4 +78,5 @@ def share_plot(table: pd.DataFrame, label_col: str, labels: dict, lang: str = "e
     ax.set_yticks(y, [labels.get(v, v) for v in t[label_col]])
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, 100)
+    _locale_ticks(ax.xaxis, lang)
     return fig

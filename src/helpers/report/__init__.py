@@ -25,11 +25,6 @@ import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
 
-WORDS = {
-    "en": {"table": "Table", "figure": "Figure", "n": "n"},
-    "ru": {"table": "Таблица", "figure": "Рисунок", "n": "n"},
-}
-
 CSS = """<style>
 .mg-caption{font-weight:600;margin:1.2em 0 .4em 0}
 table.mg-table{border-collapse:collapse;font-size:.9em;margin-bottom:1em}
@@ -55,86 +50,9 @@ def _show(obj_html: str) -> None:
     display(HTML(obj_html))
 
 
-# Russian labels of the column names and row labels that tables share (English is the code's own word).
-GLOSSARY_RU = {
-    "measure": "показатель", "in the data": "в данных", "published": "опубликовано", "match": "совпадает",
-    "yes": "да", "NO": "НЕТ", "interviews": "интервью", "recipients": "получатели", "workers": "социальные работники",
-    "volunteers": "волонтёры", "social worker interviewers": "опрашивающие — социальные работники",
-    "complete pairs": "полные пары", "home care recipients": "получатели на дому",
-    "temporary residence recipients": "получатели временного проживания", "stratum": "страта",
-    "department": "отделение", "population served": "обслуживается", "recipients interviewed": "опрошено",
-    "sampling fraction": "доля отбора", "item": "вопрос", "text": "формулировка", "n": "n",
-    "don't know": "затрудняюсь ответить", "refused": "отказ", "blank": "пусто", "share missing": "доля пропусков",
-    "file": "файл", "row": "строка", "column": "столбец", "reason": "причина", "rows_read": "прочитано",
-    "rows_accepted": "принято", "rows_quarantined": "в карантине", "reconciles": "сходится",
-    "home_care": "на дому", "temporary_residence": "временное проживание", "year": "год", "worker_id": "работник",
-    "estimate": "оценка", "ci_low": "95% ДИ, от", "ci_high": "95% ДИ, до", "statistic": "статистика",
-    "role": "роль", "volunteer": "волонтёр", "social_worker": "социальный работник", "mode": "способ",
-    "in_person": "лично", "worker": "социальный работник", "interviews_n": "интервью", "phone": "по телефону", "composite": "интегральный индекс", "ethics": "этика",
-    "competence": "компетентность", "quality": "качество услуг", "covid": "COVID-19",
-    "mean": "среднее", "domain": "блок", "top-box share (%)": "доля лучших оценок (%)",
-}
-
-
-#: column headers of the reports' tables in reviewer words: {code: (English, Russian)}
-HEADERS: dict[str, tuple[str, str]] = {
-    "difference": ("difference", "разность"), "share": ("share", "доля"), "domain": ("domain", "блок"),
-    "adjusted": ("adjusted score", "скорректированная оценка"), "question": ("question", "вопрос"),
-    "percent_agreement": ("percent agreement", "процент совпадений"), "cohen_kappa": ("Cohen's kappa", "каппа Коэна"),
-    "gwet_ac1": ("Gwet's AC1", "AC1 Гвета"), "weighted": ("weighted", "с весами"),
-    "n_recipients": ("recipients", "получатели"), "ceiling_share": ("share at the ceiling", "доля на потолке"),
-    "raw_ci_low": ("raw mean, 95% CI from", "простое среднее, 95% ДИ от"),
-    "raw_ci_high": ("raw mean, 95% CI to", "простое среднее, 95% ДИ до"),
-    "weighted_ci_low": ("weighted, 95% CI from", "с весами, 95% ДИ от"),
-    "weighted_ci_high": ("weighted, 95% CI to", "с весами, 95% ДИ до"), "unweighted": ("unweighted", "без весов"),
-    "unweighted_ci_low": ("unweighted, 95% CI from", "без весов, 95% ДИ от"),
-    "unweighted_ci_high": ("unweighted, 95% CI to", "без весов, 95% ДИ до"), "level": ("level", "уровень"),
-    "name": ("name", "название"), "n_top": ("best answers", "лучших ответов"), "group": ("group", "группа"),
-    "alpha": ("Cronbach's alpha", "альфа Кронбаха"), "alpha_ci_low": ("alpha, 95% CI from", "альфа, 95% ДИ от"),
-    "alpha_ci_high": ("alpha, 95% CI to", "альфа, 95% ДИ до"), "omega": ("McDonald's omega", "омега Макдональда"),
-    "min_item_total_r": ("lowest item-total r", "наименьшая корреляция вопрос-итог"),
-    "n_scores": ("scores", "оценок"), "floor_share": ("share at the floor", "доля на минимуме"),
-    "item_top_box": ("best answer on the item", "лучший ответ на вопрос"), "warning": ("warning", "предупреждение"),
-    "raw_mean": ("raw mean", "простое среднее"), "flag": ("note", "отметка"), "se": ("SE", "ст. ошибка"),
-    "bias": ("bias", "смещение"), "n_interviews": ("interviews", "интервью"),
-    "krippendorff_alpha_ordinal": ("Krippendorff's alpha (ordinal)", "альфа Криппендорфа (порядковая)"),
-    "stuart_maxwell_p": ("Stuart-Maxwell p", "p Стюарта-Максвелла"),
-    "estimate_weighted": ("weighted", "с весами"), "ci_low_weighted": ("weighted, 95% CI from", "с весами, 95% ДИ от"),
-    "ci_high_weighted": ("weighted, 95% CI to", "с весами, 95% ДИ до"),
-    "estimate_unweighted": ("unweighted", "без весов"),
-    "ci_low_unweighted": ("unweighted, 95% CI from", "без весов, 95% ДИ от"),
-    "ci_high_unweighted": ("unweighted, 95% CI to", "без весов, 95% ДИ до"),
-    "chance_agreement": ("chance agreement (kappa)", "случайное совпадение (каппа)"),
-    "top_answer": ("most common answer", "самый частый ответ"), "top_answer_share": ("its share", "его доля"),
-    "score": ("score", "оценка"), "interviewer_id": ("interviewer", "опрашивающий"), "target": ("target", "цель"),
-    "outside95": ("outside 95% limits", "вне границ 95%"), "outside998": ("outside 99.8% limits", "вне границ 99,8%"),
-    "list": ("list", "список"), "org_mean": ("organisation mean", "среднее по организации"),
-    "evidence": ("evidence", "основание"), "year_a": ("from year", "с года"), "year_b": ("to year", "по год"),
-    "p_adjusted": ("p (Holm)", "p (Холм)"), "mdd": ("minimum detectable difference", "минимальная обнаружимая разность"),
-    "recipients_a": ("recipients, first year", "получатели, первый год"),
-    "recipients_b": ("recipients, second year", "получатели, второй год"),
-    "ci_low_adjusted": ("95% CI from (Holm level)", "95% ДИ от (уровень Холма)"),
-    "ci_high_adjusted": ("95% CI to (Holm level)", "95% ДИ до (уровень Холма)"),
-    "cliffs_delta": ("Cliff's delta", "дельта Клиффа"), "verdict": ("conclusion", "вывод"), "years": ("years", "годы"),
-    "slope": ("slope per year", "наклон за год"), "coef": ("coefficient", "коэффициент"),
-    "n_workers": ("social workers", "социальные работники"), "r_true_score": ("r with the true score", "r с истинной оценкой"),
-    "rmse": ("RMSE", "RMSE"), "estimate_all_interviews": ("all interviews", "все интервью"), "sd": ("SD", "ст. откл."),
-    "testable": ("testable", "проверяемо"), "note": ("note", "примечание"), "instrument": ("instrument", "инструмент"),
-    "term": ("term", "член модели"), "reference": ("reference", "источник"), "n_answers": ("answers", "ответов"),
-    "raw": ("raw mean", "простое среднее"), "adjusted_ci_low": ("adjusted, 95% CI from", "скорректированная, 95% ДИ от"),
-    "adjusted_ci_high": ("adjusted, 95% CI to", "скорректированная, 95% ДИ до"),
-    "share_social_worker": ("share by social-worker interviewers", "доля опросов социальными работниками"),
-    "share_phone": ("share by phone", "доля опросов по телефону"), "direction": ("direction", "направление"),
-    "wilson_low": ("95% CI from (Wilson)", "95% ДИ от (Уилсон)"), "wilson_high": ("95% CI to (Wilson)", "95% ДИ до (Уилсон)"),
-    "ci_low": ("95% CI from", "95% ДИ, от"), "ci_high": ("95% CI to", "95% ДИ, до"), "p_value": ("p", "p"),
-    "estimate": ("estimate", "оценка"), "statistic": ("statistic", "статистика"), "mean": ("mean", "среднее"),
-    "effect": ("worker effect", "эффект работника"), "effect_se": ("its prediction error", "ошибка прогноза"),
-    "n_compared": ("workers compared", "сравнивалось работников"),
-}
-
-
 def header(column: object, lang: str) -> object:
-    """A table header in reviewer words (:data:`HEADERS`); other snake_case codes lose their underscores.
+    """A table header in reviewer words (catalogue ``headers.<code>``, then ``values.<code>``); other
+    snake_case codes lose their underscores.
 
     >>> header("percent_agreement", "ru"), header("raw_ci_low", "en"), header("share_at_top", "en")
     ('процент совпадений', 'raw mean, 95% CI from', 'share at top')
@@ -146,21 +64,21 @@ def header(column: object, lang: str) -> object:
     found = header_label(column, lang)
     if found is not None:
         return found
-    if column in HEADERS:
-        return HEADERS[column][lang == "ru"]
     label = translate(column, lang)
     return label.replace("_", " ") if isinstance(label, str) else label
 
 
 def translate(word: object, lang: str) -> object:
-    """Russian label of a shared column name or value; anything else unchanged.
+    """A shared column name or cell value in reviewer words (catalogue ``values.<word>``); anything else unchanged.
 
-    >>> translate("recipients", "ru"), translate("recipients", "en"), translate(3, "ru")
-    ('получатели', 'recipients', 3)
+    >>> translate("recipients", "ru"), translate("home_care", "en"), translate(3, "ru"), translate("W01", "ru")
+    ('получатели', 'home care', 3, 'W01')
     """
-    if lang != "ru" or not isinstance(word, str):
+    if not isinstance(word, str) or "." in word:
         return word
-    return GLOSSARY_RU.get(word, word)
+    from helpers.narrative.catalogue import label
+
+    return label("values", word, lang)
 
 
 AUDIENCES = ("public", "internal")
@@ -188,16 +106,34 @@ class Report:
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {AUDIENCES}, not {self.audience!r}")
-        self.words = WORDS.get(self.lang, WORDS["en"])
 
-    def number(self, value: float, fmt: str = "{:.1f}") -> str:
-        """A number in the report's language: decimal comma in Russian.
+    def number(self, value: float, fmt: str | int = "{:.1f}") -> str:
+        """A number in the report's language (:mod:`helpers.narrative.fmt`): decimal comma and no-break-space
+        thousands in Russian. ``fmt`` is a format such as ``"{:.1f}"``, ``"{:.0%}"``, ``"{:,d}"`` or a number
+        of decimals.
 
-        >>> Report(lang="ru").number(93.75, "{:.1f}"), Report().number(93.75, "{:.1f}")
-        ('93,8', '93.8')
+        >>> Report(lang="ru").number(93.75, "{:.1f}"), Report().number(93.75, "{:.1f}"), Report(lang="ru").number(1234.5, 2)
+        ('93,8', '93.8', '1\xa0234,50')
+        >>> Report(lang="ru").number(0.125, "{:.1%}"), Report(lang="ru").number(float("nan"))
+        ('12,5%', '—')
         """
-        text = fmt.format(value)
-        return text.replace(".", ",") if self.lang == "ru" else text
+        from helpers.narrative import fmt as _fmt
+
+        if isinstance(fmt, int):
+            return _fmt.number(value, self.lang, fmt)
+        return _fmt.spec(value, _spec(fmt), self.lang)
+
+    def percent(self, share: float, digits: int = 0) -> str:
+        """A share (0-1) as a percentage in the report's language (``12,5%``)."""
+        from helpers.narrative import fmt as _fmt
+
+        return _fmt.percent(share, self.lang, digits)
+
+    def integer(self, value: float) -> str:
+        """A count with the locale's thousands separator (``1 288`` in Russian)."""
+        from helpers.narrative import fmt as _fmt
+
+        return _fmt.integer(value, self.lang)
 
     @property
     def public(self) -> bool:
@@ -240,15 +176,23 @@ class Report:
         if index:
             df = df.reset_index()
         df = df.rename(columns=str)
-        yes_no = ("да", "нет") if self.lang == "ru" else ("yes", "no")
+        yes_no = (self.say("report.answer_yes"), self.say("report.answer_no"))
         df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) else yes_no[0] if v else yes_no[1])
                           for c in df.columns if pd.api.types.is_bool_dtype(df[c])
                           or set(df[c].dropna().map(type).unique()) == {bool}})
-        if self.lang != "en":
-            obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-            df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+        df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]
         labels = [header(c, self.lang) for c in df.columns]
-        df.columns = [f"{lab} ({c})" if labels.count(lab) > 1 else lab for lab, c in zip(labels, df.columns, strict=True)]
+        seen: dict[object, int] = {}
+        heads = []
+        for lab in labels:  # two codes with one label stay apart: "raw mean", "raw mean (2)"
+            seen[lab] = seen.get(lab, 0) + 1
+            heads.append(f"{lab} ({seen[lab]})" if seen[lab] > 1 else lab)
+        df.columns = heads
+        for col, is_count in zip(heads, counts, strict=True):
+            if is_count:
+                df[col] = df[col].map(lambda v: v if _missing(v) else self.integer(v))
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
@@ -258,7 +202,7 @@ class Report:
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_properties(subset=long_text, **{"min-width": "16em"}))
         body = f"<div style='overflow-x:auto;max-width:100%'>{styler.to_html()}</div>"
-        return (f"{CSS}<div class='mg-caption'>{self.words['table']} {self.n_tables}. "
+        return (f"{CSS}<div class='mg-caption'>{self.say('report.table')} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
 
     def table(self, df: pd.DataFrame, caption: str, index: bool = False, floats: str | None = None) -> None:
@@ -273,7 +217,7 @@ class Report:
         plt.close(fig)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
         _show(f"<figure><img src='data:image/png;base64,{data}' alt='{_html.escape(caption)}' "
-              f"style='max-width:100%'><figcaption class='mg-caption'>{self.words['figure']} {self.n_figures}. "
+              f"style='max-width:100%'><figcaption class='mg-caption'>{self.say('report.figure')} {self.n_figures}. "
               f"{_html.escape(caption)}</figcaption></figure>")
 
     def warning(self, text: str) -> None:
@@ -296,7 +240,7 @@ class Report:
         The heading is HTML with an ``id`` (a slug of its words), so the table of contents links to it.
         """
         words = self.say(key, **values)
-        _show(f"<h{level} id='{_slug(words)}'>{_html.escape(words)}</h{level}>")
+        _show(f'<h{level} id="{_slug(words)}">{_html.escape(words)}</h{level}>')
 
     def paragraph(self, key: str, **values) -> None:
         """Show a catalogue message as Markdown (intro paragraphs, lists, emphasis)."""
@@ -310,9 +254,34 @@ class Report:
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
+        import re
+
         from helpers.narrative.methods import methods_html
 
-        _show(methods_html(keys, self.lang))
+        page = methods_html(keys, self.lang)
+        if self.lang != "en":  # a bibliographic reference is cited in its original language, and marked so
+            page = re.sub(r"<i>([^<]*\(\d{4}\)[^<]*)</i>", r'<i lang="en">\1</i>', page)
+        _show(page)
+
+
+def _spec(template: str) -> str:
+    """The format spec of a ``"{:.2f}"`` template (``".2f"``); a bare spec is returned as it is.
+
+    >>> _spec("{:.2f}"), _spec("{:,d}"), _spec(".0%")
+    ('.2f', ',d', '.0%')
+    """
+    if template.startswith("{") and template.endswith("}"):
+        return template[1:-1].split(":", 1)[1] if ":" in template else ""
+    return template
+
+
+def _year_like(column: object, values: pd.Series) -> bool:
+    """Years and other labels written as integers are not counts: no thousands separator for them."""
+    name = str(column).lower()
+    if name.startswith(("year", "rank")) or name in {"quarter", "half"}:
+        return True
+    v = values.dropna()
+    return bool(len(v)) and bool(v.between(1900, 2100).all()) and name in {"год", "годы"}
 
 
 def _slug(words: str) -> str:

@@ -81,13 +81,13 @@ def survey_shortfalls(intervals: pd.DataFrame, target: float = 95.0) -> pd.DataF
 
 
 def improvement_plan(scores: pd.DataFrame, intervals: pd.DataFrame, organisations: pd.DataFrame,
-                     target: float = 95.0, lang: str = "en", codebook: NokCodebook | None = None) -> pd.DataFrame:
+                     target: float = 95.0, codebook: NokCodebook | None = None) -> pd.DataFrame:
     """The actionable table: per organisation, every shortfall with its action, largest gain first.
 
     Rows: checklist indicators with items missing, and survey indicators below ``target`` or below
     the group. Columns: ``organisation_id, criterion, indicator, source, value, n, group_mean,
-    below_target, below_group, significant, missing`` (checklist items), ``points_in_total`` and
-    ``action`` (from the codebook, in ``lang``).
+    below_target, below_group, significant, missing`` (checklist items) and ``points_in_total``; the action
+    of each indicator is in the codebook (:func:`helpers.narrative.nok.plan_table` adds it in words).
     """
     cb = codebook or load_nok_codebook()
     gaps = checklist_gaps(organisations, cb)
@@ -103,7 +103,6 @@ def improvement_plan(scores: pd.DataFrame, intervals: pd.DataFrame, organisation
     plan = pd.concat([checklist[cols], survey[cols]], ignore_index=True)
     plan.insert(1, "criterion", plan["indicator"].map(lambda i: cb.indicators[i]["criterion"]))
     plan["points_in_total"] = [cb.weight(i) * (100 - v) / 5 for i, v in zip(plan["indicator"], plan["value"], strict=True)]
-    plan["action"] = plan["indicator"].map(lambda i: cb.indicators[i]["action"][lang])
     plan["n"] = plan["n"].astype("Int64")
     return plan.sort_values(["organisation_id", "points_in_total"], ascending=[True, False]).reset_index(drop=True)
 

@@ -9,8 +9,8 @@ Examples
 (1, 0, None)
 >>> cb.indicator_codes[:4], cb.indicators_of("K4")
 (['i1_1', 'i1_2', 'i1_3', 'i2_1'], ['i4_1', 'i4_2', 'i4_3'])
->>> cb.denominator_text("i3_3", "en")
-'q07 = yes'
+>>> cb.denominators("i3_3"), cb.denominators("i2_2")
+(['q07'], ['all'])
 """
 
 from __future__ import annotations
@@ -111,14 +111,9 @@ class NokCodebook:
     def criterion_label(self, criterion: str, lang: str = "en") -> str:
         return self.raw["criteria"][criterion][lang]
 
-    def denominator_text(self, indicator: str, lang: str = "en") -> str:
-        """Who the share of a survey indicator is taken over, e.g. ``'q07 = yes'`` or ``'all respondents'``."""
-        yes = {"en": "yes", "ru": "да"}[lang]
-        everyone = {"en": "all respondents", "ru": "все респонденты"}[lang]
-        parts = self.indicators[indicator].get("parts", [])
-        texts = [everyone if p["denominator"] == "all" else f"{p['denominator']} = {yes}" for p in parts
-                 if "denominator" in p]
-        return "; ".join(texts)
+    def denominators(self, indicator: str) -> list[str]:
+        """The filter question each share of a survey indicator is taken over (``"all"``: every respondent)."""
+        return [p["denominator"] for p in self.indicators[indicator].get("parts", []) if "denominator" in p]
 
     def label(self, word: str, lang: str) -> str:
         """Russian word of a table column or value (English: the word itself)."""

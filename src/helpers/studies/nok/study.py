@@ -17,9 +17,7 @@ from helpers.studies.nok.ingest import NokData, ingest_nok, read_nok_processed
 from helpers.studies.nok.scoring import official_round, region_scores, score_organisations
 from helpers.studies.nok.uncertainty import bootstrap_draws, ranking_table, score_intervals
 
-__all__ = ["NokStudy", "criteria_profile", "denominator_table", "interval_text", "load_nok_data", "localise",
-           "open_nok_study", "suggestion_counts",
-           "region_intervals"]
+__all__ = ["NokStudy", "load_nok_data", "open_nok_study", "region_intervals", "suggestion_counts"]
 
 
 @dataclass
@@ -59,18 +57,6 @@ def region_intervals(draws: dict[str, np.ndarray], region: pd.DataFrame, level: 
     return pd.DataFrame(rows)
 
 
-def denominator_table(codebook: NokCodebook | None = None, lang: str = "en") -> pd.DataFrame:
-    """Per indicator: criterion, weight, source and the denominator its share is taken over."""
-    cb = codebook or load_nok_codebook()
-    rows = []
-    for ind, spec in cb.indicators.items():
-        source = "survey" if spec["kind"] == "survey" else "checklist"
-        rows.append({"criterion": spec["criterion"], "indicator": ind, "text": cb.indicator_text(ind, lang),
-                     "weight": cb.weight(ind), "source": source,
-                     "denominator": cb.denominator_text(ind, lang) if source == "survey" else "—"})
-    return pd.DataFrame(rows)
-
-
 def load_nok_data(raw_dir: str | Path, year: int, processed_dir: str | Path | None = None,
                   codebook: NokCodebook | None = None) -> NokData:
     """The year's validated НОК tables: from ``processed_dir`` when the pipeline has written them
@@ -80,7 +66,7 @@ def load_nok_data(raw_dir: str | Path, year: int, processed_dir: str | Path | No
 
 
 def open_nok_study(raw_dir: str | Path, year: int, processed_dir: str | Path | None = None, n_boot: int = 2000,
-                   seed: int = 2021, target: float = 95.0, lang: str = "en") -> NokStudy:
+                   seed: int = 2021, target: float = 95.0) -> NokStudy:
     """Load the year's НОК data (:func:`load_nok_data`) and compute scores, intervals, ranking,
     improvement plans, region view and funnels."""
     cb = load_nok_codebook()
@@ -94,36 +80,11 @@ def open_nok_study(raw_dir: str | Path, year: int, processed_dir: str | Path | N
     return NokStudy(
         year=year, data=data, scores=scores, region=region, region_ci=region_intervals(classic, region),
         intervals=intervals, ranking=ranking_table(resp, orgs, codebook=cb, draws=draws),
-        plan=benchmark.improvement_plan(scores, intervals, orgs, target, lang, cb),
+        plan=benchmark.improvement_plan(scores, intervals, orgs, target, cb),
         region_view=benchmark.region_view(scores, cb), indicator_gaps=benchmark.region_indicator_gaps(scores, cb),
         share_funnels=benchmark.share_funnels(resp, cb), dissatisfaction=benchmark.dissatisfaction_funnel(resp, cb),
         codebook=cb, n_boot=n_boot, target=target,
     )
-
-
-def interval_text(estimate: float, low: float, high: float, lang: str = "en", digits: int = 1) -> str:
-    """``'97.2 [96.1; 98.0]'`` (decimal comma in Russian); ``'—'`` when undefined.
-
-    >>> interval_text(97.24, 96.1, 98.04), interval_text(97.24, 96.1, 98.04, "ru"), interval_text(np.nan, 1, 2)
-    ('97.2 [96.1; 98.0]', '97,2 [96,1; 98,0]', '—')
-    """
-    if not np.isfinite(estimate):
-        return "—"
-    text = f"{estimate:.{digits}f} [{low:.{digits}f}; {high:.{digits}f}]"
-    return text.replace(".", ",") if lang == "ru" else text
-
-
-def criteria_profile(study: NokStudy, lang: str = "en") -> pd.DataFrame:
-    """One row per organisation: n, K1…K5 and the total, each as 'estimate [95% interval]'."""
-    iv = study.intervals.set_index(["organisation_id", "measure"])
-    rows = []
-    for _, r in study.ranking.iterrows():
-        row = {"organisation_id": r["organisation_id"], "respondents": int(r["respondents"])}
-        for m in [*CRITERIA, "total"]:
-            e = iv.loc[(r["organisation_id"], m)]
-            row[m] = interval_text(e["estimate"], e["ci_low"], e["ci_high"], lang)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def suggestion_counts(respondents: pd.DataFrame) -> pd.DataFrame:
@@ -146,21 +107,3 @@ def suggestion_counts(respondents: pd.DataFrame) -> pd.DataFrame:
 def official_totals(study: NokStudy) -> pd.Series:
     """The totals as published (2 decimals)."""
     return pd.Series(official_round(study.scores["total"].to_numpy()), index=study.scores["organisation_id"])
-
-
-def localise(df: pd.DataFrame, lang: str = "en", codebook: NokCodebook | None = None) -> pd.DataFrame:
-    """A table in the report's language: column names, kinds, and words such as above/below/yes/no.
-
-    >>> localise(pd.DataFrame({"vs_region": ["below", ""], "significant": [True, False]}), "ru").values.tolist()
-    [['ниже', 'да'], ['', 'нет']]
-    """
-    cb = codebook or load_nok_codebook()
-    out = df.copy()
-    for col in out.columns:
-        if col == "kind":
-            out[col] = out[col].map(lambda k: cb.kind_label(k, lang))
-        elif out[col].dtype == bool:
-            out[col] = out[col].map(lambda v: cb.label("yes" if v else "no", lang))
-        elif col in ("vs_region", "source", "measure", "outside95", "outside998", "outside95_od", "outside998_od"):
-            out[col] = out[col].map(lambda v: cb.label(v, lang) if v else "")
-    return out.rename(columns=lambda c: cb.label(c, lang))

@@ -23,7 +23,7 @@ from scipy import stats
 
 __all__ = [
     "appeal_kinds", "appeals_by_settlement", "appeals_per_year", "caseload_movement", "case_mix",
-    "collection_calendar", "collection_summary", "decision_times", "gratitude_workers", "half_year_note",
+    "collection_calendar", "collection_summary", "decision_times", "gratitude_workers", "half_year_figures",
     "hours_heatmap", "hours_per_assistant", "hours_per_user", "quarterly_compliance", "reach_per_channel",
     "repeat_contacts", "resolution_times", "share_table", "users_reached", "weekly_load", "wilson_interval",
 ]
@@ -204,24 +204,18 @@ def users_reached(mailings: pd.DataFrame) -> int:
     return int(mailings["user_pid"].nunique())
 
 
-def half_year_note(users: pd.DataFrame, mailings: pd.DataFrame, year: int, half: int, lang: str = "en",
-                   topic_text=None) -> str:
-    """The half-year information note (информационная справка): users, new users, mailings, topics, reach."""
+def half_year_figures(users: pd.DataFrame, mailings: pd.DataFrame, year: int, half: int) -> dict:
+    """The figures of the half-year information note (информационная справка): users in the register, new
+    users, mailings, deliveries, users reached and the topics (codes); worded by
+    :func:`helpers.narrative.registers.half_year_note`."""
     start = pd.Timestamp(year, 1 if half == 1 else 7, 1)
     end = pd.Timestamp(year, 6, 30) if half == 1 else pd.Timestamp(year, 12, 31)
     active = users[(users["registered"] <= end) & (users["left"].isna() | (users["left"] >= start))]
     new = int(((users["registered"] >= start) & (users["registered"] <= end)).sum())
     m = mailings[(mailings["date"] >= start) & (mailings["date"] <= end)]
-    reached = int(m["user_pid"].nunique())
-    topics = ", ".join((topic_text or str)(t) for t in sorted(m["topic"].dropna().unique()))
-    if lang == "ru":
-        return (f"Информационная справка за {half}-е полугодие {year} г. В реестре пользователей "
-                f"«Электронной библиотеки» {len(active)} чел., из них новых — {new}. Рассылок проведено: "
-                f"{m['mailing_id'].nunique()} (отправлений: {len(m)}); получивших информацию пользователей: "
-                f"{reached}. Темы: {topics or '—'}.")
-    return (f"Information note, half-year {half} of {year}. The E-library register holds {len(active)} users, "
-            f"{new} of them new. {m['mailing_id'].nunique()} mailings were sent ({len(m)} deliveries), reaching "
-            f"{reached} users. Topics: {topics or '—'}.")
+    return {"year": year, "half": half, "users": len(active), "new": new, "mailings": int(m["mailing_id"].nunique()),
+            "deliveries": len(m), "reached": int(m["user_pid"].nunique()),
+            "topics": sorted(m["topic"].dropna().unique())}
 
 
 # ---- Support Line -------------------------------------------------------------------------------------------

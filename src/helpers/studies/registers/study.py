@@ -18,8 +18,8 @@ from helpers.studies.registers.codebook import RegistersCodebook, load_registers
 from helpers.studies.registers.ingest import RegisterData, load_register, register_years
 from helpers.studies.registers.sample import survey_sample
 
-__all__ = ["AssistantStudy", "ElibraryStudy", "MailboxStudy", "SupportLineStudy", "channels_overview",
-           "localise", "mystery_guest_workers", "open_assistant_study", "open_elibrary_study",
+__all__ = ["AssistantStudy", "ElibraryStudy", "MailboxStudy", "SupportLineStudy", "CODE_COLUMNS", "channels_overview",
+           "mystery_guest_workers", "open_assistant_study", "open_elibrary_study",
            "open_mailbox_study", "open_support_line_study"]
 
 CODE_COLUMNS = {"settlement": ("mailbox", "settlements"), "kind": ("mailbox", "kinds"),
@@ -155,14 +155,13 @@ class ElibraryStudy:
     codebook: RegistersCodebook
 
 
-def open_elibrary_study(raw_dir, years=None, processed_dir=None, lang: str = "en", sample_share: float = 0.10,
+def open_elibrary_study(raw_dir, years=None, processed_dir=None, sample_share: float = 0.10,
                         sample_seed: int = 2021) -> ElibraryStudy:
     """Every table of the E-library report, computed once.
 
     Parameters
     ----------
     raw_dir, processed_dir, years : as :func:`open_mailbox_study`.
-    lang : language of the half-year information notes.
     sample_share, sample_seed : the survey sample (:func:`helpers.studies.registers.sample.survey_sample`),
         drawn from the users in the register on 31 December of the latest year; ``sample_share ≤ 0.10``.
 
@@ -178,8 +177,7 @@ def open_elibrary_study(raw_dir, years=None, processed_dir=None, lang: str = "en
     users, mailings = _concat(data, "users"), _concat(data, "mailings")
     comp, missing = zip(*(an.quarterly_compliance(data[y]["users"], data[y]["mailings"], y) for y in years),
                         strict=True)
-    notes = {(y, h): an.half_year_note(data[y]["users"], data[y]["mailings"], y, h, lang,
-                                       lambda t: cb.text("elibrary", "topics", t, lang))
+    notes = {(y, h): an.half_year_figures(data[y]["users"], data[y]["mailings"], y, h)
              for y in years for h in (1, 2)}
     latest = data[max(years)]["users"]
     by_year = pd.DataFrame([{"year": str(y), "users_reached": an.users_reached(data[y]["mailings"])} for y in years]
@@ -283,7 +281,7 @@ def _mg_composite(processed_dir) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def channels_overview(raw_dir, years, processed_dir=None, lang: str = "en") -> tuple[pd.DataFrame, list[str]]:
+def channels_overview(raw_dir, years, processed_dir=None) -> tuple[pd.DataFrame, list[str]]:
     """Per year and channel, what it says about the centre: one row per (year, channel, measure) with its
     value, n and 95% interval where it is an estimate. Returns (table, notes on channels without data).
 
@@ -305,7 +303,7 @@ def channels_overview(raw_dir, years, processed_dir=None, lang: str = "en") -> t
         notes.append("mystery_guest")
     else:
         for r in mg[mg["year"].isin(years)].itertuples():
-            add(r.year, "mystery_guest", "composite index (0-100)", r.estimate, r.n, r.ci_low, r.ci_high)
+            add(r.year, "mystery_guest", "composite_index", r.estimate, r.n, r.ci_low, r.ci_high)
     for register in ("mailbox", "elibrary", "support_line", "assistant"):
         present = [y for y in register_years(raw_dir, register, processed_dir) if y in years]
         if not present:
@@ -317,99 +315,24 @@ def channels_overview(raw_dir, years, processed_dir=None, lang: str = "en") -> t
                 k = int((a["kind"] == "gratitude").sum())
                 lo, hi = an.wilson_interval(k, len(a))
                 add(y, register, "appeals", len(a))
-                add(y, register, "gratitude (%)", 100 * k / len(a) if len(a) else np.nan, len(a), 100 * lo, 100 * hi)
+                add(y, register, "gratitude_share", 100 * k / len(a) if len(a) else np.nan, len(a), 100 * lo, 100 * hi)
                 c = int((a["kind"] == "complaint").sum())
                 lo, hi = an.wilson_interval(c, len(a))
-                add(y, register, "complaints (%)", 100 * c / len(a) if len(a) else np.nan, len(a), 100 * lo, 100 * hi)
+                add(y, register, "complaint_share", 100 * c / len(a) if len(a) else np.nan, len(a), 100 * lo, 100 * hi)
             elif register == "elibrary":
                 comp, _ = an.quarterly_compliance(d["users"], d["mailings"], y)
-                add(y, register, "users reached", an.users_reached(d["mailings"]))
+                add(y, register, "users_reached", an.users_reached(d["mailings"]))
                 k, n = int(comp["compliant"].sum()), int(comp["users"].sum())
                 lo, hi = an.wilson_interval(k, n)
-                add(y, register, "user-quarters with a mailing (%)", 100 * k / n if n else np.nan, n, 100 * lo, 100 * hi)
+                add(y, register, "quarters_with_mailing_share", 100 * k / n if n else np.nan, n, 100 * lo, 100 * hi)
             elif register == "support_line":
                 add(y, register, "contacts", len(d["contacts"]))
             else:
-                add(y, register, "users served", int(d["visits"]["user_pid"].nunique()))
+                add(y, register, "users_served", int(d["visits"]["user_pid"].nunique()))
                 add(y, register, "hours", float(d["visits"]["hours"].sum()))
     out = pd.DataFrame(rows, columns=["year", "channel_name", "measure", "value", "n", "ci_low", "ci_high"])
     out["n"] = out["n"].astype("Int64")
     # counts stay whole numbers in the report, estimates keep their decimals
-    out["value"] = pd.Series([int(v) if "%" not in m and "index" not in m and m != "hours" else float(v)
+    out["value"] = pd.Series([int(v) if not m.endswith(("_share", "_index")) and m != "hours" else float(v)
                               for v, m in zip(out["value"], out["measure"], strict=True)], dtype=object)
     return out, notes
-
-
-# ---- language ---------------------------------------------------------------------------------------------
-CHANNEL_NAMES = {"mystery_guest": {"en": "Mystery Guest", "ru": "«Тайный гость»"}}
-MEASURES_RU = {"composite index (0-100)": "интегральный индекс (0-100)", "appeals": "обращения",
-               "gratitude (%)": "благодарности (%)", "complaints (%)": "жалобы (%)", "users reached": "охвачено пользователей",
-               "user-quarters with a mailing (%)": "кварталы с рассылкой, % пользователей", "contacts": "обращения",
-               "users served": "обслужено потребителей", "hours": "часы"}
-WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
-STATUS_RU = {"on_time": "вовремя", "late": "с опозданием", "missed": "пропущена", "extra": "вне графика"}
-
-
-def channel_title(name: str, lang: str, cb: RegistersCodebook | None = None) -> str:
-    cb = cb or load_registers_codebook()
-    if name in CHANNEL_NAMES:
-        return CHANNEL_NAMES[name][lang]
-    return cb.title(name, lang)
-
-
-def localise(df: pd.DataFrame, lang: str = "en", cb: RegistersCodebook | None = None) -> pd.DataFrame:
-    """A table in the report's language: coded values as labels, column names in Russian for ``ru``.
-
-    >>> localise(pd.DataFrame({"kind": ["complaint"], "n": [0]}), "ru").to_dict("list")
-    {'вид обращения': ['жалоба'], 'n': [0]}
-    """
-    cb = cb or load_registers_codebook()
-    out = df.copy()
-    for col in out.columns:
-        if col not in CODE_COLUMNS or pd.api.types.is_numeric_dtype(out[col]):
-            continue
-        if col == "channel":
-            voc = {**cb.vocabulary("elibrary", "channels"), **cb.vocabulary("support_line", "channels")}
-            out[col] = out[col].map(lambda v, voc=voc: voc[v][lang] if v in voc else v)
-        else:
-            reg, name = CODE_COLUMNS[col]
-            out[col] = out[col].map(lambda v, r=reg, n=name: cb.text(r, n, v, lang) if isinstance(v, str) else v)
-    if "channel_name" in out:
-        out["channel_name"] = out["channel_name"].map(lambda v: channel_title(v, lang, cb))
-    if lang == "ru":
-        if "year" in out and not pd.api.types.is_numeric_dtype(out["year"]):
-            out["year"] = out["year"].map(lambda v: cb.label(v, lang) if v == "all" else v)
-        if "measure" in out:
-            out["measure"] = out["measure"].map(lambda v: MEASURES_RU.get(v, v))
-        if "status" in out:
-            out["status"] = out["status"].map(lambda v: STATUS_RU.get(v, v))
-        if "covid_period" in out:
-            periods = {p["en"]: p["ru"] for p in cb.setting("support_line", "covid_periods")}
-            out["covid_period"] = out["covid_period"].map(lambda v: periods.get(v, v))
-    return out.rename(columns=lambda c: cb.label(str(c), lang))
-
-
-def table_writer(rep, tables: Path, prefix: str, lang: str):
-    """The two presentation steps every register report repeats: ``(show, data_section)``.
-
-    ``show(df, name, caption_en, caption_ru, floats)`` saves the tidy table as a CSV-injection-safe CSV
-    (codes, English column names) in ``tables`` as ``<prefix>_<name>.csv`` and shows it in the report's
-    language; ``data_section(study)`` shows the ingestion log and the quarantine (reason and column only).
-    """
-    from helpers.io import safe_csv  # noqa: F401  (registers df.safe)
-
-    def show(df, name, caption_en, caption_ru, floats="{:.1f}"):
-        df.safe.to_csv(Path(tables) / f"{prefix}_{name}.csv", index=False)
-        rep.table(localise(df, lang), {"en": caption_en, "ru": caption_ru}[lang], floats=floats)
-
-    def data_section(study):
-        show(study.log, "ingest", "Rows read, accepted and quarantined per file",
-             "Строки по файлам: прочитано, принято, в карантине")
-        if len(study.quarantine):
-            show(study.quarantine, "quarantine", "Quarantined rows: file, row, column and reason (values of free-text "
-                 "and contact columns are never shown)", "Строки в карантине: файл, строка, столбец, причина (значения "
-                 "свободного текста и контактов не показываются)")
-        else:
-            rep.text({"en": "No row was quarantined.", "ru": "Ни одна строка не попала в карантин."}[lang])
-
-    return show, data_section
