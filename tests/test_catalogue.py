@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from helpers.narrative import catalogue, fmt
@@ -25,6 +27,8 @@ def test_both_languages_fill_the_same_placeholders():
 def test_russian_messages_contain_no_english_words():
     bad = {}
     for key, template in catalogue.messages("ru").items():
+        if key.startswith("methods.entries.") and key.endswith(".ref") and re.search(r"\((1[89]|20)\d\d\)", template):
+            continue  # a bibliographic reference is cited in its original language (marked lang="en" in reports)
         words = latin_words(str(template).replace("{", " {").replace("}", "} "))
         words = [w for w in words if f"{{{w}" not in str(template)]  # placeholder names are not text
         if words:
