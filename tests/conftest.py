@@ -21,6 +21,20 @@ from helpers.studies.registers.ingest import validate_for_run as validate_regist
 REFERENCE = REFERENCE_DIR
 # fixtures and the scripts that made them are data, not test modules (doctest collection would import them)
 collect_ignore = ["data"]
+# session fixtures that run the whole pipeline: under pytest-xdist (`make test`: -n 2 --dist loadgroup) every
+# test that uses one of them goes to one worker, so each full run happens once per suite, not once per worker
+RUN_FIXTURES = ("public_run", "internal_run")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:  # a test that takes the run by name: parametrize("which", ["public_run", ...])
+            used |= {v for v in callspec.params.values() if isinstance(v, str)}
+        group = next((g for g in RUN_FIXTURES if g in used), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
