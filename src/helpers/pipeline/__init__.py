@@ -65,6 +65,7 @@ from helpers.pipeline.plan import (
 )
 from helpers.pipeline.publish import (
     ARTEFACT_FOLDER,
+    _exporter,
     add_toc,
     artefact_summary,
     footer_html,
@@ -80,6 +81,12 @@ __all__ = ["ARTEFACT_FOLDER", "KERNEL_ARGUMENTS", "NOTEBOOK_DIR", "PACKAGES", "P
            "headlines", "job_key", "longest_first", "package_versions", "plan_jobs", "plan_study",
            "previous_executions", "progress_line", "publish", "raw_fingerprints", "render_html", "reuse",
            "run_lock", "run_pipeline", "study_files"]
+
+
+def warm_up(kernels: KernelPool, lang: str) -> None:
+    """In a worker thread: start and warm its kernel and build its HTML exporter (templates loaded)."""
+    kernels.kernel(warm=True)
+    _exporter(lang)
 
 
 def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
@@ -118,9 +125,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished
         workers = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, jobs)))
         earlier = {} if force else previous_executions(out_dir)
-        if not earlier:  # nothing to reuse: start and warm the kernels while ingestion runs
+        if not earlier:  # nothing to reuse: start and warm the kernels (and HTML exporters) while ingestion runs
             for _ in range(max(1, jobs)):
-                workers.submit(kernels.kernel, True)
+                workers.submit(warm_up, kernels, lang)
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
         for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):

@@ -66,14 +66,23 @@ def reuse(job: Job, build: Path, previous: dict[str, tuple[Path, dict]]) -> bool
     return True
 
 
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]  # errors only: no start-up warning about local TCP
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]  # errors only: no start-up warning about local TCP
 # imported once per kernel while ingestion runs; every notebook after the first on a kernel finds them loaded
 WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, pandas, scipy.stats, seaborn, "
            "statsmodels.api, statsmodels.formula.api\nimport helpers.studies.mystery_guest.overview, "
            "helpers.studies.mystery_guest.scoring, helpers.studies.mystery_guest.reliability, "
-           "helpers.studies.mystery_guest.trends, helpers.studies.mystery_guest.study, helpers.report")
-# between two notebooks on one kernel: the user namespace and every open figure are cleared
-RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot as _p\n_p.close('all')\ndel _p"
+           "helpers.studies.mystery_guest.trends, helpers.studies.mystery_guest.study, "
+           "helpers.studies.mystery_guest.simulate, helpers.report, helpers.io.codebook, helpers.io.demo, "
+           "helpers.narrative.catalogue\n"
+           "import contextlib\nwith contextlib.suppress(ImportError):  # modules that may move\n"
+           "    import helpers.figures.registers, helpers.figures.nok, helpers.studies.registers.study, "
+           "helpers.studies.nok.study, helpers.studies.nok.benchmark\n"
+           "helpers.io.codebook.load_codebook()")
+# What %reset -f clears (the user's names, the output cache), without its gc.collect() (0.2-0.5 s a notebook),
+# leaving no name behind (one statement; the closing semicolon keeps its value out of the output)
+RESET = ("(lambda ip: (ip.user_ns['_oh'].clear(), [ip.user_ns.pop(k) for k in [k for k in ip.user_ns "
+         "if k not in ip.user_ns_hidden]], __import__('matplotlib.pyplot').pyplot.close('all')))(get_ipython());")
+RESET_TAG = "mg-pipeline-reset"
 
 
 class KernelPool:
@@ -94,6 +103,12 @@ class KernelPool:
 
     def kernel(self, warm: bool = False):
         """This thread's kernel manager, started (and optionally warmed up) on first use or after a crash."""
+        return self.connection(warm)[0]
+
+    def connection(self, warm: bool = False):
+        """This thread's (kernel manager, kernel client): the client's channels stay open from notebook to
+        notebook, so a notebook does not wait for a new client to become ready (about 0.2 s each, and as much
+        again for the reset between notebooks)."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -101,42 +116,51 @@ class KernelPool:
         if km is None or not run_sync(km.is_alive)():
             km = AsyncKernelManager(kernel_name="python3")
             run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=self.cwd)
-            self._local.km, self._local.used = km, False
-            with self._lock:
-                self._all.append(km)
-            if warm:
-                self._run(km, WARM_UP)
-        return km
-
-    def reset(self) -> None:
-        """Clear this thread's kernel after a notebook (a no-op before its first notebook)."""
-        km = getattr(self._local, "km", None)
-        if km is not None and self._local.used:
-            self._run(km, RESET)
-        self._local.used = True
-
-    @staticmethod
-    def _run(km, code: str) -> None:
-        from jupyter_core.utils import run_sync
-
-        async def go():
             kc = km.client()
             kc.start_channels()
-            try:
-                await kc.wait_for_ready(timeout=120)
-                await kc.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
-            finally:
-                kc.stop_channels()
+            run_sync(kc.wait_for_ready)(timeout=120)
+            self._local.km, self._local.kc = km, kc
+            with self._lock:
+                self._all.append((km, kc))
+            if warm:
+                self._run(kc, WARM_UP)
+        return self._local.km, self._local.kc
+
+    @staticmethod
+    def _run(kc, code: str) -> None:
+        from jupyter_core.utils import run_sync
 
         with contextlib.suppress(Exception):  # a kernel that cannot run this is replaced on next use
-            run_sync(go)()
+            run_sync(kc.execute_interactive)(code, timeout=300, output_hook=lambda msg: None)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
-        for km in self._all:
+        for km, kc in self._all:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
             with contextlib.suppress(Exception):
                 run_sync(km.shutdown_kernel)(now=True)
+
+
+def _with_reset(src: Path):
+    """The notebook with the kernel reset as a first cell (see RESET)."""
+    import nbformat
+
+    nb = nbformat.read(str(src), as_version=4)
+    cell = nbformat.v4.new_code_cell(RESET)
+    cell.metadata["tags"] = [RESET_TAG]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def _drop_reset(out: Path) -> None:
+    """The executed notebook as the researcher wrote it: without the reset cell."""
+    import nbformat
+
+    nb = nbformat.read(str(out), as_version=4)
+    nb.cells = [c for c in nb.cells if RESET_TAG not in c.metadata.get("tags", [])]
+    nbformat.write(nb, str(out))
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -168,17 +192,19 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
         # the kernel's working folder is set through nbclient's resources, not papermill's `cwd`, which
         # chdirs the whole process and races when notebooks run in parallel threads; the kernel logs errors
         # only (its start-up warning about unencrypted local TCP would fill a scheduled run's log)
-        reused = {}
+        # the executed notebook is written once at the end, not after every cell (papermill's default)
+        reused, nb = {}, str(src)
         if kernels is not None:
-            kernels.reset()
-            reused = {"km": kernels.kernel()}
-        pm.execute_notebook(str(src), str(out), parameters=params, progress_bar=False, kernel_name="python3",
+            km, kc = kernels.connection()
+            reused = {"km": km, "kc": kc}
+            nb = _with_reset(src)
+        pm.execute_notebook(nb, str(out), parameters=params, progress_bar=False, kernel_name="python3",
                             log_output=False, resources={"metadata": {"path": str(build)}},
-                            extra_arguments=KERNEL_ARGUMENTS, **reused)
+                            extra_arguments=KERNEL_ARGUMENTS, request_save_on_cell_execute=False, **reused)
         job.status = "ok"
     except pm.PapermillExecutionError as err:
         job.status = "failed"
-        job.error = {"notebook": src.name, "cell": err.exec_count, "cell_index": err.cell_index,
+        job.error = {"notebook": src.name, "cell": err.exec_count, "cell_index": err.cell_index - (kernels is not None),
                      "error": f"{err.ename}: {err.evalue}"}
     except Exception as err:  # a kernel that dies or cannot start must fail the run, not the process
         job.status = "failed"
@@ -190,6 +216,8 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     for name in job.tables:
         os.replace(own_tables / name, build / "tables" / name)
     shutil.rmtree(own_tables, ignore_errors=True)
+    if out.exists() and kernels is not None:
+        _drop_reset(out)
     if out.exists():
         t0 = time.perf_counter()
         job.title = render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer)
