@@ -112,7 +112,7 @@ def add_toc(body: str, lang: str = "en") -> str:
 def footer_html(manifest: dict, lang: str = "en") -> str:
     """Provenance line of every report: run id, date, code version and the SHA-256 of every input."""
     inputs = ", ".join(f"{html.escape(k)} <code>{v[:12]}</code>" for k, v in sorted(manifest["inputs"].items()))
-    return _t("footer", lang, run=f"<b>{html.escape(manifest['run_id'])}</b>", started=html.escape(manifest["started"]),
+    return _t("footer", lang, run=f"<b>{html.escape(manifest['run_id'])}</b>", started=_when(manifest["started"]),
               code=f"<code>{html.escape(manifest['git_commit'])}</code>", inputs=inputs)
 
 
@@ -188,6 +188,11 @@ def _changes_html(changes: dict, lang: str = "en") -> str:
     return f"<p>{_t('changes_since', lang, run=link)}</p><ul>{rows}</ul>"
 
 
+def _when(stamp: str) -> str:
+    """An ISO time stamp as a reader writes it: ``2026-11-25 19:58:52``."""
+    return html.escape(stamp.replace("T", " "))
+
+
 def _status(status: str, lang: str) -> str:
     return _t(f"status.{status}", lang) if status in ("complete", "failed", "running", "ok", "pending") else status
 
@@ -213,7 +218,7 @@ def _index_html(manifest: dict) -> str:
 tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
 <h1>{_t('site_title', lang)}</h1>
 <p>{_t('run_summary', lang, run=f'<b>{run}</b>', status=f"<b>{html.escape(_status(manifest['status'], lang))}</b>",
-       started=html.escape(manifest['started']), finished=html.escape(manifest.get('finished', '')),
+       started=_when(manifest['started']), finished=_when(manifest.get('finished', '')),
        code=f"<code>{html.escape(manifest['git_commit'])}</code>",
        years=', '.join(map(str, manifest['parameters']['years'])))}
 {_t('ingest_summary', lang, read=ingest['rows_read'], accepted=ingest['rows_accepted'], quarantined=ingest['rows_quarantined'])}</p>
@@ -241,7 +246,7 @@ def _runs_index(reports: Path, lang: str = "en") -> None:
             continue
         m = json.loads(mf.read_text(encoding="utf-8"))
         rows.append(f"<tr><td><a href='{d.name}/index.html'>{html.escape(m['run_id'])}</a></td>"
-                    f"<td>{html.escape(_status(m['status'], lang))}</td><td>{html.escape(m['started'])}</td>"
+                    f"<td>{html.escape(_status(m['status'], lang))}</td><td>{_when(m['started'])}</td>"
                     f"<td>{_t('duration', lang, seconds=float(m.get('seconds', 0)))}</td>"
                     f"<td>{html.escape(_run_parameters(m['parameters'], lang))}</td></tr>")
     cols = "".join(f"<th>{_t('columns.' + c, lang)}</th>" for c in ("run", "status", "started", "duration", "parameters"))
