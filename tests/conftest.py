@@ -26,6 +26,7 @@ collect_ignore = ["data"]
 RUN_FIXTURES = ("public_run", "internal_run")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
