@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -164,10 +165,19 @@ def _drop_reset(out: Path) -> None:
 
 
 def declared_parameters(notebook: Path) -> set[str]:
-    """Names of the parameters a notebook declares in its ``parameters`` cell (papermill's reading)."""
+    """Names of the parameters a notebook declares in its ``parameters`` cell.
+
+    papermill's reading (``inspect_notebook``) skips a line whose comment it cannot parse (a ``;`` or
+    parentheses in it), so the names assigned at the start of the cell's lines are added as well.
+    """
+    import nbformat
     import papermill as pm
 
-    return set(pm.inspect_notebook(str(notebook)))
+    names = set(pm.inspect_notebook(str(notebook)))
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            names |= set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, re.M))
+    return names
 
 
 def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_DIR, footer: str = "",
