@@ -23,6 +23,31 @@ REFERENCE = REFERENCE_DIR
 collect_ignore = ["data"]
 
 
+def _once_per_suite(name: str, tmp_path_factory, compute):
+    """``compute()`` once for the whole suite, also under pytest-xdist (``make test`` runs two workers): the
+    first worker that asks computes and records the JSON-able result in the suite's shared temporary folder,
+    under a file lock; a worker asking meanwhile waits for it and reuses it (the full pipeline runs below are
+    the suite's most expensive fixtures). xdist's own grouping (--dist loadgroup) cannot do this with pytest 9
+    (it renames test ids through an attribute pytest 9 no longer reads)."""
+    import fcntl
+    import json
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    record, lock = shared / f"{name}.json", shared / f"{name}.lock"
+    with open(lock, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            if record.exists():
+                return json.loads(record.read_text(encoding="utf-8"))
+            value = compute()
+            record.write_text(json.dumps(value), encoding="utf-8")
+            return value
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def codebook():
     return load_codebook()
@@ -52,10 +77,14 @@ def public_run(demo_dirs, tmp_path_factory):
     """The full 2018-2021 pipeline on demo data, English, public audience: (exit code, reports folder)."""
     from helpers.pipeline import run_pipeline
 
-    out = tmp_path_factory.mktemp("reports_public")
-    rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2,
-                      processed_dir=tmp_path_factory.mktemp("processed_public"), truth_path=demo_dirs["truth"])
-    return rc, out
+    def compute():
+        out = tmp_path_factory.mktemp("reports_public")
+        rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2,
+                          processed_dir=tmp_path_factory.mktemp("processed_public"), truth_path=demo_dirs["truth"])
+        return rc, str(out)
+
+    rc, out = _once_per_suite("public_run", tmp_path_factory, compute)
+    return rc, Path(out)
 
 
 @pytest.fixture(scope="session")
@@ -74,12 +103,16 @@ def internal_run(real_raw, demo_dirs, tmp_path_factory):
     left over from an earlier demo run that must not be applied to them."""
     from helpers.pipeline import run_pipeline
 
-    out = tmp_path_factory.mktemp("reports_internal")
-    with _env(MG_PSEUDONYM_KEY="a real centre's secret key"):
-        rc = run_pipeline(years=[2020, 2021], raw_dir=real_raw, out_dir=out, jobs=2, lang="ru",
-                          audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
-                          truth_path=demo_dirs["truth"])
-    return rc, out
+    def compute():
+        out = tmp_path_factory.mktemp("reports_internal")
+        with _env(MG_PSEUDONYM_KEY="a real centre's secret key"):
+            rc = run_pipeline(years=[2020, 2021], raw_dir=real_raw, out_dir=out, jobs=2, lang="ru",
+                              audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
+                              truth_path=demo_dirs["truth"])
+        return rc, str(out)
+
+    rc, out = _once_per_suite("internal_run", tmp_path_factory, compute)
+    return rc, Path(out)
 
 
 @contextlib.contextmanager

@@ -41,8 +41,10 @@ def test_full_run_completes_and_links_every_report(full_run):
         assert f"href='{name}'" in index
     assert (out / "index.html").exists() and "latest/index.html" in (out / "index.html").read_text(encoding="utf-8")
     assert manifest["ingest"]["rows_read"] == manifest["ingest"]["rows_accepted"] + manifest["ingest"]["rows_quarantined"]
-    tables = sorted(p.name for p in (latest / "tables").glob("*.csv"))
-    assert tables and tables == sorted(p.name for p in (Path(manifest["parameters"]["processed_dir"]) / "tables").glob("*.csv"))
+    assert sorted(p.name for p in (latest / "tables").glob("*.csv"))
+    # nothing but ingestion writes into the processed data: the report tables live in the run folder only
+    assert not (Path(manifest["parameters"]["processed_dir"]) / "tables").exists()
+    assert not (latest / "_artefacts").exists() and not (latest / ".tables").exists()
 
 
 def test_every_notebook_is_in_the_run(full_run):
@@ -405,3 +407,88 @@ def test_bad_file_of_a_declared_study_stops_the_run_before_any_notebook(demo_dir
     assert "nok_organisations_2021.csv" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not list(out.glob("*/*.html")) and not list(out.glob(".building-*"))  # no notebook ran, nothing left
+
+
+# ---------------------------------------------------------------- computed once (issue 14, item 3)
+def _declares_artefact_dir(name: str) -> bool:
+    from helpers.pipeline import declared_parameters
+
+    return "artefact_dir" in declared_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
+
+
+MG_NOTEBOOKS = ("overview", "scoring", "reliability", "trends", "summary")
+
+
+def test_full_run_computes_every_artefact_once(full_run):
+    """Every shared artefact of a full run is computed exactly once; `scored` once, loaded by the other
+    Mystery Guest notebooks. (Needs the notebooks that take `artefact_dir`; skipped before they do.)"""
+    if not any(_declares_artefact_dir(n) for n in MG_NOTEBOOKS):
+        pytest.skip("no Mystery Guest notebook declares `artefact_dir` yet")
+    _, out = full_run
+    manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    arts = manifest["artefacts"]
+    assert arts, "the run's manifest records no artefact"
+    assert {(a["name"], a["computed"]) for a in arts} == {(a["name"], 1) for a in arts}, arts
+    scored = [a for a in arts if a["name"] == "scored"]
+    assert len(scored) == 1 and scored[0]["computed"] == 1 and scored[0]["loaded"] >= 1, scored
+    assert all(_declares_artefact_dir(n) for n in MG_NOTEBOOKS)  # every Mystery Guest notebook takes the folder
+    assert not (out / "latest" / "_artefacts").exists()
+
+
+def _artefact_notebooks(nbdir: Path) -> Path:
+    """Two tiny Mystery Guest notebooks: `overview` takes `artefact_dir` and asks for the scored interviews,
+    `scoring` takes no such parameter (as a notebook not yet moved to the artefact store)."""
+    nbdir.mkdir(parents=True)
+    cells = {"overview": ("year: int = 0  # y\nprocessed_dir: str = ''  # p\nartefact_dir: str = ''  # a",
+                          "from helpers.studies.mystery_guest.study import open_study\n"
+                          "study = open_study(processed_dir, artefact_dir)\nassert len(study.scored(year))\n"
+                          "from IPython.display import HTML, display\n"
+                          "display(HTML(f\"<h1 id='t'>Overview {year}</h1><h2 id='s'>Section</h2>\"))"),
+             "scoring": ("year: int = 0  # y", "assert 'artefact_dir' not in globals()")}
+    for name, (params, code) in cells.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(params), nbformat.v4.new_code_cell(code)]
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, nbdir / f"{name}.ipynb")
+    return nbdir
+
+
+def test_artefact_folder_reaches_the_notebooks_that_declare_it(demo_dirs, tmp_path):
+    """The pipeline passes the run's artefact folder only to notebooks declaring `artefact_dir`; what they
+    share is computed once (here `scored`, asked for by three notebooks on two kernels), the folder is not
+    published, and the manifest keeps its log's summary. The title comes from the first emitted <h1>."""
+    out = tmp_path / "reports"
+    rc = run_pipeline([2018, 2019, 2020], demo_dirs["raw"], out, processed_dir=tmp_path / "p", jobs=2,
+                      notebook_dir=_artefact_notebooks(tmp_path / "nb"), notebooks=["overview", "scoring"])
+    assert rc == 0, json.loads(next(out.glob("*-failed/failure.json")).read_text()) if rc else rc
+    run = (out / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert [(a["name"], a["computed"], a["loaded"]) for a in manifest["artefacts"]] == [("scored", 1, 2)]
+    assert not (run / "_artefacts").exists() and not list(run.rglob("*.pkl"))
+    jobs = {j["stem"]: j for j in manifest["notebooks"]}
+    assert "artefact_dir" not in jobs["overview-2018"]["parameters"]  # a place of the build, not recorded
+    page = (run / "overview-2019.html").read_text(encoding="utf-8")
+    assert "<title>Overview 2019</title>" in page and jobs["overview-2019"]["title"] == "Overview 2019"
+    assert "href=\"#s\">Section</a>" in page  # the table of contents finds headings emitted as outputs
+    assert "Overview 2019" in (run / "index.html").read_text(encoding="utf-8")
+
+
+def test_run_pages_in_russian_hold_no_english(demo_dirs, tmp_path):
+    """With --lang ru the run's page and the list of runs are Russian throughout (file names and hashes
+    in <code> aside)."""
+    from helpers.narrative.language import code_names, latin_words
+
+    out = tmp_path / "reports"
+    nbdir = _tiny_notebooks(tmp_path / "n", failing=False)
+    for lang in ("en", "ru"):
+        assert run_pipeline([2018], demo_dirs["raw"], out, processed_dir=tmp_path / "p", notebook_dir=nbdir,
+                            lang=lang) == 0
+        for page in (out / "latest" / "index.html", out / "index.html"):
+            visible = re.sub(r"<code>.*?</code>|<head>.*?</head>|<[^>]+>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+            visible = re.sub(r"\b\d{8}-\d{6}\b", " ", visible)  # run ids
+            if lang == "ru":
+                assert latin_words(visible) == [], (page.name, latin_words(visible))
+            else:
+                assert code_names(visible) == [], (page.name, code_names(visible))
+    assert "Что изменилось" in (out / "latest" / "index.html").read_text(encoding="utf-8")
