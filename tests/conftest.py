@@ -88,6 +88,21 @@ def public_run(demo_dirs, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def russian_run(demo_dirs, tmp_path_factory):
+    """The full 2018-2021 pipeline in Russian for the public (the internal run covers only 2020-2021)."""
+    from helpers.pipeline import run_pipeline
+
+    def compute():
+        out = tmp_path_factory.mktemp("reports_ru")
+        rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
+                          processed_dir=tmp_path_factory.mktemp("processed_ru"), truth_path=demo_dirs["truth"])
+        return rc, str(out)
+
+    rc, out = _once_per_suite("russian_run", tmp_path_factory, compute)
+    return rc, Path(out)
+
+
+@pytest.fixture(scope="session")
 def real_raw(demo_dirs, tmp_path_factory) -> Path:
     """The demo raw files as a real user holds them: no demo marker (so no planted truth applies)."""
     raw = tmp_path_factory.mktemp("real") / "raw"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 
+
 def _entries() -> dict[str, dict[str, str]]:
     """``{key: {"en": text, "ru": text, "ref": reference}}`` from the catalogue (``messages/<lang>/methods.yaml``)."""
     from helpers.narrative.catalogue import messages
