@@ -31,50 +31,24 @@ def _entries() -> dict[str, dict[str, str]]:
     return out
 
 
-class _Methods(dict):
-    """The entries, read from the catalogue on first use."""
-
-    def _load(self) -> None:
-        if not super().__len__():
-            self.update(_entries())
-
-    def __getitem__(self, key):
-        self._load()
-        return super().__getitem__(key)
-
-    def __contains__(self, key):
-        self._load()
-        return super().__contains__(key)
-
-    def __iter__(self):
-        self._load()
-        return super().__iter__()
-
-    def __len__(self):
-        self._load()
-        return super().__len__()
-
-    def items(self):
-        self._load()
-        return super().items()
-
-    def keys(self):
-        self._load()
-        return super().keys()
-
-
-#: every methods entry: ``METHODS[key]["en" | "ru" | "ref"]`` (wording in the catalogue, ``methods.yaml``)
-METHODS: dict[str, dict[str, str]] = _Methods()
+def __getattr__(name: str):
+    """``METHODS``: every entry, ``METHODS[key]["en" | "ru" | "ref" | "ref_ru"]``, read from the catalogue on
+    first use (PEP 562), so that importing this module reads no file."""
+    if name == "METHODS":
+        value = globals()["METHODS"] = _entries()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def methods_html(keys: list[str], lang: str = "en") -> str:
     """The methods appendix as HTML: a heading and one item per statistic (description and reference)."""
-    unknown = [k for k in keys if k not in METHODS]
+    methods = globals().get("METHODS") or __getattr__("METHODS")
+    unknown = [k for k in keys if k not in methods]
     if unknown:
         raise KeyError(f"no methods entry for {unknown}; add it to helpers.narrative.methods.METHODS")
     from helpers.narrative.catalogue import text
 
     title = text("methods.title", lang)
-    refs = {k: METHODS[k]["ref_ru" if lang == "ru" else "ref"] for k in keys}
-    items = "".join(f"<li>{html.escape(METHODS[k][lang])} <i>{html.escape(refs[k])}</i></li>" for k in keys)
+    refs = {k: methods[k]["ref_ru" if lang == "ru" else "ref"] for k in keys}
+    items = "".join(f"<li>{html.escape(methods[k][lang])} <i>{html.escape(refs[k])}</i></li>" for k in keys)
     return f'<h2 id="methods">{title}</h2><ol>{items}</ol>'
