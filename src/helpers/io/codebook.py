@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
+from helpers.io.yamlfile import load_yaml
 
 LANGS = ("ru", "en")
 
@@ -210,4 +210,4 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     else:
         text = Path(path).read_text(encoding="utf-8")
         source = str(path)
-    return _parse(yaml.safe_load(text), source)
+    return _parse(load_yaml(text), source)

@@ -20,8 +20,7 @@ import string
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from helpers.io.yamlfile import load_yaml
 from helpers.narrative.fmt import LANGS, LocaleFormatter
 
 __all__ = ["MESSAGE_DIR", "has", "header_label", "keys", "label", "messages", "placeholders", "text"]
@@ -44,7 +43,7 @@ def messages(lang: str) -> dict[str, str]:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     out: dict[str, str] = {}
     for path in sorted((MESSAGE_DIR / lang).glob("*.yaml")):
-        _flatten(path.stem, yaml.safe_load(path.read_text(encoding="utf-8")) or {}, out)
+        _flatten(path.stem, load_yaml(path.read_text(encoding="utf-8")) or {}, out)
     return out
 
 

@@ -78,7 +78,11 @@ WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, 
            "import contextlib\nwith contextlib.suppress(ImportError):  # modules that may move\n"
            "    import helpers.figures.registers, helpers.figures.nok, helpers.studies.registers.study, "
            "helpers.studies.nok.study, helpers.studies.nok.benchmark\n"
-           "helpers.io.codebook.load_codebook()")
+           "helpers.io.codebook.load_codebook()\n"
+           "helpers.narrative.catalogue.messages('en'), helpers.narrative.catalogue.messages('ru')\n"
+           "import helpers.figures.scoring, helpers.figures.reliability, helpers.figures.trends, "
+           "helpers.narrative.scoring, helpers.narrative.reliability, helpers.narrative.trends, "
+           "helpers.narrative.summary, helpers.narrative.overview")
 # What %reset -f clears (the user's names, the output cache), without its gc.collect() (0.2-0.5 s a notebook),
 # leaving no name behind (one statement; the closing semicolon keeps its value out of the output)
 RESET = ("(lambda ip: (ip.user_ns['_oh'].clear(), [ip.user_ns.pop(k) for k in [k for k in ip.user_ns "

@@ -20,9 +20,8 @@ from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from helpers.io.codebook import normalise_label
+from helpers.io.yamlfile import load_yaml
 
 CRITERIA = ("K1", "K2", "K3", "K4", "K5")
 
@@ -129,4 +128,4 @@ def load_nok_codebook(path: str | Path | None = None) -> NokCodebook:
         text = resources.files("helpers.studies.nok").joinpath("codebook.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    return NokCodebook(yaml.safe_load(text))
+    return NokCodebook(load_yaml(text))

@@ -18,9 +18,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from helpers.io.codebook import normalise_label
+from helpers.io.yamlfile import load_yaml
 
 __all__ = ["RegistersCodebook", "load_registers_codebook"]
 
@@ -76,4 +75,4 @@ def load_registers_codebook(path: str | Path | None = None) -> RegistersCodebook
         text = resources.files("helpers.studies.registers").joinpath("codebook.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    return RegistersCodebook(yaml.safe_load(text))
+    return RegistersCodebook(load_yaml(text))
