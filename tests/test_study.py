@@ -31,3 +31,10 @@ def test_without_a_folder_artefacts_live_in_memory(demo_dirs):
         study.artefact("count", lambda s, k: calls.append(k) or k, k=7)
     study.artefact("count", lambda s, k: calls.append(k) or k, k=8)
     assert calls == [7, 8]
+
+
+def test_an_artefact_folder_whose_run_is_gone_is_not_recreated(demo_dirs, tmp_path):
+    gone = tmp_path / ".building-20260101-000000" / "_artefacts"
+    study = open_study(demo_dirs["processed"], gone)
+    assert study.store.folder is None and len(study.scored(2018)) > 0
+    assert not gone.parent.exists()

@@ -167,4 +167,8 @@ def open_study(processed_dir: str | Path, artefact_dir: str | Path | None = None
     """The Mystery Guest study of a run: validated data in ``processed_dir``, artefacts in ``artefact_dir``
     (``None`` or ``""``: in memory, for a researcher's own session)."""
     folder = Path(artefact_dir) if artefact_dir else None
+    if folder is not None and not folder.parent.exists():
+        # an executed report opened again later: its run's build folder is gone; keep artefacts in memory
+        # rather than recreating a stray build folder
+        folder = None
     return MysteryGuestStudy(Path(processed_dir), ArtefactStore(folder))
