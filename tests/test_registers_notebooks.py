@@ -10,11 +10,6 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.io.demo import write_demo_data
-from helpers.io.ingest import ingest, write_processed
-from helpers.studies.registers.demo import write_registers_demo
-from helpers.studies.registers.ingest import validate_for_run
-
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 REGISTER_NOTEBOOKS = ["mailbox", "elibrary", "support_line", "assistant_workload", "channels"]
 PERSONAL = ["text", "signature", "decision", "collected_by", "name", "contact", "phone", "note", "assistant_name",
@@ -23,13 +18,12 @@ RAW_IDS = {"elibrary_users": "user_id", "support_line": "caller_id", "assistant_
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_dirs, tmp_path_factory):
+    """The suite's demo data (raw files, and processed tables with the registers validated), and a folder for
+    the tables of notebooks run here."""
     root = tmp_path_factory.mktemp("registers_nb")
-    raw, processed = root / "raw", root / "processed"
-    write_demo_data(raw, root / "truth.json", seed=2018)
-    write_registers_demo(raw)
-    write_processed(ingest(raw), processed)
-    validate_for_run(raw, [2018, 2019, 2020, 2021], processed)
+    (root / "raw").symlink_to(demo_dirs["raw"], target_is_directory=True)
+    (root / "processed").symlink_to(demo_dirs["processed"], target_is_directory=True)
     return root
 
 
@@ -65,8 +59,15 @@ def leak_scan(texts: dict[str, str], secret: set[str]) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def public(demo):
-    return {nb: _run(demo, nb) for nb in REGISTER_NOTEBOOKS}
+def public(public_run):
+    """The register notebooks as the full public run executed them (English, public audience)."""
+    rc, out = public_run
+    assert rc == 0
+    latest = (out / "latest").resolve()
+    return {nb: next(latest.glob(f"{nb}-*.ipynb")) for nb in REGISTER_NOTEBOOKS}
+
+
+REGISTER_TABLES = ("mailbox_", "elibrary_", "support_line_", "assistant_", "channels_")
 
 
 def test_every_register_notebook_executes_in_public(public):
@@ -77,9 +78,10 @@ def test_every_register_notebook_executes_in_public(public):
 
 def test_no_personal_data_in_processed_files_tables_or_public_notebooks(demo, public):
     secret = needles(demo / "raw")
+    tables = next(iter(public.values())).parent / "tables"
     assert len(secret) > 500  # names, phones, e-mails, texts and raw ids of the demo
     texts = {p.name: pd.read_parquet(p).to_csv() for p in (demo / "processed").glob("registers_*.parquet")}
-    texts |= {p.name: p.read_text(encoding="utf-8") for p in (demo / "tables-public").glob("*.csv")}
+    texts |= {p.name: p.read_text(encoding="utf-8") for p in tables.glob("*.csv") if p.name.startswith(REGISTER_TABLES)}
     texts |= {p.name: p.read_text(encoding="utf-8") for p in public.values()}
     assert len(texts) > 60
     assert leak_scan(texts, secret) == {}
