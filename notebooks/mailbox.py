@@ -42,11 +42,11 @@ tables.mkdir(parents=True, exist_ok=True)
 
 
 PREFIX = "mailbox"
-show, data_section = table_writer(rep, tables, PREFIX, lang)
 if not rep.public and (Path(processed_dir) / "workers.parquet").exists():
     from helpers.report import open_report
 
     rep = open_report(processed_dir, lang, audience)  # internal: workers' names beside their codes
+show, data_section = table_writer(rep, tables, PREFIX, lang)  # one Report: one numbering of the tables
 study = open_mailbox_study(raw_dir, years, processed_dir, internal=not rep.public)
 cb = study.codebook
 rep.heading("registers.mailbox.title.heading", 1)

@@ -4,6 +4,7 @@ executed public notebook (leak scan)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -98,5 +99,10 @@ def test_public_mailbox_names_no_worker_internal_shows_mystery_guest_scores(demo
     assert "Left out of the public report" in pub
     internal = _run(demo, "mailbox", "internal", "ru").read_text(encoding="utf-8")
     assert "Работники, названные в благодарностях" in internal
+    numbers = re.findall(r"Таблица (\d+)\.", internal)  # one Report numbers every table once
+    assert numbers and numbers == [str(k) for k in range(1, len(numbers) + 1)]
+    # the internal audience sees the workers' names beside their codes, in the tables too
+    names = set(pd.read_parquet(demo / "processed" / "workers.parquet")["worker_name"])
+    assert any(name in internal for name in names)
     table = pd.read_csv(demo / "tables-internal" / "mailbox_gratitude_workers.csv")
     assert table["composite"].notna().any() and table["gratitude_appeals"].sum() > 0
