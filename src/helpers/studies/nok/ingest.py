@@ -32,13 +32,13 @@ import pandas as pd
 
 from helpers.io.codebook import normalise_label
 from helpers.io.ingest import DataContractError, read_table
+from helpers.io.quarantine import RowProblems, empty_quarantine
 from helpers.studies.nok.codebook import NokCodebook, load_nok_codebook
 
 FILE_PATTERN = re.compile(r"^nok_(respondents|organisations)_(\d{4})\.(csv|txt|xlsx)$", re.I)
 ORGANISATION_IDS = ["organisation_id", "name", "kind"]
 RESPONDENT_IDS = ["respondent_id", "organisation_id"]
 RESPONDENT_OPTIONAL = ["sex", "age", "suggestions"]
-QUARANTINE_COLUMNS = ["file", "row", "id", "column", "reason"]
 
 __all__ = ["NokData", "find_nok_files", "ingest_nok", "read_nok_processed", "read_organisations",
            "validate_respondents", "write_nok_processed"]
@@ -53,35 +53,6 @@ class NokData:
     quarantine: pd.DataFrame
     log: pd.DataFrame
     year: int
-
-
-class _Problems:
-    """Row problems as (positions, column, reason per position)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, str, str]] = []
-
-    def add(self, mask, column: str, reasons) -> None:
-        mask = np.asarray(mask, dtype=bool)
-        r = np.broadcast_to(np.asarray(reasons, dtype=object), mask.shape)
-        self.rows.extend((int(i), column, str(r[i])) for i in np.flatnonzero(mask))
-
-    def split(self, out: pd.DataFrame, path: Path, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Accepted rows and one quarantine row per bad row (first column, all reasons joined)."""
-        if not self.rows:
-            return out.reset_index(drop=True), empty_quarantine()
-        p = pd.DataFrame(self.rows, columns=["pos", "column", "reason"]).sort_values("pos", kind="stable")
-        first = p.groupby("pos", sort=True).agg(column=("column", "first"), reason=("reason", "; ".join))
-        pos = first.index.to_numpy()
-        q = pd.DataFrame({"file": path.name, "row": pos + 2, "id": out[id_column].to_numpy()[pos],
-                          "column": first["column"].to_numpy(), "reason": first["reason"].to_numpy()})
-        keep = np.ones(len(out), dtype=bool)
-        keep[pos] = False
-        return out.loc[keep].reset_index(drop=True), q
-
-
-def empty_quarantine() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in QUARANTINE_COLUMNS})
 
 
 def _require_columns(path: Path, df: pd.DataFrame, required: list[str], allowed: list[str]) -> None:
@@ -103,7 +74,7 @@ def _blank(s: pd.Series) -> np.ndarray:
     return (s.str.strip() == "").to_numpy()
 
 
-def _check_ids(raw: pd.DataFrame, column: str, problems: _Problems, what: str) -> pd.Series:
+def _check_ids(raw: pd.DataFrame, column: str, problems: RowProblems, what: str) -> pd.Series:
     ids = raw[column].str.strip()
     problems.add(ids == "", column, "missing value")
     dup = ids.duplicated(keep=False) & (ids != "")
@@ -118,7 +89,7 @@ def read_organisations(path: str | Path, codebook: NokCodebook | None = None) ->
     columns = ORGANISATION_IDS + list(cb.checklist)
     raw = read_nok_table(path, cb).reset_index(drop=True)
     _require_columns(path, raw, columns, columns)
-    problems = _Problems()
+    problems = RowProblems()
     out = pd.DataFrame({"organisation_id": _check_ids(raw, "organisation_id", problems, "organisation"),
                         "name": raw["name"].str.strip()})
     problems.add(_blank(raw["name"]), "name", "missing value")
@@ -138,7 +109,7 @@ def read_organisations(path: str | Path, codebook: NokCodebook | None = None) ->
     return _reconciled(raw, *problems.split(out, path, "organisation_id"), path)
 
 
-def _check_count(values: pd.Series, col: str, spec: dict, problems: _Problems) -> pd.Series:
+def _check_count(values: pd.Series, col: str, spec: dict, problems: RowProblems) -> pd.Series:
     n = _whole_numbers(values)
     blank = _blank(values)
     problems.add(blank, col, "missing value")
@@ -158,7 +129,7 @@ def _reconciled(raw, accepted, quarantine, path) -> tuple[pd.DataFrame, pd.DataF
 
 
 # ---- respondents -----------------------------------------------------------------------------------
-def _answers(raw: pd.DataFrame, cb: NokCodebook, problems: _Problems) -> pd.DataFrame:
+def _answers(raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> pd.DataFrame:
     lookup = cb.answer_lookup
     out = {}
     for q in cb.question_codes:
@@ -170,7 +141,7 @@ def _answers(raw: pd.DataFrame, cb: NokCodebook, problems: _Problems) -> pd.Data
     return pd.DataFrame(out, index=raw.index)
 
 
-def _skip_logic(answers: pd.DataFrame, raw: pd.DataFrame, cb: NokCodebook, problems: _Problems) -> None:
+def _skip_logic(answers: pd.DataFrame, raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> None:
     """The questionnaire's filters: a skipped question must be blank, an opened one answered."""
     filtered = cb.filtered
     blank = {q: _blank(raw[q]) for q in cb.question_codes}
@@ -184,7 +155,7 @@ def _skip_logic(answers: pd.DataFrame, raw: pd.DataFrame, cb: NokCodebook, probl
         problems.add(yes & blank[q], q, f"blank answer to {q} although {f} = yes: the filter asks {q}")
 
 
-def _extras(raw: pd.DataFrame, cb: NokCodebook, problems: _Problems) -> pd.DataFrame:
+def _extras(raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> pd.DataFrame:
     out = pd.DataFrame(index=raw.index)
     sex = raw["sex"] if "sex" in raw else pd.Series("", index=raw.index, dtype="string")
     lookup = cb.vocabulary_lookup(cb.sex_vocabulary)
@@ -209,7 +180,7 @@ def validate_respondents(raw: pd.DataFrame, path: str | Path, organisation_ids, 
     _require_columns(path, raw, RESPONDENT_IDS + cb.question_codes,
                      RESPONDENT_IDS + cb.question_codes + RESPONDENT_OPTIONAL)
     raw = raw.reset_index(drop=True)
-    problems = _Problems()
+    problems = RowProblems()
     out = pd.DataFrame({"respondent_id": _check_ids(raw, "respondent_id", problems, "respondent")})
     org = raw["organisation_id"].str.strip()
     problems.add(org == "", "organisation_id", "missing value")

@@ -41,12 +41,12 @@ from helpers.io.ingest import (
     pseudonymise,
     read_table,
 )
+from helpers.io.quarantine import RowProblems, empty_quarantine
 from helpers.studies.registers.codebook import RegistersCodebook, load_registers_codebook
 
 __all__ = ["REGISTERS", "RegisterData", "empty_quarantine", "ingest_register", "read_register_processed",
            "validate_for_run", "write_register_processed"]
 
-QUARANTINE_COLUMNS = ["file", "row", "id", "column", "reason"]
 EXT = r"\.(csv|txt|xlsx)$"
 # register -> {table: (file stem, required?)}; the first table is the register's main file
 REGISTERS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -108,40 +108,13 @@ class RegisterData:
         return self.tables[name]
 
 
-class _Problems:
-    """Row problems as (position, column, reason)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, str, str]] = []
-
-    def add(self, mask, column: str, reasons) -> None:
-        mask = np.asarray(mask, dtype=bool)
-        r = np.broadcast_to(np.asarray(reasons, dtype=object), mask.shape)
-        self.rows.extend((int(i), column, str(r[i])) for i in np.flatnonzero(mask))
-
-    def split(self, out: pd.DataFrame, raw: pd.DataFrame, path: Path, id_column: str):
-        """Accepted rows and one quarantine row per bad row (first column, all reasons joined)."""
-        if not self.rows:
-            accepted, q = out.reset_index(drop=True), empty_quarantine()
-        else:
-            p = pd.DataFrame(self.rows, columns=["pos", "column", "reason"]).sort_values("pos", kind="stable")
-            first = p.groupby("pos", sort=True).agg(column=("column", "first"),
-                                                     reason=("reason", lambda r: "; ".join(dict.fromkeys(r))))
-            pos = first.index.to_numpy()
-            q = pd.DataFrame({"file": path.name, "row": (pos + 2).astype("int64"),
-                              "id": _shown(out[id_column].astype(object).where(out[id_column].notna(), ""))
-                              .to_numpy()[pos],
-                              "column": first["column"].to_numpy(), "reason": first["reason"].to_numpy()})
-            keep = np.ones(len(out), dtype=bool)
-            keep[pos] = False
-            accepted = out.loc[keep].reset_index(drop=True)
-        if len(raw) != len(accepted) + len(q):  # the reconciliation promise
-            raise AssertionError(f"{path}: {len(raw)} rows read != {len(accepted)} + {len(q)}")
-        return accepted, q
-
-
-def empty_quarantine() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in QUARANTINE_COLUMNS})
+def _split(problems: RowProblems, out: pd.DataFrame, raw: pd.DataFrame, path: Path, id_column: str):
+    """Accepted rows and the quarantine (ids scrubbed and cut as reasons show them); rows reconcile."""
+    ids = _shown(out[id_column].astype(object).where(out[id_column].notna(), ""))
+    accepted, q = problems.split(out, path, id_column, ids=ids)
+    if len(raw) != len(accepted) + len(q):  # the reconciliation promise
+        raise AssertionError(f"{path}: {len(raw)} rows read != {len(accepted)} + {len(q)}")
+    return accepted, q
 
 
 # ---- column checks ----------------------------------------------------------------------------------
@@ -337,7 +310,7 @@ def _visits(raw, year, cb, problems, key) -> pd.DataFrame:
     return out
 
 
-def _overlaps(out: pd.DataFrame, problems: _Problems) -> None:
+def _overlaps(out: pd.DataFrame, problems: RowProblems) -> None:
     """Flag visits of one assistant that overlap in time on the same day (both visits)."""
     ok = (out["date"].notna() & (out["end_min"] > out["start_min"]).fillna(False) & (out["assistant_id"] != ""))
     d = out.loc[ok, ["assistant_id", "date", "start_min", "end_min", "visit_id"]].reset_index()
@@ -430,13 +403,13 @@ def ingest_register(raw_dir: str | Path, register: str, year: int, codebook: Reg
     for table, path in files.items():
         raw = read_table(path, [*COLUMNS[table][0], *COLUMNS[table][1]]).reset_index(drop=True)
         _require_columns(path, raw, table)
-        problems = _Problems()
+        problems = RowProblems(unique_reasons=True)
         if table == "mailings":
             out = _mailings(raw, year, cb, problems, key, users=tables.get("users"))
         else:
             out = READERS[table](raw, year, cb, problems, key)
         out["source_row"] = np.arange(len(out), dtype="int64") + 2
-        accepted, q = problems.split(out, raw, path, ID_COLUMN[table])
+        accepted, q = _split(problems, out, raw, path, ID_COLUMN[table])
         tables[table], quarantines = accepted, [*quarantines, q]
         log.append({"file": path.name, "rows_read": len(raw), "rows_accepted": len(accepted),
                     "rows_quarantined": len(q)})

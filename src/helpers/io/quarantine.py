@@ -1,0 +1,64 @@
+"""Row problems collected while validating a table, and the quarantine they become.
+
+The contract shared by every ingester (Mystery Guest, НОК, registers): a bad row is quarantined once, with
+its file, physical row number, id, the first column at fault and every reason; rows read = rows accepted +
+rows quarantined.
+
+>>> import pandas as pd
+>>> p = RowProblems()
+>>> p.add([False, True, True], "age", "not a number")
+>>> p.add([False, True, False], "sex", ["?", "unknown code", "?"])
+>>> accepted, q = p.split(pd.DataFrame({"id": ["a", "b", "c"]}), "f.csv", "id")
+>>> accepted["id"].tolist(), q[["row", "id", "column", "reason"]].to_numpy().tolist()
+(['a'], [[3, 'b', 'age', 'not a number; unknown code'], [4, 'c', 'age', 'not a number']])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["QUARANTINE_COLUMNS", "RowProblems", "empty_quarantine"]
+
+QUARANTINE_COLUMNS = ["file", "row", "id", "column", "reason"]
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """A quarantine with no rows and the contract's columns (``row`` as int64)."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in QUARANTINE_COLUMNS})
+
+
+class RowProblems:
+    """Row problems as (position, column, reason); ``unique_reasons`` joins a repeated reason once."""
+
+    def __init__(self, unique_reasons: bool = False) -> None:
+        self.rows: list[tuple[int, str, str]] = []
+        self.unique_reasons = unique_reasons
+
+    def add(self, mask, column: str, reasons) -> None:
+        """Record ``reasons`` (one, or one per position) for the rows where ``mask`` is true."""
+        mask = np.asarray(mask, dtype=bool)
+        r = np.broadcast_to(np.asarray(reasons, dtype=object), mask.shape)
+        self.rows.extend((int(i), column, str(r[i])) for i in np.flatnonzero(mask))
+
+    def split(self, out: pd.DataFrame, path: Path | str, id_column: str,
+              ids: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Accepted rows and one quarantine row per bad row (first column, all reasons joined).
+
+        ``row`` is the physical line of a file with one header line (position + 2); ``ids``: the ids as the
+        quarantine may show them (default: ``out[id_column]``).
+        """
+        if not self.rows:
+            return out.reset_index(drop=True), empty_quarantine()
+        join = (lambda r: "; ".join(dict.fromkeys(r))) if self.unique_reasons else "; ".join
+        p = pd.DataFrame(self.rows, columns=["pos", "column", "reason"]).sort_values("pos", kind="stable")
+        first = p.groupby("pos", sort=True).agg(column=("column", "first"), reason=("reason", join))
+        pos = first.index.to_numpy()
+        shown = (out[id_column] if ids is None else ids).to_numpy()
+        q = pd.DataFrame({"file": Path(path).name, "row": (pos + 2).astype("int64"), "id": shown[pos],
+                          "column": first["column"].to_numpy(), "reason": first["reason"].to_numpy()})
+        keep = np.ones(len(out), dtype=bool)
+        keep[pos] = False
+        return out.loc[keep].reset_index(drop=True), q
