@@ -31,18 +31,13 @@ audience: str = "public"  # public (no free text, no names, cells on fewer than 
 # %%
 from pathlib import Path
 
-from helpers.report import Report
+from helpers.report import open_register_report
 from helpers.figures import registers as figures
-from helpers.narrative.registers import localise, table_writer, weekdays
+from helpers.narrative.registers import weekdays
 from helpers.studies.registers.study import open_assistant_study
 
-rep = Report(lang=lang, audience=audience)
-tables = Path(tables_dir)
-tables.mkdir(parents=True, exist_ok=True)
-
-
 PREFIX = f"assistant_{year}"
-show, data_section = table_writer(rep, tables, PREFIX, lang)
+rep, show, data_section = open_register_report(processed_dir, lang, audience, tables_dir, PREFIX)
 study = open_assistant_study(raw_dir, year, processed_dir)
 cb = study.codebook
 rep.heading("registers.assistant_workload.title.heading", 1)
@@ -60,13 +55,13 @@ rep.heading("registers.assistant_workload.s1.heading", 2)
 rep.text(rep.say("registers.assistant_workload.texts.t2", users=study.users_served, assistants=len(study.per_assistant), visits=len(study.visits)))
 show(study.per_assistant, "per_assistant", "registers.assistant_workload.captions.per_assistant")
 study.visits.groupby("user_pid")["hours"].agg(["size", "sum"]).rename(columns={"size": "visits", "sum": "hours"}).safe.to_csv(
-    tables / f"{PREFIX}_hours_per_user_pseudonyms.csv")
+    Path(tables_dir) / f"{PREFIX}_hours_per_user_pseudonyms.csv")
 show(study.per_user, "per_user", "registers.assistant_workload.captions.per_user")
 rep.figure(figures.heatmap_plot(study.heatmap, lang),
            rep.say("registers.assistant_workload.texts.t3"))
 grid = study.heatmap.rename(columns=dict(enumerate(weekdays(lang)))).reset_index()
 grid = grid[grid.iloc[:, 1:].sum(axis=1) > 0]
-grid.safe.to_csv(tables / f"{PREFIX}_heatmap.csv", index=False)
+grid.safe.to_csv(Path(tables_dir) / f"{PREFIX}_heatmap.csv", index=False)
 
 # %%
 rep.heading("registers.assistant_workload.s2.heading", 2)

@@ -29,20 +29,12 @@ lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (no free text, no names, cells on fewer than 5 suppressed) | internal
 
 # %%
-from pathlib import Path
-
-from helpers.report import Report
-from helpers.figures import registers as figures
-from helpers.narrative.registers import channel_title, localise, table_writer
+from helpers.report import open_register_report
+from helpers.narrative.registers import channel_title
 from helpers.studies.registers.study import channels_overview
 
-rep = Report(lang=lang, audience=audience)
-tables = Path(tables_dir)
-tables.mkdir(parents=True, exist_ok=True)
-
-
 PREFIX = "channels"
-show, data_section = table_writer(rep, tables, PREFIX, lang)
+rep, show, data_section = open_register_report(processed_dir, lang, audience, tables_dir, PREFIX)
 overview, absent = channels_overview(raw_dir, years, processed_dir)
 rep.heading("registers.channels.title.heading", 1)
 rep.paragraph("registers.channels.title.intro")

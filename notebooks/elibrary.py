@@ -33,19 +33,14 @@ sample_seed: int = 2021  # random seed of the survey sample (the same seed gives
 # %%
 from pathlib import Path
 
-from helpers.report import Report
+from helpers.report import open_register_report
 from helpers.figures import registers as figures
 from helpers.studies.registers.sample import write_survey_sample
-from helpers.narrative.registers import half_year_note, localise, table_writer
+from helpers.narrative.registers import half_year_note
 from helpers.studies.registers.study import open_elibrary_study
 
-rep = Report(lang=lang, audience=audience)
-tables = Path(tables_dir)
-tables.mkdir(parents=True, exist_ok=True)
-
-
 PREFIX = "elibrary"
-show, data_section = table_writer(rep, tables, PREFIX, lang)
+rep, show, data_section = open_register_report(processed_dir, lang, audience, tables_dir, PREFIX)
 study = open_elibrary_study(raw_dir, years, processed_dir, sample_share=sample_share, sample_seed=sample_seed)
 cb = study.codebook
 rep.heading("registers.elibrary.title.heading", 1)
@@ -71,7 +66,7 @@ show(rep.suppress(study.compliance, n_col="users", columns=["share", "ci_low", "
 missed = study.not_reached.groupby(["quarter", "stratum"]).size().rename("not_reached").reset_index()
 if len(missed):
     show(missed, "not_reached", "registers.elibrary.captions.not_reached")
-    study.not_reached.safe.to_csv(tables / "elibrary_not_reached_pseudonyms.csv", index=False)
+    study.not_reached.safe.to_csv(Path(tables_dir) / "elibrary_not_reached_pseudonyms.csv", index=False)
 else:
     rep.text(rep.say("registers.elibrary.texts.t2"))
 
@@ -88,7 +83,7 @@ alloc = s.groupby("stratum").agg(stratum_size=("stratum_size", "first"), n=("use
                                  inclusion_probability=("inclusion_probability", "first")).reset_index()
 show(alloc, "sample_allocation", "registers.elibrary.captions.sample_allocation", sample_seed=sample_seed, sample_size=len(s), frame_size=int(s['frame_size'].max()),
      floats="{:.3f}")
-path = write_survey_sample(s, tables / f"elibrary_survey_sample_seed{sample_seed}.csv", sample_seed)
+path = write_survey_sample(s, Path(tables_dir) / f"elibrary_survey_sample_seed{sample_seed}.csv", sample_seed)
 rep.text(rep.say("registers.elibrary.texts.t3", file=path.name))
 
 # %%

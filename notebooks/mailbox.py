@@ -29,24 +29,13 @@ lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (no free text, no names, cells on fewer than 5 suppressed) | internal
 
 # %%
-from pathlib import Path
-
-from helpers.report import Report
+from helpers.report import open_register_report
 from helpers.figures import registers as figures
-from helpers.narrative.registers import localise, table_writer
 from helpers.studies.registers.study import open_mailbox_study
 
-rep = Report(lang=lang, audience=audience)
-tables = Path(tables_dir)
-tables.mkdir(parents=True, exist_ok=True)
-
-
 PREFIX = "mailbox"
-if not rep.public and (Path(processed_dir) / "workers.parquet").exists():
-    from helpers.report import open_report
-
-    rep = open_report(processed_dir, lang, audience)  # internal: workers' names beside their codes
-show, data_section = table_writer(rep, tables, PREFIX, lang)  # one Report: one numbering of the tables
+# internal: workers' names beside their codes
+rep, show, data_section = open_register_report(processed_dir, lang, audience, tables_dir, PREFIX, worker_names=True)
 study = open_mailbox_study(raw_dir, years, processed_dir, internal=not rep.public)
 cb = study.codebook
 rep.heading("registers.mailbox.title.heading", 1)

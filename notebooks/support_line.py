@@ -29,20 +29,12 @@ lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (no free text, no names, cells on fewer than 5 suppressed) | internal
 
 # %%
-from pathlib import Path
-
-from helpers.report import Report
+from helpers.report import open_register_report
 from helpers.figures import registers as figures
-from helpers.narrative.registers import localise, table_writer
 from helpers.studies.registers.study import open_support_line_study
 
-rep = Report(lang=lang, audience=audience)
-tables = Path(tables_dir)
-tables.mkdir(parents=True, exist_ok=True)
-
-
 PREFIX = "support_line"
-show, data_section = table_writer(rep, tables, PREFIX, lang)
+rep, show, data_section = open_register_report(processed_dir, lang, audience, tables_dir, PREFIX)
 study = open_support_line_study(raw_dir, years, processed_dir)
 cb = study.codebook
 rep.heading("registers.support_line.title.heading", 1)

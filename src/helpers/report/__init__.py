@@ -337,3 +337,24 @@ def open_report(processed_dir: str, lang: str = "en", audience: str = "public", 
         roster = pd.read_parquet(Path(processed_dir) / "workers.parquet")
         names = roster_names(roster, year)
     return Report(lang=lang, audience=audience, worker_names=names)
+
+
+def open_register_report(processed_dir: str, lang: str, audience: str, tables_dir: str, prefix: str,
+                         worker_names: bool = False):
+    """A register notebook's setup: ``(rep, show, data_section)``.
+
+    ``rep`` is the notebook's one :class:`Report` (with ``worker_names`` and the internal audience, the workers'
+    names from the Mystery Guest roster when it is there); ``show`` and ``data_section`` are its table writer
+    (:func:`helpers.narrative.registers.table_writer`), saving tidy CSVs as ``<prefix>_<name>.csv`` in
+    ``tables_dir`` (created when missing).
+    """
+    from pathlib import Path
+
+    from helpers.narrative.registers import table_writer
+
+    rep = Report(lang=lang, audience=audience)
+    if worker_names and not rep.public and (Path(processed_dir) / "workers.parquet").exists():
+        rep = open_report(processed_dir, lang, audience)
+    tables = Path(tables_dir)
+    tables.mkdir(parents=True, exist_ok=True)
+    return (rep, *table_writer(rep, tables, prefix, lang))
