@@ -17,7 +17,7 @@
 year: int = 2020  # survey year
 pooled: bool = False  # pool all years (worker scores adjust for year) instead of one year
 processed_dir: str = "../data/processed"  # validated, pseudonymised data written by `python -m helpers validate`
-artefact_dir: str = ""  # artefact folder of the run (shared models, computed once); empty = in memory
+artefact_dir: str = ""  # the run's artefact folder, shared models computed once - empty: kept in memory
 tables_dir: str = "../reports/interactive/tables"  # folder for the tidy CSV tables of this report
 lang: str = "en"  # report language: en | ru
 audience: str = "public"  # public (codes only, cells with n < 5 suppressed) | internal (names shown)

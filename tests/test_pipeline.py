@@ -158,6 +158,22 @@ def test_every_notebook_runs_with_default_parameters_under_nbval(demo_dirs, tmp_
     assert re.search(rf"\b{cells} passed", tail), tail  # every code cell of every notebook ran
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_reads_every_parameter(path, caplog):
+    """papermill's own reading of the parameters cell finds every name the cell assigns, without a warning
+    (a comment it cannot parse makes it log "Unable to parse line" in every run and skip the name)."""
+    import logging
+
+    import papermill as pm
+
+    from helpers.pipeline import declared_parameters
+
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        names = set(pm.inspect_notebook(str(path)))
+    assert names == declared_parameters(path)
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
+
+
 def test_notebook_sources_are_the_paired_py_files():
     """Each notebook's reviewable source is its jupytext pair (py:percent); the two hold the same cells."""
     import jupytext
@@ -212,9 +228,13 @@ def test_two_runs_started_at_once(demo_dirs, tmp_path):
     cmd = [sys.executable, "-m", "helpers", "run", "--years", "2018", "--notebooks", "overview", "--raw",
            str(demo_dirs["raw"]), "--out", str(out), "--processed", str(tmp_path / "processed")]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
-    winner = next(err for rc, err in results if rc == 0)
-    assert "without encryption" not in winner and "Traceback" not in winner  # the log is what a person reads
+    results = [(p.wait(timeout=300), p.stderr.read(), p.stdout.read()) for p in procs]
+    winner, winner_log = next((err, log) for rc, err, log in results if rc == 0)
+    # the log is what a person reads on a server: no kernel or papermill warning, one line per notebook
+    assert winner == "", winner
+    assert re.search(r"^\[1/1\] overview-2018: executed in [\d.]+ s \(\d+ s elapsed\)$", winner_log, re.M), winner_log
+    assert len(winner_log.strip().splitlines()) == 4, winner_log  # ingesting, one-year note, progress, complete
+    results = [(rc, err) for rc, err, _ in results]
     codes = sorted(rc for rc, _ in results)
     assert codes == [0, 3], results
     loser = next(err for rc, err in results if rc == 3)

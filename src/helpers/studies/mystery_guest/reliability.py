@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from helpers.stats.agreement import (
     bootstrap_table_ci,
@@ -46,6 +45,7 @@ from helpers.stats.agreement import (
     table_from_codes,
     table_intervals,
 )
+from helpers.stats.comparisons import holm
 from helpers.stats.funnel import mean_funnel_limits
 from helpers.stats.rater_agreement import stuart_maxwell
 from helpers.stats.score_agreement import bland_altman, icc, wilcoxon_signed_rank
@@ -737,6 +737,6 @@ def stuart_maxwell_holm(tidy: pd.DataFrame) -> pd.DataFrame:
     ``item, p_value, p_holm`` (items without a p-value left out)."""
     t = _items(tidy)
     sm = t[t["statistic"] == "stuart_maxwell"].dropna(subset=["p_value"])
-    holm = multipletests(sm["p_value"].to_numpy(float), method="holm")[1] if len(sm) else []
+    adjusted = holm(sm["p_value"].to_numpy(float)) if len(sm) else []
     return pd.DataFrame({"item": sm["item_or_domain"].to_numpy(), "p_value": sm["p_value"].to_numpy(float),
-                         "p_holm": np.asarray(holm, dtype=float)})
+                         "p_holm": np.asarray(adjusted, dtype=float)})

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from helpers.io.codebook import Codebook, load_codebook
+from helpers.stats.comparisons import holm
 from helpers.stats.mixed import MME, henderson, indicator, reml
 from helpers.stats.psychometrics import (
     AlphaResult,
@@ -914,14 +915,17 @@ def worker_domain_scores(scored: pd.DataFrame, codebook: Codebook | None = None,
 
 
 def _multiplicity(p: pd.Series, method: str) -> pd.Series:
-    """Adjusted p-values within one family (statsmodels ``multipletests``); NaN stays NaN."""
-    from statsmodels.stats.multitest import multipletests
-
+    """Adjusted p-values within one family (Holm by :func:`helpers.stats.comparisons.holm`, other methods by
+    statsmodels ``multipletests``); NaN stays NaN."""
     out = pd.Series(np.nan, index=p.index)
     ok = p.notna()
     if method == "none":
         out[ok] = p[ok]
+    elif ok.any() and method == "holm":  # multipletests' Holm calls gc.collect() (0.1 s in a notebook kernel)
+        out[ok] = holm(p[ok].to_numpy())
     elif ok.any():
+        from statsmodels.stats.multitest import multipletests
+
         out[ok] = multipletests(p[ok].to_numpy(), method=method)[1]
     return out
 
