@@ -216,3 +216,43 @@ def test_a_quarantined_user_is_named_by_pseudonym_only(tmp_path):
     d = _files(tmp_path, "elibrary", elibrary_users_2021=[USER | {"source": "сосед"}])
     q = d.quarantine[d.quarantine["file"] == "elibrary_users_2021.csv"]
     assert q["id"].str.fullmatch(r"[0-9a-f]{16}").all() and "EL1" not in q.to_csv()
+
+
+def _overlaps_loop(out):
+    """The visit-by-visit reading of overlapping visits (the first implementation): the vectorised
+    ``_overlaps`` must flag the same visits with the same reasons."""
+    ok = (out["date"].notna() & (out["end_min"] > out["start_min"]).fillna(False) & (out["assistant_id"] != ""))
+    d = out.loc[ok, ["assistant_id", "date", "start_min", "end_min", "visit_id"]].reset_index()
+    d = d.sort_values(["assistant_id", "date", "start_min"], kind="stable")
+    flagged = {}
+    for _, g in d.groupby(["assistant_id", "date"], sort=False):
+        run_end, run_row = -1.0, None
+        for r in g.itertuples(index=False):
+            if run_row is not None and r.start_min < run_end:
+                flagged[r.index] = f"overlaps visit '{run_row.visit_id}' of the same assistant"
+                flagged.setdefault(run_row.index, f"overlaps visit '{r.visit_id}' of the same assistant")
+            if r.end_min > run_end:
+                run_end, run_row = r.end_min, r
+    return dict(sorted(flagged.items()))
+
+
+def test_overlapping_visits_equal_the_visit_by_visit_reading():
+    import numpy as np
+    import pandas as pd
+
+    from helpers.io.quarantine import RowProblems
+    from helpers.studies.registers.ingest import _overlaps
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n = int(rng.integers(1, 120))
+        start = rng.integers(8 * 60, 17 * 60, n).astype(float)
+        end = start + rng.choice([-10, 0, 15, 30, 45, 60, 120], n)
+        start[rng.random(n) < 0.05] = np.nan
+        out = pd.DataFrame({"visit_id": [f"V{i}" for i in range(n)],
+                            "assistant_id": rng.choice(["A1", "A2", ""], n),
+                            "date": pd.to_datetime("2021-03-01") + pd.to_timedelta(rng.integers(0, 3, n), "D"),
+                            "start_min": start, "end_min": end})
+        problems = RowProblems()
+        _overlaps(out, problems)
+        assert {i: why for i, _, why in problems.rows} == _overlaps_loop(out)

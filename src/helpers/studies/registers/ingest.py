@@ -94,6 +94,19 @@ def _shown(values: pd.Series, width: int = 30) -> pd.Series:
     return s.where(s.str.len() <= width, s.str.slice(0, width) + "…")
 
 
+def _quoted(mask, typed: pd.Series, before: str, after: str = "") -> np.ndarray:
+    """Reasons that repeat the typed value (:func:`_shown`), built for the flagged rows only.
+
+    >>> _quoted([False, True], pd.Series(["7", "x"]), "'", "' is not a date").tolist()
+    ['', "'x' is not a date"]
+    """
+    mask = np.asarray(mask, dtype=bool)
+    out = np.full(len(typed), "", dtype=object)
+    if mask.any():
+        out[mask] = (before + _shown(typed[mask]) + after).to_numpy()
+    return out
+
+
 @dataclass
 class RegisterData:
     """Accepted tables of one register and year, the quarantine and the per-file log."""
@@ -110,7 +123,7 @@ class RegisterData:
 
 def _split(problems: RowProblems, out: pd.DataFrame, raw: pd.DataFrame, path: Path, id_column: str):
     """Accepted rows and the quarantine (ids scrubbed and cut as reasons show them); rows reconcile."""
-    ids = _shown(out[id_column].astype(object).where(out[id_column].notna(), ""))
+    ids = _shown(out[id_column].astype(object).where(out[id_column].notna(), "")) if problems.rows else None
     accepted, q = problems.split(out, path, id_column, ids=ids)
     if len(raw) != len(accepted) + len(q):  # the reconciliation promise
         raise AssertionError(f"{path}: {len(raw)} rows read != {len(accepted)} + {len(q)}")
@@ -141,7 +154,8 @@ def _ids(raw, column, problems, unique=True) -> pd.Series:
     ids = _col(raw, column)
     problems.add(_blank(ids), column, "missing value")
     if unique:
-        problems.add(ids.duplicated(keep=False) & (ids != ""), column, "duplicate id '" + _shown(ids) + "'")
+        dup = ids.duplicated(keep=False) & (ids != "")
+        problems.add(dup, column, _quoted(dup, ids, "duplicate id '", "'"))
     return ids
 
 
@@ -151,8 +165,8 @@ def _vocab(raw, column, cb: RegistersCodebook, register: str, name: str, problem
     if required:
         problems.add(_blank(typed), column, "missing value")
     expected = ", ".join(cb.codes(register, name))
-    problems.add(codes.isna() & (typed != ""), column,
-                 f"unknown {column} '" + _shown(typed) + f"' (expected one of {expected})")
+    unknown = codes.isna() & (typed != "")
+    problems.add(unknown, column, _quoted(unknown, typed, f"unknown {column} '", f"' (expected one of {expected})"))
     return codes.astype(object).where(codes.notna(), None)
 
 
@@ -162,7 +176,7 @@ def _dates(raw, column, problems, year: int | None = None, required=True) -> pd.
     if required:
         problems.add(_blank(typed), column, "missing value")
     bad = d.isna().to_numpy() & ~_blank(typed)
-    problems.add(bad, column, "'" + _shown(typed) + "' is not a date (DD.MM.YYYY or YYYY-MM-DD)")
+    problems.add(bad, column, _quoted(bad, typed, "'", "' is not a date (DD.MM.YYYY or YYYY-MM-DD)"))
     if year is not None:
         outside = (d.dt.year != year).fillna(False).to_numpy(dtype=bool) & d.notna().to_numpy()
         problems.add(outside, column, f"{column} " + d.dt.strftime("%d.%m.%Y").fillna("") + f" outside the year {year}")
@@ -176,14 +190,16 @@ def _times(raw, column, problems) -> pd.Series:
     minutes = pd.to_numeric(m[0], errors="coerce") * 60 + pd.to_numeric(m[1], errors="coerce")
     bad = minutes.isna() | (pd.to_numeric(m[0], errors="coerce") > 24) | (pd.to_numeric(m[1], errors="coerce") > 59)
     problems.add(_blank(typed), column, "missing value")
-    problems.add(bad.to_numpy() & ~_blank(typed), column, "'" + _shown(typed) + "' is not a time (HH:MM)")
+    typed_bad = bad.to_numpy() & ~_blank(typed)
+    problems.add(typed_bad, column, _quoted(typed_bad, typed, "'", "' is not a time (HH:MM)"))
     return minutes.where(~bad)
 
 
 def _counts(raw, column, problems) -> pd.Series:
     typed = _col(raw, column).str.replace(r"[.,]0+$", "", regex=True)
     n = pd.to_numeric(typed.where(typed.str.fullmatch(r"\d+"), None), errors="coerce").astype("Int64")
-    problems.add(n.isna().to_numpy() & ~_blank(typed), column, "'" + _shown(typed) + "' is not a whole number ≥ 0")
+    bad = n.isna().to_numpy() & ~_blank(typed)
+    problems.add(bad, column, _quoted(bad, typed, "'", "' is not a whole number ≥ 0"))
     return n
 
 
@@ -311,20 +327,31 @@ def _visits(raw, year, cb, problems, key) -> pd.DataFrame:
 
 
 def _overlaps(out: pd.DataFrame, problems: RowProblems) -> None:
-    """Flag visits of one assistant that overlap in time on the same day (both visits)."""
+    """Flag visits of one assistant that overlap in time on the same day (both visits).
+
+    Visits sorted by start within (assistant, day): a visit overlaps when it starts before the latest end so
+    far; its reason names the visit that set that end (the first to reach it), and that visit - unless it
+    overlaps one before it - names the first visit that overlaps it.
+    """
     ok = (out["date"].notna() & (out["end_min"] > out["start_min"]).fillna(False) & (out["assistant_id"] != ""))
-    d = out.loc[ok, ["assistant_id", "date", "start_min", "end_min", "visit_id"]].reset_index()
+    d = out.loc[ok, ["assistant_id", "date", "start_min", "end_min", "visit_id"]]
     d = d.sort_values(["assistant_id", "date", "start_min"], kind="stable")
+    if d.empty:
+        return
+    day = d[["assistant_id", "date"]]
+    first = day.ne(day.shift()).any(axis=1).to_numpy()  # first visit of an (assistant, day)
+    start, end = d["start_min"].to_numpy(float), d["end_min"].to_numpy(float)
+    latest = pd.Series(end).groupby(np.cumsum(first)).cummax().to_numpy()
+    before = np.where(first, -np.inf, np.roll(latest, 1))  # latest end among the day's earlier visits
+    setter = pd.Series(np.where(end > before, np.arange(len(d)), np.nan)).ffill().to_numpy()
+    by = np.roll(setter, 1)  # the visit that set ``before``
+    labels, vid = d.index.to_numpy(), d["visit_id"].to_numpy(object)
     flagged: dict[int, str] = {}
-    for _, g in d.groupby(["assistant_id", "date"], sort=False):
-        rows = list(g.itertuples(index=False))
-        run_end, run_row = -1.0, None
-        for r in rows:
-            if run_row is not None and r.start_min < run_end:
-                flagged[r.index] = f"overlaps visit '{run_row.visit_id}' of the same assistant"
-                flagged.setdefault(run_row.index, f"overlaps visit '{r.visit_id}' of the same assistant")
-            if r.end_min > run_end:
-                run_end, run_row = r.end_min, r
+    overlapping = np.flatnonzero(~first & (start < before))
+    for i in overlapping:
+        flagged[labels[i]] = f"overlaps visit '{vid[int(by[i])]}' of the same assistant"
+    for i in overlapping:  # in visit order: the first visit overlapping it names it
+        flagged.setdefault(labels[int(by[i])], f"overlaps visit '{vid[i]}' of the same assistant")
     mask = np.zeros(len(out), dtype=bool)
     reasons = np.full(len(out), "", dtype=object)
     for i, why in flagged.items():
