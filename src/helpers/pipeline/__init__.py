@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -84,8 +85,18 @@ __all__ = ["ARTEFACT_FOLDER", "KERNEL_ARGUMENTS", "NOTEBOOK_DIR", "PACKAGES", "P
 
 
 def warm_up(kernels: KernelPool, lang: str) -> None:
-    """In a worker thread: start and warm its kernel and build its HTML exporter (templates loaded)."""
+    """In a worker thread: start and warm its kernel."""
     kernels.kernel(warm=True)
+
+
+def warm_up_tools(lang: str) -> None:
+    """In a thread of its own while the kernels start: import papermill and nbconvert and build the HTML
+    exporter, so that a worker whose kernel is ready starts its first notebook at once."""
+    import papermill  # noqa: F401
+
+    from helpers.pipeline.execute import pooled_engine
+
+    pooled_engine()
     _exporter(lang)
 
 
@@ -106,6 +117,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # jsonschema (under nbformat) imports rfc3987_syntax when installed (JupyterLab's event schemas bring it),
+    # which builds a grammar for 0.6 s to check the `iri` string format; no notebook schema uses that format,
+    # so the run does without it (an import of it raises ImportError, which jsonschema skips)
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(run_lock(out_dir))
@@ -125,9 +141,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished
         workers = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, jobs)))
         earlier = {} if force else previous_executions(out_dir)
-        if not earlier:  # nothing to reuse: start and warm the kernels (and HTML exporters) while ingestion runs
+        if not earlier:  # nothing to reuse: start and warm the kernels while ingestion runs
             for _ in range(max(1, jobs)):
                 workers.submit(warm_up, kernels, lang)
+        tools = threading.Thread(target=warm_up_tools, args=(lang,), daemon=True)
+        tools.start()
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
         for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):

@@ -69,8 +69,9 @@ def reuse(job: Job, build: Path, previous: dict[str, tuple[Path, dict]]) -> bool
 
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]  # errors only: no start-up warning about local TCP
 # imported once per kernel while ingestion runs; every notebook after the first on a kernel finds them loaded
-WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, pandas, scipy.stats, seaborn, "
-           "statsmodels.api, statsmodels.formula.api\nimport helpers.studies.mystery_guest.overview, "
+# (statsmodels.api is not imported: it loads 400 modules - time series, graphics, joblib - no report uses)
+WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, pandas, scipy.stats, seaborn\n"
+           "import helpers.studies.mystery_guest.overview, "
            "helpers.studies.mystery_guest.scoring, helpers.studies.mystery_guest.reliability, "
            "helpers.studies.mystery_guest.trends, helpers.studies.mystery_guest.study, "
            "helpers.studies.mystery_guest.simulate, helpers.report, helpers.io.codebook, helpers.io.demo, "
@@ -152,7 +153,7 @@ class KernelPool:
                 run_sync(km.shutdown_kernel)(now=True)
 
 
-def _pooled_engine():
+def pooled_engine():
     """papermill's nbclient engine executing on the kernel client the pool keeps open (``kc``).
 
     nbclient opens a new client for every notebook when it is only given the kernel manager, and waiting for
@@ -250,7 +251,7 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
         reused, nb = {}, str(src)
         if kernels is not None:
             km, kc = kernels.connection()
-            _pooled_engine()
+            pooled_engine()
             reused = {"km": km, "kc": kc, "engine_name": POOLED_ENGINE}
             nb = _with_reset(src)
         pm.execute_notebook(nb, str(out), parameters=params, progress_bar=False, kernel_name="python3",
