@@ -49,6 +49,12 @@ def _once_per_suite(name: str, tmp_path_factory, compute):
 
 
 @pytest.fixture(scope="session")
+def suite_once(tmp_path_factory):
+    """``suite_once(name, compute)``: :func:`_once_per_suite` for a test module's own expensive results."""
+    return lambda name, compute: _once_per_suite(name, tmp_path_factory, compute)
+
+
+@pytest.fixture(scope="session")
 def codebook():
     return load_codebook()
 

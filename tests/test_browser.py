@@ -7,6 +7,7 @@ Screenshots land in the run's `screenshots/` folder for people to look at.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -24,16 +25,54 @@ def _pages(run_dir: Path) -> list[Path]:
     return [run_dir / "index.html", *sorted(p for p in run_dir.glob("*.html") if p.name != "index.html")]
 
 
-def check_pages(run_dir: Path, index: Path) -> dict[str, list[str]]:
-    """Open every page offline; return the problems found per page (empty lists when all is well)."""
+# The page's visible text; a passage marked as written in another language (a cited title kept in its original
+# language, <span lang="en">) is the author's declared quotation, not the page's language, and is left out.
+_VISIBLE_TEXT = """(own) => {
+  for (const el of document.body.querySelectorAll('[lang]')) {
+    if (el.lang.slice(0, 2) !== own) el.style.display = 'none';
+  }
+  return document.body.innerText;
+}"""
+
+
+def _problems(page, page_path: Path, run_dir: Path) -> list[str]:
+    """What is wrong with an opened page: undecoded images, table-of-contents links to nothing, broken links."""
+    found: list[str] = []
+    images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    found += [f"image {k} not decoded" for k, (ok, w, h) in enumerate(images) if not (ok and w > 0 and h > 0)]
+    anchors = page.evaluate("Array.from(document.querySelectorAll('nav.mg-toc a')).map(a => a.getAttribute('href'))")
+    for href in anchors:
+        # the browser tries the fragment as written, then percent-decoded (HTML standard)
+        js = "h => !!(document.getElementById(h.slice(1)) || document.getElementById(decodeURIComponent(h.slice(1))))"
+        if not page.evaluate(js, href):
+            found.append(f"table-of-contents link {href} resolves to nothing")
+    links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+    for href in links:
+        if not href.startswith(("#", "http")) and not (page_path.parent / href).resolve().exists():
+            found.append(f"broken link {href}")
+    if page_path.name != "index.html" and page_path.parent == run_dir and not anchors:
+        found.append("no table of contents")
+    return found
+
+
+def browse(run_dir: Path, lang: str, index: Path | None = None, shots: bool = True) -> dict[str, dict]:
+    """Open every page of a run (and the reports index) once, offline, in Chromium: per page the problems found
+    (console errors, requests that failed or left the machine, and :func:`_problems`) and the visible text
+    (``innerText``, passages marked as another language than ``lang`` left out).
+
+    With ``shots``, a screenshot of each page lands in the run's ``screenshots/`` folder: the first screen, or
+    the whole page when ``MG_FULL_SCREENSHOTS=1`` (about 0.4 s more a page).
+    """
     from playwright.sync_api import sync_playwright
 
-    problems: dict[str, list[str]] = {}
-    shots = run_dir / "screenshots"
-    shots.mkdir(exist_ok=True)
+    full = os.environ.get("MG_FULL_SCREENSHOTS") == "1"
+    shots_dir = run_dir / "screenshots"
+    if shots:
+        shots_dir.mkdir(exist_ok=True)
+    pages: dict[str, dict] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in [index, *_pages(run_dir)]:
+        for page_path in ([index] if index is not None else []) + _pages(run_dir):
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             found: list[str] = []
             page.on("console", lambda m, f=found: f.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -49,37 +88,51 @@ def check_pages(run_dir: Path, index: Path) -> dict[str, list[str]]:
             page.route("**/*", block)
             page.goto(page_path.resolve().as_uri())
             page.wait_for_load_state("load")
-            images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-            found += [f"image {k} not decoded" for k, (ok, w, h) in enumerate(images) if not (ok and w > 0 and h > 0)]
-            anchors = page.evaluate("Array.from(document.querySelectorAll('nav.mg-toc a')).map(a => a.getAttribute('href'))")
-            for href in anchors:
-                # the browser tries the fragment as written, then percent-decoded (HTML standard)
-                js = "h => !!(document.getElementById(h.slice(1)) || document.getElementById(decodeURIComponent(h.slice(1))))"
-                if not page.evaluate(js, href):
-                    found.append(f"table-of-contents link {href} resolves to nothing")
-            links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
-            for href in links:
-                if not href.startswith(("#", "http")) and not (page_path.parent / href).resolve().exists():
-                    found.append(f"broken link {href}")
-            if page_path.name != "index.html" and page_path.parent == run_dir:
-                assert anchors, f"{page_path.name}: no table of contents"
-            page.screenshot(path=str(shots / f"{page_path.parent.name}-{page_path.stem}.png"), full_page=True)
-            problems[str(page_path.relative_to(run_dir.parent))] = found
+            found += _problems(page, page_path, run_dir)
+            if shots:
+                page.screenshot(path=str(shots_dir / f"{page_path.parent.name}-{page_path.stem}.png"), full_page=full)
+            text = page.evaluate(_VISIBLE_TEXT, lang)  # after the screenshot: it hides the other language
+            pages[str(page_path.relative_to(run_dir.parent))] = {"problems": found, "text": text}
             page.close()
         browser.close()
-    return problems
+    return pages
 
 
-@pytest.mark.parametrize("which", ["public_run", "internal_run"])
-def test_every_report_renders_offline(which, request):
-    rc, out = request.getfixturevalue(which)
-    assert rc == 0
-    run_dir = (out / "latest").resolve()
-    problems = check_pages(run_dir, out / "index.html")
-    assert len(problems) >= 3
-    bad = {k: v for k, v in problems.items() if v}
+def check_pages(run_dir: Path, index: Path) -> dict[str, list[str]]:
+    """Open every page offline; return the problems found per page (empty lists when all is well)."""
+    return {name: seen["problems"] for name, seen in browse(run_dir, "en", index).items()}
+
+
+def visible_text(run_dir: Path, lang: str, index: Path | None = None) -> dict[str, str]:
+    """``document.body.innerText`` of every page of a run (and of the reports index), as a reader sees it;
+    passages marked as another language than ``lang`` are left out."""
+    return {name: seen["text"] for name, seen in browse(run_dir, lang, index, shots=False).items()}
+
+
+RUNS = [("public_run", "en"), ("russian_run", "ru"), ("internal_run", "ru")]
+
+
+@pytest.fixture(scope="session")
+def browsed(request, suite_once):
+    """``browsed(which)``: :func:`browse` of a full run fixture, once for the whole suite (several tests read it)."""
+    langs = dict(RUNS)
+
+    def get(which: str) -> tuple[Path, dict[str, dict]]:
+        rc, out = request.getfixturevalue(which)
+        assert rc == 0
+        run_dir = (out / "latest").resolve()
+        return run_dir, suite_once(f"browse_{which}", lambda: browse(run_dir, langs[which], out / "index.html"))
+
+    return get
+
+
+@pytest.mark.parametrize("which", [w for w, _ in RUNS])
+def test_every_report_renders_offline(which, browsed):
+    run_dir, pages = browsed(which)
+    assert len(pages) >= 3
+    bad = {k: v["problems"] for k, v in pages.items() if v["problems"]}
     assert not bad, bad
-    assert len(list((run_dir / "screenshots").glob("*.png"))) == len(problems)
+    assert len(list((run_dir / "screenshots").glob("*.png"))) == len(pages)
 
 
 def _secrets(raw_dir: Path) -> dict[str, set[str]]:
@@ -137,37 +190,6 @@ def test_leak_scan_finds_a_planted_leak(tmp_path):
     assert leak_scan(tmp_path, {"Петрова Ольга Ивановна"}) == {"t.parquet": ["Петрова Ольга Ивановна"]}
 
 
-# The page's visible text; a passage marked as written in another language (a cited title kept in its original
-# language, <span lang="en">) is the author's declared quotation, not the page's language, and is left out.
-_VISIBLE_TEXT = """(own) => {
-  for (const el of document.body.querySelectorAll('[lang]')) {
-    if (el.lang.slice(0, 2) !== own) el.style.display = 'none';
-  }
-  return document.body.innerText;
-}"""
-
-
-def visible_text(run_dir: Path, lang: str, index: Path | None = None) -> dict[str, str]:
-    """``document.body.innerText`` of every page of a run (and of the reports index), as a reader sees it;
-    passages marked as another language than ``lang`` are left out."""
-    from playwright.sync_api import sync_playwright
-
-    pages = ([index] if index is not None else []) + _pages(run_dir)
-    texts: dict[str, str] = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in pages:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                       else route.abort())
-            page.goto(page_path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            texts[str(page_path.relative_to(run_dir.parent))] = page.evaluate(_VISIBLE_TEXT, lang)
-            page.close()
-        browser.close()
-    return texts
-
-
 def language_offenders(texts: dict[str, str], lang: str) -> dict[str, list[str]]:
     """Per page, the words that do not belong: Latin words in a Russian page, snake_case codes in an English one
     (each word once, in order of appearance)."""
@@ -178,21 +200,18 @@ def language_offenders(texts: dict[str, str], lang: str) -> dict[str, list[str]]
     return {name: words for name, words in found.items() if words}
 
 
-RUNS = [("public_run", "en"), ("russian_run", "ru"), ("internal_run", "ru")]
-
-def _scan(request, which: str, lang: str) -> dict[str, list[str]]:
-    rc, out = request.getfixturevalue(which)
-    assert rc == 0
-    texts = visible_text((out / "latest").resolve(), lang, out / "index.html")
+def _scan(browsed, which: str, lang: str) -> dict[str, list[str]]:
+    _, pages = browsed(which)
+    texts = {name: seen["text"] for name, seen in pages.items()}
     assert len(texts) >= 10 and all(len(t) > 100 for t in texts.values())
     return language_offenders(texts, lang)
 
 
 @pytest.mark.parametrize("which,lang", RUNS)
-def test_every_report_speaks_the_report_language(which, lang, request):
+def test_every_report_speaks_the_report_language(which, lang, browsed):
     """Issue 14: every page of a full English, a full Russian and the internal Russian run, as Chromium shows it
     (``innerText``): no English word in Russian outside codes, units and proper names; no code name in English."""
-    bad = _scan(request, which, lang)
+    bad = _scan(browsed, which, lang)
     assert bad == {}, "\n".join(f"{page}: {' '.join(words)}" for page, words in bad.items())
 
 
