@@ -43,6 +43,7 @@ from helpers.pipeline.execute import (
     execute,
     reuse,
     run_lock,
+    warm_up_code,
 )
 from helpers.pipeline.plan import (
     NOTEBOOK_DIR,
@@ -81,7 +82,7 @@ __all__ = ["ARTEFACT_FOLDER", "KERNEL_ARGUMENTS", "NOTEBOOK_DIR", "PACKAGES", "P
            "code_version", "data_fingerprints", "declared_parameters", "execute", "footer_html", "git_commit",
            "headlines", "job_key", "longest_first", "package_versions", "plan_jobs", "plan_study",
            "previous_executions", "progress_line", "publish", "raw_fingerprints", "render_html", "reuse",
-           "run_lock", "run_pipeline", "study_files"]
+           "run_lock", "run_pipeline", "study_files", "warm_up_code"]
 
 
 def warm_up(kernels: KernelPool, lang: str) -> None:
@@ -135,7 +136,9 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             run_id = started.strftime("%Y%m%d-%H%M%S")
         build = out_dir / f".building-{run_id}"
         (build / "tables").mkdir(parents=True, exist_ok=False)
-        kernels = KernelPool(build)
+        # the kernels import what the notebooks that may run import (all of them unless `notebooks` names some)
+        chosen = sorted(p for p in Path(notebook_dir).glob("*.ipynb") if not notebooks or p.stem in notebooks)
+        kernels = KernelPool(build, warm_up_code(chosen, lang))
         # a run that stops before publishing (a bad input file) leaves no half-built folder behind
         stack.callback(lambda: shutil.rmtree(build, ignore_errors=True))
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished

@@ -68,25 +68,41 @@ def reuse(job: Job, build: Path, previous: dict[str, tuple[Path, dict]]) -> bool
 
 
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]  # errors only: no start-up warning about local TCP
-# imported once per kernel while ingestion runs; every notebook after the first on a kernel finds them loaded
-# (statsmodels.api is not imported: it loads 400 modules - time series, graphics, joblib - no report uses)
-WARM_UP = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot, pandas, scipy.stats, seaborn\n"
-           "import helpers.studies.mystery_guest.overview, "
-           "helpers.studies.mystery_guest.scoring, helpers.studies.mystery_guest.reliability, "
-           "helpers.studies.mystery_guest.trends, helpers.studies.mystery_guest.study, "
-           "helpers.studies.mystery_guest.simulate, helpers.report, helpers.io.codebook, helpers.io.demo, "
-           "helpers.narrative.catalogue\n"
-           "import contextlib\nwith contextlib.suppress(ImportError):  # modules that may move\n"
-           "    import helpers.figures.registers, helpers.figures.nok, helpers.studies.registers.study, "
-           "helpers.studies.nok.study, helpers.studies.nok.benchmark\n"
-           "helpers.io.codebook.load_codebook()\n"
-           "helpers.narrative.catalogue.messages('en'), helpers.narrative.catalogue.messages('ru')\n"
-           "import helpers.figures.scoring, helpers.figures.reliability, helpers.figures.trends, "
-           "helpers.narrative.scoring, helpers.narrative.reliability, helpers.narrative.trends, "
-           "helpers.narrative.summary, helpers.narrative.overview\n"
-           # what was imported lives as long as the kernel: the collector need not scan it again (a full
-           # collection over the imported stack costs about 0.1 s, a few times a notebook)
-           "import gc\ngc.freeze()")
+# what every kernel of a run imports first (figures are drawn off-screen)
+WARM_UP = "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot\n"
+
+
+def warm_up_code(notebooks: list[Path], lang: str = "en") -> str:
+    """The code a kernel runs while ingestion runs: :data:`WARM_UP`, every import statement of the notebooks it
+    will execute (so the first notebook on a kernel finds its modules loaded, and a run of a few notebooks
+    imports no more than they need), the codebook and the catalogue of ``lang`` read, and the collector told
+    that all this lives as long as the kernel (``gc.freeze``: a full collection over the imported stack costs
+    about 0.1 s, a few times a notebook).
+
+    >>> code = warm_up_code([NOTEBOOK_DIR / "overview.ipynb"])
+    >>> "from helpers.studies.mystery_guest import overview" in code and "gc.freeze()" in code
+    True
+    """
+    import ast
+
+    import nbformat
+
+    statements: dict[str, None] = {}
+    for path in notebooks:
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                body = ast.parse(cell.source).body
+            except SyntaxError:  # a cell with IPython syntax: its imports are found when it runs
+                continue
+            statements.update((ast.unparse(n), None) for n in body if isinstance(n, (ast.Import, ast.ImportFrom)))
+    guarded = [f"with contextlib.suppress(Exception):\n    {s}" for s in statements]  # errors show in the notebook
+    preload = ("with contextlib.suppress(Exception):\n    import helpers.io.codebook, helpers.narrative.catalogue\n"
+               f"    helpers.io.codebook.load_codebook(), helpers.narrative.catalogue.messages({lang!r})")
+    return "\n".join([WARM_UP + "import contextlib, gc", *guarded, preload, "gc.freeze()"])
+
+
 # What %reset -f clears (the user's names, the output cache), without its gc.collect() (0.2-0.5 s a notebook),
 # leaving no name behind (one statement; the closing semicolon keeps its value out of the output)
 RESET = ("(lambda ip: (ip.user_ns['_oh'].clear(), [ip.user_ns.pop(k) for k in [k for k in ip.user_ns "
@@ -104,8 +120,9 @@ class KernelPool:
     sockets belong to that thread's event loop).
     """
 
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, warm_code: str = WARM_UP):
         self.cwd = str(cwd)
+        self.warm_code = warm_code  # what a kernel runs first (see warm_up_code)
         self._local = threading.local()
         self._all: list = []
         self._lock = threading.Lock()
@@ -133,7 +150,7 @@ class KernelPool:
             with self._lock:
                 self._all.append((km, kc))
             if warm:
-                self._run(kc, WARM_UP)
+                self._run(kc, self.warm_code)
         return self._local.km, self._local.kc
 
     @staticmethod
