@@ -514,3 +514,28 @@ def test_run_pages_in_russian_hold_no_english(demo_dirs, tmp_path):
             else:
                 assert code_names(visible) == [], (page.name, code_names(visible))
     assert "Что изменилось" in (out / "latest" / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_exporter_makes_the_page_nbconvert_makes(full_run):
+    """The run's exporter skips HTMLExporter's BeautifulSoup pass and makes its two changes on the text:
+    the same document as nbconvert's HTMLExporter (compared as parsed by BeautifulSoup)."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    from helpers.pipeline.publish import TEMPLATES, _exporter
+
+    _, out = full_run
+    nbconvert = HTMLExporter(template_name="mg", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                             exclude_input_prompt=True, exclude_output_prompt=True)
+    nbconvert.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"lang-ru"}, enabled=True), enabled=True)
+    planted = nbformat.v4.new_notebook()  # an image without alt text and an output to make focusable
+    planted.cells = [nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", {"text/html": "<p>a</p><img src='x.png'>"})])]
+    notebooks = [nbformat.read(str(out / "latest" / f"{stem}.ipynb"), as_version=4)
+                 for stem in ("scoring-2020", "mailbox-all")]
+    for nb in [planted, *notebooks]:
+        ours, theirs = _exporter("en").from_notebook_node(nb)[0], nbconvert.from_notebook_node(nb)[0]
+        assert 'tabindex="0"' in ours
+        assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
+    assert 'alt="No description has been provided for this image"' in _exporter("en").from_notebook_node(planted)[0]

@@ -217,13 +217,14 @@ def _with_reset(src: Path):
     return nb
 
 
-def _drop_reset(out: Path) -> None:
-    """The executed notebook as the researcher wrote it: without the reset cell."""
+def _drop_reset(out: Path):
+    """The executed notebook as the researcher wrote it: without the reset cell (written back, and returned)."""
     import nbformat
 
     nb = nbformat.read(str(out), as_version=4)
     nb.cells = [c for c in nb.cells if RESET_TAG not in c.metadata.get("tags", [])]
     nbformat.write(nb, str(out))
+    return nb
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -289,11 +290,11 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     for name in job.tables:
         os.replace(own_tables / name, build / "tables" / name)
     shutil.rmtree(own_tables, ignore_errors=True)
-    if out.exists() and kernels is not None:
-        _drop_reset(out)
+    executed = _drop_reset(out) if out.exists() and kernels is not None else None
     if out.exists():
         t0 = time.perf_counter()
-        job.title = render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer)
+        job.title = render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer,
+                                nb=executed)
         job.html_seconds = round(time.perf_counter() - t0, 2)
     job.seconds = round(time.perf_counter() - start, 2)
     return job
