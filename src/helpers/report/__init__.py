@@ -68,8 +68,10 @@ def tight_png(fig: plt.Figure, dpi: int = 110, pad_inches: float = 0.1) -> bytes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    # the figure's own Agg canvas keeps the renderer its layout (tight_layout) measured the texts with
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     box = fig.get_tightbbox(canvas.get_renderer())
     width, height = fig.get_size_inches()
