@@ -144,11 +144,10 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished
         workers = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, jobs)))
         earlier = {} if force else previous_executions(out_dir)
-        if not earlier:  # nothing to reuse: start and warm the kernels while ingestion runs
+        if not earlier:  # nothing to reuse: start and warm the kernels (and load the tools) while ingestion runs
             for _ in range(max(1, jobs)):
                 workers.submit(warm_up, kernels, lang)
-        tools = threading.Thread(target=warm_up_tools, args=(lang,), daemon=True)
-        tools.start()
+            threading.Thread(target=warm_up_tools, args=(lang,), daemon=True).start()
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
         for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):
