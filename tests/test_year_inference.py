@@ -91,6 +91,56 @@ def test_design_covariance_of_a_fully_paired_sample_is_the_paired_t():
     assert r["difference"] == pytest.approx(stats.ttest_rel(b, a).statistic * r["se"])
 
 
+def _linearised_by_recipient_pandas(frame, values, roster, weighted):
+    """The previous implementation (pandas group-by, weights per year): the second implementation below."""
+    from helpers.stats.survey import design_weights
+
+    y = values.astype("float64").to_numpy()
+    use = bool(weighted and roster is not None)
+    w = design_weights(frame, roster).to_numpy() if use else np.ones(len(y))
+    h = frame["stratum"].astype(str).to_numpy() if use else np.zeros(len(y), dtype=object)
+    psu = frame["recipient_pid"].astype(str).to_numpy()
+    ok = ~np.isnan(y)
+    if use:
+        full = pd.Series(w).groupby(h).transform("sum").to_numpy()
+        resp = pd.Series(np.where(ok, w, 0.0)).groupby(h).transform("sum").to_numpy()
+        w = w * full / resp
+    y, w, h, psu = y[ok], w[ok], h[ok], psu[ok]
+    mean = float((w * y).sum() / w.sum())
+    t = pd.DataFrame({"h": h, "psu": psu, "z": w * (y - mean) / w.sum(), "w": w})
+    t = t.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
+    factor = {}
+    for hh, g in t.groupby("h"):
+        n_h = len(g)
+        fpc = max(0.0, 1.0 - n_h / g["w"].sum()) if use else 1.0
+        factor[hh] = fpc * n_h / (n_h - 1) if n_h > 1 else 0.0
+    t["z"] = t["z"] - t.groupby("h")["z"].transform("mean")
+    return t.drop_duplicates("psu").set_index("psu")[["h", "z"]], factor
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_linearisation_by_bincount_is_the_pandas_group_by(weighted):
+    """Second implementation: the pandas group-by the bincount version replaced, with design weights computed per
+    year (the previous code) - the same recipients, strata, linearised values (1e-15) and factors; missing
+    scores included (a recipient with one of two interviews missing)."""
+    from helpers.stats.survey import design_weights
+
+    st = simulate_years(seed=3)
+    s = score_interviews(st.interviews)
+    s.loc[s.index[::7], "composite"] = np.nan
+    frames = list(T._year_frames(s, [2018, 2019, 2020, 2021], st.strata if weighted else None))
+    assert [y for y, _, _ in frames] == [2018, 2019, 2020, 2021]
+    for y, f, w in frames:
+        assert f.equals(s[s["year"] == y])
+        if weighted:
+            np.testing.assert_array_equal(w, design_weights(f, st.strata).to_numpy())
+        new, k_new = T._linearised_by_recipient(f, f["composite"], st.strata, weighted, w)
+        old, k_old = _linearised_by_recipient_pandas(f, f["composite"], st.strata, weighted)
+        assert new.index.tolist() == old.index.tolist() and new["h"].tolist() == old["h"].tolist()
+        np.testing.assert_allclose(new["z"], old["z"], rtol=0, atol=1e-15)
+        assert k_new.keys() == k_old.keys() and all(k_new[h] == pytest.approx(k_old[h], rel=1e-14) for h in k_old)
+
+
 def test_design_covariance_is_zero_without_recurring_recipients():
     rng = np.random.default_rng(5)
     f = pd.DataFrame({"year": np.repeat([2018, 2019], 30), "recipient_pid": [f"r{i}" for i in range(60)],

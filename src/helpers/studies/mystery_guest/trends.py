@@ -102,11 +102,12 @@ def _years(scored: pd.DataFrame, years=None) -> list[int]:
 
 
 def _estimate(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | None, weighted: bool, share: bool,
-              ci: float = 0.95):
+              ci: float = 0.95, weights: np.ndarray | None = None):
+    """``weights``: the design weights of ``frame``'s rows when already computed (else from ``roster``)."""
     fn = weighted_share if share else weighted_mean
     clusters = frame.get("recipient_pid", None)
     if weighted and roster is not None:
-        w = design_weights(frame, roster)
+        w = design_weights(frame, roster) if weights is None else pd.Series(weights, index=frame.index, name="weight")
         return fn(values, w, frame["stratum"], clusters=clusters, ci=ci)
     return fn(values, None, None, clusters=clusters, ci=ci)
 
@@ -221,8 +222,7 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
                                  "ci_low": lo, "ci_high": hi, "n": int(r.n), "n_recipients": int(r.n_recipients),
                                  "df": np.inf, "weighted": is_weighted, "instrument": used})
         return pd.DataFrame(rows)
-    for y in _years(scored, years):
-        f = scored[scored["year"] == y]
+    for y, f, wy in _year_frames(scored, _years(scored, years), roster if is_weighted else None):
         for m in measures:
             v = f[m].astype("float64")
             if v.notna().sum() == 0:
@@ -231,7 +231,7 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
             if top_box:
                 specs.append((f"{m}_top", (v >= _TOP).astype("float64").where(v.notna()), True))
             for name, values, share in specs:
-                e = _estimate(f, values, roster, is_weighted, share, ci)
+                e = _estimate(f, values, roster, is_weighted, share, ci, weights=wy)
                 k = 100.0 if share else 1.0
                 rows.append({"year": y, "measure": name, "estimate": e.estimate * k, "se": e.se * k,
                              "ci_low": e.ci_low * k, "ci_high": e.ci_high * k, "n": e.n,
@@ -239,38 +239,64 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
     return pd.DataFrame(rows)
 
 
+def _year_frames(scored: pd.DataFrame, yrs: list[int], roster: pd.DataFrame | None):
+    """``(year, rows of that year, their design weights or None)`` for every year in ``yrs``: the weights from
+    one :func:`helpers.stats.survey.design_weights` call (population / rows of the year and stratum, the same
+    numbers as per year)."""
+    sub = scored[scored["year"].isin(yrs)]
+    year = sub["year"].to_numpy()
+    w = design_weights(sub, roster).to_numpy() if roster is not None and len(sub) else None
+    for y in yrs:
+        m = year == y
+        yield y, sub[m], (None if w is None else w[m])
+
+
 def _linearised_by_recipient(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | None,
-                             weighted: bool) -> tuple[pd.DataFrame, dict]:
+                             weighted: bool, weights: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """Linearised values ``z_i`` of one year's (weighted) mean, summed per recipient, and the strata's factors.
 
     As :func:`helpers.stats.survey.weighted_mean`: ``z_hi = sum over the rows of recipient i of
     w (y - ybar) / sum w``, respondents' weights scaled up to the stratum total. Returns a frame
-    indexed by recipient (columns ``stratum``, ``z``, centred within the stratum) and per stratum
-    ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted).
+    indexed by recipient (columns ``h`` - the stratum -, ``z``, centred within the stratum) and per stratum
+    ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted). ``weights``: the design
+    weights of ``frame``'s rows when already computed. Sums by ``np.bincount`` over factorised codes
+    (tests/test_year_inference.py compares with the pandas group-by it replaced).
     """
     y = values.astype("float64").to_numpy()
     use = bool(weighted and roster is not None)
-    w = design_weights(frame, roster).to_numpy() if use else np.ones(len(y))
-    h = frame["stratum"].astype(str).to_numpy() if use else np.zeros(len(y), dtype=object)
-    psu = (frame["recipient_pid"].astype(str).to_numpy() if "recipient_pid" in frame
+    if use:
+        w = (design_weights(frame, roster).to_numpy() if weights is None else np.asarray(weights, dtype=float))
+    else:
+        w = np.ones(len(y))
+    h = frame["stratum"].astype(str).to_numpy(dtype=object) if use else np.zeros(len(y), dtype=object)
+    psu = (frame["recipient_pid"].astype(str).to_numpy(dtype=object) if "recipient_pid" in frame
            else np.array([f"row{k}" for k in range(len(y))], dtype=object))
     ok = ~np.isnan(y)
     if use:
-        full = pd.Series(w).groupby(h).transform("sum").to_numpy()
-        resp = pd.Series(np.where(ok, w, 0.0)).groupby(h).transform("sum").to_numpy()
+        hc, hu = pd.factorize(h)
+        full = np.bincount(hc, weights=w, minlength=len(hu))[hc]
+        resp = np.bincount(hc, weights=np.where(ok, w, 0.0), minlength=len(hu))[hc]
         with np.errstate(invalid="ignore", divide="ignore"):
             w = w * full / resp
     y, w, h, psu = y[ok], w[ok], h[ok], psu[ok]
     mean = float((w * y).sum() / w.sum())
-    t = pd.DataFrame({"h": h, "psu": psu, "z": w * (y - mean) / w.sum(), "w": w})
-    t = t.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
+    z = w * (y - mean) / w.sum()
+    hc, hu = pd.factorize(h)
+    pc, pu = pd.factorize(psu)
+    cc, _ = pd.factorize(hc * max(len(pu), 1) + pc)  # (stratum, recipient) cells in order of appearance
+    first = np.unique(cc, return_index=True)[1]
+    zc = np.bincount(cc, weights=z, minlength=len(first))
+    wc = np.bincount(cc, weights=w, minlength=len(first))
+    ch = hc[first]
+    n_h = np.bincount(ch, minlength=len(hu))
+    w_h = np.bincount(ch, weights=wc, minlength=len(hu))
     factor = {}
-    for hh, g in t.groupby("h"):
-        n_h = len(g)
-        fpc = max(0.0, 1.0 - n_h / g["w"].sum()) if use else 1.0
-        factor[hh] = fpc * n_h / (n_h - 1) if n_h > 1 else 0.0
-    t["z"] = t["z"] - t.groupby("h")["z"].transform("mean")
-    return t.drop_duplicates("psu").set_index("psu")[["h", "z"]], factor
+    for k, hh in enumerate(hu):
+        fpc = max(0.0, 1.0 - n_h[k] / w_h[k]) if use else 1.0
+        factor[hh] = fpc * n_h[k] / (n_h[k] - 1) if n_h[k] > 1 else 0.0
+    zc = zc - (np.bincount(ch, weights=zc, minlength=len(hu)) / np.maximum(n_h, 1))[ch]
+    out = pd.DataFrame({"h": hu[ch], "z": zc}, index=pd.Index(psu[first], name="psu"))
+    return out[~out.index.duplicated(keep="first")], factor
 
 
 def _design_year_covariance(scored: pd.DataFrame, measure: str, summary: pd.DataFrame, roster: pd.DataFrame | None,
@@ -292,9 +318,8 @@ def _design_year_covariance(scored: pd.DataFrame, measure: str, summary: pd.Data
     if "recipient_pid" not in scored:
         return V
     lin = {}
-    for y in yrs:
-        f = scored[scored["year"] == y]
-        lin[y] = _linearised_by_recipient(f, f[measure], roster, weighted)
+    for y, f, wy in _year_frames(scored, yrs, roster if weighted else None):
+        lin[y] = _linearised_by_recipient(f, f[measure], roster, weighted, wy)
     for a, b in combinations(range(len(yrs)), 2):
         (za, ka), (zb, kb) = lin[yrs[a]], lin[yrs[b]]
         common = za.index.intersection(zb.index)
@@ -341,10 +366,12 @@ def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, lim
 
 
 def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list[int]:
+    """The ``years`` (in the table's order) in which ``measure`` is at the ceiling (not testable)."""
     if ceiling.empty:
         return []
-    c = ceiling[(ceiling["measure"] == measure) & ceiling["year"].isin(years)]
-    return [int(y) for y in c.loc[~c["testable"], "year"]]
+    hit = (ceiling["measure"].to_numpy() == measure) & ~ceiling["testable"].to_numpy(dtype=bool)
+    wanted = {int(y) for y in years}
+    return [int(y) for y in ceiling["year"].to_numpy()[hit] if int(y) in wanted]
 
 
 def _diff(ea: pd.Series, eb: pd.Series, alpha: float, cov: float = 0.0) -> dict:
@@ -448,12 +475,12 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
                  "recipients_a": int(ea["n_recipients"]), "recipients_b": int(eb["n_recipients"]),
                  "estimate_a": ea["estimate"], "estimate_b": eb["estimate"]}
             rows.append(r | _diff(ea, eb, alpha, V[a, b]))
+    by_year = {int(y): v.to_numpy() for y, v in cliff_frame.groupby("year")[measure]} if rows else {}
     for r in rows:
         blocked = _not_testable(ceiling, measure, [r["year_a"], r["year_b"]])
         if blocked:
             r["p"] = np.nan
-        cd = cliffs_delta(cliff_frame.loc[cliff_frame["year"] == r["year_b"], measure],
-                          cliff_frame.loc[cliff_frame["year"] == r["year_a"], measure])
+        cd = cliffs_delta(by_year.get(r["year_b"], np.array([])), by_year.get(r["year_a"], np.array([])))
         r |= {"cliffs_delta": cd.estimate, "cliffs_ci_low": cd.ci_low, "cliffs_ci_high": cd.ci_high,
               "ceiling_blocked": bool(blocked)}
     out = pd.DataFrame(rows)
