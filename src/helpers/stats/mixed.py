@@ -70,13 +70,16 @@ class MME:
         dim = self.B.shape[0]
         if len(vals) * dim * dim > self.GROUP_LIMIT:
             return
-        Bc = self.B.tocsc()
+        Bc = self.B.toarray() if dim * self.B.shape[1] <= self.GROUP_LIMIT else self.B.tocsc()
         G = np.empty((len(vals), dim * dim))
         Bd = np.empty((dim, len(vals)))
+        order = np.argsort(inv, kind="stable")
+        bounds = np.searchsorted(inv[order], np.arange(len(vals) + 1))
         for g in range(len(vals)):
-            idx = np.flatnonzero(inv == g)
+            idx = order[bounds[g]:bounds[g + 1]]
             Bg = Bc[:, idx]
-            G[g] = (Bg @ Bg.T).toarray().ravel()
+            GG = Bg @ Bg.T
+            G[g] = (GG.toarray() if sparse.issparse(GG) else GG).ravel()
             Bd[:, g] = Bg @ self.d[idx]
         self.groups = {"n": vals, "size": np.bincount(inv, minlength=len(vals)).astype(float), "G": G, "Bd": Bd,
                        "dd": np.bincount(inv, weights=self.d**2, minlength=len(vals))}
