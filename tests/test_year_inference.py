@@ -261,3 +261,40 @@ def test_key_findings_state_the_constant_instrument_first(demo_tables):
                                comparisons_all=d["comparisons_all"])[0]
         assert const in first and mix in first and first.index(const) < first.index(mix)
     assert "no change larger than" not in first
+
+
+def test_minimum_detectable_differences_scale_with_the_standard_error():
+    """Second implementation: the MDD of every contrast solved on its own (the previous code) against the unit MDD
+    times the SE that compare_years now uses for Wald (df = inf) contrasts; t contrasts are still solved one by one."""
+    from helpers.stats.power import minimum_detectable_difference
+
+    st = simulate_years(seed=7)
+    s = score_interviews(st.interviews)
+    for instrument in ("reference", None):
+        c = T.compare_years(s, roster=st.strata, instrument=instrument)
+        assert np.isinf(c["df"]).all() == (instrument == "reference")
+        for r in c.itertuples():
+            assert r.mdd == pytest.approx(minimum_detectable_difference(r.se, r.df, r.alpha_adjusted, 0.8), rel=1e-9)
+            assert r.mdd_unadjusted == pytest.approx(minimum_detectable_difference(r.se, r.df, 0.05, 0.8), rel=1e-9)
+    assert T._mdds([np.nan, 0.0, 2.0], [np.inf, np.inf, np.inf], 0.05, 0.8)[2] == pytest.approx(2 * 2.8016, abs=1e-4)
+    assert np.isnan(T._mdds([np.nan, 0.0], [np.inf, np.inf], 0.05, 0.8)).all()
+
+
+def test_ceiling_table_is_the_per_year_filter():
+    """Second implementation: the per-year frame filter the array version replaced (same shares, SDs, flags)."""
+    st = simulate_years(seed=2)
+    s = score_interviews(st.interviews)
+    s.loc[s.index[::5], "quality"] = np.nan
+    s.loc[s["year"] == 2019, "ethics"] = 100.0  # a year at the ceiling
+    rows = []
+    for y in sorted(s["year"].unique()):
+        f = s[s["year"] == y]
+        for m in ["ethics", "competence", "quality", "composite", "covid"]:
+            v = f[m].astype("float64").dropna()
+            if len(v):
+                share = float((v >= 100.0 - 1e-9).mean())
+                rows.append({"year": int(y), "measure": m, "n": len(v), "ceiling_share": share,
+                             "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+                             "testable": bool(share < 0.8 and len(v) > 1 and v.std(ddof=1) > 0)})
+    pd.testing.assert_frame_equal(T.ceiling_by_year(s), pd.DataFrame(rows))
+    assert not T.ceiling_by_year(s).set_index(["year", "measure"]).loc[(2019, "ethics"), "testable"]

@@ -346,17 +346,20 @@ def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, lim
     [{'year': 2018, 'ceiling_share': 1.0, 'testable': False}, {'year': 2019, 'ceiling_share': 0.8, 'testable': False}]
     """
     measures = [m for m in (measures or DOMAIN_MEASURES + ["covid"]) if m in scored]
+    year = pd.to_numeric(scored["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = {m: scored[m].astype("float64").to_numpy(dtype="float64", na_value=np.nan) for m in measures}
     rows = []
     for y in _years(scored, years):
-        f = scored[scored["year"] == y]
+        in_year = year == y
         for m in measures:
-            v = f[m].astype("float64").dropna()
+            v = values[m][in_year]
+            v = pd.Series(v[~np.isnan(v)])
             if len(v) == 0:
                 continue
             share = float((v >= _TOP).mean())
-            rows.append({"year": y, "measure": m, "n": len(v), "ceiling_share": share,
-                         "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
-                         "testable": bool(share < limit and len(v) > 1 and v.std(ddof=1) > 0)})
+            sd = float(v.std(ddof=1)) if len(v) > 1 else np.nan
+            rows.append({"year": y, "measure": m, "n": len(v), "ceiling_share": share, "sd": sd,
+                         "testable": bool(share < limit and len(v) > 1 and sd > 0)})
     return pd.DataFrame(rows)
 
 
@@ -383,6 +386,21 @@ def _diff(ea: pd.Series, eb: pd.Series, alpha: float, cov: float = 0.0) -> dict:
 def _check_fit(fit, measure: str) -> None:
     if fit is not None and fit.measure != measure:
         raise ValueError(f"fit is a model of {fit.measure!r}, not of {measure!r}")
+
+
+def _mdds(se, df, alpha: float, power: float) -> list[float]:
+    """:func:`helpers.stats.power.minimum_detectable_difference` of every ``(se, df)``. With ``df = inf`` the power
+    depends on ``difference / se`` only, so the MDD is ``se`` times the MDD at ``se = 1`` (one root for every
+    row instead of one each; the same to the root's relative tolerance 1e-10, tests/test_year_inference.py)."""
+    unit = None
+    out = []
+    for s, d in zip(se, df, strict=True):
+        if np.isinf(d) and np.isfinite(s) and s > 0:
+            unit = minimum_detectable_difference(1.0, np.inf, alpha, power) if unit is None else unit
+            out.append(float(s * unit))
+        else:
+            out.append(minimum_detectable_difference(s, d, alpha, power))
+    return out
 
 
 def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
@@ -497,10 +515,8 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     half = np.array([quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
     out["ci_low_adjusted"] = out["difference"] - half
     out["ci_high_adjusted"] = out["difference"] + half
-    out["mdd"] = [minimum_detectable_difference(se, df, alpha_adj, power) for se, df in zip(out["se"], out["df"],
-                                                                                             strict=True)]
-    out["mdd_unadjusted"] = [minimum_detectable_difference(se, df, alpha, power)
-                             for se, df in zip(out["se"], out["df"], strict=True)]
+    out["mdd"] = _mdds(out["se"], out["df"], alpha_adj, power)
+    out["mdd_unadjusted"] = _mdds(out["se"], out["df"], alpha, power)
     out["verdict"] = ["not testable (ceiling)" if r.ceiling_blocked else
                       ("increase" if r.difference > 0 else "decrease") if r.p_adjusted < alpha else "not significant"
                       for r in out.itertuples()]
