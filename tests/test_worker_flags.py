@@ -162,3 +162,20 @@ def test_slopes_are_those_of_the_previous_reml_search(monkeypatch):
         assert np.allclose(new["se_logit"], old["se_logit"], rtol=0, atol=2e-4)
         assert np.allclose(new["p_adjusted"], old["p_adjusted"], rtol=0, atol=5e-3)
         assert (new["direction"] == old["direction"]).all() and (new["direction"] != "within_uncertainty").any()
+
+
+@pytest.mark.parametrize(("kwargs", "n", "ids", "raters", "modes", "composite", "codes"), [
+    (dict(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes={"W02": -0.4}, seed=3000, **DEMO_SHAPE), 651,
+     ["R-W01-011", "R-W01-009", "R-W15-007"], ["V01", "V05", "S02"], ["phone", "in_person", "in_person"],
+     59317.61904761905, 44170),
+    (dict(years=(2020,), sd_worker=0.0, seed=100), 288, ["R-W01-014", "R-W01-010", "R-W15-005"],
+     ["V03", "V01", "S03"], ["phone", "phone", "phone"], 27186.210317460318, 20058),
+])
+def test_simulated_panel_is_the_one_the_previous_code_drew(kwargs, n, ids, raters, modes, composite, codes):
+    """Golden values of the frame-per-year implementation (before the simulation was built from column lists): the same
+    draws in the same order, so every seeded rate in this file is measured on the same studies as before."""
+    f = simulate_panel(**kwargs).interviews
+    assert len(f) == n and f["recipient_pid"].iloc[[0, 7, -1]].tolist() == ids
+    assert f["interviewer_id"].iloc[[0, 7, -1]].tolist() == raters and f["mode"].iloc[[0, 7, -1]].tolist() == modes
+    assert float(score_interviews(f)["composite"].sum()) == pytest.approx(composite, rel=1e-13)
+    assert int(f.filter(regex="^(eth|comp|qual|cov)_").sum().sum()) == codes

@@ -298,3 +298,15 @@ def test_ceiling_table_is_the_per_year_filter():
                              "testable": bool(share < 0.8 and len(v) > 1 and v.std(ddof=1) > 0)})
     pd.testing.assert_frame_equal(T.ceiling_by_year(s), pd.DataFrame(rows))
     assert not T.ceiling_by_year(s).set_index(["year", "measure"]).loc[(2019, "ethics"), "testable"]
+
+
+def test_simulated_years_are_the_ones_the_previous_code_drew():
+    """Golden values of the frame-per-step implementation (before the simulation was built from arrays): the same
+    draws in the same order, so the seeded rates above are measured on the same studies as before."""
+    f = simulate_years(seed=0).interviews
+    assert len(f) == 651 and f["recipient_pid"].iloc[[0, 7, -1]].tolist() == ["r-W01-08", "r-W01-10", "r-W15-00"]
+    assert f["interviewer_id"].iloc[[0, 7, -1]].tolist() == ["V04", "V04", "S02"]
+    assert float(score_interviews(f)["composite"].sum()) == pytest.approx(59957.7380952381, rel=1e-13)
+    assert int(f.filter(regex="^(eth|comp|qual|cov)_").sum().sum()) == 42812
+    assert list(f.columns[:9]) == ["department", "worker_id", "recipient_pid", "role", "interviewer_id", "mode", "year",
+                                   "stratum", "interview_id"]
