@@ -150,9 +150,10 @@ def simulate_study(
     return SimulatedStudy(out, truth, pd.Series(leniency, index=raters, name="leniency"), params)
 
 
-def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Generator, sd_item: float) -> None:
-    """Item codes of every interview (cumulative-logit, 2% don't know, 1% refused) written into ``out``."""
+def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Generator, sd_item: float) -> pd.DataFrame:
+    """``out`` with the item codes of every interview (cumulative-logit, 2% don't know, 1% refused) added."""
     m = len(eta)
+    cols = {}
     thr = np.asarray(THRESHOLDS)
     years = pd.to_numeric(out["year"]).to_numpy()
     for item in cb.item_codes:
@@ -171,7 +172,8 @@ def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Ge
         u = rng.random(m)
         code = np.where(u < 0.02, 8, np.where(u < 0.03, 9, code))
         code[~asked] = np.nan
-        out[item] = pd.array(code, dtype="Int64")
+        cols[item] = pd.array(code, dtype="Int64")
+    return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)  # one concat, not a column insert per item
 
 
 DEMO_SHAPE = {  # the demo's yearly designs (helpers.io.demo.published_designs): recipients per worker, paired
@@ -293,7 +295,7 @@ def simulate_panel(
         "pair_id": np.array(col["pair_id"], dtype=object),
         "mode": np.where(phone, "phone", "in_person"),
     })
-    _answers(out, eta, cb, rng, sd_item)
+    out = _answers(out, eta, cb, rng, sd_item)
     params = dict(years=tuple(years), n_workers=n_w, sd_worker=sd_worker, slopes=dict(zip(workers, slope.tolist(), strict=True)),
                   sd_worker_year=sd_worker_year, sd_interviewer=sd_interviewer, sd_recipient=sd_recipient, seed=seed)
     return SimulatedStudy(out, pd.DataFrame(truth), leniency, params)

@@ -802,12 +802,12 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     Engine: ``engine="mme"`` (default) - REML variance components by the hand-written Henderson-
     equations REML of :func:`helpers.stats.mixed.reml` (crossed factors, any number), then
     Henderson's equations ``C [b; u] = [X'y; Z'y]``, ``V(b) = sigma2 [C^-1]_bb`` (Henderson, 1975,
-    *Biometrics* 31:423). On the demo data with the recipient effect: 0.12 s against 0.95 s for
-    statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``, kept as the cross-check;
-    best of 3, ``benchmarks/bench_year_inference.py``). The REML search runs with one BLAS thread:
-    on the shared 2-core machine a multithreaded BLAS made the same fit take 7 s (a few hundred
-    ~300 x 300 Cholesky factorisations, each slowed 15x by thread contention); statsmodels took
-    2.6-6.5 s there. Rows with a missing score or covariate are dropped.
+    *Biometrics* 31:423), the recipient factor absorbed (:class:`helpers.stats.mixed.MME`: a system of
+    side ~30 instead of ~300) and the REML search by L-BFGS-B with the exact gradient (about 20
+    evaluations). statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``) is kept as
+    the cross-check; timings in ``benchmarks/bench_year_inference.py``. The REML search runs with one
+    BLAS thread: on the shared 2-core machine a multithreaded BLAS slowed the many small Cholesky
+    factorisations 15x by thread contention. Rows with a missing score or covariate are dropped.
     """
     reference = reference or REFERENCE_INSTRUMENT
     if instrument not in ("reference", "pooled"):
