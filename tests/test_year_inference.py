@@ -310,3 +310,13 @@ def test_simulated_years_are_the_ones_the_previous_code_drew():
     assert int(f.filter(regex="^(eth|comp|qual|cov)_").sum().sum()) == 42812
     assert list(f.columns[:9]) == ["department", "worker_id", "recipient_pid", "role", "interviewer_id", "mode", "year",
                                    "stratum", "interview_id"]
+
+
+def test_the_reml_search_runs_on_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    with T._one_blas_thread():
+        inside = [p["num_threads"] for p in threadpool_info()]
+    with T._one_blas_thread():  # the cached controller limits again
+        again = [p["num_threads"] for p in threadpool_info()]
+    assert inside and all(n == 1 for n in inside) and all(n == 1 for n in again)

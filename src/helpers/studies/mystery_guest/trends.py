@@ -466,19 +466,21 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     if used in ("reference", "pooled"):
         fit = fit or year_mixed_model(scored, measure, years=years, instrument=used, roster=roster,
                                       weighted=weighted, alpha=alpha)
-        est = fit.means.set_index("year")
+        est = {int(r["year"]): r for r in fit.means.to_dict("records")}
         ref_role = REFERENCE_INSTRUMENT["role"]
         cliff_frame = scored[scored["role"] == ref_role] if "role" in scored and (scored["role"] == ref_role).any() \
             else scored
-        for c in fit.contrasts.itertuples():
-            ea, eb = est.loc[c.year_a], est.loc[c.year_b]
-            rows.append({"year_a": int(c.year_a), "year_b": int(c.year_b), "measure": measure,
+        zq = stats.norm.ppf(1 - alpha / 2)
+        for c in fit.contrasts.to_dict("records"):
+            ya, yb = int(c["year_a"]), int(c["year_b"])
+            ea, eb = est[ya], est[yb]
+            rows.append({"year_a": ya, "year_b": yb, "measure": measure,
                          "n_a": int(ea["n"]), "n_b": int(eb["n"]), "recipients_a": int(ea["n_recipients"]),
                          "recipients_b": int(eb["n_recipients"]), "estimate_a": ea["estimate"],
-                         "estimate_b": eb["estimate"], "difference": c.difference, "se": c.se, "df": np.inf,
-                         "ci_low": c.difference - stats.norm.ppf(1 - alpha / 2) * c.se,
-                         "ci_high": c.difference + stats.norm.ppf(1 - alpha / 2) * c.se, "p": c.p,
-                         "covariance": float(fit.cov.loc[c.year_a, c.year_b])})
+                         "estimate_b": eb["estimate"], "difference": c["difference"], "se": c["se"], "df": np.inf,
+                         "ci_low": c["difference"] - zq * c["se"], "ci_high": c["difference"] + zq * c["se"],
+                         "p": c["p"],
+                         "covariance": float(fit.cov.loc[ya, yb])})
     else:
         cliff_frame = scored
         summary = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years,
@@ -517,9 +519,10 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     out["ci_high_adjusted"] = out["difference"] + half
     out["mdd"] = _mdds(out["se"], out["df"], alpha_adj, power)
     out["mdd_unadjusted"] = _mdds(out["se"], out["df"], alpha, power)
-    out["verdict"] = ["not testable (ceiling)" if r.ceiling_blocked else
-                      ("increase" if r.difference > 0 else "decrease") if r.p_adjusted < alpha else "not significant"
-                      for r in out.itertuples()]
+    out["verdict"] = ["not testable (ceiling)" if blocked else
+                      ("increase" if diff > 0 else "decrease") if p_adj < alpha else "not significant"
+                      for blocked, diff, p_adj in zip(out["ceiling_blocked"], out["difference"], out["p_adjusted"],
+                                                      strict=True)]
     out["power"] = power
     out["instrument"] = used
     first = ["year_a", "year_b", "difference", "ci_low", "ci_high", "p_adjusted", "mdd"]
@@ -720,12 +723,19 @@ def _standardisation_vectors(d: pd.DataFrame, X: np.ndarray, names: list[str], y
     return vecs, notes
 
 
+_THREADPOOLS = []  # the threadpoolctl controller, made once: its scan of the loaded libraries takes ~2 ms a call
+
+
 def _one_blas_thread():
+    """Context with one BLAS / OpenMP thread (as ``threadpoolctl.threadpool_limits(1)``)."""
     try:
-        from threadpoolctl import threadpool_limits
+        import scipy.linalg  # noqa: F401 - every BLAS the fit uses is loaded before the scan
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is in the pinned environment
         return contextlib.nullcontext()
-    return threadpool_limits(1)
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
 
 
 def _mme_fit(y: np.ndarray, X: np.ndarray, factors: list[tuple[str, np.ndarray, int]]):
@@ -824,8 +834,13 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     shares = None
     if use_strata:
         r = roster[roster["year"].isin(d["year"].unique())]
-        shares = {int(y): (g.set_index("stratum")["population"] / g["population"].sum()).to_dict()
-                  for y, g in r.groupby("year")}
+        rows = list(zip(r["year"].astype(int), r["stratum"], r["population"], strict=True))
+        total: dict[int, float] = {}
+        for y, _, pop in rows:
+            total[y] = total.get(y, 0) + pop
+        shares = {}
+        for y, st, pop in rows:  # population share of each stratum in its year (a repeated stratum: the last row)
+            shares.setdefault(y, {})[st] = float(pop / total[y])
     notes: list[str] = []
     if engine == "statsmodels":
         return _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata,
@@ -865,12 +880,15 @@ def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance
     m = S @ beta
     cov = S @ V @ S.T
     rows = []
+    year = d["year"].to_numpy()
+    rec = d["recipient_pid"].to_numpy() if "recipient_pid" in d else None
     for k, y in enumerate(yrs):
         se = float(np.sqrt(max(cov[k, k], 0.0)))
-        g = d[d["year"] == y]
+        in_year = year == y
+        n = int(in_year.sum())
         rows.append({"year": int(y), "estimate": float(m[k]), "se": se, "ci_low": float(m[k]) - z * se,
-                     "ci_high": float(m[k]) + z * se, "n": len(g),
-                     "n_recipients": int(g["recipient_pid"].nunique()) if "recipient_pid" in g else len(g)})
+                     "ci_high": float(m[k]) + z * se, "n": n,
+                     "n_recipients": int(pd.Series(rec[in_year]).nunique()) if rec is not None else n})
     means = pd.DataFrame(rows)
     crow = []
     for a, b in combinations(range(len(yrs)), 2):
