@@ -131,7 +131,7 @@ class MME:
         With ``lambda_k = exp(-rho_k)``, ``d log|C| / d lambda_k = tr_k(C^-1)`` (the trace of the diagonal block
         of factor ``k``) and ``dQ / d lambda_k = u_k'u_k`` (``u_k`` the BLUPs of factor ``k`` at ``lambda``), so
         ``d(-2 l_R) / d rho_k = q_k - lambda_k ((n - p) u_k'u_k / Q + tr_k(C^-1))`` (Harville, 1977, *JASA*
-        72:320, eq. 5.3 written on the log-ratio scale). For the absorbed factor ``u_r = (d_r - b_r' s) / D_r``
+        72:320, written on the log-ratio scale). For the absorbed factor ``u_r = (d_r - b_r' s) / D_r``
         and ``[C^-1]_rr = 1 / D_r + b_r' S^-1 b_r / D_r^2`` (``D_r = n_r + lambda_r``; the inverse of a
         partitioned matrix). tests/test_scoring.py checks it against numerical differentiation.
         """
@@ -235,9 +235,9 @@ def reml(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
     one product per evaluation. ``weights``: residual variance ``sigma2 / w_i`` (known relative weights).
 
     ``optimizer="gradient"`` (default): L-BFGS-B with the exact gradient
-    (:meth:`MME.criterion_and_gradient`), from ``start`` or ``rho = -1.5``; about 15-30 evaluations
-    instead of ~300. ``"nelder-mead"``: the previous search (Nelder-Mead from ``-1.5``, then an L-BFGS-B
-    polish with a numerical gradient; with ``start`` L-BFGS-B only, Nelder-Mead if it fails), kept as
+    (:meth:`MME.criterion_and_gradient`), from ``start`` or ``rho = -1.5``; 10-60 evaluations (the simulated
+    studies of tests/test_worker_flags.py) instead of ~300. ``"nelder-mead"``: the previous search
+    (Nelder-Mead from ``-1.5``, then an L-BFGS-B polish with a numerical gradient; with ``start`` L-BFGS-B only, Nelder-Mead if it fails), kept as
     the second implementation: tests/test_scoring.py checks that both reach the same optimum. A gradient
     search whose line search stops early (the criterion cannot fall further in double precision) is
     accepted when no projected gradient component exceeds 1e-4, else restarted once from there; the
