@@ -284,6 +284,25 @@ def test_weighted_share_reproduces_r_on_the_2020_demo_top_box():
 # ----------------------------------------------------------------------------------------------
 # item 4: coverage in the 2020 shape (seeded simulation; long version benchmarks/bench_coverage.py)
 # ----------------------------------------------------------------------------------------------
+def test_category_probabilities_are_the_direct_quadrature():
+    """Second implementation: the direct formula (the previous code) - one logistic per Gauss-Hermite node
+    and threshold, ``sum_j w_j / (1 + exp(-(mu + sd x_j - t_c)))`` - against the factored one; also far in
+    both tails, where a probability is exactly 0 or 1."""
+    from helpers.studies.mystery_guest import agreement_simulation as sim
+
+    d = AgreementDesign()
+    mu = np.r_[np.random.default_rng(3).normal(2, 1.5, 20_000), -800.0, -40.0, 0.0, 40.0, 800.0]
+    with np.errstate(over="ignore"):
+        z = mu[:, None, None] + d.sd_answer * sim._X[:, None] - np.asarray(d.thresholds)
+        ge = (1.0 / (1.0 + np.exp(-z)) * sim._W[:, None]).sum(-2)
+    direct = np.concatenate([np.ones((len(mu), 1)), ge, np.zeros((len(mu), 1))], axis=1)
+    direct = direct[:, :-1] - direct[:, 1:]
+    fast = sim._category_probs(mu, d.sd_answer, d.thresholds)
+    assert fast.shape == (len(mu), 5) and np.allclose(fast.sum(1), 1.0, atol=1e-12)
+    assert np.abs(fast - direct).max() < 1e-13
+    assert sim._category_probs(mu.reshape(5, -1), d.sd_answer, d.thresholds).shape == (5, len(mu) // 5, 5)
+
+
 def test_population_truth_is_stable():
     t1 = table_coefficients(population_table(n_draws=100_000, seed=1) * 1e6, CATS)
     t2 = table_coefficients(population_table(n_draws=100_000, seed=2) * 1e6, CATS)

@@ -314,6 +314,16 @@ def test_analytic_ordered_model_matches_statsmodels():
     rp = plain.fit(method="bfgs", disp=False, maxiter=2000)
     np.testing.assert_allclose(rf.params, rp.params, atol=1e-4)
     np.testing.assert_allclose(rf.bse, rp.bse, rtol=1e-3)
+    # the logistic cdf / pdf written out are scipy's numbers exactly (infinities and NaN included), so the
+    # likelihood is the plain model's to the last bit
+    from scipy import stats as st
+
+    z = np.r_[-np.inf, -800.0, -40.0, 0.0, rng.normal(0, 5, 2000), 40.0, 800.0, np.inf, np.nan]
+    assert np.array_equal(fast.cdf(z), st.logistic.cdf(z), equal_nan=True)
+    assert np.array_equal(fast.pdf(z), st.logistic.pdf(z), equal_nan=True)
+    assert fast.loglike(p) == plain.loglike(p)
+    probit = analytic_ordered_model()(y, x, distr="probit")
+    assert np.array_equal(probit.cdf(z), st.norm.cdf(z), equal_nan=True)
 
 
 def test_trend_sentence_says_not_tested_at_the_ceiling():

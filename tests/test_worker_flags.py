@@ -140,3 +140,42 @@ def test_demo_workers_without_a_planted_slope_are_not_flagged(demo_dirs):
     flagged = r[r["direction"] != "within_uncertainty"]
     assert all(truth[w] != 0 for w in flagged.index), flagged[["slope", "p_adjusted", "direction"]]
     assert all(np.sign(truth[w]) == (1 if d == "improved" else -1) for w, d in flagged["direction"].items())
+
+
+def test_slopes_are_those_of_the_previous_reml_search(monkeypatch):
+    """Second implementation: the same studies with the previous REML search (Nelder-Mead + L-BFGS-B with a
+    numerical gradient, ``optimizer="nelder-mead"``). The gradient search (the default since the simulations were
+    made faster) gives the same slopes and standard errors to 2e-4 logit/year, p-values to 5e-3 and the same flags."""
+    import functools
+
+    import helpers.stats.mixed as mixed
+    from helpers.studies.mystery_guest import scoring
+
+    for s in range(3):
+        scored = score_interviews(simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes={"W02": -0.6, "W03": 0.6},
+                                                 seed=3000 + s, **DEMO_SHAPE).interviews)
+        new = worker_slopes(scored)
+        with monkeypatch.context() as m:
+            m.setattr(scoring, "reml", functools.partial(mixed.reml, optimizer="nelder-mead"))
+            old = worker_slopes(scored)
+        assert np.allclose(new["slope_logit"], old["slope_logit"], rtol=0, atol=2e-4)
+        assert np.allclose(new["se_logit"], old["se_logit"], rtol=0, atol=2e-4)
+        assert np.allclose(new["p_adjusted"], old["p_adjusted"], rtol=0, atol=5e-3)
+        assert (new["direction"] == old["direction"]).all() and (new["direction"] != "within_uncertainty").any()
+
+
+@pytest.mark.parametrize(("kwargs", "n", "ids", "raters", "modes", "composite", "codes"), [
+    (dict(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes={"W02": -0.4}, seed=3000, **DEMO_SHAPE), 651,
+     ["R-W01-011", "R-W01-009", "R-W15-007"], ["V01", "V05", "S02"], ["phone", "in_person", "in_person"],
+     59317.61904761905, 44170),
+    (dict(years=(2020,), sd_worker=0.0, seed=100), 288, ["R-W01-014", "R-W01-010", "R-W15-005"],
+     ["V03", "V01", "S03"], ["phone", "phone", "phone"], 27186.210317460318, 20058),
+])
+def test_simulated_panel_is_the_one_the_previous_code_drew(kwargs, n, ids, raters, modes, composite, codes):
+    """Golden values of the frame-per-year implementation (before the simulation was built from column lists): the same
+    draws in the same order, so every seeded rate in this file is measured on the same studies as before."""
+    f = simulate_panel(**kwargs).interviews
+    assert len(f) == n and f["recipient_pid"].iloc[[0, 7, -1]].tolist() == ids
+    assert f["interviewer_id"].iloc[[0, 7, -1]].tolist() == raters and f["mode"].iloc[[0, 7, -1]].tolist() == modes
+    assert float(score_interviews(f)["composite"].sum()) == pytest.approx(composite, rel=1e-13)
+    assert int(f.filter(regex="^(eth|comp|qual|cov)_").sum().sum()) == codes

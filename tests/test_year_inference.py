@@ -91,6 +91,56 @@ def test_design_covariance_of_a_fully_paired_sample_is_the_paired_t():
     assert r["difference"] == pytest.approx(stats.ttest_rel(b, a).statistic * r["se"])
 
 
+def _linearised_by_recipient_pandas(frame, values, roster, weighted):
+    """The previous implementation (pandas group-by, weights per year): the second implementation below."""
+    from helpers.stats.survey import design_weights
+
+    y = values.astype("float64").to_numpy()
+    use = bool(weighted and roster is not None)
+    w = design_weights(frame, roster).to_numpy() if use else np.ones(len(y))
+    h = frame["stratum"].astype(str).to_numpy() if use else np.zeros(len(y), dtype=object)
+    psu = frame["recipient_pid"].astype(str).to_numpy()
+    ok = ~np.isnan(y)
+    if use:
+        full = pd.Series(w).groupby(h).transform("sum").to_numpy()
+        resp = pd.Series(np.where(ok, w, 0.0)).groupby(h).transform("sum").to_numpy()
+        w = w * full / resp
+    y, w, h, psu = y[ok], w[ok], h[ok], psu[ok]
+    mean = float((w * y).sum() / w.sum())
+    t = pd.DataFrame({"h": h, "psu": psu, "z": w * (y - mean) / w.sum(), "w": w})
+    t = t.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
+    factor = {}
+    for hh, g in t.groupby("h"):
+        n_h = len(g)
+        fpc = max(0.0, 1.0 - n_h / g["w"].sum()) if use else 1.0
+        factor[hh] = fpc * n_h / (n_h - 1) if n_h > 1 else 0.0
+    t["z"] = t["z"] - t.groupby("h")["z"].transform("mean")
+    return t.drop_duplicates("psu").set_index("psu")[["h", "z"]], factor
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_linearisation_by_bincount_is_the_pandas_group_by(weighted):
+    """Second implementation: the pandas group-by the bincount version replaced, with design weights computed per
+    year (the previous code) - the same recipients, strata, linearised values (1e-15) and factors; missing
+    scores included (a recipient with one of two interviews missing)."""
+    from helpers.stats.survey import design_weights
+
+    st = simulate_years(seed=3)
+    s = score_interviews(st.interviews)
+    s.loc[s.index[::7], "composite"] = np.nan
+    frames = list(T._year_frames(s, [2018, 2019, 2020, 2021], st.strata if weighted else None))
+    assert [y for y, _, _ in frames] == [2018, 2019, 2020, 2021]
+    for y, f, w in frames:
+        assert f.equals(s[s["year"] == y])
+        if weighted:
+            np.testing.assert_array_equal(w, design_weights(f, st.strata).to_numpy())
+        new, k_new = T._linearised_by_recipient(f, f["composite"], st.strata, weighted, w)
+        old, k_old = _linearised_by_recipient_pandas(f, f["composite"], st.strata, weighted)
+        assert new.index.tolist() == old.index.tolist() and new["h"].tolist() == old["h"].tolist()
+        np.testing.assert_allclose(new["z"], old["z"], rtol=0, atol=1e-15)
+        assert k_new.keys() == k_old.keys() and all(k_new[h] == pytest.approx(k_old[h], rel=1e-14) for h in k_old)
+
+
 def test_design_covariance_is_zero_without_recurring_recipients():
     rng = np.random.default_rng(5)
     f = pd.DataFrame({"year": np.repeat([2018, 2019], 30), "recipient_pid": [f"r{i}" for i in range(60)],
@@ -123,6 +173,36 @@ def test_year_model_engine_matches_statsmodels(demo_dirs):
         assert fast.variance[k] == pytest.approx(slow.variance[k], rel=0.02, abs=0.05)
     np.testing.assert_allclose(fast.means["estimate"], slow.means["estimate"], atol=0.01)
     np.testing.assert_allclose(fast.contrasts["se"], slow.contrasts["se"], rtol=0.02)
+
+
+def test_year_model_with_the_recipient_absorbed_is_the_full_system(monkeypatch):
+    """Second implementation: the previous engine - recipients in the dense Henderson system (side ~400) and the
+    Nelder-Mead REML search - against the default (recipient absorbed, gradient search): the same fit to
+    1e-3 in the variance components, 1e-5 points in the standardised means, 1e-4 (relative) in their SEs."""
+    from scipy import sparse
+
+    from helpers.stats.mixed import reml
+
+    def full(y, X, factors):
+        Zs = [sparse.csr_array((np.ones(len(c)), (np.arange(len(c)), c)), shape=(len(c), m)) for _, c, m in factors]
+        return T._mme_solve(y, X, Zs, factors, reml(y, X, Zs, optimizer="nelder-mead"), absorb=False)
+
+    for seed in range(3):
+        st = simulate_years(seed=seed)
+        s = score_interviews(st.interviews)
+        new = T.year_mixed_model(s, roster=st.strata)
+        with monkeypatch.context() as m:
+            m.setattr(T, "_mme_fit", full)
+            old = T.year_mixed_model(s, roster=st.strata)
+        assert set(new.variance) == set(old.variance) == {"worker", "interviewer", "recipient", "residual"}
+        for k in new.variance:
+            assert new.variance[k] == pytest.approx(old.variance[k], abs=1e-3)
+        np.testing.assert_allclose(new.means["estimate"], old.means["estimate"], atol=1e-5)
+        np.testing.assert_allclose(new.means["se"], old.means["se"], rtol=1e-4)
+        np.testing.assert_allclose(new.contrasts["se"], old.contrasts["se"], rtol=1e-4)
+        np.testing.assert_allclose(new.contrasts["p_adjusted"], old.contrasts["p_adjusted"], atol=1e-4)
+        np.testing.assert_allclose(new.interviewer_effects, old.interviewer_effects.loc[new.interviewer_effects.index],
+                                   atol=1e-4)
 
 
 # ---------------------------------------------------------------- the demo reports
@@ -181,3 +261,62 @@ def test_key_findings_state_the_constant_instrument_first(demo_tables):
                                comparisons_all=d["comparisons_all"])[0]
         assert const in first and mix in first and first.index(const) < first.index(mix)
     assert "no change larger than" not in first
+
+
+def test_minimum_detectable_differences_scale_with_the_standard_error():
+    """Second implementation: the MDD of every contrast solved on its own (the previous code) against the unit MDD
+    times the SE that compare_years now uses for Wald (df = inf) contrasts; t contrasts are still solved one by one."""
+    from helpers.stats.power import minimum_detectable_difference
+
+    st = simulate_years(seed=7)
+    s = score_interviews(st.interviews)
+    for instrument in ("reference", None):
+        c = T.compare_years(s, roster=st.strata, instrument=instrument)
+        assert np.isinf(c["df"]).all() == (instrument == "reference")
+        for r in c.itertuples():
+            assert r.mdd == pytest.approx(minimum_detectable_difference(r.se, r.df, r.alpha_adjusted, 0.8), rel=1e-9)
+            assert r.mdd_unadjusted == pytest.approx(minimum_detectable_difference(r.se, r.df, 0.05, 0.8), rel=1e-9)
+    assert T._mdds([np.nan, 0.0, 2.0], [np.inf, np.inf, np.inf], 0.05, 0.8)[2] == pytest.approx(2 * 2.8016, abs=1e-4)
+    assert np.isnan(T._mdds([np.nan, 0.0], [np.inf, np.inf], 0.05, 0.8)).all()
+
+
+def test_ceiling_table_is_the_per_year_filter():
+    """Second implementation: the per-year frame filter the array version replaced (same shares, SDs, flags)."""
+    st = simulate_years(seed=2)
+    s = score_interviews(st.interviews)
+    s.loc[s.index[::5], "quality"] = np.nan
+    s.loc[s["year"] == 2019, "ethics"] = 100.0  # a year at the ceiling
+    rows = []
+    for y in sorted(s["year"].unique()):
+        f = s[s["year"] == y]
+        for m in ["ethics", "competence", "quality", "composite", "covid"]:
+            v = f[m].astype("float64").dropna()
+            if len(v):
+                share = float((v >= 100.0 - 1e-9).mean())
+                rows.append({"year": int(y), "measure": m, "n": len(v), "ceiling_share": share,
+                             "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+                             "testable": bool(share < 0.8 and len(v) > 1 and v.std(ddof=1) > 0)})
+    pd.testing.assert_frame_equal(T.ceiling_by_year(s), pd.DataFrame(rows))
+    assert not T.ceiling_by_year(s).set_index(["year", "measure"]).loc[(2019, "ethics"), "testable"]
+
+
+def test_simulated_years_are_the_ones_the_previous_code_drew():
+    """Golden values of the frame-per-step implementation (before the simulation was built from arrays): the same
+    draws in the same order, so the seeded rates above are measured on the same studies as before."""
+    f = simulate_years(seed=0).interviews
+    assert len(f) == 651 and f["recipient_pid"].iloc[[0, 7, -1]].tolist() == ["r-W01-08", "r-W01-10", "r-W15-00"]
+    assert f["interviewer_id"].iloc[[0, 7, -1]].tolist() == ["V04", "V04", "S02"]
+    assert float(score_interviews(f)["composite"].sum()) == pytest.approx(59957.7380952381, rel=1e-13)
+    assert int(f.filter(regex="^(eth|comp|qual|cov)_").sum().sum()) == 42812
+    assert list(f.columns[:9]) == ["department", "worker_id", "recipient_pid", "role", "interviewer_id", "mode", "year",
+                                   "stratum", "interview_id"]
+
+
+def test_the_reml_search_runs_on_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    with T._one_blas_thread():
+        inside = [p["num_threads"] for p in threadpool_info()]
+    with T._one_blas_thread():  # the cached controller limits again
+        again = [p["num_threads"] for p in threadpool_info()]
+    assert inside and all(n == 1 for n in inside) and all(n == 1 for n in again)

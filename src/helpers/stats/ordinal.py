@@ -44,10 +44,25 @@ def analytic_ordered_model():
     >>> bool(np.allclose(m.score(p), approx_fprime(p, m.loglike, centered=True), atol=1e-6))
     True
     """
+    from scipy import special, stats
     from statsmodels.miscmodels.ordinal_model import OrderedModel
     from statsmodels.tools.numdiff import approx_fprime
 
     class AnalyticOrderedModel(OrderedModel):
+        # the logistic cdf and pdf by scipy's own formulas (``logistic._cdf = expit``, ``_pdf = exp(y - 2 log1p(e^y))``,
+        # ``y = -|x|``) without ``rv_continuous``'s argument checks, which took most of a fit: the same numbers
+        # (tests/test_trends.py compares them with ``stats.logistic``, infinities included)
+        def cdf(self, x):
+            if self.distr is not stats.logistic:
+                return super().cdf(x)
+            return special.expit(x)
+
+        def pdf(self, x):
+            if self.distr is not stats.logistic:
+                return super().pdf(x)
+            y = -np.abs(x)
+            return np.exp(y - 2.0 * special.log1p(np.exp(y)))
+
         def score_obs(self, params):
             params = np.asarray(params, dtype=float)
             k = self.k_vars

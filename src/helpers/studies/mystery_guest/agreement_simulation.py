@@ -80,10 +80,25 @@ _X, _W = np.polynomial.hermite_e.hermegauss(24)
 _W = _W / _W.sum()
 
 
-def _category_probs(mu: np.ndarray, sd: float, thresholds) -> np.ndarray:
-    """P(code = 1..K | mu), the answer noise N(0, sd^2) integrated out: shape (..., K)."""
-    z = mu[..., None, None] + sd * _X[:, None] - np.asarray(thresholds)
-    ge = (1.0 / (1.0 + np.exp(-z)) * _W[:, None]).sum(-2)  # P(code >= 2..K)
+def _category_probs(mu: np.ndarray, sd: float, thresholds, chunk: int = 4096) -> np.ndarray:
+    """P(code = 1..K | mu), the answer noise N(0, sd^2) integrated out: shape (..., K).
+
+    ``P(code >= c) = sum_j w_j logistic(mu + sd x_j - t_c)`` (Gauss-Hermite nodes ``x_j``), computed as
+    ``1 / (1 + exp(-mu) exp(t_c - sd x_j))``: one exponential per ``mu`` instead of one per node and
+    threshold (the same numbers to rounding: tests/test_agreement_intervals.py compares with the direct
+    formula), in chunks that stay in the cache.
+    """
+    mu = np.asarray(mu, dtype=float)
+    t = np.asarray(thresholds, dtype=float)
+    e = np.exp(t[None, :] - sd * _X[:, None]).ravel()  # exp(-(sd x_j - t_c)), nodes x thresholds
+    flat = mu.ravel()
+    ge = np.empty((len(flat), len(t)))  # P(code >= 2..K)
+    with np.errstate(over="ignore"):  # exp(-mu) = inf gives probability 0, as it should
+        for a in range(0, len(flat), chunk):
+            em = np.exp(-flat[a:a + chunk])
+            p = 1.0 / (1.0 + em[:, None] * e)
+            ge[a:a + chunk] = np.einsum("njk,j->nk", p.reshape(len(em), len(_X), len(t)), _W)
+    ge = ge.reshape(mu.shape + (len(t),))
     ones = np.ones(mu.shape + (1,))
     up = np.concatenate([ones, ge, 0 * ones], axis=-1)
     return up[..., :-1] - up[..., 1:]
@@ -124,8 +139,11 @@ def simulate_pairs(design: AgreementDesign = AgreementDesign(),
     Workers get equal shares of the pairs of their stratum (in random order); each pair's two
     interviewers are drawn at random from their role, as in the demo data.
     """
-    rng = rng or np.random.default_rng()
-    d = design
+    return pd.DataFrame(_simulate_arrays(design, rng or np.random.default_rng()))
+
+
+def _simulate_arrays(d: AgreementDesign, rng: np.random.Generator) -> dict:
+    """The columns of :func:`simulate_pairs` as arrays (what :func:`coverage` uses, without a frame per study)."""
     n = d.n_pairs
     n_home = n - d.n_temporary
     lv = rng.normal(0, d.sd_interviewer, d.n_volunteers)
@@ -148,9 +166,8 @@ def simulate_pairs(design: AgreementDesign = AgreementDesign(),
     b = (rng.random((n, 1)) > pb.cumsum(1)).sum(1).clip(0, K - 1)
     weight = np.where(temporary, d.population_temporary / max(d.n_temporary, 1),
                       d.population_home / max(n_home, 1))
-    return pd.DataFrame({"volunteer": v, "social_worker": s, "worker": worker, "a": a, "b": b,
-                         "stratum": np.where(temporary, "temporary_residence", "home_care"),
-                         "weight": weight})
+    return {"volunteer": v, "social_worker": s, "worker": worker, "a": a, "b": b,
+            "stratum": np.where(temporary, "temporary_residence", "home_care"), "weight": weight}
 
 
 def coverage(
@@ -184,9 +201,9 @@ def coverage(
     hits = {(m, s): [] for m in methods for s in statistics}
     widths = {(m, s): [] for m in methods for s in statistics}
     for _ in range(n_studies):
-        f = simulate_pairs(design, rng)
-        a, b = f["a"].to_numpy(), f["b"].to_numpy()
-        w = f["weight"].to_numpy(float) if weighted else None
+        f = _simulate_arrays(design, rng)  # the columns of simulate_pairs, without building its frame
+        a, b = f["a"], f["b"]
+        w = f["weight"].astype(float) if weighted else None
         for m in methods:
             if m == "pairs" and not weighted:
                 table = np.bincount(a * K + b, minlength=K * K).reshape(K, K)
@@ -194,21 +211,23 @@ def coverage(
                                          which=statistics)
             elif m == "pairs":
                 ct = cluster_tables(a, b, K, {"stratum": f["stratum"]})
-                wh = f.groupby("stratum", sort=False)["weight"].first().to_numpy(float)
+                _, first = np.unique(pd.factorize(f["stratum"])[0], return_index=True)
+                wh = f["weight"][first].astype(float)  # each stratum's weight, strata in order of appearance
                 boot = stratified_tables(ct.tables, wh[list(ct.levels[0])], n_boot, rng)
                 tw = cluster_tables(a, b, K, {}, w).table
-                res = table_intervals(tw, boot, len(f), CATEGORIES, confidence, "percentile",
+                res = table_intervals(tw, boot, len(a), CATEGORIES, confidence, "percentile",
                                       statistics, resampling="pairs within strata")
             else:
                 use = "interviewers" if m == "unweighted" else m
                 ct = cluster_tables(a, b, K, {c: f[c] for c in FACTORS[use]},
                                     None if m == "unweighted" else w)
-                res = table_intervals(ct.table, pigeonhole_tables(ct, n_boot, rng), len(f),
+                res = table_intervals(ct.table, pigeonhole_tables(ct, n_boot, rng), len(a),
                                       CATEGORIES, confidence, "percentile", statistics,
                                       resampling=use)
-            res = res.set_index("statistic")
+            at = {st: k for k, st in enumerate(res["statistic"].tolist())}
+            low, high = res["ci_low"].to_numpy(dtype=float), res["ci_high"].to_numpy(dtype=float)
             for s in statistics:
-                lo, hi = float(res.loc[s, "ci_low"]), float(res.loc[s, "ci_high"])
+                lo, hi = float(low[at[s]]), float(high[at[s]])
                 hits[(m, s)].append(bool(lo <= truth[s] <= hi))
                 widths[(m, s)].append(hi - lo)
     rows = []

@@ -150,9 +150,10 @@ def simulate_study(
     return SimulatedStudy(out, truth, pd.Series(leniency, index=raters, name="leniency"), params)
 
 
-def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Generator, sd_item: float) -> None:
-    """Item codes of every interview (cumulative-logit, 2% don't know, 1% refused) written into ``out``."""
+def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Generator, sd_item: float) -> pd.DataFrame:
+    """``out`` with the item codes of every interview (cumulative-logit, 2% don't know, 1% refused) added."""
     m = len(eta)
+    cols = {}
     thr = np.asarray(THRESHOLDS)
     years = pd.to_numeric(out["year"]).to_numpy()
     for item in cb.item_codes:
@@ -171,7 +172,8 @@ def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Ge
         u = rng.random(m)
         code = np.where(u < 0.02, 8, np.where(u < 0.03, 9, code))
         code[~asked] = np.nan
-        out[item] = pd.array(code, dtype="Int64")
+        cols[item] = pd.array(code, dtype="Int64")
+    return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)  # one concat, not a column insert per item
 
 
 DEMO_SHAPE = {  # the demo's yearly designs (helpers.io.demo.published_designs): recipients per worker, paired
@@ -240,46 +242,60 @@ def simulate_panel(
     pools = {w: np.arange(k + pool_extra) for w, k in zip(workers, full, strict=True)}
     u_rec = {w: rng.normal(0, sd_recipient, len(pools[w])) for w in workers}
     y0 = min(years)
-    frames, truth = [], []
+    truth = []
+    # one list per column instead of a frame per year (the same draws in the same order: tests/test_worker_flags.py)
+    col = {c: [] for c in ("k", "worker_id", "recipient_pid", "u", "role", "interviewer_id", "pair_id", "year",
+                           "eta_w")}
     for y in years:
         cell = rng.normal(0, sd_worker_year, n_w) if sd_worker_year > 0 else np.zeros(n_w)
-        rows = []
+        ks, ws, rids, us = [], [], [], []
         sizes = per_year[y]
         for k, w in enumerate(workers[: len(sizes)]):
             chosen = rng.choice(pools[w], size=sizes[k], replace=False)
             for c in chosen:
-                rows.append((k, w, f"R-{w}-{c:03d}", u_rec[w][c]))
+                ks.append(k)
+                ws.append(w)
+                rids.append(f"R-{w}-{c:03d}")
+                us.append(u_rec[w][c])
             truth.append({"year": y, "worker_id": w, "quality": quality[k] + slope[k] * (y - y0) + cell[k],
                           "slope": slope[k]})
-        rec = pd.DataFrame(rows, columns=["k", "worker_id", "recipient_pid", "u"])
-        n = len(rec)
-        parts = [rec.assign(role="volunteer", interviewer_id=rng.choice(vols, n))]
+        n = len(ks)
+        who = [("volunteer", rng.choice(vols, n))]
         if pair_year[y]:
-            parts.append(rec.assign(role="social_worker", interviewer_id=rng.choice(sws, n)))
-        d = pd.concat(parts, ignore_index=True)
-        d["pair_id"] = [f"P{y}-{i % n + 1:04d}" for i in range(len(d))] if pair_year[y] else ""
-        d["year"] = y
-        d["eta_w"] = quality[d["k"]] + slope[d["k"]] * (y - y0) + cell[d["k"]]
-        frames.append(d)
-    d = pd.concat(frames, ignore_index=True)
-    m = len(d)
+            who.append(("social_worker", rng.choice(sws, n)))
+        kk = np.array(ks * len(who), dtype=np.int64)
+        col["k"].append(kk)
+        col["worker_id"] += ws * len(who)
+        col["recipient_pid"] += rids * len(who)
+        col["u"] += us * len(who)
+        for role, ids in who:
+            col["role"] += [role] * n
+            col["interviewer_id"] += list(ids)
+        col["pair_id"] += [f"P{y}-{i % n + 1:04d}" for i in range(n * len(who))] if pair_year[y] else [""] * (n * len(who))
+        col["year"] += [y] * (n * len(who))
+        col["eta_w"].append(quality[kk] + slope[kk] * (y - y0) + cell[kk])
+    m = len(col["year"])
+    year = np.array(col["year"], dtype=np.int64)
+    role = np.array(col["role"], dtype=object)
+    effect = {yy: (0.0 if v is None or pd.isna(v) else float(v)) for yy, v in
+              ((yy, (year_effect or {}).get(yy)) for yy in years)}
     phone = rng.random(m) < phone_share
-    eta = (base + d["year"].map(year_effect or {}).fillna(0.0).to_numpy() + d["eta_w"].to_numpy()
-           + d["interviewer_id"].map(leniency).to_numpy() + np.where(d["role"] == "social_worker", role_shift, 0.0)
-           + np.where(phone, mode_shift, 0.0) + d["u"].to_numpy() + rng.normal(0, sd_interview, m))
+    eta = (base + np.array([effect[yy] for yy in col["year"]]) + np.concatenate(col["eta_w"])
+           + leniency.reindex(col["interviewer_id"]).to_numpy() + np.where(role == "social_worker", role_shift, 0.0)
+           + np.where(phone, mode_shift, 0.0) + np.array(col["u"], dtype=float) + rng.normal(0, sd_interview, m))
     out = pd.DataFrame({
         "interview_id": [f"PAN-{k + 1:06d}" for k in range(m)],
-        "year": d["year"].to_numpy(),
-        "interviewer_id": d["interviewer_id"].to_numpy(),
-        "role": d["role"].to_numpy(),
-        "recipient_pid": d["recipient_pid"].to_numpy(),
-        "worker_id": d["worker_id"].to_numpy(),
+        "year": year,
+        "interviewer_id": np.array(col["interviewer_id"], dtype=object),
+        "role": role,
+        "recipient_pid": np.array(col["recipient_pid"], dtype=object),
+        "worker_id": np.array(col["worker_id"], dtype=object),
         "department": "home_care",
         "stratum": "home_care",
-        "pair_id": d["pair_id"].to_numpy(),
+        "pair_id": np.array(col["pair_id"], dtype=object),
         "mode": np.where(phone, "phone", "in_person"),
     })
-    _answers(out, eta, cb, rng, sd_item)
+    out = _answers(out, eta, cb, rng, sd_item)
     params = dict(years=tuple(years), n_workers=n_w, sd_worker=sd_worker, slopes=dict(zip(workers, slope.tolist(), strict=True)),
                   sd_worker_year=sd_worker_year, sd_interviewer=sd_interviewer, sd_recipient=sd_recipient, seed=seed)
     return SimulatedStudy(out, pd.DataFrame(truth), leniency, params)
@@ -411,7 +427,7 @@ def simulate_years(
     for year, shape in _YEAR_SHAPES.items():
         if year not in year_effect:
             continue
-        rows = []
+        dept_l, worker_l, rid_l = [], [], []
         for dept, per, offset in (("home_care", shape["home"], 0), ("temporary_residence", shape["temp"], 13)):
             for w, k in enumerate(per):
                 worker = workers[offset + w]
@@ -419,24 +435,32 @@ def simulate_years(
                     rid = f"r-{worker}-{c:02d}"
                     if rid not in pool_u:
                         pool_u[rid] = float(rng.normal(0, sd_recipient))
-                    rows.append((dept, worker, rid))
-        rec = pd.DataFrame(rows, columns=["department", "worker_id", "recipient_pid"])
-        n = len(rec)
+                    dept_l.append(dept)
+                    worker_l.append(worker)
+                    rid_l.append(rid)
+        # arrays instead of a frame per step (the same draws in the same order: tests/test_year_inference.py)
+        n = len(rid_l)
         active = list(rng.choice(vols, size=min(len(vols), 5 if shape["paired"] else 4), replace=False))
-        parts = [rec.assign(role="volunteer", interviewer_id=rng.choice(active, n))]
+        interviewer = [rng.choice(active, n)]
+        role = ["volunteer"] * n
         if shape["paired"]:
-            parts.append(rec.assign(role="social_worker", interviewer_id=rng.choice(sws, n)))
-        d = pd.concat(parts, ignore_index=True)
-        m = len(d)
-        phone = (rng.random(m) < shape["phone"]) & (d["department"] == "home_care").to_numpy()
-        d["mode"] = np.where(phone, "phone", "in_person")
-        eta = (base + year_effect[year] + d["worker_id"].map(quality).to_numpy()
-               + d["interviewer_id"].map(leniency).to_numpy() + np.where(d["role"] == "social_worker", role_shift, 0.0)
-               + np.where(phone, mode_shift, 0.0) + d["recipient_pid"].map(pool_u).to_numpy()
+            interviewer.append(rng.choice(sws, n))
+            role += ["social_worker"] * n
+        reps = len(interviewer)
+        dept_a = np.array(dept_l * reps, dtype=object)
+        worker_a, rid_a = worker_l * reps, rid_l * reps
+        interviewer_a = np.concatenate(interviewer)
+        is_sw = np.array(role) == "social_worker"
+        m = n * reps
+        phone = (rng.random(m) < shape["phone"]) & (dept_a == "home_care")
+        eta = (base + year_effect[year] + np.array([quality[w] for w in worker_a])
+               + np.array([leniency[i] for i in interviewer_a]) + np.where(is_sw, role_shift, 0.0)
+               + np.where(phone, mode_shift, 0.0) + np.array([pool_u[r] for r in rid_a])
                + rng.normal(0, sd_interview, m))
-        d["year"] = year
-        d["stratum"] = d["department"]
-        d["interview_id"] = [f"SIM{year}-{k + 1:05d}" for k in range(m)]
+        cols = {"department": dept_a, "worker_id": worker_a, "recipient_pid": rid_a, "role": role,
+                "interviewer_id": interviewer_a, "mode": np.where(phone, "phone", "in_person"),
+                "year": np.full(m, year), "stratum": dept_a,
+                "interview_id": [f"SIM{year}-{k + 1:05d}" for k in range(m)]}
         for item in cb.items_for_year(year):
             scale = cb.scale_of(item)
             e = eta + rng.normal(0, sd_item, m)
@@ -446,7 +470,8 @@ def simulate_years(
                 code = 1 + (rng.random(m)[:, None] < 1 / (1 + np.exp(-(e[:, None] - thr)))).sum(axis=1)
                 if cb.items[item].reverse:
                     code = scale.max_code + scale.min_code - code
-            d[item] = pd.array(code, dtype="Int64")
+            cols[item] = pd.array(code, dtype="Int64")
+        d = pd.DataFrame(cols)
         frames.append(d)
         strata.append((year, "home_care", "home_care", shape["home_pop"]))
         if shape["temp_pop"]:

@@ -102,11 +102,12 @@ def _years(scored: pd.DataFrame, years=None) -> list[int]:
 
 
 def _estimate(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | None, weighted: bool, share: bool,
-              ci: float = 0.95):
+              ci: float = 0.95, weights: np.ndarray | None = None):
+    """``weights``: the design weights of ``frame``'s rows when already computed (else from ``roster``)."""
     fn = weighted_share if share else weighted_mean
     clusters = frame.get("recipient_pid", None)
     if weighted and roster is not None:
-        w = design_weights(frame, roster)
+        w = design_weights(frame, roster) if weights is None else pd.Series(weights, index=frame.index, name="weight")
         return fn(values, w, frame["stratum"], clusters=clusters, ci=ci)
     return fn(values, None, None, clusters=clusters, ci=ci)
 
@@ -221,8 +222,7 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
                                  "ci_low": lo, "ci_high": hi, "n": int(r.n), "n_recipients": int(r.n_recipients),
                                  "df": np.inf, "weighted": is_weighted, "instrument": used})
         return pd.DataFrame(rows)
-    for y in _years(scored, years):
-        f = scored[scored["year"] == y]
+    for y, f, wy in _year_frames(scored, _years(scored, years), roster if is_weighted else None):
         for m in measures:
             v = f[m].astype("float64")
             if v.notna().sum() == 0:
@@ -231,7 +231,7 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
             if top_box:
                 specs.append((f"{m}_top", (v >= _TOP).astype("float64").where(v.notna()), True))
             for name, values, share in specs:
-                e = _estimate(f, values, roster, is_weighted, share, ci)
+                e = _estimate(f, values, roster, is_weighted, share, ci, weights=wy)
                 k = 100.0 if share else 1.0
                 rows.append({"year": y, "measure": name, "estimate": e.estimate * k, "se": e.se * k,
                              "ci_low": e.ci_low * k, "ci_high": e.ci_high * k, "n": e.n,
@@ -239,38 +239,64 @@ def yearly_summary(scored: pd.DataFrame, roster: pd.DataFrame | None = None, wei
     return pd.DataFrame(rows)
 
 
+def _year_frames(scored: pd.DataFrame, yrs: list[int], roster: pd.DataFrame | None):
+    """``(year, rows of that year, their design weights or None)`` for every year in ``yrs``: the weights from
+    one :func:`helpers.stats.survey.design_weights` call (population / rows of the year and stratum, the same
+    numbers as per year)."""
+    sub = scored[scored["year"].isin(yrs)]
+    year = sub["year"].to_numpy()
+    w = design_weights(sub, roster).to_numpy() if roster is not None and len(sub) else None
+    for y in yrs:
+        m = year == y
+        yield y, sub[m], (None if w is None else w[m])
+
+
 def _linearised_by_recipient(frame: pd.DataFrame, values: pd.Series, roster: pd.DataFrame | None,
-                             weighted: bool) -> tuple[pd.DataFrame, dict]:
+                             weighted: bool, weights: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """Linearised values ``z_i`` of one year's (weighted) mean, summed per recipient, and the strata's factors.
 
     As :func:`helpers.stats.survey.weighted_mean`: ``z_hi = sum over the rows of recipient i of
     w (y - ybar) / sum w``, respondents' weights scaled up to the stratum total. Returns a frame
-    indexed by recipient (columns ``stratum``, ``z``, centred within the stratum) and per stratum
-    ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted).
+    indexed by recipient (columns ``h`` - the stratum -, ``z``, centred within the stratum) and per stratum
+    ``n_h / (n_h - 1)`` times the FPC ``1 - n_h / N_h`` (1 when unweighted). ``weights``: the design
+    weights of ``frame``'s rows when already computed. Sums by ``np.bincount`` over factorised codes
+    (tests/test_year_inference.py compares with the pandas group-by it replaced).
     """
     y = values.astype("float64").to_numpy()
     use = bool(weighted and roster is not None)
-    w = design_weights(frame, roster).to_numpy() if use else np.ones(len(y))
-    h = frame["stratum"].astype(str).to_numpy() if use else np.zeros(len(y), dtype=object)
-    psu = (frame["recipient_pid"].astype(str).to_numpy() if "recipient_pid" in frame
+    if use:
+        w = (design_weights(frame, roster).to_numpy() if weights is None else np.asarray(weights, dtype=float))
+    else:
+        w = np.ones(len(y))
+    h = frame["stratum"].astype(str).to_numpy(dtype=object) if use else np.zeros(len(y), dtype=object)
+    psu = (frame["recipient_pid"].astype(str).to_numpy(dtype=object) if "recipient_pid" in frame
            else np.array([f"row{k}" for k in range(len(y))], dtype=object))
     ok = ~np.isnan(y)
     if use:
-        full = pd.Series(w).groupby(h).transform("sum").to_numpy()
-        resp = pd.Series(np.where(ok, w, 0.0)).groupby(h).transform("sum").to_numpy()
+        hc, hu = pd.factorize(h)
+        full = np.bincount(hc, weights=w, minlength=len(hu))[hc]
+        resp = np.bincount(hc, weights=np.where(ok, w, 0.0), minlength=len(hu))[hc]
         with np.errstate(invalid="ignore", divide="ignore"):
             w = w * full / resp
     y, w, h, psu = y[ok], w[ok], h[ok], psu[ok]
     mean = float((w * y).sum() / w.sum())
-    t = pd.DataFrame({"h": h, "psu": psu, "z": w * (y - mean) / w.sum(), "w": w})
-    t = t.groupby(["h", "psu"], sort=False).agg(z=("z", "sum"), w=("w", "sum")).reset_index()
+    z = w * (y - mean) / w.sum()
+    hc, hu = pd.factorize(h)
+    pc, pu = pd.factorize(psu)
+    cc, _ = pd.factorize(hc * max(len(pu), 1) + pc)  # (stratum, recipient) cells in order of appearance
+    first = np.unique(cc, return_index=True)[1]
+    zc = np.bincount(cc, weights=z, minlength=len(first))
+    wc = np.bincount(cc, weights=w, minlength=len(first))
+    ch = hc[first]
+    n_h = np.bincount(ch, minlength=len(hu))
+    w_h = np.bincount(ch, weights=wc, minlength=len(hu))
     factor = {}
-    for hh, g in t.groupby("h"):
-        n_h = len(g)
-        fpc = max(0.0, 1.0 - n_h / g["w"].sum()) if use else 1.0
-        factor[hh] = fpc * n_h / (n_h - 1) if n_h > 1 else 0.0
-    t["z"] = t["z"] - t.groupby("h")["z"].transform("mean")
-    return t.drop_duplicates("psu").set_index("psu")[["h", "z"]], factor
+    for k, hh in enumerate(hu):
+        fpc = max(0.0, 1.0 - n_h[k] / w_h[k]) if use else 1.0
+        factor[hh] = fpc * n_h[k] / (n_h[k] - 1) if n_h[k] > 1 else 0.0
+    zc = zc - (np.bincount(ch, weights=zc, minlength=len(hu)) / np.maximum(n_h, 1))[ch]
+    out = pd.DataFrame({"h": hu[ch], "z": zc}, index=pd.Index(psu[first], name="psu"))
+    return out[~out.index.duplicated(keep="first")], factor
 
 
 def _design_year_covariance(scored: pd.DataFrame, measure: str, summary: pd.DataFrame, roster: pd.DataFrame | None,
@@ -292,9 +318,8 @@ def _design_year_covariance(scored: pd.DataFrame, measure: str, summary: pd.Data
     if "recipient_pid" not in scored:
         return V
     lin = {}
-    for y in yrs:
-        f = scored[scored["year"] == y]
-        lin[y] = _linearised_by_recipient(f, f[measure], roster, weighted)
+    for y, f, wy in _year_frames(scored, yrs, roster if weighted else None):
+        lin[y] = _linearised_by_recipient(f, f[measure], roster, weighted, wy)
     for a, b in combinations(range(len(yrs)), 2):
         (za, ka), (zb, kb) = lin[yrs[a]], lin[yrs[b]]
         common = za.index.intersection(zb.index)
@@ -321,17 +346,20 @@ def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, lim
     [{'year': 2018, 'ceiling_share': 1.0, 'testable': False}, {'year': 2019, 'ceiling_share': 0.8, 'testable': False}]
     """
     measures = [m for m in (measures or DOMAIN_MEASURES + ["covid"]) if m in scored]
+    year = pd.to_numeric(scored["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = {m: scored[m].astype("float64").to_numpy(dtype="float64", na_value=np.nan) for m in measures}
     rows = []
     for y in _years(scored, years):
-        f = scored[scored["year"] == y]
+        in_year = year == y
         for m in measures:
-            v = f[m].astype("float64").dropna()
+            v = values[m][in_year]
+            v = pd.Series(v[~np.isnan(v)])
             if len(v) == 0:
                 continue
             share = float((v >= _TOP).mean())
-            rows.append({"year": y, "measure": m, "n": len(v), "ceiling_share": share,
-                         "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
-                         "testable": bool(share < limit and len(v) > 1 and v.std(ddof=1) > 0)})
+            sd = float(v.std(ddof=1)) if len(v) > 1 else np.nan
+            rows.append({"year": y, "measure": m, "n": len(v), "ceiling_share": share, "sd": sd,
+                         "testable": bool(share < limit and len(v) > 1 and sd > 0)})
     return pd.DataFrame(rows)
 
 
@@ -341,10 +369,12 @@ def ceiling_by_year(scored: pd.DataFrame, measures: list[str] | None = None, lim
 
 
 def _not_testable(ceiling: pd.DataFrame, measure: str, years: list[int]) -> list[int]:
+    """The ``years`` (in the table's order) in which ``measure`` is at the ceiling (not testable)."""
     if ceiling.empty:
         return []
-    c = ceiling[(ceiling["measure"] == measure) & ceiling["year"].isin(years)]
-    return [int(y) for y in c.loc[~c["testable"], "year"]]
+    hit = (ceiling["measure"].to_numpy() == measure) & ~ceiling["testable"].to_numpy(dtype=bool)
+    wanted = {int(y) for y in years}
+    return [int(y) for y in ceiling["year"].to_numpy()[hit] if int(y) in wanted]
 
 
 def _diff(ea: pd.Series, eb: pd.Series, alpha: float, cov: float = 0.0) -> dict:
@@ -356,6 +386,21 @@ def _diff(ea: pd.Series, eb: pd.Series, alpha: float, cov: float = 0.0) -> dict:
 def _check_fit(fit, measure: str) -> None:
     if fit is not None and fit.measure != measure:
         raise ValueError(f"fit is a model of {fit.measure!r}, not of {measure!r}")
+
+
+def _mdds(se, df, alpha: float, power: float) -> list[float]:
+    """:func:`helpers.stats.power.minimum_detectable_difference` of every ``(se, df)``. With ``df = inf`` the power
+    depends on ``difference / se`` only, so the MDD is ``se`` times the MDD at ``se = 1`` (one root for every
+    row instead of one each; the same to the root's relative tolerance 1e-10, tests/test_year_inference.py)."""
+    unit = None
+    out = []
+    for s, d in zip(se, df, strict=True):
+        if np.isinf(d) and np.isfinite(s) and s > 0:
+            unit = minimum_detectable_difference(1.0, np.inf, alpha, power) if unit is None else unit
+            out.append(float(s * unit))
+        else:
+            out.append(minimum_detectable_difference(s, d, alpha, power))
+    return out
 
 
 def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
@@ -421,19 +466,21 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     if used in ("reference", "pooled"):
         fit = fit or year_mixed_model(scored, measure, years=years, instrument=used, roster=roster,
                                       weighted=weighted, alpha=alpha)
-        est = fit.means.set_index("year")
+        est = {int(r["year"]): r for r in fit.means.to_dict("records")}
         ref_role = REFERENCE_INSTRUMENT["role"]
         cliff_frame = scored[scored["role"] == ref_role] if "role" in scored and (scored["role"] == ref_role).any() \
             else scored
-        for c in fit.contrasts.itertuples():
-            ea, eb = est.loc[c.year_a], est.loc[c.year_b]
-            rows.append({"year_a": int(c.year_a), "year_b": int(c.year_b), "measure": measure,
+        zq = stats.norm.ppf(1 - alpha / 2)
+        for c in fit.contrasts.to_dict("records"):
+            ya, yb = int(c["year_a"]), int(c["year_b"])
+            ea, eb = est[ya], est[yb]
+            rows.append({"year_a": ya, "year_b": yb, "measure": measure,
                          "n_a": int(ea["n"]), "n_b": int(eb["n"]), "recipients_a": int(ea["n_recipients"]),
                          "recipients_b": int(eb["n_recipients"]), "estimate_a": ea["estimate"],
-                         "estimate_b": eb["estimate"], "difference": c.difference, "se": c.se, "df": np.inf,
-                         "ci_low": c.difference - stats.norm.ppf(1 - alpha / 2) * c.se,
-                         "ci_high": c.difference + stats.norm.ppf(1 - alpha / 2) * c.se, "p": c.p,
-                         "covariance": float(fit.cov.loc[c.year_a, c.year_b])})
+                         "estimate_b": eb["estimate"], "difference": c["difference"], "se": c["se"], "df": np.inf,
+                         "ci_low": c["difference"] - zq * c["se"], "ci_high": c["difference"] + zq * c["se"],
+                         "p": c["p"],
+                         "covariance": float(fit.cov.loc[ya, yb])})
     else:
         cliff_frame = scored
         summary = yearly_summary(scored, roster, weighted, measures=[measure], top_box=False, years=years,
@@ -448,12 +495,12 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
                  "recipients_a": int(ea["n_recipients"]), "recipients_b": int(eb["n_recipients"]),
                  "estimate_a": ea["estimate"], "estimate_b": eb["estimate"]}
             rows.append(r | _diff(ea, eb, alpha, V[a, b]))
+    by_year = {int(y): v.to_numpy() for y, v in cliff_frame.groupby("year")[measure]} if rows else {}
     for r in rows:
         blocked = _not_testable(ceiling, measure, [r["year_a"], r["year_b"]])
         if blocked:
             r["p"] = np.nan
-        cd = cliffs_delta(cliff_frame.loc[cliff_frame["year"] == r["year_b"], measure],
-                          cliff_frame.loc[cliff_frame["year"] == r["year_a"], measure])
+        cd = cliffs_delta(by_year.get(r["year_b"], np.array([])), by_year.get(r["year_a"], np.array([])))
         r |= {"cliffs_delta": cd.estimate, "cliffs_ci_low": cd.ci_low, "cliffs_ci_high": cd.ci_high,
               "ceiling_blocked": bool(blocked)}
     out = pd.DataFrame(rows)
@@ -470,13 +517,12 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     half = np.array([quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
     out["ci_low_adjusted"] = out["difference"] - half
     out["ci_high_adjusted"] = out["difference"] + half
-    out["mdd"] = [minimum_detectable_difference(se, df, alpha_adj, power) for se, df in zip(out["se"], out["df"],
-                                                                                             strict=True)]
-    out["mdd_unadjusted"] = [minimum_detectable_difference(se, df, alpha, power)
-                             for se, df in zip(out["se"], out["df"], strict=True)]
-    out["verdict"] = ["not testable (ceiling)" if r.ceiling_blocked else
-                      ("increase" if r.difference > 0 else "decrease") if r.p_adjusted < alpha else "not significant"
-                      for r in out.itertuples()]
+    out["mdd"] = _mdds(out["se"], out["df"], alpha_adj, power)
+    out["mdd_unadjusted"] = _mdds(out["se"], out["df"], alpha, power)
+    out["verdict"] = ["not testable (ceiling)" if blocked else
+                      ("increase" if diff > 0 else "decrease") if p_adj < alpha else "not significant"
+                      for blocked, diff, p_adj in zip(out["ceiling_blocked"], out["difference"], out["p_adjusted"],
+                                                      strict=True)]
     out["power"] = power
     out["instrument"] = used
     first = ["year_a", "year_b", "difference", "ci_low", "ci_high", "p_adjusted", "mdd"]
@@ -677,51 +723,62 @@ def _standardisation_vectors(d: pd.DataFrame, X: np.ndarray, names: list[str], y
     return vecs, notes
 
 
+_THREADPOOLS = []  # the threadpoolctl controller, made once: its scan of the loaded libraries takes ~2 ms a call
+
+
 def _one_blas_thread():
+    """Context with one BLAS / OpenMP thread (as ``threadpoolctl.threadpool_limits(1)``)."""
     try:
-        from threadpoolctl import threadpool_limits
+        import scipy.linalg  # noqa: F401 - every BLAS the fit uses is loaded before the scan
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is in the pinned environment
         return contextlib.nullcontext()
-    return threadpool_limits(1)
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
 
 
 def _mme_fit(y: np.ndarray, X: np.ndarray, factors: list[tuple[str, np.ndarray, int]]):
     """REML variance components (:func:`helpers.stats.mixed.reml`) and Henderson's solution.
 
     Returns ``beta``, ``V(beta) = sigma2 [C^-1]_bb``, the BLUPs per factor, the variance components,
-    ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``.
+    ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``. A last
+    ``recipient`` factor is absorbed (:class:`helpers.stats.mixed.MME`: the same criterion and the same
+    ``[C^-1]_bb``, a system of side ~30 instead of ~400 - tests/test_scoring.py and
+    tests/test_year_inference.py compare with the full system).
     """
     from scipy import sparse
 
     from helpers.stats.mixed import reml as _reml_mme
 
     Zs = [sparse.csr_array((np.ones(len(c)), (np.arange(len(c)), c)), shape=(len(c), m)) for _, c, m in factors]
-    with _one_blas_thread():  # a few hundred small Cholesky factorisations: threads only contend (15x slower)
-        return _mme_solve(y, X, Zs, factors, _reml_mme(y, X, Zs))
+    absorb = bool(factors) and factors[-1][0] == "recipient"
+    with _one_blas_thread():  # many small Cholesky factorisations: threads only contend (15x slower)
+        return _mme_solve(y, X, Zs, factors, _reml_mme(y, X, Zs, absorb=absorb))
 
 
-def _mme_solve(y, X, Zs, factors, reml):
-    from scipy import sparse
+def _mme_solve(y, X, Zs, factors, reml, absorb: bool = True):
+    """Henderson's solution at the REML components ``reml``; ``absorb=False``: the full system (the cross-check)."""
+    from helpers.stats.mixed import MME
 
     sigma2, s2, ok, _ = reml
     vcomp = {f: float(v) for (f, _, _), v in zip(factors, s2, strict=True)}
-    kept = [(k, z) for k, z in enumerate(Zs) if s2[k] > 1e-6 * sigma2]
+    kept = [k for k in range(len(Zs)) if s2[k] > 1e-6 * sigma2]
     p = X.shape[1]
-    if kept:
-        Z = sparse.hstack([z for _, z in kept], format="csr")
-        lam = np.concatenate([np.full(z.shape[1], sigma2 / s2[k]) for k, z in kept])
-        ztx = np.asarray(Z.T @ X)
-        C = np.block([[X.T @ X, ztx.T], [ztx, (Z.T @ Z).toarray() + np.diag(lam)]])
-        rhs = np.concatenate([X.T @ y, Z.T @ y])
-    else:
-        C, rhs = X.T @ X, X.T @ y
-    Cinv = np.linalg.inv(C)
-    sol = Cinv @ rhs
-    blups, start = {}, p
-    for k, z in kept:
-        blups[factors[k][0]] = sol[start:start + z.shape[1]]
-        start += z.shape[1]
-    return sol[:p], sigma2 * Cinv[:p, :p], blups, vcomp, sigma2, ok
+    if not kept:
+        Cinv = np.linalg.inv(X.T @ X)
+        return Cinv @ (X.T @ y), sigma2 * Cinv, {}, vcomp, sigma2, ok
+    absorb = absorb and factors[kept[-1]][0] == "recipient"
+    variances = [s2[k] for k in kept]
+    mme = MME(y, X, [Zs[k] for k in kept], absorb=absorb)
+    beta, u, Cinv = mme.solve(variances, sigma2)
+    blups, start = {}, 0
+    for k in kept[:-1] if absorb else kept:
+        blups[factors[k][0]] = u[start:start + Zs[k].shape[1]]
+        start += Zs[k].shape[1]
+    if absorb:
+        blups["recipient"] = mme.absorbed_blup(variances, sigma2, np.concatenate([beta, u]))
+    return beta, sigma2 * Cinv[:p, :p], blups, vcomp, sigma2, ok
 
 
 def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("role", "mode"),
@@ -755,12 +812,12 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     Engine: ``engine="mme"`` (default) - REML variance components by the hand-written Henderson-
     equations REML of :func:`helpers.stats.mixed.reml` (crossed factors, any number), then
     Henderson's equations ``C [b; u] = [X'y; Z'y]``, ``V(b) = sigma2 [C^-1]_bb`` (Henderson, 1975,
-    *Biometrics* 31:423). On the demo data with the recipient effect: 0.12 s against 0.95 s for
-    statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``, kept as the cross-check;
-    best of 3, ``benchmarks/bench_year_inference.py``). The REML search runs with one BLAS thread:
-    on the shared 2-core machine a multithreaded BLAS made the same fit take 7 s (a few hundred
-    ~300 x 300 Cholesky factorisations, each slowed 15x by thread contention); statsmodels took
-    2.6-6.5 s there. Rows with a missing score or covariate are dropped.
+    *Biometrics* 31:423), the recipient factor absorbed (:class:`helpers.stats.mixed.MME`: a system of
+    side ~30 instead of ~300) and the REML search by L-BFGS-B with the exact gradient (about 20
+    evaluations). statsmodels ``MixedLM`` with ``vc_formula`` (``engine="statsmodels"``) is kept as
+    the cross-check; timings in ``benchmarks/bench_year_inference.py``. The REML search runs with one
+    BLAS thread: on the shared 2-core machine a multithreaded BLAS slowed the many small Cholesky
+    factorisations 15x by thread contention. Rows with a missing score or covariate are dropped.
     """
     reference = reference or REFERENCE_INSTRUMENT
     if instrument not in ("reference", "pooled"):
@@ -777,8 +834,13 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     shares = None
     if use_strata:
         r = roster[roster["year"].isin(d["year"].unique())]
-        shares = {int(y): (g.set_index("stratum")["population"] / g["population"].sum()).to_dict()
-                  for y, g in r.groupby("year")}
+        rows = list(zip(r["year"].astype(int), r["stratum"], r["population"], strict=True))
+        total: dict[int, float] = {}
+        for y, _, pop in rows:
+            total[y] = total.get(y, 0) + pop
+        shares = {}
+        for y, st, pop in rows:  # population share of each stratum in its year (a repeated stratum: the last row)
+            shares.setdefault(y, {})[st] = float(pop / total[y])
     notes: list[str] = []
     if engine == "statsmodels":
         return _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata,
@@ -818,12 +880,15 @@ def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance
     m = S @ beta
     cov = S @ V @ S.T
     rows = []
+    year = d["year"].to_numpy()
+    rec = d["recipient_pid"].to_numpy() if "recipient_pid" in d else None
     for k, y in enumerate(yrs):
         se = float(np.sqrt(max(cov[k, k], 0.0)))
-        g = d[d["year"] == y]
+        in_year = year == y
+        n = int(in_year.sum())
         rows.append({"year": int(y), "estimate": float(m[k]), "se": se, "ci_low": float(m[k]) - z * se,
-                     "ci_high": float(m[k]) + z * se, "n": len(g),
-                     "n_recipients": int(g["recipient_pid"].nunique()) if "recipient_pid" in g else len(g)})
+                     "ci_high": float(m[k]) + z * se, "n": n,
+                     "n_recipients": int(pd.Series(rec[in_year]).nunique()) if rec is not None else n})
     means = pd.DataFrame(rows)
     crow = []
     for a, b in combinations(range(len(yrs)), 2):
