@@ -115,7 +115,7 @@ class KernelPool:
 
     Starting a kernel and importing the scientific stack costs about as much as a small notebook; a run of 14
     notebooks on 2 workers pays it twice instead of 14 times. Between notebooks the kernel's namespace is
-    reset (``%reset -f``) and figures closed, so a notebook sees nothing of the one before; modules stay
+    reset (as ``%reset -f`` would, see RESET) and figures closed, so a notebook sees nothing of the one before; modules stay
     imported. A kernel that died is replaced. Kernels are bound to the thread that started them (their
     sockets belong to that thread's event loop).
     """
