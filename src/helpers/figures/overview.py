@@ -19,6 +19,15 @@ def _wrap(words: str, width: int = 48) -> str:
     return textwrap.shorten(words, width=width, placeholder="…")
 
 
+def _shares_asked(distribution: pd.DataFrame) -> dict:
+    """``{(item, kind, code): share of those asked}``; blank answers summed per item under code ``None``."""
+    d = distribution.assign(code=pd.to_numeric(distribution["code"], errors="coerce").astype(float))
+    blank = d["kind"] == "blank"
+    coded = d[~blank].groupby(["item", "kind", "code"])["share_asked"].sum()
+    blanks = d[blank].groupby("item")["share_asked"].sum()
+    return {**{key: float(v) for key, v in coded.items()}, **{(i, "blank", None): float(v) for i, v in blanks.items()}}
+
+
 def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = "en",
                              codebook: Codebook | None = None) -> plt.Figure:
     """Stacked bars of answer shares per question (``distribution`` from
@@ -38,6 +47,7 @@ def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = 
     fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.42 * len(items) + 1.2 * len(groups) + 1),
                              gridspec_kw={"height_ratios": [len(g[1]) + 1.5 for g in groups]}, squeeze=False)
     greys = {"dont_know": "#9e9e9e", "refused": "#6e6e6e", "blank": "#d0d0d0"}
+    shares = _shares_asked(distribution)
     for ax, (panel, group) in zip(axes[:, 0], groups, strict=True):
         scale = cb.scale_of(group[0])
         codes = sorted(scale.codes, reverse=cb.items[group[0]].reverse)
@@ -48,13 +58,7 @@ def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = 
         cats += [(np.nan, "blank", text("overview.figures.blank", lang), greys["blank"])]
         left = np.zeros(len(group))
         for code, kind, label, colour in cats:
-            share = []
-            for i in group:
-                d = distribution[(distribution["item"] == i) & (distribution["kind"] == kind)]
-                if kind != "blank":
-                    d = d[d["code"] == code]
-                share.append(float(d["share_asked"].sum()) * 100)
-            share = np.asarray(share)
+            share = np.array([shares.get((i, kind, None if kind == "blank" else code), 0.0) for i in group]) * 100
             ax.barh([_wrap(cb.item_label(i, lang)) for i in group], share, left=left, color=colour, label=label,
                     edgecolor="white", linewidth=0.5)
             left += share

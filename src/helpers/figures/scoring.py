@@ -165,8 +165,10 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
     colours5 = [pal[3], pal[1], pal[7], pal[9], pal[0]]
     items = list(dict.fromkeys(distribution["item"]))
     fig, ax = plt.subplots(figsize=(10, 0.9 + 0.36 * len(items)))
+    by_item = dict(tuple(distribution.groupby("item", sort=False)))
+    rows, lefts, widths, colours_of = [], [], [], []  # every segment, drawn by one barh call
     for y, item in enumerate(reversed(items)):
-        d = distribution[distribution["item"] == item]
+        d = by_item[item]
         sub = d[d["rank"] > 0].sort_values("rank")
         miss = d.loc[d["rank"] == 0, "n"].sum()
         n_ans = int(sub["n"].sum())
@@ -176,11 +178,13 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
         colours = colours5 if k == 5 else [pal[3], pal[0]]
         shares = sub["share"].to_numpy() * 100
         half = k // 2  # answers below the middle; an odd scale's middle answer straddles zero
-        start = -(shares[:half].sum() + (shares[half] / 2 if k % 2 else 0))
-        for r in range(k):
-            ax.barh(y, shares[r], left=start, color=colours[r], edgecolor="white", height=0.7)
-            start += shares[r]
+        starts = -(shares[:half].sum() + (shares[half] / 2 if k % 2 else 0)) + np.r_[0.0, np.cumsum(shares[:-1])]
+        rows += [y] * k
+        lefts += list(starts)
+        widths += list(shares[:k])
+        colours_of += colours[:k]
         ax.text(101, y, _t("bars.beside", lang, n=n_ans, missing=miss / (n_ans + miss)), va="center", fontsize=7)
+    ax.barh(rows, widths, left=lefts, color=colours_of, edgecolor="white", height=0.7)
     ax.set_yticks(range(len(items)), [short_label(cb.item_label(i, lang)) for i in reversed(items)], fontsize=7)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-100, 128)
