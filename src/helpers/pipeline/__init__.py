@@ -67,7 +67,6 @@ from helpers.pipeline.plan import (
 )
 from helpers.pipeline.publish import (
     ARTEFACT_FOLDER,
-    _exporter,
     add_toc,
     artefact_summary,
     footer_html,
@@ -90,15 +89,14 @@ def warm_up(kernels: KernelPool, lang: str) -> None:
     kernels.kernel(warm=True)
 
 
-def warm_up_tools(lang: str) -> None:
-    """In a thread of its own while the kernels start: import papermill and nbconvert and build the HTML
-    exporter, so that a worker whose kernel is ready starts its first notebook at once."""
-    import papermill  # noqa: F401
-
+def warm_up_tools() -> None:
+    """In a thread of its own while the kernels start: import papermill and nbconvert (the exporters
+    themselves are per worker thread), so that a worker whose kernel is ready starts its first notebook at once."""
     from helpers.pipeline.execute import pooled_engine
+    from helpers.pipeline.publish import _report_exporter_class
 
     pooled_engine()
-    _exporter(lang)
+    _report_exporter_class()
 
 
 def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
@@ -147,7 +145,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         if not earlier:  # nothing to reuse: start and warm the kernels (and load the tools) while ingestion runs
             for _ in range(max(1, jobs)):
                 workers.submit(warm_up, kernels, lang)
-            threading.Thread(target=warm_up_tools, args=(lang,), daemon=True).start()
+            threading.Thread(target=warm_up_tools, daemon=True).start()
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
         for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):

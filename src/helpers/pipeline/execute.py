@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -170,13 +171,14 @@ class KernelPool:
                 run_sync(km.shutdown_kernel)(now=True)
 
 
+@functools.cache
 def pooled_engine():
     """papermill's nbclient engine executing on the kernel client the pool keeps open (``kc``).
 
     nbclient opens a new client for every notebook when it is only given the kernel manager, and waiting for
     that client's first message costs about 0.2 s a notebook of idle time (its IOPub subscription starts
     late); papermill passes no client on, so this engine hands the pool's client to papermill's own client
-    class. Registered with papermill as ``mg-pool``.
+    class. Registered with papermill as ``mg-pool`` (once per process).
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
