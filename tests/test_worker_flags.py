@@ -149,14 +149,13 @@ def test_slopes_are_those_of_the_previous_reml_search(monkeypatch):
     import functools
 
     import helpers.stats.mixed as mixed
-    from helpers.studies.mystery_guest import scoring
 
     for s in range(3):
         scored = score_interviews(simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes={"W02": -0.6, "W03": 0.6},
                                                  seed=3000 + s, **DEMO_SHAPE).interviews)
         new = worker_slopes(scored)
         with monkeypatch.context() as m:
-            m.setattr(scoring, "reml", functools.partial(mixed.reml, optimizer="nelder-mead"))
+            m.setattr(mixed, "reml", functools.partial(mixed.reml, optimizer="nelder-mead"))
             old = worker_slopes(scored)
         assert np.allclose(new["slope_logit"], old["slope_logit"], rtol=0, atol=2e-4)
         assert np.allclose(new["se_logit"], old["se_logit"], rtol=0, atol=2e-4)

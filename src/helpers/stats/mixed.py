@@ -7,15 +7,19 @@ every estimate is cross-checked against statsmodels ``MixedLM`` in the tests.
 - :func:`indicator` the sparse design matrix of one factor;
 - :class:`MME` Henderson's equations, with the last factor optionally absorbed (Schur complement);
 - :func:`reml` REML variance components (Harville 1977; Searle, Casella & McCulloch 1992, ch. 6);
-- :func:`henderson` BLUE, BLUPs and prediction error variances (Henderson 1975).
+- :func:`henderson` BLUE, BLUPs and prediction error variances (Henderson 1975);
+- :func:`fit` **the one door**: every linear mixed model of the workbench (worker scores, year models,
+  trajectories) is fitted by it, returning a :class:`MixedFit`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 from scipy import sparse
 
-__all__ = ["MME", "henderson", "indicator", "reml"]
+__all__ = ["MME", "MixedFit", "fit", "henderson", "indicator", "reml"]
 
 
 def indicator(codes: np.ndarray, k: int) -> sparse.csr_array:
@@ -296,3 +300,123 @@ def reml(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
     s2 = sigma2 * np.exp(rho)
     s2[rho <= -14.9] = 0.0  # at the lower bound: variance component estimated at 0
     return sigma2, s2, ok, float(res.fun)
+
+
+@dataclass(frozen=True)
+class MixedFit:
+    """One REML fit of ``y = X b + sum_k Z_k u_k + e`` (:func:`fit`).
+
+    ``beta`` BLUE; ``cov_beta = sigma2 [C^-1]_bb``; ``variances`` per factor (0 at the boundary);
+    ``blups`` per factor (zeros for a factor whose variance is at 0); ``pev`` the prediction error
+    variance ``sigma2 [C^-1]_kk`` of each BLUP of a kept, non-absorbed factor; ``cross`` per such factor
+    ``sigma2 [C^-1]_{b,k}`` (the covariance of ``b - beta`` with ``u_hat_k - u_k``, for the PEV of
+    ``x'b + u``); ``reml_criterion`` ``-2 l_R`` up to a constant; ``converged``; ``kept`` the factors in
+    the final solve; ``notes`` what was dropped or did not converge; ``residuals`` ``y - X b - Z u``.
+    """
+
+    beta: np.ndarray
+    cov_beta: np.ndarray
+    sigma2: float
+    variances: dict
+    blups: dict
+    pev: dict
+    cross: dict
+    reml_criterion: float
+    converged: bool
+    kept: tuple
+    notes: tuple = field(default_factory=tuple)
+    residuals: np.ndarray | None = None
+    rho: np.ndarray | None = None
+
+    def x_pev(self, x: np.ndarray, factor: str) -> np.ndarray:
+        """``PEV(x'b + u_k)`` for every level of ``factor``: ``x' V_b x + 2 x' cross_k + pev_k``
+        (Henderson, 1975); the variance of ``x'b`` alone when ``factor`` is not kept."""
+        base = float(x @ self.cov_beta @ x)
+        if factor not in self.pev:
+            return np.full(len(self.blups.get(factor, [])), base)
+        return np.clip(base + 2 * (x @ self.cross[factor]) + self.pev[factor], 0, None)
+
+
+def fit(y: np.ndarray, X: np.ndarray, factors: list, weights: np.ndarray | None = None,
+        start: np.ndarray | None = None, absorb: str | None = "recipient",
+        boundary: float = 1e-6) -> MixedFit:
+    """REML fit of a linear mixed model with crossed random intercepts: the workbench's one door.
+
+    ``y = X b + sum_k Z_k u_k + e``, ``u_k ~ N(0, s2_k I)``, ``e ~ N(0, sigma2 W^-1)`` (``W = diag(weights)``);
+    ``factors`` is a list of ``(name, codes, levels)``. The variance components come from :func:`reml`
+    (profiled REML on Henderson's equations, exact-gradient L-BFGS-B; Harville, 1977, *JASA* 72:320), the
+    same engine at every size, so a result does not depend on which optimiser a size picked nor on the
+    BLAS kernel (tests/test_mixed_door.py fits under two OpenBLAS kernels). A factor whose variance is
+    below ``boundary * sigma2`` is dropped before the final solve (stated in ``notes``), then ``b`` and the
+    BLUPs solve Henderson's equations ``C [b; u] = [X'W y; Z'W y]`` (Henderson, 1975, *Biometrics* 31:423).
+    The factor named ``absorb`` (default the recipient: one level per sampling unit, many levels) is
+    absorbed by the Schur complement (:class:`MME`) when it is in the model; ``absorb=None`` absorbs none.
+    statsmodels ``MixedLM`` (variance components) is the second implementation in the tests.
+
+    Examples
+    --------
+    The balanced one-way layout of :func:`reml` (the ANOVA estimator): the BLUP of group ``g`` is its mean
+    deviation shrunk by ``s2 / (s2 + sigma2 / 8)``.
+
+    >>> rng = np.random.default_rng(1)
+    >>> g = np.repeat(np.arange(30), 8)
+    >>> y = rng.normal(0, 2, 30)[g] + rng.normal(0, 1, len(g))
+    >>> f = fit(y, np.ones((len(g), 1)), [("group", g, 30)])
+    >>> m = np.bincount(g, y) / 8
+    >>> shrink = f.variances["group"] / (f.variances["group"] + f.sigma2 / 8)
+    >>> f.converged, bool(np.allclose(f.blups["group"], shrink * (m - y.mean()), atol=1e-8))
+    (True, True)
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    factors = list(factors)
+    if absorb is not None and any(f == absorb for f, _, _ in factors):
+        factors = [t for t in factors if t[0] != absorb] + [t for t in factors if t[0] == absorb]
+    else:
+        absorb = None
+    names = [f for f, _, _ in factors]
+    wt = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    notes: list[str] = []
+    if not factors:
+        return _fixed_only(y, X, wt, {}, {}, notes, np.nan, True)
+    Zs = [indicator(np.asarray(c), m) for _, c, m in factors]
+    sigma2, s2, ok, crit = reml(y, X, Zs, absorb=absorb is not None, weights=weights, start=start)
+    rho = np.log(np.maximum(s2, 1e-300) / sigma2)
+    if not ok:
+        notes.append("REML did not report convergence")
+    variances = {f: float(v) for f, v in zip(names, s2, strict=True)}
+    kept = [k for k, f in enumerate(names) if variances[f] > boundary * sigma2]
+    notes += [f"{f} variance estimated at 0 (boundary)" for f in names if variances[f] <= boundary * sigma2]
+    blups = {f: np.zeros(m) for f, _, m in factors}
+    if not kept:
+        return _fixed_only(y, X, wt, variances, blups, notes, crit, ok, sigma2, rho)
+    absorbed = absorb is not None and kept[-1] == len(factors) - 1
+    v = [s2[k] for k in kept]
+    mme = MME(y, X, [Zs[k] for k in kept], absorbed, weights)
+    beta, u, Cinv = mme.solve(v, sigma2)
+    p = X.shape[1]
+    pev, cross, start_at = {}, {}, 0
+    for k in kept[:-1] if absorbed else kept:
+        q = Zs[k].shape[1]
+        blups[names[k]] = u[start_at:start_at + q]
+        sl = slice(p + start_at, p + start_at + q)
+        pev[names[k]] = sigma2 * np.diag(Cinv)[sl]
+        cross[names[k]] = sigma2 * Cinv[:p, sl]
+        start_at += q
+    if absorbed:
+        blups[names[-1]] = mme.absorbed_blup(v, sigma2, np.concatenate([beta, u]))
+    fitted = X @ beta + sum((Zs[k] @ blups[names[k]] for k in kept), np.zeros(len(y)))
+    return MixedFit(beta, sigma2 * Cinv[:p, :p], float(sigma2), variances, blups, pev, cross, float(crit), bool(ok),
+                    tuple(names[k] for k in kept), tuple(notes), y - fitted, rho)
+
+
+def _fixed_only(y, X, wt, variances, blups, notes, crit, ok, sigma2=None, rho=None) -> MixedFit:
+    """Weighted least squares when no random factor is left (every variance at 0, or none asked)."""
+    r = np.sqrt(wt)
+    beta = np.linalg.lstsq(X * r[:, None], y * r, rcond=None)[0]
+    resid = y - X @ beta
+    if sigma2 is None:
+        sigma2 = float((wt * resid**2).sum() / (len(y) - X.shape[1]))
+    cov = sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X)
+    return MixedFit(beta, cov, float(sigma2), variances, blups, {}, {}, float(crit), bool(ok), (), tuple(notes),
+                    resid, rho)

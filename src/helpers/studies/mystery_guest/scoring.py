@@ -38,11 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
 from helpers.io.codebook import Codebook, load_codebook
 from helpers.stats.comparisons import holm
-from helpers.stats.mixed import MME, henderson, indicator, reml
+from helpers.stats.mixed import fit as mixed_fit
+from helpers.stats.mixed import indicator
 from helpers.stats.psychometrics import (
     AlphaResult,
     OmegaResult,
@@ -434,8 +435,6 @@ def _has_repeats(d: pd.DataFrame, column: str = "recipient_pid") -> bool:
 
 def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict, engine: str,
                recipients: bool = True) -> _Fit:
-    from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
-
     y = d[measure].to_numpy(dtype="float64")
     workers, w_codes = np.unique(d["worker_id"].astype(str).to_numpy(), return_inverse=True)
     raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
@@ -448,69 +447,82 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
         notes.append("one interviewer: leniency not identifiable")
     if recipients and _has_repeats(d):
         recs, r_codes = np.unique(d["recipient_pid"].astype(str).to_numpy(), return_inverse=True)
-        factors.append(("recipient", r_codes, len(recs)))  # last: absorbed by the Henderson engine
+        factors.append(("recipient", r_codes, len(recs)))  # absorbed by the door
     elif recipients and "recipient_pid" in d.columns:
         notes.append("no recipient interviewed twice: recipient effect not separable from the residual")
-    q = sum(m for _, _, m in factors)
-    if engine == "auto":
-        has_rec = factors[-1][0] == "recipient"
-        engine = "statsmodels" if (len(y) <= 5_000 and q <= 300 and not has_rec) else "mme"
-    if engine == "statsmodels":
-        vc = VCSpec(
-            [f for f, _, _ in factors],
-            [[[f"{f}{k}" for k in range(m)]] for f, _, m in factors],
-            [[indicator(c, m)] for _, c, m in factors],
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = MixedLM(y, X, groups=np.zeros(len(y)), exog_vc=vc).fit(reml=True, method=["lbfgs", "bfgs", "nm"])
+    if engine in ("auto", "mme"):
+        res = mixed_fit(y, X, factors)
         if not res.converged:
             raise RuntimeError("REML did not converge")
-        sigma2 = float(res.scale)
-        vcomp = dict(zip([f for f, _, _ in factors], np.asarray(res.vcomp, dtype=float), strict=True))
+        sigma2, vcomp, kept = res.sigma2, res.variances, res.kept
+        engine_name = "REML, Henderson's equations (helpers.stats.mixed.fit)"
+    elif engine == "statsmodels":
+        sigma2, vcomp = _statsmodels_components(y, X, factors)
+        kept = tuple(f for f, _, _ in factors if vcomp[f] > 1e-6 * sigma2)
+        res = None
         engine_name = "REML, statsmodels MixedLM"
-    elif engine == "mme":
-        caught = []
-        absorb = factors[-1][0] == "recipient"
-        sigma2, s2, ok, _ = reml(y, X, [indicator(c, m) for _, c, m in factors], absorb=absorb)
-        if not ok:
-            raise RuntimeError("REML did not converge")
-        vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
-        engine_name = "REML, Henderson's equations (helpers.stats.mixed.reml)"
     else:
-        raise ValueError("engine must be 'auto', 'statsmodels' or 'mme'")
-    tol = 1e-6 * sigma2
-    kept = [(f, c, m) for f, c, m in factors if vcomp[f] > tol]
-    for f, _, _ in factors:
-        if vcomp[f] <= tol:
-            notes.append(f"{f} variance estimated at 0 (boundary)")
-    bound = [str(w.message)[:80] for w in caught if "boundary" in str(w.message).lower()]
-    if bound and not any("boundary" in n for n in notes):
-        notes.append("fit near the boundary of the parameter space")
+        raise ValueError("engine must be 'auto', 'mme' or 'statsmodels'")
+    notes += [f"{f} variance estimated at 0 (boundary)" for f, _, _ in factors if f not in kept]
     desc = "random intercepts " + (" + ".join(f for f, _, _ in factors)) + (" (crossed)" if len(factors) >= 2 else "")
     model = f"mixed ({engine_name}): {desc}; fixed: {fixed}"
     if notes:
         model += "; " + "; ".join(notes)
-    absorb = bool(kept) and kept[-1][0] == "recipient"
+    if res is None:  # statsmodels' components: Henderson's solution at them, by the same door's algebra
+        res = _solve_at(y, X, factors, vcomp, sigma2)
     var_rec = vcomp.get("recipient", np.nan)
-    if not kept or kept[0][0] != "worker":
+    org = float(x_ref @ res.beta)
+    if "worker" not in res.kept:
         # no between-worker variance: every worker's adjusted score is the population mean
-        if kept:
-            Zs = [indicator(c, m) for _, c, m in kept]
-            beta, _, se_mean, _ = henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, 0, absorb)
-        else:
-            beta = np.linalg.lstsq(X, y, rcond=None)[0]
-            se_mean = float(np.sqrt(sigma2 * x_ref @ np.linalg.pinv(X.T @ X) @ x_ref))
-        org = float(x_ref @ beta)
+        se_mean = float(np.sqrt(x_ref @ res.cov_beta @ x_ref))
         return _Fit(pd.Series(org, index=workers), pd.Series(se_mean, index=workers), org,
                     model + "; every worker shrunk to the mean", vcomp.get("worker", np.nan),
                     vcomp.get("interviewer", np.nan), sigma2, pd.Series(0.0, index=workers), var_rec, "mixed_at_mean")
-    Zs = [indicator(c, m) for _, c, m in kept]
-    beta, u, se, se_u = henderson(y, X, Zs, [vcomp[f] for f, _, _ in kept], sigma2, x_ref, len(workers), absorb)
-    org = float(x_ref @ beta)
-    return _Fit(pd.Series(org + u[: len(workers)], index=workers), pd.Series(se, index=workers), org, model,
+    u = res.blups["worker"]
+    se = np.sqrt(res.x_pev(x_ref, "worker"))
+    se_u = np.sqrt(np.clip(res.pev["worker"], 0, None))
+    return _Fit(pd.Series(org + u, index=workers), pd.Series(se, index=workers), org, model,
                 vcomp.get("worker", np.nan), vcomp.get("interviewer", 0.0), sigma2, pd.Series(se_u, index=workers),
                 var_rec)
+
+
+def _statsmodels_components(y, X, factors) -> tuple[float, dict]:
+    """REML variance components by statsmodels ``MixedLM`` (variance-components path): the second
+    implementation, kept for the cross-checks (``engine="statsmodels"``)."""
+    from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
+
+    vc = VCSpec(
+        [f for f, _, _ in factors],
+        [[[f"{f}{k}" for k in range(m)]] for f, _, m in factors],
+        [[indicator(c, m)] for _, c, m in factors],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = MixedLM(y, X, groups=np.zeros(len(y)), exog_vc=vc).fit(reml=True, method=["lbfgs", "bfgs", "nm"])
+    if not res.converged:
+        raise RuntimeError("REML did not converge")
+    return float(res.scale), dict(zip([f for f, _, _ in factors], np.asarray(res.vcomp, dtype=float), strict=True))
+
+
+def _solve_at(y, X, factors, vcomp, sigma2):
+    """Henderson's solution at given variance components (the statsmodels cross-check path)."""
+    from helpers.stats.mixed import MME, MixedFit
+
+    kept = [(f, c, m) for f, c, m in factors if vcomp[f] > 1e-6 * sigma2]
+    p = X.shape[1]
+    if not kept:
+        Ai = np.linalg.pinv(X.T @ X)
+        return MixedFit(Ai @ (X.T @ y), sigma2 * Ai, sigma2, vcomp, {}, {}, {}, np.nan, True, ())
+    absorb = kept[-1][0] == "recipient"
+    beta, u, Cinv = MME(y, X, [indicator(c, m) for _, c, m in kept], absorb).solve([vcomp[f] for f, _, _ in kept],
+                                                                                   sigma2)
+    blups, pev, cross, at = {}, {}, {}, 0
+    for f, _, m in kept[:-1] if absorb else kept:
+        sl = slice(p + at, p + at + m)
+        blups[f], pev[f], cross[f] = u[at:at + m], sigma2 * np.diag(Cinv)[sl], sigma2 * Cinv[:p, sl]
+        at += m
+    return MixedFit(beta, sigma2 * Cinv[:p, :p], sigma2, vcomp, blups, pev, cross, np.nan, True,
+                    tuple(f for f, _, _ in kept))
 
 
 LOGIT_OFFSET = 1.0  # points added to both sides of the empirical logit of a 0-100 score (about its smallest step)
@@ -518,39 +530,11 @@ NU0 = 10  # prior degrees of freedom that moderate a worker's residual variance 
 
 
 def _components_fit(y, X, factors, weights=None, start=None):
-    """REML fit of ``y = X b + sum Z_k u_k + e`` (random factors ``(name, codes, levels)``, a last
-    ``recipient`` factor absorbed); returns ``(b, Cov(b), sigma2, variances, residuals, notes)``.
-    Factors whose variance is estimated at 0 are dropped before the final solve (stated)."""
-    absorb = factors[-1][0] == "recipient" if factors else False
-    Zall = [indicator(c, m) for _, c, m in factors]
-    if factors:
-        sigma2, s2, ok, _ = reml(y, X, Zall, absorb=absorb, weights=weights, start=start)
-    else:
-        s2, ok = np.array([]), True
-    notes = [] if ok else ["REML did not report convergence"]
-    vcomp = dict(zip([f for f, _, _ in factors], s2, strict=True))
-    wt = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    if not factors:
-        beta = np.linalg.lstsq(X * np.sqrt(wt)[:, None], y * np.sqrt(wt), rcond=None)[0]
-        r = y - X @ beta
-        sigma2 = float((wt * r**2).sum() / (len(y) - X.shape[1]))
-        return beta, sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X), sigma2, vcomp, r, notes
-    kept = [(f, c, m) for f, c, m in factors if vcomp[f] > 1e-6 * sigma2]
-    notes += [f"{f} variance estimated at 0 (boundary)" for f, _, _ in factors if vcomp[f] <= 1e-6 * sigma2]
-    if not kept:
-        beta = np.linalg.lstsq(X * np.sqrt(wt)[:, None], y * np.sqrt(wt), rcond=None)[0]
-        return beta, sigma2 * np.linalg.pinv((X * wt[:, None]).T @ X), sigma2, vcomp, y - X @ beta, notes
-    Zs = [indicator(c, m) for _, c, m in kept]
-    absorb = kept[-1][0] == "recipient"
-    mme = MME(y, X, Zs, absorb, weights)
-    v = [vcomp[f] for f, _, _ in kept]
-    beta, u, Cinv = mme.solve(v, sigma2)
-    dense = Zs[:-1] if absorb else Zs
-    fitted = X @ beta + (sparse.hstack(dense, format="csr") @ u if dense else 0.0)
-    if absorb:
-        fitted = fitted + Zs[-1] @ mme.absorbed_blup(v, sigma2, np.concatenate([beta, u]))
-    p = X.shape[1]
-    return beta, sigma2 * Cinv[:p, :p], sigma2, vcomp, y - fitted, notes
+    """REML fit of ``y = X b + sum Z_k u_k + e`` (random factors ``(name, codes, levels)``, the recipient
+    absorbed) by the one door :func:`helpers.stats.mixed.fit`; returns ``(b, Cov(b), sigma2, variances,
+    residuals, notes)``. Factors whose variance is estimated at 0 are dropped before the final solve (stated)."""
+    res = mixed_fit(y, X, factors, weights=weights, start=start)
+    return res.beta, res.cov_beta, res.sigma2, res.variances, res.residuals, list(res.notes)
 
 
 def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, alpha: float = 0.05,
@@ -839,9 +823,8 @@ def worker_scores(
     recipient are not independent (same as :func:`helpers.stats.survey.weighted_mean` with ``clusters``;
     without ``recipient_pid`` the classical ``s / sqrt(n)``, ``n - 1`` df; ``NaN`` when ``G = 1``).
 
-    Adjusted (``method="mixed"``): linear mixed model (REML; statsmodels ``MixedLM`` in the
-    variance-components formulation - one group, sparse indicator matrices - which gives
-    *crossed* random intercepts)::
+    Adjusted (``method="mixed"``): linear mixed model with *crossed* random intercepts (REML, by the
+    workbench's one door for mixed models, :func:`helpers.stats.mixed.fit`)::
 
         score = b0 + role + mode (+ year, pooled) + u_worker + v_interviewer + r_recipient + e
 
@@ -862,14 +845,12 @@ def worker_scores(
     :func:`recognition_lists` tests against 0. Fallbacks: raw mean minus the mean with the raw
     (cluster-robust) SE; fixed effects: the OLS SE of the worker's adjusted score.
 
-    ``engine``: who estimates the REML variance components. ``"statsmodels"`` - ``MixedLM``;
-    ``"mme"`` - a hand-written REML on Henderson's equations (same criterion; cross-checked
-    against statsmodels in the tests), used because statsmodels needs minutes at 1,000 workers x
-    200 interviewers; ``"auto"`` (default) - statsmodels up to 5,000 interviews and 300 workers +
-    interviewers without a recipient factor (2018-2019), ``"mme"`` above and whenever the recipient
-    factor is in the model (the hand-written engine absorbs it: :class:`helpers.stats.mixed.MME`; cross-checked against
-    statsmodels ``MixedLM`` with three ``vc_formula`` components to about 1e-4 in the tests). The
-    engine is named in ``model``.
+    ``engine``: who estimates the REML variance components. ``"auto"``/``"mme"`` (default) - the one door,
+    :func:`helpers.stats.mixed.fit` (profiled REML on Henderson's equations, exact-gradient search, the
+    recipient factor absorbed) at every size, so the result does not depend on the data's size nor on the
+    computer's BLAS kernel (statsmodels' L-BFGS stopped short of the optimum on some kernels:
+    tests/test_mixed_door.py fits under two OpenBLAS kernels); ``"statsmodels"`` - ``MixedLM``'s variance
+    components, the second implementation kept for the cross-checks. The engine is named in ``model``.
 
     Fallbacks, always stated in ``model``: one interviewer -> worker random intercept only; a
     variance estimated at 0 -> that factor dropped (worker at 0: every worker at the mean);

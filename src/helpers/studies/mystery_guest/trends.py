@@ -739,46 +739,19 @@ def _one_blas_thread():
 
 
 def _mme_fit(y: np.ndarray, X: np.ndarray, factors: list[tuple[str, np.ndarray, int]]):
-    """REML variance components (:func:`helpers.stats.mixed.reml`) and Henderson's solution.
+    """REML variance components and Henderson's solution by the one door, :func:`helpers.stats.mixed.fit`.
 
-    Returns ``beta``, ``V(beta) = sigma2 [C^-1]_bb``, the BLUPs per factor, the variance components,
-    ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``. A last
-    ``recipient`` factor is absorbed (:class:`helpers.stats.mixed.MME`: the same criterion and the same
-    ``[C^-1]_bb``, a system of side ~30 instead of ~400 - tests/test_scoring.py and
-    tests/test_year_inference.py compare with the full system).
+    Returns ``beta``, ``V(beta) = sigma2 [C^-1]_bb``, the BLUPs per kept factor, the variance components,
+    ``sigma2`` and the convergence flag; components estimated at 0 are dropped from ``C``. The recipient
+    factor is absorbed (:class:`helpers.stats.mixed.MME`: the same criterion and the same ``[C^-1]_bb``, a
+    system of side ~30 instead of ~400 - tests/test_year_inference.py compares with the full system).
     """
-    from scipy import sparse
+    from helpers.stats.mixed import fit
 
-    from helpers.stats.mixed import reml as _reml_mme
-
-    Zs = [sparse.csr_array((np.ones(len(c)), (np.arange(len(c)), c)), shape=(len(c), m)) for _, c, m in factors]
-    absorb = bool(factors) and factors[-1][0] == "recipient"
     with _one_blas_thread():  # many small Cholesky factorisations: threads only contend (15x slower)
-        return _mme_solve(y, X, Zs, factors, _reml_mme(y, X, Zs, absorb=absorb))
-
-
-def _mme_solve(y, X, Zs, factors, reml, absorb: bool = True):
-    """Henderson's solution at the REML components ``reml``; ``absorb=False``: the full system (the cross-check)."""
-    from helpers.stats.mixed import MME
-
-    sigma2, s2, ok, _ = reml
-    vcomp = {f: float(v) for (f, _, _), v in zip(factors, s2, strict=True)}
-    kept = [k for k in range(len(Zs)) if s2[k] > 1e-6 * sigma2]
-    p = X.shape[1]
-    if not kept:
-        Cinv = np.linalg.inv(X.T @ X)
-        return Cinv @ (X.T @ y), sigma2 * Cinv, {}, vcomp, sigma2, ok
-    absorb = absorb and factors[kept[-1]][0] == "recipient"
-    variances = [s2[k] for k in kept]
-    mme = MME(y, X, [Zs[k] for k in kept], absorb=absorb)
-    beta, u, Cinv = mme.solve(variances, sigma2)
-    blups, start = {}, 0
-    for k in kept[:-1] if absorb else kept:
-        blups[factors[k][0]] = u[start:start + Zs[k].shape[1]]
-        start += Zs[k].shape[1]
-    if absorb:
-        blups["recipient"] = mme.absorbed_blup(variances, sigma2, np.concatenate([beta, u]))
-    return beta, sigma2 * Cinv[:p, :p], blups, vcomp, sigma2, ok
+        res = fit(y, X, factors)
+    blups = {f: res.blups[f] for f in res.kept}
+    return res.beta, res.cov_beta, blups, res.variances, res.sigma2, res.converged
 
 
 def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("role", "mode"),
