@@ -439,17 +439,21 @@ def test_grouped_absorption_is_the_sparse_product(monkeypatch, weighted):
     y, X, Zs, w = _panel_system(weighted=weighted)
     grouped = MME(y, X, Zs, absorb=True, weights=w)
     monkeypatch.setattr(MME, "GROUP_LIMIT", 0)
+    coo = MME(y, X, Zs, absorb=True, weights=w)  # the groups' blocks kept sparse (large systems)
+    monkeypatch.setattr(MME, "SPARSE_GROUP_LIMIT", 0)
     sparse_path = MME(y, X, Zs, absorb=True, weights=w)
     assert grouped.groups is not None and sparse_path.groups is None
+    assert grouped.groups["G"] is not None and coo.groups["G"] is None
     assert len(grouped.groups["n"]) < len(sparse_path.counts) / 4  # few distinct n_r: the point of grouping
     for rho in ([0.1, -1.0, 0.3], [-2.0, 0.5, -0.7], [-15.0, -3.0, 1.0]):
         lam = np.exp(-np.array(rho))
-        for a, b in zip(grouped.system(lam), sparse_path.system(lam), strict=True):
-            assert np.allclose(a, b, rtol=1e-11, atol=1e-9)
-        assert grouped.criterion(np.array(rho)) == pytest.approx(sparse_path.criterion(np.array(rho)), rel=1e-12)
-        f1, g1 = grouped.criterion_and_gradient(np.array(rho))
-        f2, g2 = sparse_path.criterion_and_gradient(np.array(rho))
-        assert f1 == pytest.approx(f2, rel=1e-12) and np.allclose(g1, g2, rtol=1e-8, atol=1e-8)
+        for other in (coo, grouped):
+            for a, b in zip(other.system(lam), sparse_path.system(lam), strict=True):
+                assert np.allclose(a, b, rtol=1e-11, atol=1e-9)
+            assert other.criterion(np.array(rho)) == pytest.approx(sparse_path.criterion(np.array(rho)), rel=1e-12)
+            f1, g1 = other.criterion_and_gradient(np.array(rho))
+            f2, g2 = sparse_path.criterion_and_gradient(np.array(rho))
+            assert f1 == pytest.approx(f2, rel=1e-12) and np.allclose(g1, g2, rtol=1e-8, atol=1e-8)
 
 
 @pytest.mark.parametrize("absorb", [False, True])

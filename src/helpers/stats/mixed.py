@@ -63,30 +63,61 @@ class MME:
             self.d = np.asarray(R.T @ y).ravel()
             self._group_absorbed()
 
-    GROUP_LIMIT = 4_000_000  # floats (32 MB) for the per-count blocks G_g; above it the sparse product per evaluation
+    GROUP_LIMIT = 4_000_000  # floats (32 MB) for dense per-count blocks G_g; above it the blocks are kept sparse
+    SPARSE_GROUP_LIMIT = 60_000_000  # non-zeros of the sparse blocks; above it the sparse product per evaluation
 
     def _group_absorbed(self) -> None:
         """Recipients with the same ``n_r`` share ``1 / (n_r + lambda_r)``: precompute, per distinct ``n_r``
         (group ``g``), ``G_g = sum_r b_r b_r'``, ``B_g d_g = sum_r b_r d_r``, ``sum_r d_r^2`` and the group size, so
         that an evaluation costs one product with ``len(groups)`` rows instead of a sparse product over every
-        recipient. The same sums in another order (tests/test_scoring.py compares with the sparse path)."""
+        recipient. Small systems keep ``G`` dense (one row per group); large ones (a region's crossed design:
+        thousands of raters) keep the non-zeros of every ``G_g`` with their group (``flat``, ``data``, ``grp``),
+        and an evaluation is a weighted count of them. The same sums in another order (tests/test_scoring.py
+        compares both with the sparse product over every recipient)."""
         vals, inv = np.unique(self.counts, return_inverse=True)
         dim = self.B.shape[0]
-        if len(vals) * dim * dim > self.GROUP_LIMIT:
+        dense = len(vals) * dim * dim <= self.GROUP_LIMIT
+        if not dense and self.SPARSE_GROUP_LIMIT <= 0:
             return
-        Bc = self.B.toarray() if dim * self.B.shape[1] <= self.GROUP_LIMIT else self.B.tocsc()
-        G = np.empty((len(vals), dim * dim))
+        Bc = self.B.toarray() if dense and dim * self.B.shape[1] <= self.GROUP_LIMIT else self.B.tocsc()
         Bd = np.empty((dim, len(vals)))
         order = np.argsort(inv, kind="stable")
         bounds = np.searchsorted(inv[order], np.arange(len(vals) + 1))
+        G = np.empty((len(vals), dim * dim)) if dense else None
+        parts, nnz = [], 0
         for g in range(len(vals)):
             idx = order[bounds[g]:bounds[g + 1]]
             Bg = Bc[:, idx]
             GG = Bg @ Bg.T
-            G[g] = (GG.toarray() if sparse.issparse(GG) else GG).ravel()
+            if dense:
+                G[g] = (GG.toarray() if sparse.issparse(GG) else GG).ravel()
+            else:
+                c = sparse.coo_array(GG)
+                parts.append((c.row.astype(np.int64) * dim + c.col, c.data, np.full(len(c.data), g)))
+                nnz += len(c.data)
+                if nnz > self.SPARSE_GROUP_LIMIT:
+                    return
             Bd[:, g] = Bg @ self.d[idx]
         self.groups = {"n": vals, "size": np.bincount(inv, minlength=len(vals)).astype(float), "G": G, "Bd": Bd,
                        "dd": np.bincount(inv, weights=self.d**2, minlength=len(vals))}
+        if not dense:
+            self.groups.update(flat=np.concatenate([f for f, _, _ in parts]),
+                               data=np.concatenate([v for _, v, _ in parts]),
+                               grp=np.concatenate([k for _, _, k in parts]))
+
+    def _group_sum(self, w: np.ndarray) -> np.ndarray:
+        """``sum_g w_g G_g`` (flattened)."""
+        gr = self.groups
+        if gr["G"] is not None:
+            return w @ gr["G"]
+        return np.bincount(gr["flat"], gr["data"] * w[gr["grp"]], minlength=self.B.shape[0] ** 2)
+
+    def _group_dot(self, A: np.ndarray) -> np.ndarray:
+        """``<G_g, A>`` (the sum of the elementwise product) for every group ``g``."""
+        gr = self.groups
+        if gr["G"] is not None:
+            return gr["G"] @ A.ravel()
+        return np.bincount(gr["grp"], gr["data"] * A.ravel()[gr["flat"]], minlength=len(gr["n"]))
 
     def system(self, lam: np.ndarray):
         """(S, rhs, extra, logdet_D): the absorbed system for penalties ``lam`` (one per factor)."""
@@ -99,7 +130,7 @@ class MME:
             gr = self.groups
             D = gr["n"] + lam[-1]
             Dinv = 1.0 / D
-            S -= (Dinv @ gr["G"]).reshape(S.shape)
+            S -= self._group_sum(Dinv).reshape(S.shape)
             rhs = self.a - gr["Bd"] @ Dinv
             extra = float(gr["dd"] @ Dinv)
             logdet_d = float(gr["size"] @ np.log(D))
@@ -156,7 +187,7 @@ class MME:
         n_p = self.n - self.p
         logdet = 2 * np.log(np.diag(factor[0])).sum() + logdet_d
         f = n_p * np.log(Q / n_p) + float(np.dot(self.sizes, rho)) + logdet
-        Sinv = linalg.cho_solve(factor, np.eye(S.shape[0]), check_finite=False)
+        Sinv = _cho_inverse(factor[0])
         uu, tr = np.empty(k), np.empty(k)
         start = self.p
         for j, q in enumerate(self.sizes[:-1] if self.absorb else self.sizes):
@@ -167,18 +198,15 @@ class MME:
             if self.groups is not None:
                 gr = self.groups
                 Dinv = 1.0 / (gr["n"] + lam[-1])
-                quad = gr["G"] @ np.outer(sol, sol).ravel()  # sum_r (b_r' s)^2 per group
+                quad = self._group_dot(np.outer(sol, sol))  # sum_r (b_r' s)^2 per group
                 uu[-1] = float((Dinv**2) @ (gr["dd"] - 2 * (sol @ gr["Bd"]) + quad))
-                tr[-1] = float(gr["size"] @ Dinv + (Dinv**2) @ (gr["G"] @ Sinv.ravel()))
+                tr[-1] = float(gr["size"] @ Dinv + (Dinv**2) @ self._group_dot(Sinv))
             else:
                 Dinv = 1.0 / (self.counts + lam[-1])
                 u = (self.d - self.B.T @ sol) * Dinv
-                h = np.empty(len(Dinv))  # b_r' S^-1 b_r, in blocks of recipients
-                Bc = self.B.tocsc()
-                for a in range(0, len(h), 2000):
-                    Bb = Bc[:, a:a + 2000].toarray()
-                    h[a:a + 2000] = np.einsum("ij,ij->j", Bb, Sinv @ Bb)
-                uu[-1], tr[-1] = u @ u, float(Dinv.sum() + (Dinv**2) @ h)
+                # sum_r Dinv_r^2 b_r' S^-1 b_r = tr(S^-1 B diag(Dinv^2) B'): one sparse product, no dense S^-1 B
+                M = (self.B @ sparse.diags_array(Dinv**2) @ self.B.T).toarray()
+                uu[-1], tr[-1] = u @ u, float(Dinv.sum() + np.sum(Sinv * M))
         grad = np.asarray(self.sizes, dtype=float) - lam * (n_p * uu / Q + tr)
         return float(f), grad
 
@@ -193,6 +221,17 @@ class MME:
     def absorbed_blup(self, variances, sigma2: float, sol: np.ndarray) -> np.ndarray:
         """BLUPs of the absorbed factor given the other solutions: ``(d - B' sol) / (n_r + lambda_r)``."""
         return (self.d - self.B.T @ sol) / (self.counts + sigma2 / variances[-1])
+
+
+def _cho_inverse(L: np.ndarray) -> np.ndarray:
+    """``S^-1`` from the lower Cholesky factor of ``S`` (LAPACK ``potri``: a third of the work of solving
+    against the identity)."""
+    from scipy.linalg import lapack
+
+    inv, info = lapack.dpotri(L, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed ({info})")
+    return np.tril(inv) + np.tril(inv, -1).T
 
 
 def henderson(y, X, Zs, variances, sigma2, x_ref, n_workers, absorb=False):
