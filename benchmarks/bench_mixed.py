@@ -23,8 +23,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from _results import table, write_section  # noqa: E402
+
 from helpers.stats.mixed import fit  # noqa: E402
 
 _R = """
@@ -39,6 +39,7 @@ for (k in 1:{repeat}) {{
 v <- as.data.frame(VarCorr(m))
 cat(sprintf("%.4f %.6f %.6f %.6f %.6f\\n", best, v$vcov[v$grp == "unit"], v$vcov[v$grp == "rater"],
             v$vcov[v$grp == "Residual"], REMLcrit(m)))
+cat(basename(sessionInfo()$BLAS), "\n")
 """
 
 
@@ -73,8 +74,9 @@ def time_lme4(y, x, u, r, repeat):
         if done.returncode != 0 or "lme4" in done.stderr and "no package" in done.stderr:
             print("lme4 not usable:", done.stderr[-300:])
             return None
-        t, su, sr, s2, crit = (float(v) for v in done.stdout.split())
-        return t, {"unit": su, "rater": sr, "residual": s2, "crit": crit}
+        first, blas = done.stdout.strip().splitlines()[:2]
+        t, su, sr, s2, crit = (float(v) for v in first.split())
+        return t, {"unit": su, "rater": sr, "residual": s2, "crit": crit, "blas": blas.strip()}
 
 
 def main() -> None:
@@ -98,7 +100,7 @@ def main() -> None:
         t, v = peer
         rows.append({"fit": "lme4::lmer (REML)", "design": size, "seconds (best)": f"{t:.2f}",
                      "var unit": f"{v['unit']:.4f}", "var rater": f"{v['rater']:.4f}",
-                     "var residual": f"{v['residual']:.4f}", "converged": "(lme4 default checks)"})
+                     "var residual": f"{v['residual']:.4f}", "converged": f"(lme4's checks; R BLAS {v['blas']})"})
     text = table(rows)
     print(text)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
