@@ -164,7 +164,7 @@ def _exporter(lang: str):
 
         exporter = _report_exporter_class()(template_name="mg", extra_template_basedirs=[str(TEMPLATES)],
                                             exclude_input=True, exclude_input_prompt=True,
-                                            exclude_output_prompt=True)
+                                            exclude_output_prompt=True, language_code=lang)  # <html lang>
         others = {f"lang-{x}" for x in LANGS if x != lang}
         exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
         cache[lang] = exporter
