@@ -299,3 +299,17 @@ def test_publish_makes_an_internal_run_owner_only_whatever_the_modes_of_its_file
     modes = _modes(final)
     assert len(modes) == 7 and not _not_owner_only(modes)  # the folder, tables/, 3 reports, manifest, page
     assert stat.S_IMODE((tree / "index.html").stat().st_mode) == 0o600
+
+
+def test_the_readme_key_recipe_makes_a_file_only_its_owner_can_read(tmp_path):
+    """The README's command for a key file, run as written (under the usual umask 022): mode 600, no warning."""
+    from helpers.io.ingest import key_file_warning
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    recipe = next(line for line in readme.splitlines() if line.rstrip().endswith("> .pseudonym_key)")
+                  or line.rstrip().endswith("> .pseudonym_key"))
+    subprocess.run(["bash", "-c", f"umask 022; {recipe.replace('python -c', f'{sys.executable} -c', 1)}"],
+                   cwd=tmp_path, check=True)
+    key = tmp_path / ".pseudonym_key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) == 64
+    assert key_file_warning(key) is None
