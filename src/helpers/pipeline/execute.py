@@ -86,6 +86,8 @@ def _stale(lock: Path) -> tuple[bool, object]:
         fh = lock.open("r")
     except FileNotFoundError:
         return True, None
+    except OSError:  # another account's run (its lock is not ours to read): left alone
+        return False, None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -120,8 +122,9 @@ def remove_stale_builds(trees: list[Path]) -> list[Path]:
             try:
                 if folder.is_dir() and not folder.is_symlink():
                     shutil.rmtree(folder, ignore_errors=True)
-                    removed.append(folder)
-                with contextlib.suppress(FileNotFoundError):
+                    if not folder.exists():  # (a folder another account keeps is not counted)
+                        removed.append(folder)
+                with contextlib.suppress(OSError):
                     _build_lock_path(folder).unlink()
             finally:
                 if held is not None:
