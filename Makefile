@@ -57,4 +57,4 @@ bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports:
-	rm -rf reports/[0-9]* reports/latest reports/index.html reports/.building-*
+	rm -rf reports/[0-9]* reports/latest reports/index.html reports/.building-* reports/internal

@@ -121,7 +121,8 @@ def real_raw(demo_dirs, tmp_path_factory) -> Path:
 def internal_run(real_raw, demo_dirs, tmp_path_factory):
     """The pipeline in Russian for management (internal audience), the paired years only (suite time), as a
     real user runs it: raw files without the demo marker, their own pseudonymisation key, and a truth file
-    left over from an earlier demo run that must not be applied to them."""
+    left over from an earlier demo run that must not be applied to them: (exit code, the internal tree
+    ``<--out>/internal``, which holds the run, its ``latest`` and ``index.html``)."""
     from helpers.pipeline import run_pipeline
 
     def compute():
@@ -130,7 +131,7 @@ def internal_run(real_raw, demo_dirs, tmp_path_factory):
             rc = run_pipeline(years=[2020, 2021], raw_dir=real_raw, out_dir=out, jobs=2, lang="ru",
                               audience="internal", processed_dir=tmp_path_factory.mktemp("processed_internal"),
                               truth_path=demo_dirs["truth"])
-        return rc, str(out)
+        return rc, str(out / "internal")
 
     rc, out = _once_per_suite("internal_run", tmp_path_factory, compute)
     return rc, Path(out)

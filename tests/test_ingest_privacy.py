@@ -135,9 +135,9 @@ def test_run_writes_no_planted_personal_data_anywhere(demo_dirs, tmp_path):
     reports, processed = tmp_path / "reports", tmp_path / "processed"
     rc = run_pipeline([2020], d, reports, processed_dir=processed, notebooks=["overview"], audience="internal")
     assert rc == 0
-    assert (reports / "latest" / "overview-2020.html").exists()
+    assert (reports / "internal" / "latest" / "overview-2020.html").exists()
     assert not leaks(processed, PLANTED)
-    assert not leaks((reports / "latest").resolve(), PLANTED)
+    assert not leaks((reports / "internal" / "latest").resolve(), PLANTED)
 
 
 # ---- safe CSV exports -----------------------------------------------------------------------------

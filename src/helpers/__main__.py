@@ -1,7 +1,7 @@
 """Command line: ``python -m helpers {demo-data, validate, map-columns, run}``.
 
-Exit codes: 0 success; 1 a notebook failed (run); 2 a data-contract error (bad file, no key);
-3 another run holds the lock on the reports folder.
+Exit codes: 0 success; 1 a notebook failed (run); 2 a data-contract error (bad file, no key) or a run into a
+folder holding the other audience's runs; 3 another run holds the lock on the reports folder.
 """
 
 from __future__ import annotations
@@ -141,14 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--save", action="store_true",
                     help="write <file>.columns.yaml beside the file (used by ingestion for headers no rule catches)")
     mc.set_defaults(func=_map_columns)
-    r = sub.add_parser("run", help="ingest and render every report into reports/<run-id>/")
+    r = sub.add_parser("run", help="ingest and render every report into reports/<run-id>/ "
+                       "(internal audience: reports/internal/<run-id>/)")
     r.add_argument("--years", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
     r.add_argument("--raw", default="data/raw")
     r.add_argument("--processed", default="data/processed")
-    r.add_argument("--out", default="reports")
+    r.add_argument("--out", default="reports", help="reports folder (internal runs go to its internal/)")
     r.add_argument("--lang", choices=["en", "ru"], default="en")
     r.add_argument("--audience", choices=["public", "internal"], default="public",
-                   help="public: workers as codes, cells with n<5 suppressed, no comments; internal: names shown")
+                   help="public: workers as codes, cells with n<5 suppressed, no comments; internal: names shown, "
+                   "written to <out>/internal/ readable by the owner only")
     r.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
     r.add_argument("--truth", default="data/demo/truth.json", help="planted truth of the demo data (if any)")
     r.add_argument("--notebooks", nargs="*", default=None, help="only these notebooks (names without .ipynb)")

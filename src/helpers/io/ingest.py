@@ -35,6 +35,8 @@ import hmac
 import json
 import os
 import re
+import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -499,17 +501,50 @@ def empty_quarantine() -> pd.DataFrame:
 
 # ---- pseudonymisation ----------------------------------------------------------------------------
 def pseudonymisation_key(raw_dir: Path | None = None) -> bytes:
-    """Key for recipient pseudonyms: $MG_PSEUDONYM_KEY, else the key file, else the demo key for demo data."""
+    """Key for recipient pseudonyms: $MG_PSEUDONYM_KEY, else the key file, else the demo key for demo data.
+
+    A key file that the group or others may read gets one warning line on stderr (once per process), naming
+    the file and the ``chmod 600`` that fixes it; the key itself is never printed.
+    """
     if os.environ.get(KEY_ENV):
         return os.environ[KEY_ENV].encode()
     key_file = Path(os.environ.get(KEY_FILE_ENV, DEFAULT_KEY_FILE))
     if key_file.exists():
+        warning = key_file_warning(key_file)
+        if warning and warning not in _KEY_WARNINGS:
+            _KEY_WARNINGS.add(warning)
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
         return key_file.read_text(encoding="utf-8").strip().encode()
     if raw_dir is not None and (raw_dir / DEMO_MARKER).exists():
         return DEMO_KEY.encode()
     raise DataContractError(
         f"no pseudonymisation key: set ${KEY_ENV} or write the key to {key_file} (git-ignored); see README"
     )
+
+
+_KEY_WARNINGS: set[str] = set()  # warnings already printed by this process
+
+
+def key_file_warning(key_file: Path) -> str | None:
+    """One line when the key file is open to its group or other users (its mode lets them read or change
+    it), else None.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "k"
+    >>> _ = f.write_text("secret")
+    >>> f.chmod(0o600); key_file_warning(f) is None
+    True
+    >>> f.chmod(0o644); key_file_warning(f).endswith(f"fix: chmod 600 {f}")
+    True
+    """
+    if os.name != "posix":
+        return None
+    mode = key_file.stat().st_mode & 0o777
+    if not mode & 0o077:
+        return None
+    who = " and ".join(w for w, bits in (("its group", 0o070), ("other users", 0o007)) if mode & bits)
+    return (f"the pseudonymisation key file {key_file} is open to {who} (mode {mode:o}); "
+            f"fix: chmod 600 {shlex.quote(str(key_file))}")
 
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:

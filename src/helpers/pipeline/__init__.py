@@ -6,6 +6,13 @@ to it. A failed run is renamed ``reports/<run-id>-failed/`` with ``failure.json`
 notebook, the cell and the error, and ``latest`` does not move. A lock file makes a second run on
 the same reports folder exit at once (exit code 3).
 
+Public and internal runs are published into separate trees: public runs into ``reports/``, internal runs
+(workers' names) into ``reports/internal/`` with their own ``latest`` and ``index.html``. A tree never holds
+runs of the other audience: such a run is refused with one line (exit code 2). An internal run is written
+with folders 0700 and files 0600 whatever the umask, its build and failed folders included. A run that
+starts removes the build folders of runs no longer running (killed or crashed: their lock is gone), in both
+trees, and says so in one line.
+
 The steps live in three modules: :mod:`.plan` (what to execute and the content key of each execution),
 :mod:`.execute` (the kernel pool, one notebook executed or reused) and :mod:`.publish` (HTML pages, the
 run's page and manifest, the atomic publish). Ingestion is the only step that writes into the processed
@@ -34,13 +41,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 from helpers.pipeline.execute import (
+    BUILD_PREFIX,
     KERNEL_ARGUMENTS,
     RESET,
     WARM_UP,
     KernelPool,
     RunLocked,
+    build_lock,
     declared_parameters,
     execute,
+    remove_stale_builds,
     reuse,
     run_lock,
     warm_up_code,
@@ -67,21 +77,28 @@ from helpers.pipeline.plan import (
 )
 from helpers.pipeline.publish import (
     ARTEFACT_FOLDER,
+    INTERNAL_TREE,
     add_toc,
     artefact_summary,
+    audience_conflict,
     footer_html,
+    owner_only,
     progress_line,
     publish,
     render_html,
+    run_audience,
+    run_tree,
 )
 from helpers.studies import load_studies, study_years
 
-__all__ = ["ARTEFACT_FOLDER", "KERNEL_ARGUMENTS", "NOTEBOOK_DIR", "PACKAGES", "PACKAGE_DIR", "PLACE_PARAMETERS",
-           "RESET", "WARM_UP", "Job", "KernelPool", "RunLocked", "add_toc", "artefact_summary", "changes_since",
-           "code_version", "data_fingerprints", "declared_parameters", "execute", "footer_html", "git_commit",
-           "headlines", "job_key", "longest_first", "package_versions", "plan_jobs", "plan_study",
-           "previous_executions", "progress_line", "publish", "raw_fingerprints", "render_html", "reuse",
-           "run_lock", "run_pipeline", "study_files", "warm_up_code"]
+__all__ = ["ARTEFACT_FOLDER", "BUILD_PREFIX", "INTERNAL_TREE", "KERNEL_ARGUMENTS", "NOTEBOOK_DIR", "PACKAGES",
+           "PACKAGE_DIR", "PLACE_PARAMETERS", "RESET", "WARM_UP", "Job", "KernelPool", "RunLocked", "add_toc",
+           "artefact_summary", "audience_conflict", "build_lock", "changes_since", "code_version",
+           "data_fingerprints", "declared_parameters", "execute", "footer_html", "git_commit", "headlines",
+           "job_key", "longest_first", "owner_only", "package_versions", "plan_jobs", "plan_study",
+           "previous_executions", "progress_line", "publish", "raw_fingerprints", "remove_stale_builds",
+           "render_html", "reuse", "run_audience", "run_lock", "run_pipeline", "run_tree", "study_files",
+           "warm_up_code"]
 
 
 def warm_up(kernels: KernelPool, lang: str) -> None:
@@ -104,7 +121,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
                  processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
                  notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json"),
                  force: bool = False) -> int:
-    """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 3 locked).
+    """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 2 a bad input or the
+    other audience's runs in the run's tree, 3 locked).
+
+    The run is published into its audience's tree of ``out_dir`` (:func:`run_tree`): ``out_dir`` itself for
+    the public, ``out_dir/internal`` for the internal audience (owner-only files, under umask 077).
 
     A notebook whose content key (:func:`job_key`) equals that of an execution in an earlier complete run
     is not executed again: its executed notebook, HTML and tables are linked into the new run, and the
@@ -121,19 +142,38 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     # so the run does without it (an import of it raises ImportError, which jsonschema skips)
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)
+    tree = run_tree(out_dir, audience)
+    private = audience == "internal"
+    out_dir.mkdir(parents=True, exist_ok=True)  # before the umask below: the reports folder is not the owner's only
     with contextlib.ExitStack() as stack:
+        if private:  # everything the run (and its kernels) writes is the owner's only, from the first byte
+            stack.callback(os.umask, os.umask(0o077))
         try:
-            stack.enter_context(run_lock(out_dir))
+            stack.enter_context(run_lock(tree, private=private))
         except RunLocked as err:
             print(f"error: {err}", file=sys.stderr)
             return 3
+        conflict = audience_conflict(tree, audience)
+        if conflict:
+            print(f"error: {conflict}", file=sys.stderr)
+            return 2
+        # leftovers of killed or crashed runs, in this tree and the other audience's (personal data included)
+        other_tree = out_dir if private else run_tree(out_dir, "internal")
+        stale = remove_stale_builds([tree, other_tree])
+        if stale:
+            print(f"removed {len(stale)} build folder{'s' * (len(stale) > 1)} of runs no longer running: "
+                  + ", ".join(str(p.relative_to(out_dir)) for p in stale), flush=True)
         started = dt.datetime.now()
         run_id = started.strftime("%Y%m%d-%H%M%S")
-        while any((out_dir / f"{run_id}{s}").exists() for s in ("", "-failed")):
+        while any((tree / name).exists() for name in (run_id, f"{run_id}-failed", f"{BUILD_PREFIX}{run_id}")):
             started += dt.timedelta(seconds=1)
             run_id = started.strftime("%Y%m%d-%H%M%S")
-        build = out_dir / f".building-{run_id}"
-        (build / "tables").mkdir(parents=True, exist_ok=False)
+        build = tree / f"{BUILD_PREFIX}{run_id}"
+        stack.enter_context(build_lock(build))  # given up last: after the build was published or removed
+        build.mkdir(mode=0o700 if private else 0o777)
+        (build / "tables").mkdir()
+        if private:
+            owner_only(build)
         # the kernels import what the notebooks that may run import (all of them unless `notebooks` names some)
         chosen = sorted(p for p in Path(notebook_dir).glob("*.ipynb") if not notebooks or p.stem in notebooks)
         kernels = KernelPool(build, warm_up_code(chosen, lang))
@@ -141,7 +181,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
         stack.callback(lambda: shutil.rmtree(build, ignore_errors=True))
         stack.callback(kernels.shutdown)  # unwound last-in first-out: after the workers below have finished
         workers = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, jobs)))
-        earlier = {} if force else previous_executions(out_dir)
+        earlier = {} if force else previous_executions(tree)
         if not earlier:  # nothing to reuse: start and warm the kernels (and load the tools) while ingestion runs
             for _ in range(max(1, jobs)):
                 workers.submit(warm_up, kernels, lang)
@@ -175,7 +215,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
                   "lang": lang, "audience": audience, "truth_path": str(truth_path.resolve()), "years": present,
                   "raw_dir": str(raw_dir), "artefact_dir": str((build / ARTEFACT_FOLDER).resolve())}
         manifest = {
-            "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
+            "run_id": run_id, "audience": audience, "status": "running", "started": started.isoformat(timespec="seconds"),
             "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
                            "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
             "inputs": {**result.inputs, **other_inputs},
@@ -184,7 +224,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             "packages": package_versions(), "git_commit": git_commit(),
             "headlines": headlines(result.interviews),
         }
-        latest = out_dir / "latest" / "manifest.json"
+        latest = tree / "latest" / "manifest.json"
         previous = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else None
         manifest["changes"] = changes_since(previous, manifest)
         code = code_version()
@@ -218,11 +258,11 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             seconds=round(time.perf_counter() - t0, 1),
             notebooks=[{**asdict(j), "stem": j.stem} for j in plan],
         )
-        final = publish(build, out_dir, manifest, failed)
+        final = publish(build, tree, manifest, failed)
         if failed:
             for j in failed:
                 print(f"error: {j.stem} failed in cell {j.error.get('cell')}: {j.error.get('error')}", file=sys.stderr)
-            print(f"run {run_id} FAILED; reports/latest unchanged; failure record: {final / 'failure.json'}",
+            print(f"run {run_id} FAILED; {tree / 'latest'} unchanged; failure record: {final / 'failure.json'}",
                   file=sys.stderr)
             return 1
         print(f"run {run_id} complete in {manifest['seconds']:.0f} s: {final / 'index.html'}")

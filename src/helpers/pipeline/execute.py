@@ -23,10 +23,17 @@ class RunLocked(RuntimeError):
 
 
 @contextlib.contextmanager
-def run_lock(reports: Path):
-    """Exclusive, non-blocking lock on the reports folder; raises :class:`RunLocked` if another run holds it."""
+def run_lock(reports: Path, private: bool = False):
+    """Exclusive, non-blocking lock on the reports folder; raises :class:`RunLocked` if another run holds it.
+
+    ``private``: the folder (an internal tree) and its lock file are made readable by their owner only.
+    """
     reports.mkdir(parents=True, exist_ok=True)
+    if private:
+        os.chmod(reports, 0o700)
     fh = (reports / ".lock").open("a+")
+    if private:
+        os.chmod(reports / ".lock", 0o600)
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -43,6 +50,86 @@ def run_lock(reports: Path):
     finally:
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
+
+
+BUILD_PREFIX = ".building-"
+
+
+def _build_lock_path(build: Path) -> Path:
+    return build.with_name(build.name + ".lock")
+
+
+@contextlib.contextmanager
+def build_lock(build: Path):
+    """Hold the lock of a run's build folder (``.building-<id>.lock`` beside it) while the run lives.
+
+    The lock is taken before the folder is made and given up (its file removed) after the folder was moved
+    into place or removed, so a build folder whose lock can be taken belongs to a run that is no longer
+    running: a crashed or killed one (the system releases the lock of a dead process). Any run, public or
+    internal, can so remove the leftovers of another tree's runs without waiting for that tree's lock.
+    """
+    path = _build_lock_path(build)
+    fh = path.open("a+")
+    fcntl.flock(fh, fcntl.LOCK_EX)  # a fresh name: nobody else holds it
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def _stale(lock: Path) -> tuple[bool, object]:
+    """(True, held file or None) when no living run holds ``lock``; (False, None) when one does."""
+    try:
+        fh = lock.open("r")
+    except FileNotFoundError:
+        return True, None
+    except OSError:  # another account's run (its lock is not ours to read): left alone
+        return False, None
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return False, None
+    return True, fh
+
+
+def remove_stale_builds(trees: list[Path]) -> list[Path]:
+    """Remove the build folders (``.building-<id>``) in ``trees`` whose run is no longer running (its lock is
+    gone: :func:`build_lock`), and lock files left without a folder; return the folders removed.
+
+    >>> import tempfile
+    >>> tree = Path(tempfile.mkdtemp())
+    >>> (tree / ".building-20200101-000000").mkdir()            # left by a killed run
+    >>> with build_lock(tree / ".building-20200101-000001"):    # a run still running
+    ...     (tree / ".building-20200101-000001").mkdir()
+    ...     [p.name for p in remove_stale_builds([tree])], sorted(p.name for p in tree.iterdir())
+    (['.building-20200101-000000'], ['.building-20200101-000001', '.building-20200101-000001.lock'])
+    """
+    removed: list[Path] = []
+    for tree in trees:
+        if not tree.is_dir():
+            continue
+        for entry in sorted(tree.glob(BUILD_PREFIX + "*")):
+            folder = entry.with_name(entry.name.removesuffix(".lock"))
+            if entry.suffix == ".lock" and folder.exists():
+                continue  # handled with its folder
+            stale, held = _stale(_build_lock_path(folder))
+            if not stale:
+                continue
+            try:
+                if folder.is_dir() and not folder.is_symlink():
+                    shutil.rmtree(folder, ignore_errors=True)
+                    if not folder.exists():  # (a folder another account keeps is not counted)
+                        removed.append(folder)
+                with contextlib.suppress(OSError):
+                    _build_lock_path(folder).unlink()
+            finally:
+                if held is not None:
+                    held.close()
+    return removed
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -296,7 +383,7 @@ def execute(job: Job, build: Path, common: dict, notebook_dir: Path = NOTEBOOK_D
     if out.exists():
         t0 = time.perf_counter()
         job.title = render_html(out, out.with_suffix(".html"), lang=common.get("lang", "en"), footer=footer,
-                                nb=executed)
+                                nb=executed, audience=common.get("audience", "public"))
         job.html_seconds = round(time.perf_counter() - t0, 2)
     job.seconds = round(time.perf_counter() - start, 2)
     return job

@@ -3,6 +3,12 @@ the run's page and manifest, the list of runs, and the atomic move of the built 
 
 Every word of these pages comes from the message catalogue (``messages/<lang>/pipeline.yaml``), in the
 run's language.
+
+The two audiences publish into separate trees (:func:`run_tree`): public runs into the reports folder itself,
+internal runs (workers' names) into its ``internal/`` folder, each tree with its own ``latest`` and
+``index.html``; a tree never holds runs of the other audience (:func:`audience_conflict`). Everything of an
+internal run is readable by its owner only (:func:`owner_only`), and every internal page says so at its top
+(:func:`internal_banner`) and asks search engines not to index it.
 """
 
 from __future__ import annotations
@@ -21,10 +27,94 @@ from helpers.narrative.catalogue import text
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 LANGS = ("en", "ru")
 ARTEFACT_FOLDER = "_artefacts"  # inside a run being built; summarised in the manifest, not published
+INTERNAL_TREE = "internal"  # inside the reports folder: the internal audience's runs, latest and index
+NOINDEX = '<meta name="robots" content="noindex">'
 
 
 def _t(key: str, lang: str, **values) -> str:
     return text(f"pipeline.{key}", lang, **values)
+
+
+# ---- where a run is published, and who may read it ------------------------------------------------------
+def run_tree(out_dir: Path, audience: str) -> Path:
+    """The folder a run of ``audience`` is published into: ``out_dir`` for the public, ``out_dir/internal``
+    for the internal audience.
+
+    >>> run_tree(Path("reports"), "public").as_posix(), run_tree(Path("reports"), "internal").as_posix()
+    ('reports', 'reports/internal')
+    """
+    return Path(out_dir) / INTERNAL_TREE if audience == "internal" else Path(out_dir)
+
+
+def run_audience(manifest: dict) -> str:
+    """The audience a run was made for, as its manifest records it (``public`` for a run that names none)."""
+    return manifest.get("audience") or manifest.get("parameters", {}).get("audience") or "public"
+
+
+def _runs(tree: Path) -> list[tuple[Path, dict]]:
+    """The run folders of a tree with their manifest (newest first; ``latest`` and hidden folders left out)."""
+    found = []
+    for d in sorted((p for p in tree.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")),
+                    reverse=True) if tree.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError):
+            found.append((d, json.loads((d / "manifest.json").read_text(encoding="utf-8"))))
+    return found
+
+
+def audience_conflict(tree: Path, audience: str) -> str | None:
+    """One line saying why a run of ``audience`` must not be written into ``tree`` (which holds runs of the
+    other audience), or None.
+
+    >>> import tempfile
+    >>> tree = Path(tempfile.mkdtemp())
+    >>> (tree / "20200101-000000").mkdir()
+    >>> _ = (tree / "20200101-000000" / "manifest.json").write_text('{"audience": "internal"}')
+    >>> audience_conflict(tree, "internal") is None
+    True
+    >>> audience_conflict(tree, "public").startswith(f"{tree} holds internal runs (20200101-000000): ")
+    True
+    """
+    other = [d.name for d, m in _runs(tree) if run_audience(m) != audience]
+    if not other:
+        return None
+    where = f"{other[0]}{', ...' if len(other) > 1 else ''}"
+    if audience == "internal":
+        return (f"{tree} holds public runs ({where}): an internal run is never written beside them; "
+                "choose another --out")
+    move = "" if tree.name == INTERNAL_TREE else f" or move them into {tree / INTERNAL_TREE}/, where internal runs live"
+    return f"{tree} holds internal runs ({where}): a public run is never written beside them; choose another --out{move}"
+
+
+def owner_only(path: Path) -> None:
+    """Make ``path`` and everything under it readable by its owner only: folders 0700, files 0600 (symbolic
+    links are left alone; their target is what counts)."""
+    if path.is_symlink():
+        return
+    if not path.is_dir():
+        os.chmod(path, 0o600)
+        return
+    os.chmod(path, 0o700)
+    for root, dirs, files in os.walk(path):
+        for name in dirs:
+            if not os.path.islink(os.path.join(root, name)):
+                os.chmod(os.path.join(root, name), 0o700)
+        for name in files:
+            if not os.path.islink(os.path.join(root, name)):
+                os.chmod(os.path.join(root, name), 0o600)
+
+
+def internal_banner(lang: str) -> str:
+    """The notice at the top of every internal page (the words from the catalogue, in the page's language)."""
+    return (f"<div class='mg-internal' role='note' style='background:#b00020;color:#fff;font-weight:bold;"
+            f"padding:.6em 1em;margin:0 0 1em 0;border-radius:3px'>{html.escape(_t('internal_banner', lang))}</div>")
+
+
+def _private_head(audience: str) -> str:
+    return NOINDEX if audience == "internal" else ""
+
+
+def _private_top(audience: str, lang: str) -> str:
+    return internal_banner(lang) if audience == "internal" else ""
 
 
 # ---- one report page --------------------------------------------------------------------------------
@@ -74,7 +164,7 @@ def _exporter(lang: str):
 
         exporter = _report_exporter_class()(template_name="mg", extra_template_basedirs=[str(TEMPLATES)],
                                             exclude_input=True, exclude_input_prompt=True,
-                                            exclude_output_prompt=True)
+                                            exclude_output_prompt=True, language_code=lang)  # <html lang>
         others = {f"lang-{x}" for x in LANGS if x != lang}
         exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
         cache[lang] = exporter
@@ -90,7 +180,8 @@ def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", _ANCHOR.sub("", fragment))).strip()
 
 
-def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "", nb=None) -> str:
+def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "", nb=None,
+                audience: str = "public") -> str:
     """Render an executed notebook to one self-contained HTML file; return the page's title.
 
     Code and stderr streams (library warnings; they stay in the executed .ipynb) are hidden, figures are
@@ -98,7 +189,8 @@ def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "", n
     for the other language (``lang-ru`` / ``lang-en``) are dropped, a table of contents linking every section
     heading is inserted after the title, and ``footer`` (run id, date, code version, input hashes) closes the
     page. The title is the first ``# `` markdown cell or, when there is none, the first ``<h1>`` of the
-    rendered page (a heading the notebook emitted as output, ``rep.heading(key, level=1)``).
+    rendered page (a heading the notebook emitted as output, ``rep.heading(key, level=1)``). A page of the
+    internal audience opens with :func:`internal_banner` and carries ``<meta name="robots" content="noindex">``.
     """
     import nbformat
 
@@ -112,6 +204,8 @@ def render_html(ipynb: Path, target: Path, lang: str = "en", footer: str = "", n
                   and not set(c.metadata.get("tags", [])) & others), None)
     marker = "mg-title-from-the-first-h1"
     body, _ = _exporter(lang).from_notebook_node(nb, resources={"mg_footer": footer,
+                                                                "mg_head": _private_head(audience),
+                                                                "mg_banner": _private_top(audience, lang),
                                                                 "metadata": {"name": title or marker}})
     if title is None:
         m = _H1.search(body)
@@ -235,6 +329,7 @@ def _status(status: str, lang: str) -> str:
 def _index_html(manifest: dict) -> str:
     """The run's page: every report with its parameters and what this run did with it, and what changed."""
     lang = manifest["parameters"].get("lang", "en")
+    audience = run_audience(manifest)
     rows = "\n".join(
         f"<tr><td><a href='{html.escape(j['stem'])}.html'>{html.escape(j.get('title') or j['notebook'])}</a></td>"
         f"<td>{html.escape(_label(j['label'], lang))}</td><td>{html.escape(_status(j['status'], lang))}</td>"
@@ -247,11 +342,11 @@ def _index_html(manifest: dict) -> str:
     artefacts = (f"<p>{_t('artefacts', lang, computed=sum(a['computed'] for a in shared), loaded=sum(a['loaded'] for a in shared))}</p>"
                  if shared else "")
     cols = "".join(f"<th>{_t('columns.' + c, lang)}</th>" for c in ("report", "parameters", "status", "this_run"))
-    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
+    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{_private_head(audience)}
 <title>{_t('run_title', lang, run=run)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
 tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
-<h1>{_t('site_title', lang)}</h1>
+{_private_top(audience, lang)}<h1>{_t('site_title', lang)}</h1>
 <p>{_t('run_summary', lang, run=f'<b>{run}</b>', status=f"<b>{html.escape(_status(manifest['status'], lang))}</b>",
        started=_when(manifest['started']), finished=_when(manifest.get('finished', '')),
        code=f"<code>{html.escape(manifest['git_commit'])}</code>",
@@ -271,25 +366,27 @@ def _run_parameters(parameters: dict, lang: str) -> str:
     return _t("run_parameters", lang, years=", ".join(map(str, parameters.get("years", []))), **words)
 
 
-def _runs_index(reports: Path, lang: str = "en") -> None:
-    """Write ``reports/index.html`` listing every run (newest first), in the language of the latest run."""
+def _runs_index(reports: Path, lang: str = "en", audience: str = "public") -> None:
+    """Write ``index.html`` of a tree listing its runs of ``audience`` (newest first), in the language of the
+    latest run; a run of the other audience (there is none: :func:`audience_conflict`) is never listed."""
     rows = []
-    for d in sorted((p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "latest"),
-                    reverse=True):
-        mf = d / "manifest.json"
-        if not mf.exists():
+    for d, m in _runs(reports):
+        if run_audience(m) != audience or "run_id" not in m:
             continue
-        m = json.loads(mf.read_text(encoding="utf-8"))
         rows.append(f"<tr><td><a href='{d.name}/index.html'>{html.escape(m['run_id'])}</a></td>"
                     f"<td>{html.escape(_status(m['status'], lang))}</td><td>{_when(m['started'])}</td>"
                     f"<td>{_t('duration', lang, seconds=float(m.get('seconds', 0)))}</td>"
                     f"<td>{html.escape(_run_parameters(m['parameters'], lang))}</td></tr>")
     cols = "".join(f"<th>{_t('columns.' + c, lang)}</th>" for c in ("run", "status", "started", "duration", "parameters"))
     (reports / "index.html").write_text(
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_t('runs_title', lang)}</title>"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{_private_head(audience)}"
+        f"<title>{_t('runs_title', lang)}</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}td,th{padding:.3em .8em}</style>"
-        f"</head><body><h1>{_t('runs_title', lang)}</h1><p><a href='latest/index.html'>{_t('latest_link', lang)}</a></p>"
+        f"</head><body>{_private_top(audience, lang)}<h1>{_t('runs_title', lang)}</h1>"
+        f"<p><a href='latest/index.html'>{_t('latest_link', lang)}</a></p>"
         f"<table><tr>{cols}</tr>" + "\n".join(rows) + "</table></body></html>", encoding="utf-8")
+    if audience == "internal":
+        owner_only(reports / "index.html")
 
 
 def _publish_latest(reports: Path, run_dir: Path) -> None:
@@ -312,7 +409,8 @@ def progress_line(job, done: int, total: int, elapsed: float) -> str:
 def publish(build: Path, out_dir: Path, manifest: dict, failed: list) -> Path:
     """Write the run's manifest and page, drop its artefact folder (summarised in the manifest), and move the
     build into place: ``<run-id>/`` with ``latest`` pointing to it, or ``<run-id>-failed/`` with
-    ``failure.json`` (``latest`` unchanged). Returns the published folder."""
+    ``failure.json`` (``latest`` unchanged). ``out_dir`` is the run's tree (:func:`run_tree`); an internal
+    run is made owner-only (:func:`owner_only`) before it is moved into place. Returns the published folder."""
     artefacts = build / ARTEFACT_FOLDER
     manifest["artefacts"] = artefact_summary(artefacts)
     shutil.rmtree(artefacts, ignore_errors=True)
@@ -321,15 +419,15 @@ def publish(build: Path, out_dir: Path, manifest: dict, failed: list) -> Path:
                                          encoding="utf-8")
     (build / "index.html").write_text(_index_html(manifest), encoding="utf-8")
     lang = manifest["parameters"].get("lang", "en")
+    audience = run_audience(manifest)
     if failed:
         (build / "failure.json").write_text(json.dumps([j.error | {"report": j.stem} for j in failed], indent=2,
                                                        ensure_ascii=False), encoding="utf-8")
-        final = out_dir / f"{manifest['run_id']}-failed"
-        os.replace(build, final)
-        _runs_index(out_dir, lang)
-        return final
-    final = out_dir / manifest["run_id"]
+    if audience == "internal":  # reused files are hard links to earlier runs' files: made owner-only as well
+        owner_only(build)
+    final = out_dir / (f"{manifest['run_id']}-failed" if failed else manifest["run_id"])
     os.replace(build, final)
-    _publish_latest(out_dir, final)
-    _runs_index(out_dir, lang)
+    if not failed:
+        _publish_latest(out_dir, final)
+    _runs_index(out_dir, lang, audience)
     return final
