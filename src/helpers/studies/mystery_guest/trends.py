@@ -63,6 +63,7 @@ from helpers.stats.ordinal import fit_cumulative_logit
 from helpers.stats.power import minimum_detectable_difference
 from helpers.stats.survey import design_weights, weighted_mean, weighted_share
 from helpers.studies.mystery_guest.overview import PUBLISHED, sample_counts
+from helpers.studies.mystery_guest.role_gap import with_interviewer_df
 
 __all__ = [
     "ARTEFACTS",
@@ -634,7 +635,7 @@ class MixedYearFit:
     adjust: tuple[str, ...]
     means: pd.DataFrame  # year, estimate, se, ci_low, ci_high, n, n_recipients
     contrasts: pd.DataFrame  # year_a, year_b, difference, se, ci_low, ci_high, p, p_adjusted
-    fixed: pd.DataFrame  # term, coef, se, ci_low, ci_high, p
+    fixed: pd.DataFrame  # term, coef, se, ci_low, ci_high, p, df (interviewer-level for the role; inf: Wald z)
     variance: dict  # component -> variance
     interviewer_effects: pd.Series  # BLUPs by interviewer_id
     converged: bool
@@ -843,8 +844,8 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
             shares.setdefault(y, {})[st] = float(pop / total[y])
     notes: list[str] = []
     if engine == "statsmodels":
-        return _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata,
-                                       shares)
+        return _interviewer_df(_year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference,
+                                                       use_strata, shares), d, alpha)
     if engine != "mme":
         raise ValueError("engine must be 'mme' or 'statsmodels'")
     X, names, yrs, dn = _year_design(d, adjust, use_strata)
@@ -869,8 +870,16 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     leniency = pd.Series(blups.get("interviewer", np.zeros(len(ids.get("interviewer", [])))),
                          index=ids.get("interviewer", []), dtype="float64")
     se_fe = np.sqrt(np.clip(np.diag(V), 0, None))
-    return _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha,
-                         instrument, "REML, Henderson's equations (helpers.stats.mixed.reml)", notes, None)
+    return _interviewer_df(_assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok,
+                                         alpha, instrument, "REML, Henderson's equations (helpers.stats.mixed.reml)",
+                                         notes, None), d, alpha)
+
+
+def _interviewer_df(fit: MixedYearFit, d: pd.DataFrame, alpha: float) -> MixedYearFit:
+    """The role coefficient with interviewer-level df (:func:`~helpers.studies.mystery_guest.role_gap.with_interviewer_df`):
+    a t interval on the interviewers' between-within df instead of the Wald z (column ``df`` of ``fit.fixed``)."""
+    fit.fixed = with_interviewer_df(fit.fixed, d, alpha)
+    return fit
 
 
 def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha, instrument,
