@@ -1252,6 +1252,15 @@ def _a_comparisons(study, years, measure, instrument):
     return compare_years(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
 
 
+def _a_year_comparisons(study, years, measure):
+    """Both year comparisons of ``measure`` and the headline (:func:`helpers.studies.mystery_guest.role_gap.year_comparisons`):
+    the constant-instrument table is the ``comparisons`` artefact, the volunteer-only one and the gap check are added."""
+    from helpers.studies.mystery_guest.role_gap import year_comparisons
+
+    return year_comparisons(study.scored(years), measure, roster=study.strata(years),
+                            model=artefact(study, "comparisons", years, measure=measure))
+
+
 def _a_trend(study, years, measure, instrument):
     fit = artefact(study, "fit", years, measure=measure) if instrument == "reference" else None
     return trend_test(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
@@ -1275,7 +1284,7 @@ def _a_ordinal(study, years):
 
 #: the trends artefacts of a run, by name (``study.artefact("trends.<name>", ...)``)
 ARTEFACTS = {"sample": _a_sample, "summary": _a_summary, "ceiling": _a_ceiling, "fit": _a_fit,
-             "comparisons": _a_comparisons, "trend": _a_trend, "raw_vs_adjusted": _a_raw_vs_adjusted,
+             "comparisons": _a_comparisons, "year_comparisons": _a_year_comparisons, "trend": _a_trend, "raw_vs_adjusted": _a_raw_vs_adjusted,
              "workers": _a_workers, "covid": _a_covid, "ordinal": _a_ordinal}
 
 
@@ -1284,7 +1293,7 @@ def artefact(study, name: str, years, **params):
     computed on the first request of the run, loaded afterwards (``study.artefact("trends.<name>", ...)``).
 
     ``params``: ``instrument`` (``"reference"`` or ``None``) for ``summary``, ``comparisons``, ``trend``;
-    ``measure`` for ``fit``, ``comparisons``, ``trend``. Defaults: ``instrument="reference"``,
+    ``measure`` for ``fit``, ``comparisons``, ``year_comparisons``, ``trend``. Defaults: ``instrument="reference"``,
     ``measure="composite"``.
     """
     compute = ARTEFACTS[name]
@@ -1307,6 +1316,7 @@ def trends_tables(study, years) -> dict:
     out["comparisons"] = pd.concat([artefact(study, "comparisons", years, measure=m) for m in DOMAIN_MEASURES],
                                    ignore_index=True)
     out["comparisons_all"] = artefact(study, "comparisons", years, instrument=None)
+    out["year_comparisons"] = artefact(study, "year_comparisons", years)  # composite: model, volunteers, gap check
     out["trend"] = pd.DataFrame([artefact(study, "trend", years, measure=m) for m in DOMAIN_MEASURES]
                                 + [artefact(study, "trend", years, instrument=None)])
     out["ordinal"] = artefact(study, "ordinal", years)
@@ -1318,12 +1328,15 @@ def trends_tables(study, years) -> dict:
 
 def summary_tables(study, years) -> dict:
     """What the executive summary shows, by name: the same artefacts as the trends report (loaded when the
-    trends report of the run computed them)."""
+    trends report of the run computed them). ``comparisons`` is the **headline** year comparison of the composite
+    (volunteer interviews only when the social-worker gap is not the same every year or cannot be checked:
+    :func:`helpers.studies.mystery_guest.role_gap.role_gap_check`); ``year_comparisons`` holds both and the check."""
     per_year, changes = artefact(study, "workers", years)
+    both = artefact(study, "year_comparisons", years)
     return {"sample": artefact(study, "sample", years), "fit": artefact(study, "fit", years),
             "summary": artefact(study, "summary", years),
             "summary_all": artefact(study, "summary", years, instrument=None),
-            "comparisons": artefact(study, "comparisons", years),
+            "comparisons": both.headline, "year_comparisons": both,
             "comparisons_all": artefact(study, "comparisons", years, instrument=None),
             "ceiling": artefact(study, "ceiling", years), "raw_vs_adjusted": artefact(study, "raw_vs_adjusted", years),
             "covid": artefact(study, "covid", years), "changes": changes}
