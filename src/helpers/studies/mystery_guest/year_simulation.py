@@ -8,6 +8,7 @@ tests of ``tests/test_role_gap.py``.
   with the social-worker gap constant (``"no_change"``) or growing in 2021 only (``"gap_grows"``: latent role
   shift -0.5 -> -0.9): whether the headline, the constant-instrument and the volunteer-only comparisons report a
   change (any Holm-adjusted contrast below 0.05), whether the gap check rejected, and the 2020-2021 changes;
+  and the year model's role coefficient with its interval;
 - :func:`role_study` the same design with a **linear** outcome (worker, interviewer and recipient effects,
   residual; role -4.5 points, phone +1), so the true role coefficient is known: its Wald and interviewer-df
   intervals and whether they cover;
@@ -36,15 +37,23 @@ def year_study(scenario: str, seed: int) -> dict:
 
     Keys: ``headline``, ``model``, ``volunteers`` (any Holm-adjusted contrast with p < 0.05 in that comparison),
     ``gap_rejected`` (the equal-gap check chose the volunteer-only headline), ``d_model``, ``d_volunteers``,
-    ``d_headline`` (the 2020-2021 change, points; the truth is 0).
+    ``d_headline`` (the 2020-2021 change, points; the truth is 0); the year model's role coefficient (volunteer
+    minus social worker) ``role_coef, role_se, role_df, role_ci_low, role_ci_high`` and ``gap`` (the mean
+    within-recipient gap, social worker minus volunteer, over the recipients of all paired years): with a
+    constant gap the mean of ``-gap`` over many studies is the true role effect in points on the latent-logit
+    answers, which has no closed form.
     """
     from helpers.studies.mystery_guest.role_gap import year_comparisons
     from helpers.studies.mystery_guest.scoring import score_interviews
     from helpers.studies.mystery_guest.simulate import simulate_years
+    from helpers.studies.mystery_guest.trends import year_mixed_model
 
     st = simulate_years(seed=seed, role_shift=SCENARIOS[scenario])
     s = score_interviews(st.interviews)
-    yc = year_comparisons(s, roster=st.strata)
+    fit = year_mixed_model(s, roster=st.strata)
+    yc = year_comparisons(s, roster=st.strata, fit=fit)
+    role = fit.fixed.set_index("term").loc["C(role)[T.volunteer]"]
+    g = yc.check.gaps[yc.check.gaps["n"] > 0]
 
     def pair(t):
         r = t[(t["year_a"] == 2020) & (t["year_b"] == 2021)]
@@ -54,7 +63,10 @@ def year_study(scenario: str, seed: int) -> dict:
             "model": bool((yc.model["p_adjusted"] < 0.05).any()),
             "volunteers": bool((yc.volunteers["p_adjusted"] < 0.05).any()),
             "gap_rejected": yc.check.headline == "volunteers", "gap_p": float(yc.check.p_value),
-            "d_model": pair(yc.model), "d_volunteers": pair(yc.volunteers), "d_headline": pair(yc.headline)}
+            "d_model": pair(yc.model), "d_volunteers": pair(yc.volunteers), "d_headline": pair(yc.headline),
+            "role_coef": float(role["coef"]), "role_se": float(role["se"]), "role_df": float(role["df"]),
+            "role_ci_low": float(role["ci_low"]), "role_ci_high": float(role["ci_high"]),
+            "gap": float((g["estimate"] * g["n"]).sum() / g["n"].sum())}
 
 
 def role_study(seed: int, alpha: float = 0.05, sd_interviewer: float | None = None) -> dict:
