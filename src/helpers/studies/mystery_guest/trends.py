@@ -26,6 +26,10 @@ ones put the departments at their population shares. Tests of change:
 - :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
   detectable difference (MDD, :mod:`helpers.stats.power`) at the Holm-Bonferroni level ``alpha/m``; a
   contrast that is not significant carries the interval of changes that cannot be excluded;
+- the assumption of the constant instrument - one social-worker gap for every year - is checked in
+  :mod:`helpers.studies.mystery_guest.role_gap` (the gap within the recipient per year, Welch's test of equal
+  gaps); where it fails or cannot be checked the headline comparison uses the volunteer interviews only
+  (artefact ``year_comparisons``: both comparisons and the check);
 - :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
 - :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
   :func:`helpers.stats.mixed.reml`; statsmodels ``MixedLM`` as the cross-check);
