@@ -216,3 +216,31 @@ def test_gap_sentences_in_both_languages_for_every_decision():
                 assert not re.search(r"\d,\d", x), x
         cells = " ".join(N.role_gap_table(checks[0], lang)["reason"])
         assert (latin_words(cells) if lang == "ru" else code_names(cells)) == []
+
+
+def test_summary_finding_names_the_volunteer_headline_and_shows_the_model_beside_it():
+    from helpers.narrative import summary as NS
+    from helpers.narrative.language import code_names, latin_words
+    from helpers.narrative.trends import instrument_label
+    from helpers.studies.mystery_guest import trends as T
+
+    s = _paired_years((-3.0, -6.0))
+    s["worker_id"] = "W" + (s.index % 5).astype(str)
+    s["interviewer_id"] = np.where(s["role"] == "volunteer", "V", "S") + (s.index % 3).astype(str)
+    s["mode"] = np.where(s.index % 2 == 0, "phone", "in_person")
+    fit = T.year_mixed_model(s)
+    yc = R.year_comparisons(s, fit=fit)
+    summary = T.yearly_summary(s, measures=["composite"], top_box=False)
+    for lang in ("en", "ru"):
+        first = NS.key_findings(summary, yc.headline, T.raw_vs_adjusted(s, fit=fit), fit, lang=lang,
+                                year_comparisons=yc)[0]
+        assert instrument_label("volunteers", lang) in first
+        assert _opening(lang, "summary.findings.largest_model") in first
+        assert (latin_words(first) if lang == "ru" else code_names(first)) == [], first
+
+
+def _opening(lang, key):
+    """The fixed opening words of a catalogue message (up to its first placeholder)."""
+    from helpers.narrative.catalogue import messages
+
+    return messages(lang)[key].split("{")[0]
