@@ -127,8 +127,10 @@ def main() -> None:
             f"{secs:.0f} s. Demo-shaped 2018-2021 studies (`simulate_years`): 2018-19 volunteers only, 2020-21 "
             "every recipient interviewed by a volunteer and a social worker; no change in quality. Headline = "
             "volunteer interviews only when Welch's test of equal within-recipient gaps rejects at 0.20 (or "
-            "cannot test), else the constant instrument. Role coefficient: the year model on a linear outcome "
-            "in the same design (true role effect 4.5 points), t interval on interviewers - 2 df.\n\n"
+            "cannot test), else the constant instrument. Role coefficient of the year model, t interval on "
+            "interviewers - 2 df: on the latent-logit studies of the second scenario (true effect = mean "
+            "within-recipient gap over the studies) and on a linear outcome in the same design (true effect "
+            "4.5 points).\n\n"
             + table(shown)
             + f"\n\nReproduce: `OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_verdicts_years.py "
             f"--studies {args.studies} --seed {args.seed}`")
