@@ -28,6 +28,7 @@ from pathlib import Path
 from helpers.figures import trends as figures
 from helpers.io.demo import is_demo
 from helpers.narrative import summary as words
+from helpers.narrative import trends as trends_words
 from helpers.report import open_report
 from helpers.studies.mystery_guest import trends
 from helpers.studies.mystery_guest.study import open_study
@@ -53,9 +54,11 @@ rep.figure(figures.plot_raw_vs_adjusted(t["raw_vs_adjusted"], lang=lang), rep.sa
 # %%
 rep.heading("summary.report.findings")
 findings = words.key_findings(t["summary"], t["comparisons"], t["raw_vs_adjusted"], t["fit"], t["covid"],
-                              t["changes"], lang=lang, comparisons_all=t["comparisons_all"], worker=rep.worker)
+                              t["changes"], lang=lang, comparisons_all=t["comparisons_all"], worker=rep.worker,
+                              year_comparisons=t["year_comparisons"])
 for i, f in enumerate(findings, 1):
     rep.text(f"{i}. {f}")
+rep.table(trends_words.side_by_side_table(t["year_comparisons"], lang), rep.say("trends.report.side_by_side_table"))
 
 # %%
 rep.heading("summary.report.caveats")

@@ -100,6 +100,13 @@ for _, row in comp.iterrows():
 show(comparisons_all, "trends.report.comparisons_all_table", cols)
 for _, row in comparisons_all.iterrows():
     rep.text(words.comparison_sentence(row, lang))
+both_ways = t["year_comparisons"]  # the equal-gap check, the volunteer-only comparison and the headline
+rep.heading("trends.report.role_gap")
+rep.paragraph("trends.report.role_gap_intro")
+rep.table(words.role_gap_table(both_ways.check, lang), rep.say("trends.report.role_gap_table"))
+rep.text(words.role_gap_sentence(both_ways.check, lang))
+rep.table(words.side_by_side_table(both_ways, lang), rep.say("trends.report.side_by_side_table"))
+both_ways.volunteers.safe.to_csv(tables / "trends_comparisons_volunteers.csv", index=False)
 trend = t["trend"]
 trend.safe.to_csv(tables / "trends_trend_test.csv", index=False)
 show(trend, "trends.report.trend_table", ["measure", "instrument", "years", "n", "slope", "ci_low", "ci_high", "p"])

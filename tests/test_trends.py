@@ -367,8 +367,9 @@ def test_trends_then_summary_compute_every_artefact_once(demo_dirs, tmp_path):
     assert later and all(e["event"] == "loaded" for e in later), later
     assert {e["key"] for e in later} <= set(keys)
     pd.testing.assert_frame_equal(got["fit"].means, shown["fit"].means)
-    pd.testing.assert_frame_equal(got["comparisons"], shown["comparisons"][shown["comparisons"]["measure"] == "composite"]
-                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(got["year_comparisons"].model,
+                                  shown["comparisons"][shown["comparisons"]["measure"] == "composite"].reset_index(drop=True))
+    assert got["comparisons"] is got["year_comparisons"].headline  # the summary leads with the headline comparison
 
 
 # ---------------------------------------------------------------- stats moved out of trends

@@ -13,7 +13,7 @@ import pandas as pd
 
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
-from helpers.narrative.trends import explain_adjustment, instrument_label, signed
+from helpers.narrative.trends import explain_adjustment, instrument_label, role_gap_sentence, signed
 
 __all__ = ["caveats", "change_clause", "key_findings", "key_numbers"]
 
@@ -66,7 +66,7 @@ def _covid_finding(covid: pd.DataFrame, lang: str) -> str:
 
 def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.DataFrame, fit,
                  covid: pd.DataFrame | None = None, changes: pd.DataFrame | None = None, lang: str = "en",
-                 comparisons_all: pd.DataFrame | None = None, worker=str) -> list[str]:
+                 comparisons_all: pd.DataFrame | None = None, worker=str, year_comparisons=None) -> list[str]:
     """The three most important findings as sentences, computed from the analysis tables.
 
     1. Level and change of the composite **on the instrument of** ``summary`` / ``comparisons``
@@ -74,7 +74,10 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
        the largest change between consecutive years with its verdict - significant after Holm, or "changes
        between L and U cannot be excluded" (the interval at the Bonferroni level ``alpha/m``). With
        ``comparisons_all`` (``instrument=None``) the same pair counted over all interviews follows, labelled
-       as depending on the interviewer mix.
+       as depending on the interviewer mix. With ``year_comparisons``
+       (:func:`helpers.studies.mystery_guest.role_gap.year_comparisons`; ``comparisons`` is then its headline)
+       the check of the equal social-worker gap follows (:func:`helpers.narrative.trends.role_gap_sentence`) and
+       the same pair by the other comparison, side by side; a volunteer-only headline is labelled as such.
     2. Composition: how the interviewer mix moves the all-interview change (:func:`explain_adjustment`).
     3. COVID-19 safety: organisation-wide compliance shares of the last year with intervals, the change since
        the first COVID-19 year, and a warning when a department rests on few recipients; if there is no
@@ -92,7 +95,20 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
              hi_year=str(int(hi["year"])))
     big = largest_consecutive_change(comparisons, comp["year"])
     if big is not None:
-        s += " " + text("summary.findings.largest", lang, clause=change_clause(big, lang))
+        if big.get("instrument") == "volunteers":
+            s += " " + text("summary.findings.largest_labelled", lang, label=instrument_label("volunteers", lang),
+                            clause=change_clause(big, lang))
+        else:
+            s += " " + text("summary.findings.largest", lang, clause=change_clause(big, lang))
+        if year_comparisons is not None:
+            s += " " + role_gap_sentence(year_comparisons.check, lang)
+            other = (year_comparisons.model if big.get("instrument") == "volunteers"
+                     else year_comparisons.volunteers)
+            key = "model" if big.get("instrument") == "volunteers" else "volunteers"
+            o = other[(other["year_a"] == big["year_a"]) & (other["year_b"] == big["year_b"])] \
+                if not other.empty else other
+            if not o.empty:
+                s += " " + text(f"summary.findings.largest_{key}", lang, clause=change_clause(o.iloc[0], lang))
         if comparisons_all is not None and not comparisons_all.empty:
             a = comparisons_all[(comparisons_all["year_a"] == big["year_a"])
                                 & (comparisons_all["year_b"] == big["year_b"])]

@@ -22,8 +22,9 @@ from helpers.narrative import fmt
 from helpers.narrative.catalogue import label, text
 
 __all__ = ["comparison_sentence", "direction_label", "explain_adjustment", "instrument_label",
-           "instrument_short", "measure_label", "reviewer_table", "signed", "term_label", "trend_sentence",
-           "truth_sentence", "truth_verdict_label", "variance_sentence", "verdict_label"]
+           "instrument_short", "measure_label", "reviewer_table", "role_gap_sentence", "role_gap_table",
+           "side_by_side_table", "signed", "term_label", "trend_sentence", "truth_sentence", "truth_verdict_label",
+           "variance_sentence", "verdict_label"]
 
 _VERDICT = {"increase": "increase", "decrease": "decrease", "not significant": "not_significant",
             "not testable (ceiling)": "not_testable"}
@@ -196,6 +197,56 @@ def explain_adjustment(table: pd.DataFrame, fit, lang: str = "en") -> str:
     parts.append(text("trends.adjustment.change", lang, ya=ya, yb=yb, raw=signed(e["raw_change"], lang),
                       adjusted=signed(e["adjusted_change"], lang)) + tail)
     return " ".join(parts)
+
+
+def role_gap_sentence(check, lang: str = "en") -> str:
+    """The check of the equal-gap assumption in words
+    (:func:`~helpers.studies.mystery_guest.role_gap.role_gap_check`): the within-recipient gap of every year
+    with pairs, the equality test and which comparison is the headline, and why."""
+    g = check.gaps[check.gaps["reason"] == ""]
+    parts = "; ".join(text("trends.role_gap.gap_year", lang, year=str(int(r.year)), d=signed(r.estimate, lang),
+                           lo=signed(r.ci_low, lang), hi=signed(r.ci_high, lang), n=int(r.n)) for r in g.itertuples())
+    out = [text("trends.role_gap.gaps", lang, m=measure_label(check.measure, lang), parts=parts)] if parts else []
+    if check.decision in ("equal", "unequal"):
+        out.append(text(f"trends.role_gap.{check.decision}", lang, years=", ".join(map(str, check.years)),
+                        p=fmt.p_value(check.p_value, lang, 3), alpha=float(check.alpha),
+                        change=signed(check.estimate, lang), lo=signed(check.ci_low, lang),
+                        hi=signed(check.ci_high, lang)))
+    else:
+        out.append(text(f"trends.role_gap.{check.decision}", lang))
+    return " ".join(out)
+
+
+def role_gap_table(check, lang: str = "en") -> pd.DataFrame:
+    """The yearly within-recipient gaps for a table: ``year, n_recipients, estimate, ci_low, ci_high, reason``
+    (the reason in words; empty where the year has pairs)."""
+    t = check.gaps[["year", "n", "estimate", "ci_low", "ci_high", "reason"]].rename(columns={"n": "n_recipients"})
+    return t.assign(year=t["year"].astype(str),
+                    reason=[text(f"trends.role_gap.reason.{r}", lang) if r else "" for r in t["reason"]])
+
+
+def _cell(difference, lo, hi, p, verdict, lang) -> str:
+    if difference is None or not np.isfinite(difference):
+        return fmt.DASH
+    return text("trends.role_gap.cell", lang, d=signed(difference, lang), lo=signed(lo, lang), hi=signed(hi, lang),
+                p=fmt.p_value(p, lang, 3), verdict=verdict_label(verdict, lang))
+
+
+def side_by_side_table(comparisons, lang: str = "en") -> pd.DataFrame:
+    """Both year comparisons of :func:`~helpers.studies.mystery_guest.role_gap.year_comparisons` per pair of years,
+    in words: ``years, model, volunteers`` (change, 95% CI, Holm p, conclusion) and ``headline`` (which the
+    reports lead with)."""
+    t = comparisons.side_by_side()
+    rows = []
+    for r in t.to_dict("records"):
+        rows.append({"years": f"{int(r['year_a'])}–{int(r['year_b'])}",
+                     "model": _cell(r["difference_model"], r["ci_low_model"], r["ci_high_model"],
+                                    r["p_adjusted_model"], r["verdict_model"], lang),
+                     "volunteers": _cell(r["difference_volunteers"], r["ci_low_volunteers"],
+                                         r["ci_high_volunteers"], r["p_adjusted_volunteers"],
+                                         r["verdict_volunteers"], lang),
+                     "headline": text(f"trends.role_gap.headline.{r['headline']}", lang)})
+    return pd.DataFrame(rows, columns=["years", "model", "volunteers", "headline"])
 
 
 def truth_sentence(check: pd.DataFrame, lang: str = "en") -> str:

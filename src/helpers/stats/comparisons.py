@@ -10,7 +10,8 @@ n, se, p_value, reason``.
 - :func:`linear_trend` least-squares slope through estimates with a known covariance matrix (a trend contrast);
 - :func:`holm` Holm-adjusted p-values (the numbers of ``statsmodels`` ``multipletests(method="holm")``, without
   its ``gc.collect()``);
-- :func:`quantile` normal (``df = inf``) or Student-t quantile.
+- :func:`quantile` normal (``df = inf``) or Student-t quantile;
+- :func:`welch_anova` equality of several means with unequal variances (Welch's F), correlated means allowed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["CliffsDelta", "Difference", "LinearTrend", "cliffs_delta", "difference", "holm", "linear_trend", "quantile"]
+__all__ = ["CliffsDelta", "Difference", "LinearTrend", "WelchAnova", "cliffs_delta", "difference", "holm",
+           "linear_trend", "quantile", "welch_anova"]
 
 
 @dataclass(frozen=True)
@@ -240,3 +242,72 @@ def linear_trend(x, estimates, cov, ci: float = 0.95) -> LinearTrend:
     z = stats.norm.ppf(0.5 + ci / 2)
     p = float(2 * stats.norm.sf(abs(slope) / se)) if se > 0 else np.nan
     return LinearTrend(slope, float(slope - z * se), float(slope + z * se), se, p, len(x))
+
+
+@dataclass(frozen=True)
+class WelchAnova:
+    """Welch's test that ``k`` means are equal: ``statistic`` (F), ``df_num``, ``df_den``, ``p_value``, ``k`` (groups),
+    ``n`` (units in all groups), ``estimate`` (largest minus smallest mean), ``reason`` (empty, or why there is no
+    test: ``"fewer_than_two_groups"`` with two or more units and a variance, ``"zero_variance"``)."""
+
+    statistic: float
+    df_num: float
+    df_den: float
+    p_value: float
+    k: int
+    n: int
+    estimate: float
+    reason: str = ""
+
+
+def welch_anova(estimates, variances, n, cov=None) -> WelchAnova:
+    """Welch's (1951) F test that ``k`` group means are equal, without assuming equal variances.
+
+    Input: the group means ``m_j``, the variances of the means ``v_j = s_j^2 / n_j`` and the group sizes
+    ``n_j``. With weights ``w_j = 1 / v_j``, ``W = sum w_j``, ``m~ = sum w_j m_j / W`` and
+    ``L = sum (1 - w_j / W)^2 / (n_j - 1)`` (Welch, 1951, *Biometrika* 38:330, eq. 9)::
+
+        F = [sum w_j (m_j - m~)^2 / (k - 1)] / [1 + 2 (k - 2) L / (k^2 - 1)],
+        df = (k - 1, (k^2 - 1) / (3 L)).
+
+    For ``k = 2`` this is Welch's t test (``F = t^2``, Welch-Satterthwaite df). **Correlated means**
+    (``cov``, the full covariance matrix of the means, e.g. the same units in two groups): the numerator's
+    ``sum w_j (m_j - m~)^2`` - which equals the Wald statistic ``(C m)' (C V C')^-1 (C m)`` of the ``k - 1``
+    contrasts ``C`` for a diagonal ``V`` - is computed as that Wald statistic with the full ``V``; ``L`` and
+    the df keep the groups' own variances. For ``k = 2`` this is :func:`difference` with its covariance (``F = t^2``,
+    the same p). Groups with fewer than two units or ``v_j = 0`` are left out (``k`` counts the rest).
+
+    Validated against ``statsmodels.stats.oneway.anova_oneway(use_var="unequal")`` and ``scipy.stats.ttest_ind
+    (equal_var=False)`` (tests/test_role_gap.py).
+
+    Examples
+    --------
+    Student's (1908) sleep data, as R ``t.test(extra ~ group, data = sleep)`` and ``oneway.test`` print it:
+    t = -1.8608, df = 17.776, p = 0.07939 (so F = 3.4626):
+
+    >>> g1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    >>> g2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    >>> r = welch_anova([np.mean(g1), np.mean(g2)], [np.var(g1, ddof=1) / 10, np.var(g2, ddof=1) / 10], [10, 10])
+    >>> round(r.statistic, 4), round(r.df_den, 3), round(r.p_value, 5), r.k, r.n
+    (3.4626, 17.776, 0.07939, 2, 20)
+    """
+    m = np.asarray(estimates, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    V = np.diag(v) if cov is None else np.asarray(cov, dtype=float)
+    ok = np.isfinite(m) & np.isfinite(v) & (nn >= 2) & (v > 0)
+    k, total = int(ok.sum()), int(nn[ok].sum())
+    rng = float(m[ok].max() - m[ok].min()) if k else np.nan
+    if k < 2:
+        why = "zero_variance" if (np.isfinite(v) & (v <= 0) & (nn >= 2)).any() else "fewer_than_two_groups"
+        return WelchAnova(np.nan, np.nan, np.nan, np.nan, k, total, rng, why)
+    m, v, nn, V = m[ok], v[ok], nn[ok], V[np.ix_(ok, ok)]
+    w = 1.0 / v
+    lam = float(((1 - w / w.sum()) ** 2 / (nn - 1)).sum())
+    C = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])  # m_j - m_1, j = 2..k
+    cm = C @ m
+    wald = float(cm @ np.linalg.solve(C @ V @ C.T, cm))
+    stat = wald / (k - 1) / (1 + 2 * (k - 2) * lam / (k**2 - 1))
+    df_den = float((k**2 - 1) / (3 * lam))
+    p = float(stats.f.sf(stat, k - 1, df_den))
+    return WelchAnova(float(stat), float(k - 1), df_den, p, k, total, rng)

@@ -381,7 +381,7 @@ _YEAR_SHAPES = {
 
 def simulate_years(
     year_effect: dict | None = None,
-    role_shift: float = -0.5,
+    role_shift: float | dict = -0.5,
     mode_shift: float = 0.15,
     base: float = 2.0,
     sd_worker: float = 0.55,
@@ -411,7 +411,9 @@ def simulate_years(
     (``per worker + pool_extra``) and the year's sample is drawn from it, so recipients recur (about
     a third of a year's sample was seen before). Answers follow the demo's cumulative logit
     (:data:`THRESHOLDS`). ``year_effect=None``: no change in quality - any "change" a method reports
-    is the change of interviewer mix (or chance).
+    is the change of interviewer mix (or chance). ``role_shift`` may be a dict by year (a year left out:
+    -0.5), e.g. ``{2020: -0.5, 2021: -0.9}``: the social-worker gap grows in 2021 only, which breaks the
+    year model's assumption of one gap for every year (:mod:`helpers.studies.mystery_guest.role_gap`).
     """
     cb = codebook or load_codebook()
     rng = np.random.default_rng([seed, 20])
@@ -451,10 +453,11 @@ def simulate_years(
         worker_a, rid_a = worker_l * reps, rid_l * reps
         interviewer_a = np.concatenate(interviewer)
         is_sw = np.array(role) == "social_worker"
+        shift = float(role_shift.get(year, -0.5)) if isinstance(role_shift, dict) else float(role_shift)
         m = n * reps
         phone = (rng.random(m) < shape["phone"]) & (dept_a == "home_care")
         eta = (base + year_effect[year] + np.array([quality[w] for w in worker_a])
-               + np.array([leniency[i] for i in interviewer_a]) + np.where(is_sw, role_shift, 0.0)
+               + np.array([leniency[i] for i in interviewer_a]) + np.where(is_sw, shift, 0.0)
                + np.where(phone, mode_shift, 0.0) + np.array([pool_u[r] for r in rid_a])
                + rng.normal(0, sd_interview, m))
         cols = {"department": dept_a, "worker_id": worker_a, "recipient_pid": rid_a, "role": role,
@@ -478,6 +481,7 @@ def simulate_years(
             strata.append((year, "temporary_residence", "temporary_residence", shape["temp_pop"]))
     out = pd.concat(frames, ignore_index=True)
     roster = pd.DataFrame(strata, columns=["year", "stratum", "department", "population"])
-    params = dict(year_effect=dict(year_effect), role_shift=role_shift, mode_shift=mode_shift, base=base,
+    params = dict(year_effect=dict(year_effect),
+                  role_shift=dict(role_shift) if isinstance(role_shift, dict) else role_shift, mode_shift=mode_shift, base=base,
                   sd_worker=sd_worker, sd_interviewer=sd_interviewer, sd_recipient=sd_recipient, seed=seed)
     return SimulatedYears(out, roster, params)

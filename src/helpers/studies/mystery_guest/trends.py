@@ -26,6 +26,10 @@ ones put the departments at their population shares. Tests of change:
 - :func:`compare_years`: every year pair with Holm-adjusted p-values, Cliff's delta and the minimum
   detectable difference (MDD, :mod:`helpers.stats.power`) at the Holm-Bonferroni level ``alpha/m``; a
   contrast that is not significant carries the interval of changes that cannot be excluded;
+- the assumption of the constant instrument - one social-worker gap for every year - is checked in
+  :mod:`helpers.studies.mystery_guest.role_gap` (the gap within the recipient per year, Welch's test of equal
+  gaps); where it fails or cannot be checked the headline comparison uses the volunteer interviews only
+  (artefact ``year_comparisons``: both comparisons and the check);
 - :func:`trend_test`: linear trend across the years (contrast of the yearly means with their covariance);
 - :func:`year_mixed_model`: the constant-instrument model (REML on Henderson's equations through
   :func:`helpers.stats.mixed.reml`; statsmodels ``MixedLM`` as the cross-check);
@@ -63,6 +67,7 @@ from helpers.stats.ordinal import fit_cumulative_logit
 from helpers.stats.power import minimum_detectable_difference
 from helpers.stats.survey import design_weights, weighted_mean, weighted_share
 from helpers.studies.mystery_guest.overview import PUBLISHED, sample_counts
+from helpers.studies.mystery_guest.role_gap import with_interviewer_df
 
 __all__ = [
     "ARTEFACTS",
@@ -634,7 +639,7 @@ class MixedYearFit:
     adjust: tuple[str, ...]
     means: pd.DataFrame  # year, estimate, se, ci_low, ci_high, n, n_recipients
     contrasts: pd.DataFrame  # year_a, year_b, difference, se, ci_low, ci_high, p, p_adjusted
-    fixed: pd.DataFrame  # term, coef, se, ci_low, ci_high, p
+    fixed: pd.DataFrame  # term, coef, se, ci_low, ci_high, p, df (interviewer-level for the role; inf: Wald z)
     variance: dict  # component -> variance
     interviewer_effects: pd.Series  # BLUPs by interviewer_id
     converged: bool
@@ -816,8 +821,8 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
             shares.setdefault(y, {})[st] = float(pop / total[y])
     notes: list[str] = []
     if engine == "statsmodels":
-        return _year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference, use_strata,
-                                       shares)
+        return _interviewer_df(_year_mixed_statsmodels(d, measure, adjust, recipients, alpha, instrument, reference,
+                                                       use_strata, shares), d, alpha)
     if engine != "mme":
         raise ValueError("engine must be 'mme' or 'statsmodels'")
     X, names, yrs, dn = _year_design(d, adjust, use_strata)
@@ -842,8 +847,16 @@ def year_mixed_model(scored: pd.DataFrame, measure: str = "composite", adjust=("
     leniency = pd.Series(blups.get("interviewer", np.zeros(len(ids.get("interviewer", [])))),
                          index=ids.get("interviewer", []), dtype="float64")
     se_fe = np.sqrt(np.clip(np.diag(V), 0, None))
-    return _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha,
-                         instrument, "REML, Henderson's equations (helpers.stats.mixed.reml)", notes, None)
+    return _interviewer_df(_assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok,
+                                         alpha, instrument, "REML, Henderson's equations (helpers.stats.mixed.reml)",
+                                         notes, None), d, alpha)
+
+
+def _interviewer_df(fit: MixedYearFit, d: pd.DataFrame, alpha: float) -> MixedYearFit:
+    """The role coefficient with interviewer-level df (:func:`~helpers.studies.mystery_guest.role_gap.with_interviewer_df`):
+    a t interval on the interviewers' between-within df instead of the Wald z (column ``df`` of ``fit.fixed``)."""
+    fit.fixed = with_interviewer_df(fit.fixed, d, alpha)
+    return fit
 
 
 def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance, leniency, ok, alpha, instrument,
@@ -1216,6 +1229,15 @@ def _a_comparisons(study, years, measure, instrument):
     return compare_years(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
 
 
+def _a_year_comparisons(study, years, measure):
+    """Both year comparisons of ``measure`` and the headline (:func:`helpers.studies.mystery_guest.role_gap.year_comparisons`):
+    the constant-instrument table is the ``comparisons`` artefact, the volunteer-only one and the gap check are added."""
+    from helpers.studies.mystery_guest.role_gap import year_comparisons
+
+    return year_comparisons(study.scored(years), measure, roster=study.strata(years),
+                            model=artefact(study, "comparisons", years, measure=measure))
+
+
 def _a_trend(study, years, measure, instrument):
     fit = artefact(study, "fit", years, measure=measure) if instrument == "reference" else None
     return trend_test(study.scored(years), measure, roster=study.strata(years), instrument=instrument, fit=fit)
@@ -1239,7 +1261,7 @@ def _a_ordinal(study, years):
 
 #: the trends artefacts of a run, by name (``study.artefact("trends.<name>", ...)``)
 ARTEFACTS = {"sample": _a_sample, "summary": _a_summary, "ceiling": _a_ceiling, "fit": _a_fit,
-             "comparisons": _a_comparisons, "trend": _a_trend, "raw_vs_adjusted": _a_raw_vs_adjusted,
+             "comparisons": _a_comparisons, "year_comparisons": _a_year_comparisons, "trend": _a_trend, "raw_vs_adjusted": _a_raw_vs_adjusted,
              "workers": _a_workers, "covid": _a_covid, "ordinal": _a_ordinal}
 
 
@@ -1248,7 +1270,7 @@ def artefact(study, name: str, years, **params):
     computed on the first request of the run, loaded afterwards (``study.artefact("trends.<name>", ...)``).
 
     ``params``: ``instrument`` (``"reference"`` or ``None``) for ``summary``, ``comparisons``, ``trend``;
-    ``measure`` for ``fit``, ``comparisons``, ``trend``. Defaults: ``instrument="reference"``,
+    ``measure`` for ``fit``, ``comparisons``, ``year_comparisons``, ``trend``. Defaults: ``instrument="reference"``,
     ``measure="composite"``.
     """
     compute = ARTEFACTS[name]
@@ -1271,6 +1293,7 @@ def trends_tables(study, years) -> dict:
     out["comparisons"] = pd.concat([artefact(study, "comparisons", years, measure=m) for m in DOMAIN_MEASURES],
                                    ignore_index=True)
     out["comparisons_all"] = artefact(study, "comparisons", years, instrument=None)
+    out["year_comparisons"] = artefact(study, "year_comparisons", years)  # composite: model, volunteers, gap check
     out["trend"] = pd.DataFrame([artefact(study, "trend", years, measure=m) for m in DOMAIN_MEASURES]
                                 + [artefact(study, "trend", years, instrument=None)])
     out["ordinal"] = artefact(study, "ordinal", years)
@@ -1282,12 +1305,15 @@ def trends_tables(study, years) -> dict:
 
 def summary_tables(study, years) -> dict:
     """What the executive summary shows, by name: the same artefacts as the trends report (loaded when the
-    trends report of the run computed them)."""
+    trends report of the run computed them). ``comparisons`` is the **headline** year comparison of the composite
+    (volunteer interviews only when the social-worker gap is not the same every year or cannot be checked:
+    :func:`helpers.studies.mystery_guest.role_gap.role_gap_check`); ``year_comparisons`` holds both and the check."""
     per_year, changes = artefact(study, "workers", years)
+    both = artefact(study, "year_comparisons", years)
     return {"sample": artefact(study, "sample", years), "fit": artefact(study, "fit", years),
             "summary": artefact(study, "summary", years),
             "summary_all": artefact(study, "summary", years, instrument=None),
-            "comparisons": artefact(study, "comparisons", years),
+            "comparisons": both.headline, "year_comparisons": both,
             "comparisons_all": artefact(study, "comparisons", years, instrument=None),
             "ceiling": artefact(study, "ceiling", years), "raw_vs_adjusted": artefact(study, "raw_vs_adjusted", years),
             "covid": artefact(study, "covid", years), "changes": changes}
