@@ -43,7 +43,7 @@ import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook, normalise_label
 from helpers.io.demo import DEMO_KEY, DEMO_MARKER
-from helpers.io.pii import quote, scrub_series
+from helpers.io.pii import ID_KINDS, quote, scrub_series
 from helpers.io.provenance import file_sha256
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
@@ -404,7 +404,7 @@ def validate_interviews(
     pii = {k: pii[k] + counts[k] for k in pii}
     for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):
         values = out[col].fillna("").astype("string")
-        cleaned, counts = scrub_series(values, kinds=("email", "name"))
+        cleaned, counts = scrub_series(values, kinds=ID_KINDS)
         changed = (cleaned != values).to_numpy()
         if changed.any():
             problems.add(changed, col, "personal data (phone, e-mail or name) in an id column")

@@ -19,9 +19,11 @@ one word of a comment, a false negative costs a person's privacy):
 * **first names from a list** (:data:`FIRST_NAMES`, common Russian first names and their diminutives,
   without words that are also common nouns such as Вера, Надежда, Любовь, Роза) standing alone or
   next to a capitalised word (the surname), in nominative and the usual case forms;
-* **phones** (free text only: ids are digit strings by nature, so id columns are scanned for e-mails
-  and names only): Russian numbers ``+7 (912) 345-67-89``, ``8 912 345 67 89``, ``89123456789``, local
-  numbers written with hyphens ``2-34-56``, ``234-56-78``, and any run of 10 or more digits;
+* **phones** in free text: Russian numbers ``+7 (912) 345-67-89``, ``8 912 345 67 89``, ``89123456789``,
+  local numbers written with hyphens ``2-34-56``, ``234-56-78``, and any run of 10 or more digits;
+* **phones in id columns** (kind ``"mobile"``, :data:`ID_KINDS`): ids are digit strings by nature, so only
+  numbers that cannot be an id are taken - written with ``+7`` or a bracketed area code, or a Russian
+  mobile number ``8 9xx``/``7 9xx`` (11 digits, separators allowed); ``2021-00017`` is an id, not a phone;
 * **e-mail** addresses ``name@host.tld``.
 
 Examples
@@ -44,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 PLACEHOLDERS = {"phone": "[телефон]", "email": "[e-mail]", "name": "[ФИО]"}
+#: what an id column is scanned for (``mobile``: the phones an id cannot be; counted as phones)
+ID_KINDS = ("email", "name", "mobile")
 
 _FIRST = (  # noqa: SIM905
     "Александр Алексей Анатолий Андрей Антон Аркадий Артём Артем Борис Вадим Валентин Валерий Василий "
@@ -93,21 +97,36 @@ PHONE_PATTERN = re.compile(
     r")(?!\w)"
 )
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MOBILE_PATTERN = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+7[\s\-]*\(?\d{3,5}\)?[\s\-]*\d{1,3}[\s\-]*\d{2}[\s\-]*\d{2}"                # +7 ...
+    r"|[78]?[\s\-]*\(\d{3,5}\)[\s\-]*\d{1,3}[\s\-]*\d{2}[\s\-]*\d{2}"              # (912) 345-67-89
+    r"|[78][\s\-]*9\d{2}[\s\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}"                      # 8 912 345 67 89
+    r")(?!\w)"
+)
 
 
 def scrub(text: str, kinds: tuple[str, ...] = ("phone", "email", "name")) -> tuple[str, dict[str, int]]:
-    """Replace phones, e-mails and personal names in ``text`` by placeholders; return (text, counts)."""
+    """Replace phones, e-mails and personal names in ``text`` by placeholders; return (text, counts).
+
+    ``kinds``: any of ``phone``, ``email``, ``name`` and ``mobile`` (the narrower phone scan of id
+    columns, :data:`ID_KINDS`); ``counts`` has the keys ``phone``, ``email``, ``name``.
+
+    >>> scrub("2021-00017", ID_KINDS)[0], scrub("89123456789", ID_KINDS)[0], scrub("+7 4842 22-33-44", ID_KINDS)[0]
+    ('2021-00017', '[телефон]', '[телефон]')
+    """
     counts = {"phone": 0, "email": 0, "name": 0}
-    for kind, pattern in (("email", EMAIL_PATTERN), ("phone", PHONE_PATTERN), ("name", NAME_PATTERN)):
+    for kind, pattern, counted in (("email", EMAIL_PATTERN, "email"), ("phone", PHONE_PATTERN, "phone"),
+                                   ("mobile", MOBILE_PATTERN, "phone"), ("name", NAME_PATTERN, "name")):
         if kind in kinds:
-            text, n = pattern.subn(PLACEHOLDERS[kind], text)
-            counts[kind] += n
+            text, n = pattern.subn(PLACEHOLDERS[counted], text)
+            counts[counted] += n
     return text, counts
 
 
 #: cheap necessary conditions (run vectorised) before the full patterns: a capital Cyrillic letter
 #: for a name, ``@`` for an e-mail, six or more digits and separators for a phone
-_PREFILTER = {"name": "[А-ЯЁ]", "email": "@", "phone": r"\d[\d\s()-]{4,}\d"}
+_PREFILTER = {"name": "[А-ЯЁ]", "email": "@", "phone": r"\d[\d\s()-]{4,}\d", "mobile": r"\d[\d\s()-]{4,}\d"}
 
 
 def scrub_series(values: pd.Series, kinds: tuple[str, ...] = ("phone", "email", "name")
