@@ -231,3 +231,18 @@ def test_personal_data_in_an_id_quarantines_the_row(planted_ids):
     n_ids = len(ID_COLUMNS) - 1  # the recipient id is pseudonymised, not scanned
     assert pii["pii_email"] == n_ids * sum(k == "email" for _, k, *_ in ID_CASES)
     assert pii["pii_phone"] == n_ids * sum(k == "phone" for _, k, *_ in ID_CASES)
+
+
+def test_command_line_names_every_kind_replaced(planted_comments, tmp_path, capsys):
+    """`python -m helpers validate` reports the spans replaced of every kind found, and quotes none."""
+    from helpers.__main__ import main
+
+    _, processed, _, _ = planted_comments
+    assert main(["validate", str(processed.parent / "raw"), "--out", str(tmp_path / "p")]) == 0
+    printed = capsys.readouterr()
+    expected = {kind: sum(k == kind for _, k, *_ in CASES) for kind in COUNTED_KINDS}
+    assert (f"personal data replaced in free text: {expected['phone']} phones, {expected['email']} e-mails, "
+            f"{expected['name']} names, {expected['snils']} SNILS numbers, {expected['passport']} passport numbers, "
+            f"{expected['inn']} INN numbers, {expected['oms']} OMS policy numbers, {expected['address']} addresses, "
+            f"{expected['birth']} birth dates") in printed.out
+    assert not [needle for *_, needle in CASES if needle in printed.out + printed.err]

@@ -239,6 +239,22 @@ def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS
     return out, {kind: int(n) for kind, n in zip(COUNTED, totals, strict=True)}
 
 
+_WORDS = {"phone": "phones", "email": "e-mails", "name": "names", "snils": "SNILS numbers",
+          "passport": "passport numbers", "inn": "INN numbers", "oms": "OMS policy numbers",
+          "address": "addresses", "birth": "birth dates"}
+
+
+def counts_words(counts: dict[str, int]) -> str:
+    """The spans replaced, in words for the command line: phones, e-mails and names always, the other
+    kinds when found.
+
+    >>> counts_words({"phone": 2, "email": 1, "name": 3, "address": 1, "snils": 0})
+    '2 phones, 1 e-mails, 3 names, 1 addresses'
+    """
+    return ", ".join(f"{int(counts.get(k, 0))} {w}" for k, w in _WORDS.items()
+                     if k in ("phone", "email", "name") or counts.get(k, 0))
+
+
 def quote(value: object, limit: int = 40) -> str:
     """A cell value fit to quote in a message or quarantine reason: scrubbed and shortened.
 
