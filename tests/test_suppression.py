@@ -106,3 +106,16 @@ def test_worker_trajectories_count_recipients(demo_dirs):
     assert (cell["n"], cell["n_recipients"]) == (2 * SMALL_CELL_RECIPIENTS, SMALL_CELL_RECIPIENTS)
     small = per_year[Report().small(per_year)]
     assert list(zip(small["worker_id"], small["year"], strict=True)) == [SMALL_CELL]
+
+
+@pytest.mark.parametrize("lang, no", [("ru", "нет"), ("en", "no")])
+def test_suppressed_table_shows_truth_values_in_words(lang, no):
+    """A boolean column (the worker table's `flag`) holding the mark beside truth values still reads yes / no."""
+    from helpers.narrative.scoring import worker_view
+
+    t = _workers([3, 10]).assign(raw_ci_low=80.0, raw_ci_high=99.0, ci_low=80.0, ci_high=99.0, flag=False)
+    rep = Report(lang=lang)
+    view = rep.suppress(worker_view(t))
+    assert view["flag"].tolist() == [SUPPRESSED, False]
+    html = rep.table_html(view, "workers")
+    assert "False" not in html and f">{no}<" in html and "n&lt;5" in html

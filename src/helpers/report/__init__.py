@@ -21,6 +21,7 @@ import io
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
@@ -258,9 +259,11 @@ class Report:
             df = df.reset_index()
         df = df.rename(columns=str)
         yes_no = (self.say("report.answer_yes"), self.say("report.answer_no"))
-        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) else yes_no[0] if v else yes_no[1])
+        # yes / no for every truth value, also in a column where suppression left the mark beside them
+        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
+                                       else yes_no[0] if v else yes_no[1])
                           for c in df.columns if pd.api.types.is_bool_dtype(df[c])
-                          or set(df[c].dropna().map(type).unique()) == {bool}})
+                          or {bool, np.bool_} & set(df[c].dropna().map(type).unique())})
         obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
         df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
         counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]
