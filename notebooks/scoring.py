@@ -20,7 +20,7 @@ processed_dir: str = "../data/processed"  # validated, pseudonymised data writte
 artefact_dir: str = ""  # the run's artefact folder, shared models computed once - empty: kept in memory
 tables_dir: str = "../reports/interactive/tables"  # folder for the tidy CSV tables of this report
 lang: str = "en"  # report language: en | ru
-audience: str = "public"  # public (codes only, cells with n < 5 suppressed) | internal (names shown)
+audience: str = "public"  # public (codes only, cells on fewer than 5 recipients suppressed) | internal (names shown)
 truth_path: str = "../data/demo/truth.json"  # planted truth of the demo data (skipped when absent)
 min_n: int = 5  # minimum interviews for a worker's score to be judged
 simulate_always: bool = True  # also show the simulated-study proof in a single-year report
@@ -56,7 +56,7 @@ out = Path(tables_dir)
 out.mkdir(parents=True, exist_ok=True)
 rep = open_report(processed_dir, lang, audience, year=None if pooled else year)
 scored.safe.to_csv(out / f"scoring_{stem}_interviews.csv", index=False)
-domains.safe.to_csv(out / f"scoring_{stem}_workers.csv", index=False)
+rep.suppress(domains).safe.to_csv(out / f"scoring_{stem}_workers.csv", index=False)
 rep.heading("scoring.report.title", 1)
 rep.paragraph("scoring.report.intro")
 if interviews.empty:
@@ -103,7 +103,7 @@ if warning:
 # %%
 rep.heading("scoring.report.workers.heading")
 rep.paragraph("scoring.report.workers.intro", min_n=min_n)
-rep.figure(fig.caterpillar_plot(workers, lang, rep.say("scoring.captions.caterpillar_title", period=period), rep.worker),
+rep.figure(fig.caterpillar_plot(rep.drawable(workers), lang, rep.say("scoring.captions.caterpillar_title", period=period), rep.worker),
            rep.say("scoring.captions.caterpillar", period=period))
 rep.table(rep.suppress(say.worker_view(workers, rep.worker)), rep.say("scoring.captions.workers", period=period, min_n=min_n),
           floats="{:.1f}")
@@ -113,7 +113,7 @@ for _, row in workers.drop_duplicates("model").iterrows():
 # %%
 rep.heading("scoring.report.domains.heading")
 rep.paragraph("scoring.report.domains.intro")
-rep.figure(fig.domain_heatmap(domains, cb, lang=lang, title=rep.say("scoring.captions.heatmap_title", period=period),
+rep.figure(fig.domain_heatmap(rep.drawable(domains), cb, lang=lang, title=rep.say("scoring.captions.heatmap_title", period=period),
                               label=rep.worker),
            rep.say("scoring.captions.heatmap", period=period))
 
@@ -121,22 +121,22 @@ rep.figure(fig.domain_heatmap(domains, cb, lang=lang, title=rep.say("scoring.cap
 rep.heading("scoring.report.lists.heading")
 rep.paragraph("scoring.report.lists.intro")
 lists = sc.recognition_lists(domains)
-lists.safe.to_csv(out / f"scoring_{stem}_recognition.csv", index=False)
+rep.suppress(lists).safe.to_csv(out / f"scoring_{stem}_recognition.csv", index=False)
 n_compared = int(domains.query("measure == 'composite'")["worker_id"].nunique())
 if lists.empty:
     rep.text(say.no_listing_sentence(period, say.multiplicity_sentence("holm", 0.05, n_compared, lang), lang))
 else:
     rep.table(rep.suppress(say.recognition_view(lists, lang, rep.worker, cb)),
               rep.say("scoring.captions.lists", period=period), floats="{:.1f}")
-    for _, row in lists.iterrows():
+    for _, row in rep.drawable(lists).iterrows():
         rep.text(say.evidence_sentence(row, lang, rep.worker, cb))
 
 # %%
 rep.heading("scoring.report.funnel.heading")
 rep.paragraph("scoring.report.funnel.intro")
 funnel = worker_funnel(scored)
-funnel.safe.to_csv(out / f"scoring_{stem}_funnel.csv", index=False)
-rep.figure(fig.worker_funnel_plot(funnel, lang, label=rep.worker),
+rep.suppress(funnel).safe.to_csv(out / f"scoring_{stem}_funnel.csv", index=False)
+rep.figure(fig.worker_funnel_plot(rep.drawable(funnel), lang, label=rep.worker),
            rep.say("scoring.captions.funnel", period=period, phi=funnel.attrs["phi"]))
 
 # %%

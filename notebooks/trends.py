@@ -142,7 +142,7 @@ per_year_out = rep.suppress(per_year.assign(worker_id=per_year["worker_id"].map(
 changes_out = changes.assign(worker_id=changes["worker_id"].map(rep.worker))
 per_year_out.safe.to_csv(tables / "trends_workers_per_year.csv", index=False)
 changes_out.safe.to_csv(tables / "trends_workers_change.csv", index=False)
-rep.figure(figures.plot_worker_trajectories(per_year[per_year["n"] >= (5 if rep.public else 1)], changes, lang=lang,
+rep.figure(figures.plot_worker_trajectories(rep.drawable(per_year), changes, lang=lang,
                                             worker=rep.worker),
            rep.say("trends.report.workers_figure"))
 show(changes.rename(columns={"ci_low": "slope_ci_low", "ci_high": "slope_ci_high"}), "trends.report.workers_table",

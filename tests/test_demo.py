@@ -57,3 +57,20 @@ def test_scaling_for_benchmarks(tmp_path):
     write_demo_data(tmp_path, tmp_path / "t.json", seed=1, recipients=500, years=(2020,))
     df = pd.read_csv(tmp_path / "interviews_2020.csv", dtype=str)
     assert df["recipient_id"].nunique() == 500 and len(df) == 1000  # paired year
+
+
+def test_demo_carries_one_small_cell(demo_result):
+    """Worker W13 is assessed in 2021 through 3 recipients (6 interviews, both of every pair): the one cell a
+    public report must suppress; every other worker-year rests on 7 or more recipients. 2021's totals are
+    the 2020 design's (128 home care + 15 temporary residence, 143 pairs)."""
+    from helpers.io.demo import SMALL_CELL, SMALL_CELL_RECIPIENTS
+    from helpers.report import MIN_CELL
+
+    df = demo_result.interviews
+    cells = df.groupby(["worker_id", "year"]).agg(n=("interview_id", "size"), recipients=("recipient_pid", "nunique"))
+    small = cells[cells["recipients"] < MIN_CELL]
+    assert small.index.tolist() == [SMALL_CELL]
+    assert small.iloc[0].tolist() == [2 * SMALL_CELL_RECIPIENTS, SMALL_CELL_RECIPIENTS] and SMALL_CELL_RECIPIENTS == 3
+    assert cells.drop(SMALL_CELL)["recipients"].min() >= 7
+    c = sample_counts(df)
+    assert c.loc[2021, ["recipients", "home_care_recipients", "temporary_residence_recipients"]].tolist() == [143, 128, 15]

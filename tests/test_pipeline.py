@@ -443,9 +443,10 @@ MG_NOTEBOOKS = ("overview", "scoring", "reliability", "trends", "summary")
 
 def test_full_run_computes_every_artefact_once(full_run):
     """Every shared artefact of a full run is computed exactly once; `scored` once, loaded by the other
-    Mystery Guest notebooks. (Needs the notebooks that take `artefact_dir`; skipped before they do.)"""
-    if not any(_declares_artefact_dir(n) for n in MG_NOTEBOOKS):
-        pytest.skip("no Mystery Guest notebook declares `artefact_dir` yet")
+    Mystery Guest notebooks. A notebook that stops declaring `artefact_dir` fails here (it would compute
+    every shared model again), it is not skipped."""
+    missing = [n for n in MG_NOTEBOOKS if not _declares_artefact_dir(n)]
+    assert not missing, f"Mystery Guest notebooks without an `artefact_dir` parameter: {missing}"
     _, out = full_run
     manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
     arts = manifest["artefacts"]
@@ -539,3 +540,61 @@ def test_report_exporter_makes_the_page_nbconvert_makes(full_run):
         assert 'tabindex="0"' in ours
         assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
     assert 'alt="No description has been provided for this image"' in _exporter("en").from_notebook_node(planted)[0]
+
+
+# ---------------------------------------------------------------- small cells (issue 23, item 3)
+def _latest(out: Path) -> Path:
+    """The run's report folder under the output path the fixture gave: ``<out>/latest``, or an audience's own
+    tree below it (``<out>/internal/latest``)."""
+    found = [p for p in (out / "latest", *sorted(out.glob("*/latest"))) if (p / "manifest.json").exists()]
+    assert len(found) == 1, found
+    return found[0].resolve()
+
+
+def _rows(html: str, worker: str) -> list[str]:
+    """The HTML table rows naming ``worker`` (its code, alone or followed by the name)."""
+    return [r for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if re.search(rf">{worker}(?:<| )", r)]
+
+
+def test_public_reports_suppress_the_small_cell(full_run):
+    """The demo's worker W13 is assessed in 2021 through 3 recipients (6 interviews): every public table
+    blanks its 2021 cells (`n<5`), and no other cell is suppressed; its 2020 cells (10 recipients) are shown."""
+    from helpers.io.demo import SMALL_CELL
+    from helpers.report import SUPPRESSED
+
+    worker, year = SMALL_CELL
+    latest = _latest(full_run[1])
+    html = (latest / f"scoring-{year}.html").read_text(encoding="utf-8")
+    rows = _rows(html, worker)
+    assert rows and all("n&lt;5" in r for r in rows), rows
+    assert all(_rows(r, worker) for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if "n&lt;5" in r)
+    assert "n&lt;5" not in (latest / "scoring-2020.html").read_text(encoding="utf-8")
+    tables = latest / "tables"
+    scores = pd.read_csv(tables / f"scoring_{year}_workers.csv", dtype=str)
+    small = scores["worker_id"] == worker
+    assert small.any() and (scores.loc[small, "adjusted"] == SUPPRESSED).all()
+    assert (scores.loc[small, "n_recipients"] == "3").all()
+    assert not (scores.loc[~small, "adjusted"] == SUPPRESSED).any()
+    per_worker = pd.read_csv(tables / f"overview_{year}_workers.csv", dtype=str).set_index("worker")
+    assert per_worker.loc[worker, "interviews"] == SUPPRESSED and (per_worker["interviews"] == SUPPRESSED).sum() == 1
+    per_year = pd.read_csv(tables / "trends_workers_per_year.csv", dtype=str).set_index(["worker_id", "year"])
+    assert per_year.loc[(worker, str(year)), "estimate"] == SUPPRESSED
+    assert per_year.loc[(worker, "2020"), "estimate"] != SUPPRESSED
+    assert (per_year["estimate"] == SUPPRESSED).sum() == 1
+
+
+def test_internal_reports_show_the_small_cell(internal_run):
+    """Management sees W13's 2021 scores: no cell of the internal run is suppressed."""
+    from helpers.io.demo import SMALL_CELL
+    from helpers.report import SUPPRESSED
+
+    worker, year = SMALL_CELL
+    latest = _latest(internal_run[1])
+    html = (latest / f"scoring-{year}.html").read_text(encoding="utf-8")
+    rows = _rows(html, worker)
+    assert rows and not [r for r in rows if "n&lt;5" in r] and "n&lt;5" not in html
+    assert re.search(rf">{worker} [А-ЯЁ]", html)  # the name beside the code
+    scores = pd.read_csv(latest / "tables" / f"scoring_{year}_workers.csv", dtype=str)
+    mine = scores[scores["worker_id"] == worker]
+    assert len(mine) and (mine["n_recipients"] == "3").all()
+    assert pd.to_numeric(mine["adjusted"]).notna().all() and not (scores == SUPPRESSED).any().any()

@@ -38,6 +38,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from helpers.io.ingest import ingest, merge_with_processed, write_processed
+    from helpers.io.pii import COUNTED, counts_words
 
     paths = [Path(p) for p in args.paths if not Path(p).is_dir()]
     dirs = [Path(p) for p in args.paths if Path(p).is_dir()]
@@ -47,10 +48,9 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     log = result.log
     for row in log.itertuples():
-        pii = row.pii_phone + row.pii_email + row.pii_name
+        pii = {k: getattr(row, f"pii_{k}", 0) for k in COUNTED}
         print(f"{row.file}: {row.rows_read} rows read = {row.rows_accepted} accepted + {row.rows_quarantined} quarantined"
-              + (f"; personal data replaced in free text: {row.pii_phone} phones, {row.pii_email} e-mails, "
-                 f"{row.pii_name} names" if pii else ""))
+              + (f"; personal data replaced in free text: {counts_words(pii)}" if any(pii.values()) else ""))
         for w in filter(None, row.warnings.split("; ")):
             print(f"warning: {w}", file=sys.stderr)
     for row in result.quarantine.head(20).itertuples():

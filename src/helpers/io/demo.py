@@ -20,6 +20,9 @@ Assumptions where nothing is published (stated in ``data/raw/README.md`` too):
   (one volunteer, one social worker) -> 144 pairs, 288 interviews.
 * 2021: the 2020 design repeated: 1,280 served at home (10 % = 128) and 15 in temporary residence
   (100 %), 143 recipients, paired; plus 3 deliberately faulty rows that exercise the quarantine.
+  One **small cell**: worker W13 is assessed through only 3 recipients (6 interviews; six colleagues
+  have one recipient more), so a public report must suppress W13's 2021 cells (fewer than 5 recipients)
+  and an internal one shows them.
 * 2018-2019: only the home-care department, one volunteer interview per recipient.
 
 The generating model (the planted truth, written to ``data/demo/truth.json``): for an interview of
@@ -53,6 +56,8 @@ from helpers.io.provenance import file_sha256
 DEMO_KEY = "mystery-guest-demo-key-not-secret"
 DEMO_MARKER = "DEMO_DATA.txt"
 YEARS = (2018, 2019, 2020, 2021)
+SMALL_CELL = ("W13", 2021)  # the worker and year resting on fewer than 5 recipients (public reports suppress)
+SMALL_CELL_RECIPIENTS = 3
 
 # ---- planted truth (latent logit scale) --------------------------------------------------------
 BASE = 2.0
@@ -92,7 +97,8 @@ def published_designs(scale: int | None = None) -> dict[int, YearDesign]:
         2018: YearDesign(2018, 4, (9, 9, 9, 8), 0, (), 4, 0, False, 1300, 0, 0.3),
         2019: YearDesign(2019, 5, (9, 9, 8, 8, 8), 0, (), 4, 0, False, 1300, 0, 0.3),
         2020: YearDesign(2020, 13, (10,) * 13, 2, (7, 7), 5, 4, True, 1300, 14, 0.7),
-        2021: YearDesign(2021, 13, (10,) * 11 + (9, 9), 2, (8, 7), 5, 4, True, 1280, 15, 0.5),
+        2021: YearDesign(2021, 13, (11,) * 6 + (10,) * 5 + (9, SMALL_CELL_RECIPIENTS), 2, (8, 7), 5, 4, True,
+                         1280, 15, 0.5),
     }
     if scale is None:
         return designs

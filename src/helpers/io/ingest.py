@@ -24,8 +24,10 @@ Two kinds of problem are distinguished:
   holds for every file and is checked before anything is written.
 
 Recipient names and phones are dropped here and never written; recipient ids become keyed
-pseudonyms (HMAC-SHA256), stable across years for the same key. Phones, e-mails and names in free
-text are replaced by placeholders before anything is written, and counted per file in the log.
+pseudonyms (HMAC-SHA256), stable across years for the same key. Personal data in free text (phones,
+e-mails, names, SNILS, passport, INN and OMS numbers, addresses, birth dates: :mod:`helpers.io.pii`) is
+replaced by placeholders before anything is written, and counted per file and kind in the log
+(``pii_<kind>``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook, normalise_label
 from helpers.io.demo import DEMO_KEY, DEMO_MARKER
-from helpers.io.pii import quote, scrub_series
+from helpers.io.pii import COUNTED, ID_KINDS, quote, scrub_series
 from helpers.io.provenance import file_sha256
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
@@ -364,7 +366,7 @@ def validate_interviews(
     accepted, quarantine, pii
         Accepted rows (free text scrubbed), quarantined rows (reason and column, values quoted only
         after scrubbing, never from a personal-data column) and the personal-data spans replaced
-        (``{"phone": n, "email": n, "name": n}``).
+        (``{kind: n}`` for every kind of :data:`helpers.io.pii.COUNTED`).
     """
     items_asked = cb.items_for_year(year)
     required = ID_COLUMNS + items_asked
@@ -400,13 +402,13 @@ def validate_interviews(
     out["recipient_id"] = raw["recipient_id"].str.strip()
     out["pair_id"] = raw["pair_id"].str.strip().replace("", pd.NA)
     # personal data in free text: scrubbed before anything is kept; in an id it quarantines the row
-    pii = {"phone": 0, "email": 0, "name": 0}
+    pii = dict.fromkeys(COUNTED, 0)
     comment = raw["comment"].str.strip() if "comment" in raw else pd.Series("", index=raw.index, dtype="string")
     out["comment"], counts = scrub_series(comment)
     pii = {k: pii[k] + counts[k] for k in pii}
     for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):
         values = out[col].fillna("").astype("string")
-        cleaned, counts = scrub_series(values, kinds=("email", "name"))
+        cleaned, counts = scrub_series(values, kinds=ID_KINDS)
         changed = (cleaned != values).to_numpy()
         if changed.any():
             problems.add(changed, col, "personal data (phone, e-mail or name) in an id column")
@@ -677,7 +679,7 @@ def ingest(
         notes.extend(file_notes)
         logs.append({"file": path.name, "year": year, "rows_read": len(raw),
                      "rows_accepted": len(ok), "rows_quarantined": len(bad),
-                     "pii_phone": pii["phone"], "pii_email": pii["email"], "pii_name": pii["name"],
+                     **{f"pii_{k}": pii[k] for k in COUNTED},
                      "notes": "; ".join(file_notes), "warnings": "; ".join(warnings)})
         accepted.append(ok)
         quarantined.append(bad)
@@ -786,8 +788,7 @@ def write_processed(result: IngestResult, out_dir: str | Path = "data/processed"
         "rows_read": int(log["rows_read"].sum()),
         "rows_accepted": int(log["rows_accepted"].sum()),
         "rows_quarantined": int(log["rows_quarantined"].sum()),
-        "personal_data_replaced": {k: int(log[f"pii_{k}"].sum()) if f"pii_{k}" in log else 0
-                                   for k in ("phone", "email", "name")},
+        "personal_data_replaced": {k: int(log[f"pii_{k}"].sum()) if f"pii_{k}" in log else 0 for k in COUNTED},
         "files": log.to_dict(orient="records"),
     }
     (out / "ingest_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")

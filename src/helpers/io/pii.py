@@ -1,9 +1,12 @@
-"""Personal data in free text: phone numbers, e-mail addresses and Russian personal names.
+"""Personal data in free text: phones, e-mails, personal names (Cyrillic and Latin), SNILS, passport,
+INN and OMS policy numbers, home addresses, dates and years of birth.
 
 Ingestion runs :func:`scrub` over every free-text cell (``comment`` and any other text it keeps) and
 over every value it would quote in a quarantine reason, *before* anything is written. Each span found
-is replaced by a typed placeholder: ``[телефон]``, ``[e-mail]``, ``[ФИО]``; the number of spans is
-counted per file in the ingest log.
+is replaced by a typed placeholder (:data:`PLACEHOLDERS`: ``[телефон]``, ``[e-mail]``, ``[ФИО]``,
+``[СНИЛС]``, ``[паспорт]``, ``[ИНН]``, ``[полис]``, ``[адрес]``, ``[дата рождения]``); the number of spans
+of each kind (:data:`COUNTED`) is counted per file in the ingest log (``pii_<kind>``). All of these are
+personal data under Federal Law 152-FZ.
 
 Why patterns and not a named-entity model
 -----------------------------------------
@@ -19,15 +22,34 @@ one word of a comment, a false negative costs a person's privacy):
 * **first names from a list** (:data:`FIRST_NAMES`, common Russian first names and their diminutives,
   without words that are also common nouns such as Вера, Надежда, Любовь, Роза) standing alone or
   next to a capitalised word (the surname), in nominative and the usual case forms;
-* **phones** (free text only: ids are digit strings by nature, so id columns are scanned for e-mails
-  and names only): Russian numbers ``+7 (912) 345-67-89``, ``8 912 345 67 89``, ``89123456789``, local
-  numbers written with hyphens ``2-34-56``, ``234-56-78``, and any run of 10 or more digits;
-* **e-mail** addresses ``name@host.tld``.
+* **phones** in free text: Russian numbers ``+7 (912) 345-67-89``, ``8 912 345 67 89``, ``89123456789``,
+  local numbers written with hyphens ``2-34-56``, ``234-56-78``, and any run of 10 or more digits;
+* **phones in id columns** (kind ``"mobile"``, :data:`ID_KINDS`): ids are digit strings by nature, so only
+  numbers that cannot be an id are taken - written with ``+7`` or a bracketed area code, or a Russian
+  mobile number ``8 9xx``/``7 9xx`` (11 digits, separators allowed); ``2021-00017`` is an id, not a phone;
+* **e-mail** addresses ``name@host.tld``;
+* **names in Latin letters** (counted as names): ``Ivanova Anna Petrovna``, ``Anna Petrovna`` (a
+  transliterated patronymic ending), ``Ivanova A.P.``, ``A. P. Ivanova``, ``Ivanova Anna`` (a surname
+  ending -ova/-eva/-ina/-ov/-ev/-in/-sky/-skaya/-ko/-uk);
+* **SNILS** ``112-233-445 95`` (the 11 digits in their printed groups) or after the word СНИЛС;
+* **passport** ``4510 123456``, ``45 10 № 123456``, after the word паспорт or серия;
+* **INN** 10 or 12 digits after the word ИНН; **OMS policy** digits after полис / ОМС, and any
+  16 digits written in groups of four (a policy or a bank card);
+* **home addresses**: a street word (ул., улица, пр-т, пер., ш., б-р, наб., мкр., пл., ...) with a
+  name and a house number (``ул. Садовая, д. 14, кв. 7``, ``улица Ленина 5-12``), ``д. 14, кв. 7``,
+  ``кв. 7``; a street named without a house number (``на улице Ленина``) is left as typed;
+* **birth**: ``1938 г.р.``, ``1938 года рождения``, ``12.03.1938 г.р.``, ``дата рождения 12.03.1938``,
+  ``д.р. 12.03.1938``, ``родилась 12 марта 1938``; dates of visits are left as typed.
 
 Examples
 --------
->>> scrub("Звоните: +7 (912) 345-67-89, пишите ivanova@mail.ru")
-('Звоните: [телефон], пишите [e-mail]', {'phone': 1, 'email': 1, 'name': 0})
+>>> text, counts = scrub("Звоните: +7 (912) 345-67-89, пишите ivanova@mail.ru")
+>>> text, {k: n for k, n in counts.items() if n}
+('Звоните: [телефон], пишите [e-mail]', {'phone': 1, 'email': 1})
+>>> scrub("СНИЛС 112-233-445 95, паспорт 4510 123456, ул. Садовая, д. 14, кв. 7, 1938 г.р.")[0]
+'[СНИЛС], [паспорт], [адрес], [дата рождения]'
+>>> scrub("Ivanova Anna Petrovna помогла")[0]
+'[ФИО] помогла'
 >>> scrub("Иванова Мария Петровна очень довольна, Петров А.П. тоже")[0]
 '[ФИО] очень довольна, [ФИО] тоже'
 >>> scrub("Спасибо Марии за помощь")[0]
@@ -42,8 +64,19 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-PLACEHOLDERS = {"phone": "[телефон]", "email": "[e-mail]", "name": "[ФИО]"}
+PLACEHOLDERS = {"phone": "[телефон]", "email": "[e-mail]", "name": "[ФИО]", "snils": "[СНИЛС]",
+                "passport": "[паспорт]", "inn": "[ИНН]", "oms": "[полис]", "address": "[адрес]",
+                "birth": "[дата рождения]"}
+#: the kinds counted (keys of :func:`scrub`'s counts, ``pii_<kind>`` columns of the ingest log)
+COUNTED = tuple(PLACEHOLDERS)
+#: what free text is scanned for (the default of :func:`scrub` and :func:`scrub_series`); ``latin_name`` is
+#: counted as ``name``
+FREE_TEXT_KINDS = ("phone", "email", "name", "latin_name", "snils", "passport", "inn", "oms", "address", "birth")
+#: what an id column is scanned for (``mobile``: the phones an id cannot be; counted as phones)
+ID_KINDS = ("email", "name", "latin_name", "mobile")
 
 _FIRST = (  # noqa: SIM905
     "Александр Алексей Анатолий Андрей Антон Аркадий Артём Артем Борис Вадим Валентин Валерий Василий "
@@ -93,24 +126,98 @@ PHONE_PATTERN = re.compile(
     r")(?!\w)"
 )
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MOBILE_PATTERN = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+7[\s\-]*\(?\d{3,5}\)?[\s\-]*\d{1,3}[\s\-]*\d{2}[\s\-]*\d{2}"                # +7 ...
+    r"|[78]?[\s\-]*\(\d{3,5}\)[\s\-]*\d{1,3}[\s\-]*\d{2}[\s\-]*\d{2}"              # (912) 345-67-89
+    r"|[78][\s\-]*9\d{2}[\s\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}"                      # 8 912 345 67 89
+    r")(?!\w)"
+)
+
+_LCAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_LSURNAME = r"[A-Z][a-z]+(?:ova|eva|ina|yna|ov|ev|in|yn|sky|skiy|skii|skaya|ko|uk|yuk)"
+_LINIT = r"[A-Z]\.\s?(?:[A-Z]\.)?"
+LATIN_NAME_PATTERN = re.compile(
+    "|".join([
+        rf"(?:{_LCAP}\s+)?{_LCAP}\s+[A-Z][a-z]+(?:ovich|evich|ich|ovna|evna|ichna|inichna)\b(?:\s+{_LCAP})?",
+        rf"{_LSURNAME}\s+{_LINIT}(?![A-Za-z])",                 # Ivanova A.P.
+        rf"{_LINIT}\s?{_LSURNAME}\b",                            # A.P. Ivanova
+        rf"{_LSURNAME}\s+{_LCAP}\b",                             # Ivanova Anna
+    ])
+)
+_NUM_KEY = r"[\s:№#.-]*"
+SNILS_PATTERN = re.compile(
+    rf"(?i:снилс){_NUM_KEY}\d{{3}}[\s-]?\d{{3}}[\s-]?\d{{3}}[\s-]?\d{{2}}(?!\d)"
+    r"|(?<![\d-])\d{3}-\d{3}-\d{3}[\s-]\d{2}(?![\d-])"
+)
+INN_PATTERN = re.compile(rf"(?i:инн){_NUM_KEY}\d{{10}}(?:\d{{2}})?(?!\d)")
+OMS_PATTERN = re.compile(
+    rf"(?i:полис[а-я]*)(?:\s+(?i:омс))?{_NUM_KEY}\d[\d\s-]{{8,22}}\d(?!\d)"
+    rf"|(?i:омс){_NUM_KEY}\d[\d\s-]{{8,22}}\d(?!\d)"
+    r"|(?<![\d-])\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{4}(?![\d-])"
+)
+PASSPORT_PATTERN = re.compile(
+    rf"(?i:паспорт[а-я]*|серия){_NUM_KEY}(?:(?i:серия)\s*)?\d{{2}}\s?\d{{2}}[\s,]*(?:(?i:номер|№|n)\s*)?\d{{6}}(?!\d)"
+    r"|(?<![\d-])\d{2}\s?\d{2}\s(?:№\s?)?\d{6}(?!\d)"
+)
+_MONTHS = r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)[а-я]*"
+BIRTH_PATTERN = re.compile(
+    r"(?<!\d)(?:\d{1,2}[./]\d{1,2}[./])?(?:19|20)\d{2}\s*(?:г\.?\s?р\.?|(?:года?|г\.)\s+рождения)"
+    r"|(?i:дата\s+рождения|д\.\s?р\.|дата\s+р\.|родил(?:ся|ась)|рожд[её]н[а]?)[\s:-]*(?:"
+    r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}"
+    rf"|\d{{1,2}}\s+{_MONTHS}\s+(?:19|20)\d{{2}}(?:\s*г(?:ода|\.)?)?"
+    r"|(?:в\s+)?(?:19|20)\d{2}(?:\s*г(?:оду|\.)?)?)"
+)
+_STREET = (r"(?<![А-Яа-яЁё])(?:ул\.|улиц[аеуы]|пр-т|пр-кт|пр\.|проспект[а-я]*|пер\.|переул[а-я]+|ш\.|шоссе|б-р"
+           r"|бульвар[а-я]*|наб\.|набережн[а-я]+|мкр\.?|микрорайон[а-я]*|пл\.|площад[а-я]+)")
+_HOUSE = r"\d+(?:[а-яА-Я](?![а-яА-Я]))?(?:[/-]\d+)?"
+ADDRESS_PATTERN = re.compile(
+    rf"{_STREET}\s*[А-ЯЁ0-9][А-Яа-яЁё0-9-]*(?:\s+[А-ЯЁ][а-яё-]+)?,?\s*(?:д(?:ом|\.)\s*)?{_HOUSE}"
+    rf"(?:\s*[,/]?\s*(?:корп(?:ус|\.)?|к\.|стр(?:оение|\.)?)\s*\d+)?(?:\s*,?\s*(?:кв(?:артира|\.)?)\s*\d+)?"
+    rf"|(?<![А-Яа-яЁё])(?:д\.|дом)\s*{_HOUSE},?\s*(?:кв\.?|квартира)\s*\d+"
+    rf"|(?<![А-Яа-яЁё])(?:кв\.|квартира)\s*\d+"
+)
+#: scan order: numbers behind a keyword first (a phone pattern would take their digits), names last
+_SCANS = (("email", EMAIL_PATTERN, "email"), ("snils", SNILS_PATTERN, "snils"), ("inn", INN_PATTERN, "inn"),
+          ("oms", OMS_PATTERN, "oms"), ("passport", PASSPORT_PATTERN, "passport"), ("birth", BIRTH_PATTERN, "birth"),
+          ("address", ADDRESS_PATTERN, "address"), ("phone", PHONE_PATTERN, "phone"),
+          ("mobile", MOBILE_PATTERN, "phone"), ("latin_name", LATIN_NAME_PATTERN, "name"),
+          ("name", NAME_PATTERN, "name"))
 
 
-def scrub(text: str, kinds: tuple[str, ...] = ("phone", "email", "name")) -> tuple[str, dict[str, int]]:
-    """Replace phones, e-mails and personal names in ``text`` by placeholders; return (text, counts)."""
-    counts = {"phone": 0, "email": 0, "name": 0}
-    for kind, pattern in (("email", EMAIL_PATTERN), ("phone", PHONE_PATTERN), ("name", NAME_PATTERN)):
+def scrub(text: str, kinds: tuple[str, ...] = FREE_TEXT_KINDS) -> tuple[str, dict[str, int]]:
+    """Replace personal data in ``text`` by placeholders; return (text, counts).
+
+    ``kinds``: any of :data:`FREE_TEXT_KINDS` and ``mobile`` (the narrower phone scan of id columns,
+    :data:`ID_KINDS`); ``counts`` has the keys :data:`COUNTED`.
+
+    >>> scrub("2021-00017", ID_KINDS)[0], scrub("89123456789", ID_KINDS)[0], scrub("+7 4842 22-33-44", ID_KINDS)[0]
+    ('2021-00017', '[телефон]', '[телефон]')
+    """
+    counts = dict.fromkeys(COUNTED, 0)
+    for kind, pattern, counted in _SCANS:
         if kind in kinds:
-            text, n = pattern.subn(PLACEHOLDERS[kind], text)
-            counts[kind] += n
+            text, n = pattern.subn(PLACEHOLDERS[counted], text)
+            counts[counted] += n
     return text, counts
 
 
-#: cheap necessary conditions (run vectorised) before the full patterns: a capital Cyrillic letter
-#: for a name, ``@`` for an e-mail, six or more digits and separators for a phone
-_PREFILTER = {"name": "[А-ЯЁ]", "email": "@", "phone": r"\d[\d\s()-]{4,}\d"}
+#: cheap necessary conditions of the full patterns, matched vectorised (RE2, :func:`pyarrow.compute.match_substring_regex`:
+#: one pass in C++ over a million distinct ids costs a quarter of a second, Python's ``re`` per value ten
+#: times that): a capital Cyrillic letter for a name, two capitalised Latin words or a Latin initial for a
+#: Latin name, ``@`` for an e-mail, six or more digits and separators for a phone, ``+7``, a bracketed code
+#: or ``8 9xx ...`` for a phone in an id, digits for the numbers, an address or a birth. Written in RE2's
+#: Unicode classes (``\p{Nd}`` digits, ``\p{Z}`` spaces such as the no-break space) so that each is implied
+#: by Python's ``\d`` and ``\s`` of the full pattern
+_D, _S, _S2 = r"\p{Nd}", r"[\s\p{Z}]", r"[\s\p{Z}-]*"
+_PREFILTER = {"name": "[А-ЯЁ]", "latin_name": rf"[A-Z](?:[a-z]+{_S}+|\.)", "email": "@",
+              "phone": rf"{_D}[\p{{Nd}}\s\p{{Z}}()-]{{4,}}{_D}",
+              "mobile": rf"\+7|\({_D}{{3,5}}\)|[78]{_S2}9{_D}{{2}}{_S2}{_D}{{3}}{_S2}{_D}{{2}}{_S2}{_D}{{2}}",
+              "snils": rf"{_D}{{3}}", "inn": rf"{_D}{{3}}", "oms": rf"{_D}{{3}}", "passport": rf"{_D}{{2}}",
+              "address": _D, "birth": rf"{_D}{{2}}"}
 
 
-def scrub_series(values: pd.Series, kinds: tuple[str, ...] = ("phone", "email", "name")
+def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS
                  ) -> tuple[pd.Series, dict[str, int]]:
     """:func:`scrub` once per distinct value of a text column; counts are per cell (spans found).
 
@@ -119,16 +226,33 @@ def scrub_series(values: pd.Series, kinds: tuple[str, ...] = ("phone", "email", 
     """
     codes, uniques = pd.factorize(values.astype("string").fillna(""), use_na_sentinel=False)
     uniq = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
-    candidate = uniq.str.contains("|".join(_PREFILTER[k] for k in kinds), regex=True).fillna(False).to_numpy(bool)
     cleaned = np.asarray(uniq.fillna(""), dtype=object)
-    per_unique = np.zeros((len(uniq), 3), dtype=np.int64)
+    pattern = "|".join(dict.fromkeys(_PREFILTER[k] for k in kinds))
+    candidate = pc.match_substring_regex(pa.array(cleaned, type=pa.string()), pattern).to_numpy(zero_copy_only=False)
+    per_unique = np.zeros((len(uniq), len(COUNTED)), dtype=np.int64)
     for k in np.flatnonzero(candidate):
         t, c = scrub(str(cleaned[k]), kinds)
         cleaned[k] = t
-        per_unique[k] = (c["phone"], c["email"], c["name"])
-    totals = per_unique[codes].sum(axis=0) if len(codes) else np.zeros(3, dtype=np.int64)
+        per_unique[k] = [c[kind] for kind in COUNTED]
+    totals = per_unique[codes].sum(axis=0) if len(codes) else np.zeros(len(COUNTED), dtype=np.int64)
     out = pd.Series(cleaned[codes] if len(codes) else [], index=values.index, dtype="string")
-    return out, {"phone": int(totals[0]), "email": int(totals[1]), "name": int(totals[2])}
+    return out, {kind: int(n) for kind, n in zip(COUNTED, totals, strict=True)}
+
+
+_WORDS = {"phone": "phones", "email": "e-mails", "name": "names", "snils": "SNILS numbers",
+          "passport": "passport numbers", "inn": "INN numbers", "oms": "OMS policy numbers",
+          "address": "addresses", "birth": "birth dates"}
+
+
+def counts_words(counts: dict[str, int]) -> str:
+    """The spans replaced, in words for the command line: phones, e-mails and names always, the other
+    kinds when found.
+
+    >>> counts_words({"phone": 2, "email": 1, "name": 3, "address": 1, "snils": 0})
+    '2 phones, 1 e-mails, 3 names, 1 addresses'
+    """
+    return ", ".join(f"{int(counts.get(k, 0))} {w}" for k, w in _WORDS.items()
+                     if k in ("phone", "email", "name") or counts.get(k, 0))
 
 
 def quote(value: object, limit: int = 40) -> str:

@@ -21,6 +21,7 @@ import io
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
@@ -201,23 +202,55 @@ class Report:
         name = self.worker_names.get(worker_id)
         return f"{worker_id} {name}" if name else str(worker_id)
 
-    def suppress(self, df: pd.DataFrame, n_col: str = "n", columns: list[str] | None = None) -> pd.DataFrame:
-        """Public audience: blank out ``columns`` (default all but identifiers and n) where ``n_col`` < 5.
+    def suppress(self, df: pd.DataFrame, n_col: str = "n_recipients", columns: list[str] | None = None) -> pd.DataFrame:
+        """Public audience: blank out ``columns`` of every row resting on fewer than :data:`MIN_CELL` recipients.
 
-        >>> t = pd.DataFrame({"worker_id": ["W1", "W2"], "n": [3, 9], "mean": [90.0, 80.0]})
+        ``n_col`` counts the **recipients** (people) behind a row - ``n_recipients`` in the worker tables,
+        ``recipients``, ``respondents`` or ``users`` elsewhere - never interviews: in the paired years a
+        recipient is interviewed twice, so a worker seen through 6 interviews of 3 recipients is a cell of 3.
+        ``columns`` default: every numeric column but ``n_col`` and ``year``. A missing count is taken as 0
+        (suppressed). A public table without ``n_col`` is an error, not a table shown unsuppressed.
+
+        >>> t = pd.DataFrame({"worker_id": ["W1", "W2", "W3"], "n": [6, 9, 10], "n_recipients": [3, 4, 5],
+        ...                   "mean": [90.0, 85.0, 80.0]})
         >>> Report().suppress(t)["mean"].tolist()
-        ['n<5', 80.0]
+        ['n<5', 'n<5', 80.0]
         >>> Report(audience="internal").suppress(t)["mean"].tolist()
-        [90.0, 80.0]
+        [90.0, 85.0, 80.0]
         """
-        if not self.public or n_col not in df:
+        if not self.public:
             return df
-        cols = columns or [c for c in df.columns if c != n_col and pd.api.types.is_numeric_dtype(df[c])]
-        small = df[n_col].fillna(0) < MIN_CELL
+        if n_col not in df:
+            raise ValueError(f"cannot suppress small cells: no recipient count {n_col!r} among {list(df.columns)}")
+        cols = columns or [c for c in df.columns if c not in (n_col, "year") and pd.api.types.is_numeric_dtype(df[c])]
+        small = self.small(df, n_col)
         out = df.copy()
         for c in cols:
             out[c] = out[c].astype(object).where(~small, SUPPRESSED)
         return out
+
+    def small(self, df: pd.DataFrame, n_col: str = "n_recipients") -> pd.Series:
+        """Rows a public report must not show: fewer than :data:`MIN_CELL` recipients in ``n_col`` (a missing
+        count counts as 0); no row for the internal audience.
+
+        >>> t = pd.DataFrame({"n_recipients": [4, 5, None]})
+        >>> Report().small(t).tolist(), Report(audience="internal").small(t).tolist()
+        ([True, False, True], [False, False, False])
+        """
+        if not self.public:
+            return pd.Series(False, index=df.index)
+        if n_col not in df:
+            raise ValueError(f"cannot suppress small cells: no recipient count {n_col!r} among {list(df.columns)}")
+        return pd.to_numeric(df[n_col], errors="coerce").fillna(0).lt(MIN_CELL)
+
+    def drawable(self, df: pd.DataFrame, n_col: str = "n_recipients") -> pd.DataFrame:
+        """The rows a figure may draw: without the small cells of :meth:`small` in a public report.
+
+        >>> t = pd.DataFrame({"worker_id": ["W1", "W2"], "n_recipients": [3, 9]})
+        >>> Report().drawable(t)["worker_id"].tolist(), Report(audience="internal").drawable(t)["worker_id"].tolist()
+        (['W2'], ['W1', 'W2'])
+        """
+        return df[~self.small(df, n_col)]
 
     def table_html(self, df: pd.DataFrame, caption: str, index: bool = False, floats: str | None = None) -> str:
         self.n_tables += 1
@@ -226,9 +259,11 @@ class Report:
             df = df.reset_index()
         df = df.rename(columns=str)
         yes_no = (self.say("report.answer_yes"), self.say("report.answer_no"))
-        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) else yes_no[0] if v else yes_no[1])
+        # yes / no for every truth value, also in a column where suppression left the mark beside them
+        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
+                                       else yes_no[0] if v else yes_no[1])
                           for c in df.columns if pd.api.types.is_bool_dtype(df[c])
-                          or set(df[c].dropna().map(type).unique()) == {bool}})
+                          or {bool, np.bool_} & set(df[c].dropna().map(type).unique())})
         obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
         df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
         counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]

@@ -176,7 +176,9 @@ def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Ge
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)  # one concat, not a column insert per item
 
 
-DEMO_SHAPE = {  # the demo's yearly designs (helpers.io.demo.published_designs): recipients per worker, paired
+# the demo's yearly designs (helpers.io.demo.published_designs) as they were before the demo's 2021 small cell
+# (W13 with 3 recipients, six colleagues with one more): same totals; the simulated rates are measured on these
+DEMO_SHAPE = {  # recipients per worker, paired
     "per_worker": {2018: (9, 9, 9, 8), 2019: (9, 9, 8, 8, 8), 2020: (10,) * 13 + (7, 7),
                    2021: (10,) * 11 + (9, 9, 8, 7)},
     "paired": {2018: False, 2019: False, 2020: True, 2021: True},
@@ -370,7 +372,8 @@ class SimulatedYears:
     params: dict
 
 
-# the demo shapes (helpers.io.demo.published_designs): recipients per worker, home care and temporary residence
+# the demo shapes (helpers.io.demo.published_designs; 2021 without its small cell, see DEMO_SHAPE): recipients
+# per worker, home care and temporary residence
 _YEAR_SHAPES = {
     2018: dict(home=(9, 9, 9, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),
     2019: dict(home=(9, 9, 8, 8, 8), temp=(), paired=False, phone=0.3, home_pop=1300, temp_pop=0),

@@ -1126,8 +1126,9 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     fixed effects of role and mode and minus the interviewer's estimated leniency (BLUP) of
     :func:`year_mixed_model`, i.e. what a volunteer of average leniency interviewing in person
     would have recorded. Per worker and year: mean with a t interval clustered on the recipient
-    (:func:`helpers.stats.survey.weighted_mean`, unweighted); ``relative`` = that mean minus the
-    model's year mean.
+    (:func:`helpers.stats.survey.weighted_mean`, unweighted); ``n`` interviews, ``n_recipients`` the
+    recipients behind them (what a public report's small-cell suppression counts); ``relative`` = that
+    mean minus the model's year mean.
 
     ``change`` (the flags): :func:`helpers.studies.mystery_guest.scoring.worker_slopes` - a mixed model of all interviews
     on the empirical-logit scale of the score (the ceiling compresses changes of strong workers in
@@ -1160,8 +1161,8 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     rows = []
     for (w, y), g in d.groupby(["worker_id", "year"]):
         e = weighted_mean(g["adjusted"], clusters=g.get("recipient_pid", None), ci=ci)
-        rows.append({"worker_id": w, "year": int(y), "n": e.n, "estimate": e.estimate, "se": e.se,
-                     "ci_low": e.ci_low, "ci_high": e.ci_high, "relative": e.estimate - org.get(int(y), np.nan)})
+        rows.append({"worker_id": w, "year": int(y), "n": e.n, "n_recipients": e.n_psu, "estimate": e.estimate,
+                     "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high, "relative": e.estimate - org.get(int(y), np.nan)})
     return pd.DataFrame(rows), change
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.io.safe_csv import neutralise
+from helpers.io.safe_csv import to_csv_safe
 
 __all__ = ["MAX_SHARE", "allocate", "survey_frame", "survey_sample", "write_survey_sample"]
 
@@ -104,5 +104,5 @@ def write_survey_sample(sample: pd.DataFrame, path: str | Path, seed: int) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(f"# E-library survey sample, seed {seed}, {len(sample)} of {int(sample['frame_size'].max() if len(sample) else 0)} users\n")
-        neutralise(sample).to_csv(f, index=False)  # CSV-injection safe, as every export
+        to_csv_safe(sample, f, index=False)  # CSV-injection safe, as every export
     return path
