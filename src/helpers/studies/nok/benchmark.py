@@ -12,9 +12,17 @@ indicator it gets a corrective action. The shortfalls are of two kinds:
 ``points_in_total`` is what bringing the indicator to 100 would add to the organisation's total:
 weight × (100 - value) / 5 (the total is the mean of five criteria), so a plan can be sorted by gain.
 
-Funnels (:mod:`helpers.stats.funnel`): each satisfaction share on the arcsine scale against its
-denominator, and the count of "no" answers against the count expected at the regional rates
-(ratio, exact Poisson limits), both with and without over-dispersion.
+Funnels (:mod:`helpers.stats.funnel`): each satisfaction share against its denominator (exact
+binomial limits), and the count of "no" answers against the count expected at the regional rates
+(ratio, exact Poisson limits of a quasi-Poisson count: one respondent answers many questions), both
+with and without over-dispersion between organisations. A point outside the limits is "unusual for
+the group", a reason to look, not proof of a real difference.
+
+**"Significant" in the improvement plan** (:func:`survey_shortfalls`): the indicator's 95% interval
+lies wholly below the group mean. For one indicator of one organisation that is equal to the group,
+the chance of this is about 2.5% (one-sided); it is not adjusted over the indicators and organisations
+(11 survey indicators × the organisations), so among 17 organisations about 4-5 such calls are expected
+by chance alone. It ranks the plan's rows; it is not a familywise verdict.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codeboo
 from helpers.studies.nok.scoring import respondent_count_matrix
 
 __all__ = ["checklist_gaps", "dissatisfaction_funnel", "funnel_outliers", "improvement_plan", "plan_priorities",
-           "region_indicator_gaps", "region_view", "share_funnels", "survey_shortfalls"]
+           "region_indicator_gaps", "region_view", "respondent_dispersion", "share_funnels", "survey_shortfalls"]
 
 
 def _points_needed(spec: dict) -> int:
@@ -69,7 +77,9 @@ def survey_shortfalls(intervals: pd.DataFrame, target: float = 95.0) -> pd.DataF
 
     ``intervals`` is :func:`helpers.studies.nok.uncertainty.score_intervals`. The group mean is the
     mean over organisations of the indicator. ``below_group`` compares the estimate,
-    ``significant`` says the whole interval is below the group mean.
+    ``significant`` says the whole 95% interval is below the group mean: a per-comparison error of about
+    2.5% (one-sided) for each indicator of each organisation, not adjusted over the comparisons (see the
+    module docstring).
     """
     s = intervals[intervals["source"] == "survey"].copy()
     s["group_mean"] = s.groupby("measure")["estimate"].transform("mean")
@@ -184,30 +194,73 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
     return out[["indicator", "question", *[c for c in out.columns if c not in ("indicator", "question")]]]
 
 
+def respondent_dispersion(respondents: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """Each respondent's "no" answers to the satisfaction questions, c_i, and the number expected, e_i.
+
+    ``e_i = Σ_q u_iq · r_q``: the shares q whose denominator the respondent is in (u_iq = 1), times the
+    regional rate of "no" to q, r_q = Σ_i (u_iq - s_iq) / Σ_i u_iq. Columns ``organisation_id, observed``
+    (c_i), ``expected`` (e_i); the respondent-level dispersion is in ``attrs["phi"]`` (see
+    :func:`dissatisfaction_funnel`).
+    """
+    cb = codebook or load_nok_codebook()
+    m = respondent_count_matrix(respondents.assign(organisation_id=respondents["organisation_id"].astype(str)), cb)
+    c, e = np.zeros(len(m)), np.zeros(len(m))
+    rates = 0
+    for ind in cb.survey_indicators:
+        for k in range(1, len(cb.indicators[ind]["parts"]) + 1):
+            u, s = m[f"{ind}_u{k}"].to_numpy(float), m[f"{ind}_s{k}"].to_numpy(float)
+            if u.sum() == 0:
+                continue
+            c += u - s
+            e += u * (u - s).sum() / u.sum()
+            rates += int((u - s).sum() > 0)  # a rate estimated at 0 adds nothing to c_i - e_i
+    out = pd.DataFrame({"organisation_id": m["organisation_id"].to_numpy(), "observed": c, "expected": e})
+    asked = e > 0
+    dof = int(asked.sum()) - rates
+    pearson = float((((c - e) ** 2)[asked] / e[asked]).sum())
+    out.attrs["phi"] = max(1.0, pearson / dof) if dof > 0 else 1.0
+    return out
+
+
 def dissatisfaction_funnel(respondents: pd.DataFrame, codebook: NokCodebook | None = None,
                            trim: float = 0.1) -> pd.DataFrame:
     """Observed "no" answers to the satisfaction questions against the number expected at the regional rates.
 
     E_org = Σ_q U_q,org × (regional share of "no" to q); O/E = 1 means dissatisfaction as common as in
-    the region. Exact Poisson limits (:func:`helpers.stats.funnel.funnel_limits`, kind "ratio");
-    over-dispersion on the square-root scale. Columns: ``organisation_id, observed, expected, value``
-    (O/E), ``z``, limits and flags; φ and τ² in ``attrs`` and columns.
+    the region.
+
+    **One respondent answers many questions.** A respondent unhappy about everything says "no" a dozen
+    times, so an organisation's "no" answers are not independent Poisson events: the variance of its
+    count O is φ·E, with φ the respondent-level dispersion (quasi-Poisson; McCullagh & Nelder 1989,
+    §4.5; Spiegelhalter 2005, §3.3 "multiplicative over-dispersion"),
+
+        φ = max(1, Σ_i (c_i - e_i)² / e_i / (N - Q)),
+
+    c_i and e_i the observed and expected "no" answers of respondent i (:func:`respondent_dispersion`),
+    N respondents asked, Q rates estimated above 0. The plain limits are the exact Poisson limits of a count with
+    expected value E/φ (``effective_expected``): O/φ is compared with them, i.e.
+    ``funnel_table(O/φ, E/φ, kind="ratio")``. Differences between organisations beyond that
+    (over-dispersion between organisations) widen the ``_od`` limits by τ² on the square-root scale.
+    An organisation outside the 99.8% ``_od`` limits is **unusual for the group**: its dissatisfaction is
+    unlikely to be that far from the region's by chance, which is a reason to look, not proof of a
+    real difference.
+
+    Columns: ``organisation_id, observed, expected, effective_expected, value`` (O/E), ``z``, limits and
+    flags; ``respondent_phi`` (φ), ``phi`` and ``tau2`` (between organisations) in ``attrs`` and columns.
     """
     cb = codebook or load_nok_codebook()
-    counts = _share_counts(respondents, cb)
-    observed, expected = np.zeros(len(counts)), np.zeros(len(counts))
-    for ind in cb.survey_indicators:
-        for k in range(1, len(cb.indicators[ind]["parts"]) + 1):
-            u, s = counts[f"{ind}_u{k}"].to_numpy(float), counts[f"{ind}_s{k}"].to_numpy(float)
-            if u.sum() == 0:
-                continue
-            observed += u - s
-            expected += u * (u - s).sum() / u.sum()
+    per_respondent = respondent_dispersion(respondents, cb)
+    phi_r = per_respondent.attrs["phi"]
+    sums = per_respondent.groupby("organisation_id", sort=True)[["observed", "expected"]].sum()
+    observed, expected = sums["observed"].to_numpy(), sums["expected"].to_numpy()
     keep = expected > 0
-    t = funnel_table(observed[keep], expected[keep], kind="ratio", units=counts.index.to_numpy()[keep], trim=trim)
-    t = t.rename(columns={"unit": "organisation_id", "size": "expected"})
+    t = funnel_table(observed[keep] / phi_r, expected[keep] / phi_r, kind="ratio", units=sums.index.to_numpy()[keep],
+                     trim=trim)
+    t = t.rename(columns={"unit": "organisation_id", "size": "effective_expected"})
     t.insert(1, "observed", observed[keep])
-    return t.assign(phi=t.attrs["phi"], tau2=t.attrs["tau2"])
+    t.insert(2, "expected", expected[keep])
+    t.attrs["respondent_phi"] = phi_r
+    return t.assign(respondent_phi=phi_r, phi=t.attrs["phi"], tau2=t.attrs["tau2"])
 
 
 def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True, levels: tuple[str, ...] = ("95", "998")) -> pd.DataFrame:
