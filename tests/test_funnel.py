@@ -11,7 +11,6 @@ from helpers.stats.funnel import (
     additive_tau2,
     funnel_limits,
     funnel_table,
-    funnel_z_scores,
     mean_funnel,
     overdispersion,
     winsorise,

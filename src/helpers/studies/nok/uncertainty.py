@@ -55,7 +55,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 from helpers.studies.nok.scoring import (
