@@ -77,7 +77,7 @@ fig = figures.ranking_plot(study.ranking, float(study.region["total"].iloc[0]), 
 rep.figure(fig, rep.say("nok.nok.texts.t1"))
 k = int(study.ranking["distinguishable_from_region"].sum())
 n_org = len(study.ranking)
-rep.text(rep.say("nok.nok.texts.t2", k=k, n_org=n_org))
+rep.text(rep.say("nok.nok.texts.t2", k=k, n_org=n_org, c=float(study.ranking["critical_value"].iloc[0])))
 
 # %%
 rep.heading("nok.nok.s2.heading", 2)
@@ -106,7 +106,7 @@ questions = ["q15", "q08", "q06", "q02"]
 rep.figure(figures.share_funnel_plot(study.share_funnels, questions, lang, cb),
            rep.say("nok.nok.texts.t5"))
 rep.figure(figures.ratio_funnel_plot(study.dissatisfaction, lang),
-           rep.say("nok.nok.texts.t6"))
+           rep.say("nok.nok.texts.t6", phi=float(study.dissatisfaction["respondent_phi"].iloc[0])))
 disp = study.share_funnels.groupby(["indicator", "question"], as_index=False)[["phi", "tau2", "target"]].first()
 show(disp, "overdispersion", "nok.nok.captions.overdispersion", floats="{:.4f}")
 cols = ["organisation_id", "value", "outside998", "outside998_od"]

@@ -157,19 +157,31 @@ def test_respondent_dispersion_by_hand():
     assert per.attrs["phi"] == pytest.approx(pearson / (10 - 2))  # two rates estimated: phi = 2
 
 
-def test_dissatisfaction_funnel_limits_are_exact_poisson_at_the_effective_count():
+def test_dissatisfaction_funnel_simulates_the_respondents_of_the_region():
+    from scipy import stats
+
     from helpers.stats.funnel import funnel_limits
 
     resp, _ = make_identical_organisations(5)
-    f = dissatisfaction_funnel(resp)
-    phi = f["respondent_phi"].iloc[0]
-    assert phi > 5  # unhappy-about-everything respondents: far from Poisson
-    np.testing.assert_allclose(f["effective_expected"], f["expected"] / phi, rtol=1e-12)
-    lim = funnel_limits(f["expected"] / phi, kind="ratio")
-    np.testing.assert_allclose(f["ul998"], lim["ul998"], rtol=1e-12)
+    f = dissatisfaction_funnel(resp, n_sim=20000, seed=3).set_index("organisation_id")
+    assert f["respondent_phi"].iloc[0] > 5  # unhappy-about-everything respondents: far from Poisson
     np.testing.assert_allclose(f["value"], f["observed"] / f["expected"], rtol=1e-12)
-    # treated as Poisson (phi = 1) the limits would be far narrower
-    assert (funnel_limits(f["expected"], kind="ratio")["ul998"] < f["ul998"] - 0.2).all()
+    # second implementation of ORG16's limits (41 respondents): its own simulation from the same pool
+    per = respondent_dispersion(resp)
+    rng = np.random.default_rng(8)
+    idx = rng.integers(0, len(per), size=(20000, 41))
+    sims = per["observed"].to_numpy()[idx].sum(axis=1) / per["expected"].to_numpy()[idx].sum(axis=1)
+    for col, q in (("ll95", 0.025), ("ul95", 0.975), ("ll998", 0.001), ("ul998", 0.999)):
+        assert f.loc["ORG16", col] == pytest.approx(np.quantile(sims, q), abs=0.04)
+    # 41 respondents none of whom is unhappy about everything (probability 0.9**41 = 1.3%) is not unusual at 99.8%
+    happy = per[per["observed"] < 5].sample(41, replace=True, random_state=1)
+    ratio = happy["observed"].sum() / happy["expected"].sum()
+    assert ratio > f.loc["ORG16", "ll998"]
+    # a scaled Poisson (phi times Poisson) has a lighter lower tail than the respondents' mixture: it would name it
+    phi = f["respondent_phi"].iloc[0]
+    poisson = funnel_limits([f.loc["ORG16", "expected"] / phi], kind="ratio")["ll998"].iloc[0]
+    assert poisson > f.loc["ORG16", "ll998"] + 0.05 and ratio < poisson
+    assert stats.norm.cdf(f["z"]).min() > 0.0005  # a null study: nobody near the 99.8% edge here
 
 
 # ---- proportion funnels ----------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ weight × (100 - value) / 5 (the total is the mean of five criteria), so a plan 
 
 Funnels (:mod:`helpers.stats.funnel`): each satisfaction share against its denominator (exact
 binomial limits), and the count of "no" answers against the count expected at the regional rates
-(ratio, exact Poisson limits of a quasi-Poisson count: one respondent answers many questions), both
-with and without over-dispersion between organisations. A point outside the limits is "unusual for
+(ratio; limits simulated from the region's respondents, since one respondent answers many
+questions), both with and without over-dispersion between organisations. A point outside the limits is "unusual for
 the group", a reason to look, not proof of a real difference.
 
 **"Significant" in the improvement plan** (:func:`survey_shortfalls`): the indicator's 95% interval
@@ -31,8 +31,9 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from helpers.stats.funnel import funnel_table
+from helpers.stats.funnel import funnel_table, level_label, winsorise
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 from helpers.studies.nok.scoring import respondent_count_matrix
 
@@ -222,45 +223,85 @@ def respondent_dispersion(respondents: pd.DataFrame, codebook: NokCodebook | Non
     return out
 
 
+def _tails(sims: np.ndarray, value: float) -> tuple[float, float]:
+    """Mid-p tails of ``value`` in the simulated distribution ``sims``: P(X < v) + ½P(X = v), P(X > v) + ½P(X = v)."""
+    equal = np.isclose(sims, value, rtol=1e-9, atol=0.0)  # the same count summed in another order
+    below = float(np.mean((sims < value) & ~equal))
+    return below + float(equal.mean()) / 2, 1.0 - below - float(equal.mean()) / 2
+
+
 def dissatisfaction_funnel(respondents: pd.DataFrame, codebook: NokCodebook | None = None,
-                           trim: float = 0.1) -> pd.DataFrame:
+                           trim: float = 0.1, n_sim: int = 20000, seed: int = 2021,
+                           levels: tuple[float, ...] = (0.95, 0.998)) -> pd.DataFrame:
     """Observed "no" answers to the satisfaction questions against the number expected at the regional rates.
 
     E_org = Σ_q U_q,org × (regional share of "no" to q); O/E = 1 means dissatisfaction as common as in
     the region.
 
     **One respondent answers many questions.** A respondent unhappy about everything says "no" a dozen
-    times, so an organisation's "no" answers are not independent Poisson events: the variance of its
-    count O is φ·E, with φ the respondent-level dispersion (quasi-Poisson; McCullagh & Nelder 1989,
-    §4.5; Spiegelhalter 2005, §3.3 "multiplicative over-dispersion"),
+    times, so an organisation's "no" answers are not independent Poisson events (Poisson limits name an
+    organisation of a null study in most data sets), nor a scaled Poisson count: with 10% of
+    respondents unhappy about everything, a small organisation has none of them in about 1% of surveys
+    (0.9⁴¹), far more often than a count φ times more variable than Poisson allows (it would be named
+    at 99.8% in 6-7% of null studies). The limits are therefore those of the respondents themselves: an
+    organisation of n respondents is simulated ``n_sim`` times by drawing n respondents, each with
+    their observed c_i and expected e_i "no" answers (:func:`respondent_dispersion`), from the pooled
+    respondents of the region, and
 
-        φ = max(1, Σ_i (c_i - e_i)² / e_i / (N - Q)),
+        limits = quantiles α/2 and 1 - α/2 of O*/E* = Σ c*/Σ e*;
 
-    c_i and e_i the observed and expected "no" answers of respondent i (:func:`respondent_dispersion`),
-    N respondents asked, Q rates estimated above 0. The plain limits are the exact Poisson limits of a count with
-    expected value E/φ (``effective_expected``): O/φ is compared with them, i.e.
-    ``funnel_table(O/φ, E/φ, kind="ratio")``. Differences between organisations beyond that
-    (over-dispersion between organisations) widen the ``_od`` limits by τ² on the square-root scale.
+    an organisation is outside when the mid-p tail of its O/E among the simulated ratios is below α/2
+    (``z`` is the normal quantile of that lower tail). This is the null distribution of an organisation
+    whose respondents are like the region's (a respondent-level bootstrap; Efron & Tibshirani 1993,
+    ch. 16 for bootstrap tests). The respondent-level dispersion φ = Σ(c_i - e_i)²/e_i/(N - Q) is
+    reported as ``respondent_phi``.
+
+    **Over-dispersion between organisations** (``_od`` columns): multiplicative, Spiegelhalter (2005,
+    QSHC 14:347): φ_org = mean of the squared z-scores winsorised at ``trim``; when φ_org > 1, the
+    limits are the simulated quantiles at the wider level Φ(± z_α √φ_org) and the flags use it too.
+
     An organisation outside the 99.8% ``_od`` limits is **unusual for the group**: its dissatisfaction is
     unlikely to be that far from the region's by chance, which is a reason to look, not proof of a
-    real difference.
-
-    Columns: ``organisation_id, observed, expected, effective_expected, value`` (O/E), ``z``, limits and
-    flags; ``respondent_phi`` (φ), ``phi`` and ``tau2`` (between organisations) in ``attrs`` and columns.
+    real difference. Columns: ``organisation_id, observed, expected, value`` (O/E), ``z``, ``ll95 …
+    ul998`` and ``… _od``, ``outside95 … outside998_od``, ``respondent_phi`` and ``phi`` (φ_org).
     """
     cb = codebook or load_nok_codebook()
-    per_respondent = respondent_dispersion(respondents, cb)
-    phi_r = per_respondent.attrs["phi"]
-    sums = per_respondent.groupby("organisation_id", sort=True)[["observed", "expected"]].sum()
-    observed, expected = sums["observed"].to_numpy(), sums["expected"].to_numpy()
-    keep = expected > 0
-    t = funnel_table(observed[keep] / phi_r, expected[keep] / phi_r, kind="ratio", units=sums.index.to_numpy()[keep],
-                     trim=trim)
-    t = t.rename(columns={"unit": "organisation_id", "size": "effective_expected"})
-    t.insert(1, "observed", observed[keep])
-    t.insert(2, "expected", expected[keep])
-    t.attrs["respondent_phi"] = phi_r
-    return t.assign(respondent_phi=phi_r, phi=t.attrs["phi"], tau2=t.attrs["tau2"])
+    per = respondent_dispersion(respondents, cb)
+    c, e = per["observed"].to_numpy(), per["expected"].to_numpy()
+    sums = per.groupby("organisation_id", sort=True)[["observed", "expected"]].agg(["sum", "size"])
+    keep = sums[("expected", "sum")].to_numpy() > 0
+    sums = sums[keep]
+    rng = np.random.default_rng(seed)
+    sizes = sums[("observed", "size")].to_numpy().astype(int)
+    # one stream of respondents per simulation; an organisation of n respondents takes the first n (the
+    # running sums give every size at once; organisations share the draws, each one's distribution is exact)
+    idx = rng.integers(0, len(c), size=(n_sim, int(sizes.max()) if len(sizes) else 0))
+    c_run, e_run = np.cumsum(c[idx], axis=1), np.cumsum(e[idx], axis=1)
+    rows, sims_of = [], []
+    for (org, r), n in zip(sums.iterrows(), sizes, strict=True):
+        ratio = r[("observed", "sum")] / r[("expected", "sum")]
+        e_sum = e_run[:, n - 1]
+        sims = np.where(e_sum > 0, c_run[:, n - 1] / np.where(e_sum > 0, e_sum, 1), 1.0)
+        low_tail, high_tail = _tails(sims, ratio)
+        rows.append({"organisation_id": org, "observed": r[("observed", "sum")], "expected": r[("expected", "sum")],
+                     "value": ratio, "z": float(stats.norm.ppf(np.clip(low_tail, 0.5 / n_sim, 1 - 0.5 / n_sim))),
+                     "_tails": (low_tail, high_tail)})
+        sims_of.append(sims)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out.drop(columns="_tails", errors="ignore")
+    phi_org = float(np.mean(winsorise(out["z"].to_numpy(), trim) ** 2)) if len(out) > 1 else 1.0
+    widen = np.sqrt(max(1.0, phi_org))
+    for level in levels:
+        lab = level_label(level)
+        half = {"": (1 - level) / 2, "_od": float(stats.norm.cdf(-stats.norm.isf((1 - level) / 2) * widen))}
+        for suffix, a in half.items():
+            out[f"ll{lab}{suffix}"] = [float(np.quantile(x, a)) for x in sims_of]
+            out[f"ul{lab}{suffix}"] = [float(np.quantile(x, 1 - a)) for x in sims_of]
+            out[f"outside{lab}{suffix}"] = ["below" if lo < a else "above" if hi < a else "" for lo, hi in out["_tails"]]
+    out = out.drop(columns="_tails")
+    out.attrs.update(respondent_phi=per.attrs["phi"], phi=phi_org, n_sim=n_sim)
+    return out.assign(respondent_phi=per.attrs["phi"], phi=phi_org)
 
 
 def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True, levels: tuple[str, ...] = ("95", "998")) -> pd.DataFrame:

@@ -27,7 +27,8 @@ from helpers.studies.nok.uncertainty import bootstrap_draws, rank_intervals, reg
 __all__ = ["coverage_of_totals", "null_study_verdicts", "proportion_funnel_outside", "true_total"]
 
 
-def null_study_verdicts(seed: int, n_boot: int = 500, unhappy: float = 0.10, p_yes: float = 0.97) -> dict:
+def null_study_verdicts(seed: int, n_boot: int = 500, unhappy: float = 0.10, p_yes: float = 0.97,
+                        n_sim: int = 10000) -> dict:
     """The verdicts of one null study (see the module docstring).
 
     Returns ``distinguishable`` (organisations called distinguishable from the region),
@@ -41,7 +42,7 @@ def null_study_verdicts(seed: int, n_boot: int = 500, unhappy: float = 0.10, p_y
     draws = bootstrap_draws(resp, orgs, n_boot=n_boot, seed=seed, method="pooled")
     region = region_comparison(draws, scores["organisation_id"], scores["total"])
     ranks = rank_intervals(draws, scores["organisation_id"], scores["total"])
-    funnel = dissatisfaction_funnel(resp)
+    funnel = dissatisfaction_funnel(resp, n_sim=n_sim, seed=seed)
     return {"distinguishable": int(region["distinguishable_from_region"].sum()),
             "named_998": int((funnel["outside998"] != "").sum()),
             "named_998_od": int((funnel["outside998_od"] != "").sum()),

@@ -224,16 +224,17 @@ def make_identical_organisations(seed: int, unhappy: float = 0.10, p_yes: float 
     cb = codebook or load_nok_codebook()
     rng = np.random.default_rng([seed, 17])
     p = {f: sum(r) / 2 for f, r in FILTERS.items()} | {q: p_yes for q in cb.question_codes if q not in FILTERS}
-    frames = []
+    frames, sad = [], []
     for org_id, _, n in ORGANISATIONS:
-        answers = _draw_answers(n, p, cb, rng)
-        sad = rng.random(n) < unhappy
-        for q in cb.question_codes:
-            if q not in FILTERS:
-                answers.loc[sad, q] = np.where(answers.loc[sad, q].notna(), 0.0, np.nan)
-        frames.append(answers.assign(organisation_id=org_id))
+        frames.append(_draw_answers(n, p, cb, rng).assign(organisation_id=org_id))
+        sad.append(rng.random(n) < unhappy)
     resp = pd.concat(frames, ignore_index=True)
-    resp = resp.assign(**{q: resp[q].astype("Int64") for q in cb.question_codes})
+    sad_all = np.concatenate(sad)
+    for q in cb.question_codes:
+        values = resp[q].to_numpy(dtype="float64")
+        if q not in FILTERS:  # unhappy about everything: "no" to every satisfaction question asked
+            values = np.where(sad_all & ~np.isnan(values), 0.0, values)
+        resp[q] = pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
     full = {"info_stand_required": 18, "info_stand_present": 18, "info_site_required": 36, "info_site_present": 36,
             "remote_channels": 4, "comfort_conditions": 5, "premises_conditions": 5, "services_conditions": 5}
     orgs = pd.DataFrame([{"organisation_id": o, "kind": k, **full} for o, k, _ in ORGANISATIONS])

@@ -245,7 +245,8 @@ def simultaneous_critical_value(draws: np.ndarray, level: float = 0.95) -> tuple
     """Max-|t| critical value c and replicate standard deviations sd of a family of estimates.
 
     ``draws`` is (replicates × estimates). With ``t_b = max_j |x_bj - mean_j| / sd_j`` over the estimates
-    whose replicates vary, c is the ``level`` quantile of t_b; ``estimate_j ± c · sd_j`` then cover all
+    whose replicates vary, c is the ``level`` quantile of t_b (the ⌈(B + 1)·level⌉-th smallest of the B
+    values, as a Monte-Carlo test takes it); ``estimate_j ± c · sd_j`` then cover all
     true values together with probability ``level`` (the sup-t band: Montiel Olea & Plagborg-Møller
     2019; Romano & Wolf 2005 for the step-down tests it implies). Columns that are constant or NaN get
     sd 0 (or NaN) and do not enter the maximum.
@@ -262,8 +263,10 @@ def simultaneous_critical_value(draws: np.ndarray, level: float = 0.95) -> tuple
     varies = np.isfinite(sd) & (sd > 0)
     if not varies.any():
         return float("nan"), sd
-    t = np.nanmax(centred[:, varies], axis=1)
-    return float(np.quantile(t[np.isfinite(t)], level)), sd
+    t = np.sort(np.nanmax(centred[:, varies], axis=1))
+    t = t[np.isfinite(t)]
+    k = min(len(t), int(np.ceil((len(t) + 1) * level)))  # the Monte-Carlo test's order statistic (Davison & Hinkley 1997, §4.2)
+    return float(t[k - 1]), sd
 
 
 def _joint(draws: dict[str, np.ndarray], measure: str) -> np.ndarray:
