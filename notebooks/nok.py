@@ -144,3 +144,6 @@ show(denominator_table(lang, cb), "denominators", "nok.nok.captions.denominators
 undefined = study.scores.loc[study.scores["reason"] != "", ["organisation_id", "reason"]]
 if len(undefined):
     show(undefined, "undefined", "nok.nok.captions.undefined")
+
+# %%
+rep.methods(["quarantine", "nok_intervals", "nok_comparisons", "nok_funnels", "nok_plan"])
