@@ -43,7 +43,7 @@ organisation's total there comes from the same bootstrap: its respondents drawn 
 respondents of the region (``method="pooled"`` of :func:`bootstrap_draws`). An organisation's own
 replicates would studentise badly: with 10% of respondents unhappy about everything, a sample that
 happens to hold few of them has a high total *and* a small spread, and the max-|t| test over 17
-organisations then names one in about 18% of null studies instead of 5%. The pooled replicates give
+organisations then named one in 10 of 60 seeded null studies instead of 5%. The pooled replicates give
 the standard error of an organisation like the region (the score-test choice). Each interval is
 ``estimate ± c · sd`` with the max-|t| critical value c of :func:`simultaneous_critical_value`, so
 every interval contains its estimate; an all-"yes" organisation varies like any other.
