@@ -77,7 +77,7 @@ fig = figures.ranking_plot(study.ranking, float(study.region["total"].iloc[0]), 
 rep.figure(fig, rep.say("nok.nok.texts.t1"))
 k = int(study.ranking["distinguishable_from_region"].sum())
 n_org = len(study.ranking)
-rep.text(rep.say("nok.nok.texts.t2", k=k, n_org=n_org, c=float(study.ranking["critical_value"].iloc[0])))
+rep.text(rep.say("nok.nok.texts.t2", k=k, n_org=n_org))
 
 # %%
 rep.heading("nok.nok.s2.heading", 2)

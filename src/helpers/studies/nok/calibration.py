@@ -34,7 +34,7 @@ def null_study_verdicts(seed: int, n_boot: int = 500, unhappy: float = 0.10, p_y
     Returns ``distinguishable`` (organisations called distinguishable from the region),
     ``named_998`` / ``named_998_od`` (organisations outside the dissatisfaction funnel's 99.8% limits,
     plain - respondent-level dispersion only - and widened for over-dispersion between organisations),
-    ``respondent_phi``, ``critical_value`` and ``rank_width`` (mean width of the simultaneous rank
+    ``respondent_phi``, ``min_p_holm`` and ``rank_width`` (mean width of the simultaneous rank
     intervals; all 17 ranks are tied in truth, so the widest honest interval is 1-17).
     """
     resp, orgs = make_identical_organisations(seed, unhappy=unhappy, p_yes=p_yes)
@@ -47,7 +47,7 @@ def null_study_verdicts(seed: int, n_boot: int = 500, unhappy: float = 0.10, p_y
             "named_998": int((funnel["outside998"] != "").sum()),
             "named_998_od": int((funnel["outside998_od"] != "").sum()),
             "respondent_phi": float(funnel["respondent_phi"].iloc[0]),
-            "critical_value": float(region["critical_value"].iloc[0]),
+            "min_p_holm": float(region["p_holm"].min()),
             "rank_width": float((ranks["rank_high"] - ranks["rank_low"] + 1).mean())}
 
 
