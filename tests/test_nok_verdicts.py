@@ -74,6 +74,8 @@ def test_simultaneous_critical_value_against_sidak_for_independent_normals():
 
 
 def test_org17_difference_interval_contains_its_estimate_and_everyone_gets_one_estimator(demo):
+    from statsmodels.stats.multitest import multipletests
+
     resp, orgs, scores, draws = demo
     assert JOINT_TOTAL in draws
     joint = draws[JOINT_TOTAL]
@@ -82,16 +84,22 @@ def test_org17_difference_interval_contains_its_estimate_and_everyone_gets_one_e
     assert ((r["diff_low"] <= r["diff_from_region"]) & (r["diff_from_region"] <= r["diff_high"])).all()
     assert r.loc["ORG17", "diff_from_region"] == pytest.approx(2.722657, abs=1e-6)
     assert r.loc["ORG17", "vs_region"] == "above" and r.loc["ORG11", "vs_region"] == "below"
-    # intervals are estimate +- c sd with one c for all organisations
+    # p-values by hand from the pooled replicates, Holm by statsmodels (second implementation)
     diff = joint - joint.mean(axis=1, keepdims=True)
-    half = r["critical_value"].to_numpy() * diff.std(axis=0, ddof=1)
-    np.testing.assert_allclose(r["diff_high"] - r["diff_from_region"], half, rtol=1e-9)
-    assert r["critical_value"].iloc[0] > 2.5  # simultaneous over 17, not 1.96
+    dev = np.abs(diff - diff.mean(axis=0))
+    est = r["diff_from_region"].to_numpy()
+    p = np.array([(1 + np.sum(dev[:, j] >= abs(est[j]))) / (len(dev) + 1) for j in range(len(est))])
+    np.testing.assert_allclose(r["p_value"], p, rtol=1e-12)
+    np.testing.assert_allclose(r["p_holm"], multipletests(p, method="holm")[1], rtol=1e-12)
+    assert (r["distinguishable_from_region"] == (r["p_holm"] < 0.05)).all()
+    # intervals at the Bonferroni level 1 - 0.05/17 of the same deviations
+    np.testing.assert_allclose(r["diff_high"] - est, np.quantile(dev, 1 - 0.05 / 17, axis=0), rtol=1e-12)
+    assert (r["distinguishable_from_region"] | ((r["diff_low"] <= 0) & (r["diff_high"] >= 0))).all()
 
 
 def test_null_studies_pin_the_familywise_rate():
-    # four seeded null studies (17 identical organisations): simultaneous calls 1 in total; the old marginal
-    # rule (95% interval of each difference) calls several on the same draws
+    # four seeded null studies (17 identical organisations): Holm calls none; the old marginal rule (the 95%
+    # interval of each difference) calls several on the same draws
     calls, marginal = [], 0
     for seed in range(100, 104):
         calls.append(null_study_verdicts(seed, n_boot=200))
@@ -99,12 +107,13 @@ def test_null_studies_pin_the_familywise_rate():
         scores = score_organisations(resp, orgs)
         d = bootstrap_draws(resp, orgs, n_boot=200, seed=seed, method="pooled")["total"]
         diff = d - d.mean(axis=1, keepdims=True)
-        low, high = np.quantile(diff, [0.025, 0.975], axis=0)
+        half = np.quantile(np.abs(diff - diff.mean(axis=0)), 0.95, axis=0)
         est = scores["total"] - scores["total"].mean()
-        marginal += int(((est - (high - low) / 2 > 0) | (est + (high - low) / 2 < 0)).sum())
+        marginal += int((np.abs(est) > half).sum())
     assert [c["distinguishable"] for c in calls] == [0, 0, 0, 0]
     assert [c["named_998_od"] for c in calls] == [0, 0, 0, 0]
     assert marginal >= 2
+    assert min(c["min_p_holm"] for c in calls) < 0.5  # not trivially 1: the Holm p-values move
     assert all(5.5 < c["respondent_phi"] < 7.0 for c in calls)
 
 
