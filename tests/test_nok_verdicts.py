@@ -102,10 +102,10 @@ def test_null_studies_pin_the_familywise_rate():
     # interval of each difference) calls several on the same draws
     calls, marginal = [], 0
     for seed in range(100, 104):
-        calls.append(null_study_verdicts(seed, n_boot=200))
+        calls.append(null_study_verdicts(seed, n_boot=400))  # 400 > 17 / 0.05: Holm can reject
         resp, orgs = make_identical_organisations(seed)
         scores = score_organisations(resp, orgs)
-        d = bootstrap_draws(resp, orgs, n_boot=200, seed=seed, method="pooled")["total"]
+        d = bootstrap_draws(resp, orgs, n_boot=400, seed=seed, method="pooled")["total"]
         diff = d - d.mean(axis=1, keepdims=True)
         half = np.quantile(np.abs(diff - diff.mean(axis=0)), 0.95, axis=0)
         est = scores["total"] - scores["total"].mean()
@@ -115,6 +115,12 @@ def test_null_studies_pin_the_familywise_rate():
     assert marginal >= 2
     assert min(c["min_p_holm"] for c in calls) < 0.5  # not trivially 1: the Holm p-values move
     assert all(5.5 < c["respondent_phi"] < 7.0 for c in calls)
+
+
+def test_too_few_replicates_for_holm_are_announced():
+    draws = {"total": np.random.default_rng(0).normal(size=(300, 17))}
+    with pytest.warns(UserWarning, match="use at least 340"):
+        region_comparison(draws, [f"O{i}" for i in range(17)], np.zeros(17))
 
 
 # ---- simultaneous rank intervals -------------------------------------------------------------------------
