@@ -106,7 +106,7 @@ questions = ["q15", "q08", "q06", "q02"]
 rep.figure(figures.share_funnel_plot(study.share_funnels, questions, lang, cb),
            rep.say("nok.nok.texts.t5"))
 rep.figure(figures.ratio_funnel_plot(study.dissatisfaction, lang),
-           rep.say("nok.nok.texts.t6"))
+           rep.say("nok.nok.texts.t6", phi=float(study.dissatisfaction["respondent_phi"].iloc[0])))
 disp = study.share_funnels.groupby(["indicator", "question"], as_index=False)[["phi", "tau2", "target"]].first()
 show(disp, "overdispersion", "nok.nok.captions.overdispersion", floats="{:.4f}")
 cols = ["organisation_id", "value", "outside998", "outside998_od"]
@@ -144,3 +144,6 @@ show(denominator_table(lang, cb), "denominators", "nok.nok.captions.denominators
 undefined = study.scores.loc[study.scores["reason"] != "", ["organisation_id", "reason"]]
 if len(undefined):
     show(undefined, "undefined", "nok.nok.captions.undefined")
+
+# %%
+rep.methods(["quarantine", "nok_intervals", "nok_comparisons", "nok_funnels", "nok_plan"])

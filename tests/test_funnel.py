@@ -11,7 +11,6 @@ from helpers.stats.funnel import (
     additive_tau2,
     funnel_limits,
     funnel_table,
-    funnel_z_scores,
     mean_funnel,
     overdispersion,
     winsorise,
@@ -40,8 +39,53 @@ def test_poisson_limits_match_gamma_quantiles_second_implementation():
         np.testing.assert_allclose(lim[f"ul{lab}"], high, rtol=1e-9)
 
 
-@pytest.mark.parametrize("tau2", [0.0, 0.004])
-def test_proportion_limits_solve_the_arcsine_equation_second_implementation(tau2):
+def _smoothed_binomial_quantile(n: int, p0: float, q: float) -> float:
+    """Second implementation: the q-quantile of R - U (R ~ Binomial(n, p0), U ~ Uniform(0, 1)) by root finding
+    of its distribution function G(x) = F(floor(x)) + (x - floor(x)) P(R = floor(x) + 1), built from scipy."""
+
+    def g(x):
+        k = np.floor(x)
+        return stats.binom.cdf(k, n, p0) + (x - k) * stats.binom.pmf(k + 1, n, p0) - q
+
+    return optimize.brentq(g, -1.0, float(n), xtol=1e-12) / n
+
+
+@pytest.mark.parametrize("p0", [0.83, 0.95, 0.99])
+def test_exact_binomial_limits_are_quantiles_of_the_smoothed_count_second_implementation(p0):
+    sizes = np.array([10, 37, 40, 100, 150, 900])
+    lim = funnel_limits(sizes, target=p0)
+    for level, lab in ((0.95, "95"), (0.998, "998")):
+        a = (1 - level) / 2
+        for n, low, high in zip(sizes, lim[f"ll{lab}"], lim[f"ul{lab}"], strict=True):
+            assert low == pytest.approx(max(0.0, _smoothed_binomial_quantile(n, p0, a)), abs=1e-9)
+            assert high == pytest.approx(min(1.0, _smoothed_binomial_quantile(n, p0, 1 - a)), abs=1e-9)
+
+
+def test_exact_binomial_limit_by_hand():
+    # Binomial(100, 0.9): F(83) = 0.0205988, F(84) = 0.0398905, so r = 84 and a = (F(84) - .025) / P(R = 84)
+    a = (0.0398905 - 0.025) / (0.0398905 - 0.0205988)
+    assert funnel_limits([100], target=0.9)["ll95"].iloc[0] == pytest.approx((84 - a) / 100, abs=2e-7)
+
+
+def test_binomial_flags_are_the_mid_p_tails_and_hold_their_rate():
+    # the flag is the mid-p tail of scipy's binomial; over n 40-200, p0 0.95-0.99 the exact rate stays near 5%
+    rates = []
+    for p0 in (0.95, 0.97, 0.99):
+        for n in (40, 100, 200):
+            k = np.arange(n + 1)
+            flags = funnel_table(k, np.full(n + 1, n), target=p0)["outside95"].to_numpy()
+            mid_low = stats.binom.cdf(k - 1, n, p0) + stats.binom.pmf(k, n, p0) / 2
+            mid_high = stats.binom.sf(k, n, p0) + stats.binom.pmf(k, n, p0) / 2
+            np.testing.assert_array_equal(flags == "below", mid_low < 0.025)
+            np.testing.assert_array_equal(flags == "above", mid_high < 0.025)
+            rates.append(stats.binom.pmf(k, n, p0)[flags != ""].sum())
+    assert max(rates) < 0.08 and 0.015 < np.mean(rates) < 0.05
+    # the ceiling: 100 of 100 at p0 = 0.99 is the most likely count, never "above" (arcsine limits said so)
+    assert funnel_table([100], [100], target=0.99)["outside95"].iloc[0] == ""
+
+
+@pytest.mark.parametrize("tau2", [0.004, 0.03])
+def test_overdispersed_proportion_limits_solve_the_arcsine_equation_second_implementation(tau2):
     # the limit L solves (asin(sqrt(L)) - asin(sqrt(p0))) / sqrt(1/(4n) + tau2) = +-z
     sizes, p0 = np.array([10, 37, 150, 900]), 0.83
     lim = funnel_limits(sizes, target=p0, tau2=tau2)
@@ -61,10 +105,13 @@ def test_proportion_limits_solve_the_arcsine_equation_second_implementation(tau2
 
 def test_proportion_limits_narrow_with_size_and_stay_in_unit_interval():
     lim = funnel_limits(np.arange(2, 400), target=0.97)
-    assert (lim["ll95"].diff().dropna() >= 0).all() and (lim["ul95"].diff().dropna() <= 0).all()
+    width = lim["ul95"] - lim["ll95"]
+    assert width.iloc[-1] < width.iloc[100] < width.iloc[10]  # exact limits are not monotone step by step
     assert lim["ul998"].max() <= 1.0 and lim["ll998"].min() >= 0.0
     assert (lim["ll998"] <= lim["ll95"]).all() and (lim["ul95"] <= lim["ul998"]).all()
     assert funnel_limits([50], target=1.0)["ul95"].iloc[0] == 1.0
+    with pytest.raises(ValueError, match="whole-number"):
+        funnel_limits([10.5], target=0.9)
 
 
 def test_overdispersion_widens_limits():
@@ -136,8 +183,50 @@ def test_funnel_table_flags_a_planted_outlier():
     assert (t.loc[t["unit"] != "l", "outside998"] == "").all()
     assert t.attrs["target"] == pytest.approx(events.sum() / n.sum())
     assert {"ll95_od", "ul998_od", "outside95_od"} <= set(t.columns)
-    z = funnel_z_scores(events, n)["z"]
-    np.testing.assert_allclose(t["z"], z)
+    # z by hand, independently of funnel_z_scores: (asin(sqrt(O/n)) - asin(sqrt(p0))) * 2 sqrt(n)
+    p0 = events.sum() / n.sum()
+    z = [(np.arcsin(np.sqrt(o / 200)) - np.arcsin(np.sqrt(p0))) * 2 * np.sqrt(200) for o in events]
+    np.testing.assert_allclose(t["z"], z, rtol=1e-12)
+    assert t["z"].iloc[-1] == pytest.approx(-9.1458, abs=1e-4)  # 120/200 against 2100/2400: (0.88608 - 1.20943) 2 sqrt(200)
+
+
+@pytest.mark.parametrize("kind", ["proportion", "ratio"])
+def test_overdispersed_columns_are_the_limits_at_the_estimated_tau2(kind):
+    rng = np.random.default_rng(17)
+    size = rng.integers(40, 400, size=30).astype(float)
+    if kind == "proportion":
+        theta = np.arcsin(np.sqrt(0.85)) + rng.normal(0, 0.08, size=30)
+        observed = rng.binomial(size.astype(int), np.sin(theta) ** 2)
+    else:
+        observed = rng.poisson(size * rng.gamma(20, 1 / 20, size=30))
+    t = funnel_table(observed, size, kind=kind)
+    od = overdispersion(observed, size, kind, t.attrs["target"])
+    assert od.tau2 > 0.001 and t.attrs["tau2"] == od.tau2
+    wide = funnel_limits(size, kind, t.attrs["target"], tau2=od.tau2)
+    plain = funnel_limits(size, kind, t.attrs["target"])
+    for col in ("ll95", "ul95", "ll998", "ul998"):
+        np.testing.assert_allclose(t[f"{col}_od"], wide[col], rtol=1e-12)
+        np.testing.assert_allclose(t[col], plain[col], rtol=1e-12)
+    assert (t["outside998_od"] != "").sum() < (t["outside998"] != "").sum()
+
+
+def test_overdispersed_ratio_limits_with_target_not_one_by_root_finding_and_simulation():
+    # Spiegelhalter 2005 Table I: sqrt(O/E) has s = 1/(2 sqrt(E)) whatever the target theta0; with tau2 the
+    # limits solve (sqrt(L) - sqrt(theta0)) / sqrt(s^2 + tau2) = +-z
+    theta0, tau2, expected = 2.5, 0.01, np.array([20.0, 400.0])
+    lim = funnel_limits(expected, kind="ratio", target=theta0, tau2=tau2)
+    for e, low, high in zip(expected, lim["ll95"], lim["ul95"], strict=True):
+        se = np.sqrt(1 / (4 * e) + tau2)
+        root = optimize.brentq(lambda r, se=se: (np.sqrt(r) - np.sqrt(theta0)) / se - 1.959964, theta0, 50)
+        assert high == pytest.approx(root, rel=1e-6)
+        root = optimize.brentq(lambda r, se=se: (np.sqrt(r) - np.sqrt(theta0)) / se + 1.959964, 0, theta0)
+        assert low == pytest.approx(root, rel=1e-6)
+    # simulate the model the limits assume: sqrt(theta) ~ N(sqrt(theta0), tau2), O ~ Poisson(E theta)
+    rng = np.random.default_rng(29)
+    theta = (np.sqrt(theta0) + rng.normal(0, np.sqrt(tau2), 200_000)) ** 2
+    ratio = rng.poisson(400 * theta) / 400
+    outside = np.mean(ratio > lim["ul95"].iloc[1]) + np.mean(ratio < lim["ll95"].iloc[1])
+    assert outside == pytest.approx(0.05, abs=0.004)  # theta0 (1 +- z sqrt(s^2 + tau2))^2 gives 0.0017
 
 
 def test_mean_funnel_hand_computed():

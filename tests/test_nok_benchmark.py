@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,7 +94,16 @@ def test_dissatisfaction_ratio_hand_example():
     f = dissatisfaction_funnel(_respondents({"A": (10, 2), "B": (30, 2)}, question="q05")).set_index("organisation_id")
     assert f.loc["A", "expected"] == pytest.approx(1.0) and f.loc["B", "expected"] == pytest.approx(3.0)
     assert f.loc["A", "value"] == pytest.approx(2.0) and f.loc["B", "value"] == pytest.approx(2 / 3)
-    np.testing.assert_allclose(f["ll95"], [0.0506356 / 2, 1.237344 / 6], rtol=1e-6)  # chi2 tables: chi2(.025; 2), chi2(.025; 6)
+    # each respondent says "no" once or never, e_i = 0.1: an organisation of n simulated from the pool of 4 "no"
+    # among 40 has O* ~ Binomial(n, 0.1) and E* = n/10 - second implementation: scipy's binomial
+    from scipy import stats
+
+    assert f["respondent_phi"].eq(1.0).all()  # binary counts: no respondent-level over-dispersion
+    mid_low = stats.binom.cdf(1, 10, 0.1) + stats.binom.pmf(2, 10, 0.1) / 2  # A: P(O* < 2) + P(O* = 2)/2
+    assert f.loc["A", "z"] == pytest.approx(stats.norm.ppf(mid_low), abs=0.03)
+    high = stats.binom.ppf(0.975, 30, 0.1)  # B's 97.5% quantile of O*: 6
+    assert (high - 1) / 3 <= f.loc["B", "ul95"] <= high / 3
+    assert f.loc["A", "ll95"] == 0.0 and (f["outside95"] == "").all()
 
 
 def test_funnels_survive_a_question_nobody_was_asked_and_no_dissatisfaction():

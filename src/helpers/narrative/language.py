@@ -31,9 +31,10 @@ ALLOWED_LATIN = frozenset([
     # authors of the methods the reports cite (proper names, written as in the original publication)
     "Gwet", "Cohen", "Krippendorff", "Fleiss", "Cronbach", "McDonald", "Holm", "Wilson", "Clopper", "Pearson",
     "Brown", "Cai", "DasGupta", "Rubin", "Efron", "Tibshirani", "Goldstein", "Spiegelhalter", "Jeffreys",
-    "Benjamini", "Hochberg", "Bonferroni", "Poisson", "Beta",
+    "Benjamini", "Hochberg", "Bonferroni", "Poisson", "Beta", "Mogstad", "Romano", "Shaikh", "Wilhelm", "Klein",
+    "Wright", "Wieczorek",
     # bibliographic abbreviations of cited journals (proper names) and "et al." of a reference list
-    "JASA", "JRSS", "Stat", "Sci", "Med", "et", "al",
+    "JASA", "JRSS", "Stat", "Sci", "Med", "et", "al", "Rev", "Econ", "Stud", "QSHC",
 ])
 
 #: codes, not words: a token with a digit (item q02, indicator i3_3, worker W15, a SHA-256 prefix), a file name,

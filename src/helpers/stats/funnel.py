@@ -1,14 +1,15 @@
 """Funnel plots for comparing units (organisations, social workers) of different size.
 
 A funnel plot draws each unit's indicator against its size with control limits around a target:
-a unit outside the 99.8% limits is unlikely to differ from the target by chance alone
-(Spiegelhalter 2005). When the units differ more than sampling error allows (over-dispersion),
+a unit outside the 99.8% limits is unusual for the group - unlikely to lie that far from the target
+by sampling error alone (Spiegelhalter 2005). When the units differ more than sampling error allows (over-dispersion),
 the limits are widened by an additive between-unit variance τ², estimated from winsorised
 z-scores (Spiegelhalter, Sherlaw-Johnson et al. 2012; the method of the R package FunnelPlotR).
 
 Public functions
 ----------------
-- :func:`funnel_limits` - limits for proportions (arcsine scale) or ratios (exact Poisson).
+- :func:`funnel_limits` - limits for proportions (exact binomial) or ratios (exact Poisson).
+- :func:`binomial_tail_flags` - which units' counts lie outside exact binomial limits (mid-p).
 - :func:`mean_funnel_limits` - limits for means of a continuous score (normal).
 - :func:`funnel_z_scores` - transformed indicator ``y``, its standard error ``s`` and ``z``.
 - :func:`winsorise` - pull the tails of z-scores in to given quantiles.
@@ -25,8 +26,13 @@ Validation
 - The same exact limits applied to FunnelPlotR's published ``medpar`` example (Poisson GLM of length
   of stay, 54 hospitals) flag the published "25 outliers" outside the unadjusted 99.8% limits
   (``tests/test_funnel.py``; data and source in ``tests/data/funnel``).
-- Arcsine limits for proportions are checked in ``tests/test_funnel.py`` against a second
-  implementation (root finding of the defining equation with ``scipy.optimize.brentq``).
+- Exact binomial limits for proportions (Spiegelhalter 2005, appendix A.1.1, interpolated) are checked
+  in ``tests/test_funnel.py`` against a second implementation: root finding, with
+  ``scipy.optimize.brentq``, of the distribution function of the smoothed count R - U (U uniform on
+  [0, 1]) built from ``scipy.stats.binom``; the flag agrees with the mid-p tails of ``scipy.stats.binom``.
+- Over-dispersed limits (arcsine scale for proportions, square-root scale for ratios) are checked
+  against root finding of their defining equation and, for a ratio with target ≠ 1 and τ² > 0, by a
+  seeded simulation of the random-effects model they assume (the share outside the 95% limits is 5%).
 - τ² without winsorisation, with the target at the inverse-variance weighted mean, equals the
   DerSimonian–Laird estimator of ``statsmodels.stats.meta_analysis.combine_effects`` (test).
 - :func:`additive_tau2` inside FunnelPlotR's "SHMI" variant (log scale, 10% tails truncated) on
@@ -45,6 +51,7 @@ from scipy import stats
 __all__ = [
     "Overdispersion",
     "additive_tau2",
+    "binomial_tail_flags",
     "funnel_limits",
     "funnel_table",
     "funnel_z_scores",
@@ -79,11 +86,63 @@ def _as_array(size) -> np.ndarray:
 
 
 def _proportion_limits(n: np.ndarray, target: float, z: float, tau2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Over-dispersed limits on the arcsine scale: sin²(asin(√p₀) ± z√(1/(4n) + τ²)), angle in [0, π/2]."""
     y0 = np.arcsin(np.sqrt(target))
     half = z * np.sqrt(1.0 / (4.0 * n) + tau2)
     low = np.clip(y0 - half, 0.0, np.pi / 2)
     high = np.clip(y0 + half, 0.0, np.pi / 2)
     return np.sin(low) ** 2, np.sin(high) ** 2
+
+
+def _integer_sizes(n: np.ndarray) -> np.ndarray:
+    rounded = np.round(n)
+    if np.any(np.abs(n - rounded) > 1e-9):
+        raise ValueError("exact binomial limits need whole-number denominators")
+    return rounded
+
+
+def _binomial_quantile_limit(n: np.ndarray, target: float, q: float) -> np.ndarray:
+    """Spiegelhalter (2005) appendix A.1.1: ``(r_q - a)/n`` with r_q the q-quantile of Binomial(n, p₀) and
+    ``a = (F(r_q) - q) / (F(r_q) - F(r_q - 1))`` - the q-quantile of the smoothed count R - U."""
+    if target in (0.0, 1.0):  # a degenerate binomial: the limit is the target itself
+        return np.full(n.shape, target)
+    r = stats.binom.ppf(q, n, target)
+    f, f_before = stats.binom.cdf(r, n, target), stats.binom.cdf(r - 1, n, target)
+    a = (f - q) / (f - f_before)
+    return np.clip((r - a) / n, 0.0, 1.0)
+
+
+def _binomial_limits(n: np.ndarray, target: float, level: float) -> tuple[np.ndarray, np.ndarray]:
+    n = _integer_sizes(n)
+    alpha = 1.0 - level
+    return _binomial_quantile_limit(n, target, alpha / 2), _binomial_quantile_limit(n, target, 1 - alpha / 2)
+
+
+def binomial_tail_flags(events, size, target: float, level: float) -> np.ndarray:
+    """``"below"``, ``"above"`` or ``""``: is a unit's count outside the exact binomial limits of ``level``?
+
+    The interpolated limit of :func:`funnel_limits` is the quantile of the smoothed count R - U
+    (U uniform on [0, 1]); an observed count O stands for the interval [O - 1, O] of the smoothed
+    count, whose centre O - ½ is compared with the limits. That is the mid-p tail of the exact
+    binomial: "below" when ``P(R < O) + ½P(R = O) < α/2``, "above" when
+    ``P(R > O) + ½P(R = O) < α/2`` (R ~ Binomial(n, p₀), α = 1 - level; Lancaster 1961, JASA 56:223).
+    Comparing O/n itself with the interpolated limits would call a share of 100% "above" whenever
+    P(R = n) > α/2: at p₀ = 0.99 and n = 100, 37% of units that are exactly on target.
+
+    At p₀ = 0.97 a share of 100% is unusual among 100 respondents (P(R = 100) = 0.048, mid-p 0.024), not
+    at p₀ = 0.99 (P(R = 100) = 0.366):
+
+    >>> binomial_tail_flags([100, 95, 93], [100, 100, 100], 0.97, 0.95).tolist()
+    ['above', '', 'below']
+    >>> binomial_tail_flags([100], [100], 0.99, 0.95).tolist()
+    ['']
+    """
+    o = np.asarray(events, dtype="float64")
+    n = _integer_sizes(_as_array(size))
+    half_point = 0.5 * stats.binom.pmf(o, n, target)
+    below = stats.binom.cdf(o - 1, n, target) + half_point < (1 - level) / 2
+    above = stats.binom.sf(o, n, target) + half_point < (1 - level) / 2
+    return np.where(below, "below", np.where(above, "above", ""))
 
 
 def _poisson_limits(expected: np.ndarray, target: float, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -103,23 +162,37 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
                   levels: tuple[float, ...] = LEVELS, tau2: float = 0.0) -> pd.DataFrame:
     """Funnel-plot control limits around ``target`` for units of the given ``size``.
 
-    Proportions (``kind="proportion"``, ``size`` = denominator n, ``target`` = p₀ required): on the
-    arcsine-square-root scale ``y = asin(√p)`` with standard error ``s = 1/(2√n)``,
+    Proportions (``kind="proportion"``, ``size`` = whole-number denominator n, ``target`` = p₀
+    required): with ``tau2 == 0`` the exact binomial limits of Spiegelhalter (2005, appendix A.1.1),
+    interpolated between the integers: with r_q the q-quantile of Binomial(n, p₀) (the smallest r with
+    F(r) ≥ q) and ``a = (F(r_q) - q) / (F(r_q) - F(r_q - 1))``,
+
+        limit_q = (r_q - a) / n,   q = α/2 (lower) and 1 - α/2 (upper);
+
+    it is the q-quantile of the smoothed count R - U (U uniform on [0, 1]); which counts lie outside
+    is decided by their mid-p tail, :func:`binomial_tail_flags`. With ``tau2 > 0`` (additive
+    over-dispersion, Spiegelhalter et al. 2012 §3.4; FunnelPlotR's "PR") the arcsine-square-root
+    scale ``y = asin(√p)``, ``s = 1/(2√n)``:
 
         limits = sin²( asin(√p₀) ± z_α · √(s² + τ²) ),
 
-    the angle clipped to [0, π/2] so that limits stay in [0, 1] (Spiegelhalter 2005, §3.3 and
-    appendix; Spiegelhalter et al. 2012 §3.4 for τ²).
+    the angle clipped to [0, π/2] so that limits stay in [0, 1].
 
     Ratios of observed to expected counts (``kind="ratio"``, ``size`` = expected count E,
     ``target`` default 1): with ``tau2 == 0`` the exact Poisson limits
 
         lower = target · χ²_{α/2}(2E) / (2E),   upper = target · χ²_{1-α/2}(2E + 2) / (2E);
 
-    with ``tau2 > 0`` the square-root scale of Spiegelhalter et al. (2012), ``s = 1/(2√E)``:
-    ``target · (1 ± z_α √(s² + τ²))²`` (lower clipped at 0; squared back to the ratio scale, so that
-    as τ² → 0 it approaches the exact limits - FunnelPlotR's "CQC" variant leaves the limits on the
-    square-root scale).
+    with ``tau2 > 0`` the square-root scale, the variance-stabilising transform of a Poisson ratio
+    (Spiegelhalter 2005, Table I and §3.3; Spiegelhalter et al. 2012 §3.4): ``y = √(O/E)`` has
+    standard error ``s = 1/(2√E)`` whatever the target θ₀ (delta method: Var(O/E) = θ₀/E, divided by
+    4θ₀), so
+
+        limits = ( √θ₀ ± z_α √(s² + τ²) )²,
+
+    the lower root clipped at 0, squared back to the ratio scale so that as τ² → 0 it approaches the
+    exact limits (FunnelPlotR's "CQC" variant, target 1 only, leaves them on the square-root scale).
+    ``θ₀ · (1 ± z_α √(s² + τ²))²`` would be wrong for θ₀ ≠ 1: it scales the standard error by √θ₀.
 
     ``z_α`` is the two-sided standard normal quantile of each level (1.959964 for 95%, 3.090232
     for 99.8%).
@@ -161,10 +234,16 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
     >>> lim["ll998"].round(7).tolist(), lim["ul998"].round(6).tolist()
     ([0.386265, 0.4479107, 0.5289724], [2.082907, 1.902094, 1.702771])
 
-    A share of 90% among 100 respondents:
+    A share of 90% among 100 respondents (exact binomial; Binomial(100, 0.9) has 2.5% quantile 84
+    with F(84) = 0.03989 and F(83) = 0.02060, so the lower 95% limit is (84 - 0.7718)/100):
 
     >>> funnel_limits([100], target=0.9).round(4).iloc[0].tolist()
-    [0.8339, 0.9508, 0.7898, 0.9723]
+    [0.8323, 0.9496, 0.7916, 0.9758]
+
+    Over-dispersed ratio limits around θ₀ = 1.5 (E = 20, τ² = 0.02): (√1.5 ± 1.96·√(1/80 + 0.02))²
+
+    >>> funnel_limits([20], kind="ratio", target=1.5, tau2=0.02).round(4).iloc[0, :2].tolist()
+    [0.7594, 2.4903]
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -179,7 +258,9 @@ def funnel_limits(size, kind: str = "proportion", target: float | None = None,
     out = {}
     for level in levels:
         z = _z(level)
-        if kind == "proportion":
+        if kind == "proportion" and tau2 == 0:
+            low, high = _binomial_limits(n, float(target), level)
+        elif kind == "proportion":
             low, high = _proportion_limits(n, float(target), z, tau2)
         elif tau2 == 0:
             low, high = _poisson_limits(n, target, level)
@@ -315,14 +396,35 @@ def _flags(value: np.ndarray, limits: pd.DataFrame, levels: tuple[float, ...], s
     return out
 
 
+def _proportion_flags(o: np.ndarray, n: np.ndarray, target: float, plain: pd.DataFrame, wide: pd.DataFrame,
+                      levels: tuple[float, ...], tau2: float) -> dict:
+    """Plain limits: the exact mid-p rule of :func:`binomial_tail_flags`. Over-dispersed (arcsine) limits: the
+    count corrected by half an answer towards the target, (O - ½)/n against the upper, (O + ½)/n against the
+    lower limit (without the correction a share of 100% lies above any upper limit below 1)."""
+    out = {}
+    for level in levels:
+        lab = level_label(level)
+        plain_flags = binomial_tail_flags(o, n, target, level)
+        out[f"outside{lab}"] = plain_flags
+        if tau2 == 0:
+            out[f"outside{lab}_od"] = plain_flags
+            continue
+        low, high = wide[f"ll{lab}"].to_numpy(), wide[f"ul{lab}"].to_numpy()
+        out[f"outside{lab}_od"] = np.where((o + 0.5) / n < low, "below", np.where((o - 0.5) / n > high, "above", ""))
+    return out
+
+
 def funnel_table(observed, size, kind: str = "proportion", target: float | None = None,
                  units=None, trim: float = 0.1, levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
     """One row per unit: value, z-score, limits without and with over-dispersion, and outlier flags.
 
     ``value`` is O/n (proportion) or O/E (ratio); the target defaults to ΣO/Σn (proportions) or 1.
     Columns ``ll95 … ul998`` are the plain limits, ``ll95_od …`` the limits widened by τ² of
-    :func:`overdispersion`; ``outside95`` etc. say ``"below"``, ``"above"`` or ``""``. φ and τ² are
-    in ``DataFrame.attrs``.
+    :func:`overdispersion` (equal to the plain limits when τ² = 0); ``outside95`` etc. say ``"below"``,
+    ``"above"`` or ``""``: "unusual for the group" at that level, not a proof of a real difference. For
+    proportions the plain flags follow the exact mid-p rule (:func:`binomial_tail_flags`) and the
+    over-dispersed ones the arcsine limits with a half-answer continuity correction; for ratios the value
+    is compared with the limits. φ and τ² are in ``DataFrame.attrs``.
     """
     o = np.asarray(observed, dtype="float64")
     n = _as_array(size)
@@ -332,16 +434,21 @@ def funnel_table(observed, size, kind: str = "proportion", target: float | None 
     value = o / n
     plain = funnel_limits(n, kind, target, levels)
     wide = funnel_limits(n, kind, target, levels, tau2=od.tau2)
-    return _assemble(units, value, n, funnel_z_scores(o, n, kind, target)["z"], plain, wide, levels, od, target)
+    flags = _proportion_flags(o, n, target, plain, wide, levels, od.tau2) if kind == "proportion" else None
+    return _assemble(units, value, n, funnel_z_scores(o, n, kind, target)["z"], plain, wide, levels, od, target,
+                     flags)
 
 
-def _assemble(units, value, n, z, plain, wide, levels, od: Overdispersion, target) -> pd.DataFrame:
+def _assemble(units, value, n, z, plain, wide, levels, od: Overdispersion, target, flags: dict | None = None
+              ) -> pd.DataFrame:
     out = pd.DataFrame({"unit": units if units is not None else np.arange(len(n)), "size": n,
                         "value": value, "z": np.asarray(z)})
     for col in plain.columns:
         out[col] = plain[col].to_numpy()
         out[f"{col}_od"] = wide[col].to_numpy()
-    out = out.assign(**_flags(value, plain, levels, ""), **_flags(value, wide, levels, "_od"))
+    if flags is None:
+        flags = {**_flags(value, plain, levels, ""), **_flags(value, wide, levels, "_od")}
+    out = out.assign(**{k: flags[k] for k in [f"outside{level_label(lv)}{sfx}" for sfx in ("", "_od") for lv in levels]})
     out.attrs.update(phi=od.phi, tau2=od.tau2, target=target, trim=od.trim)
     return out
 

@@ -12,9 +12,17 @@ indicator it gets a corrective action. The shortfalls are of two kinds:
 ``points_in_total`` is what bringing the indicator to 100 would add to the organisation's total:
 weight × (100 - value) / 5 (the total is the mean of five criteria), so a plan can be sorted by gain.
 
-Funnels (:mod:`helpers.stats.funnel`): each satisfaction share on the arcsine scale against its
-denominator, and the count of "no" answers against the count expected at the regional rates
-(ratio, exact Poisson limits), both with and without over-dispersion.
+Funnels (:mod:`helpers.stats.funnel`): each satisfaction share against its denominator (exact
+binomial limits), and the count of "no" answers against the count expected at the regional rates
+(ratio; limits simulated from the region's respondents, since one respondent answers many
+questions), both with and without over-dispersion between organisations. A point outside the limits is "unusual for
+the group", a reason to look, not proof of a real difference.
+
+**"Significant" in the improvement plan** (:func:`survey_shortfalls`): the indicator's 95% interval
+lies wholly below the group mean. For one indicator of one organisation that is equal to the group,
+the chance of this is about 2.5% (one-sided); it is not adjusted over the indicators and organisations
+(11 survey indicators × the organisations), so among 17 organisations about 4-5 such calls are expected
+by chance alone. It ranks the plan's rows; it is not a familywise verdict.
 """
 
 from __future__ import annotations
@@ -23,13 +31,14 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from helpers.stats.funnel import funnel_table
+from helpers.stats.funnel import funnel_table, level_label, winsorise
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 from helpers.studies.nok.scoring import respondent_count_matrix
 
 __all__ = ["checklist_gaps", "dissatisfaction_funnel", "funnel_outliers", "improvement_plan", "plan_priorities",
-           "region_indicator_gaps", "region_view", "share_funnels", "survey_shortfalls"]
+           "region_indicator_gaps", "region_view", "respondent_dispersion", "share_funnels", "survey_shortfalls"]
 
 
 def _points_needed(spec: dict) -> int:
@@ -69,7 +78,9 @@ def survey_shortfalls(intervals: pd.DataFrame, target: float = 95.0) -> pd.DataF
 
     ``intervals`` is :func:`helpers.studies.nok.uncertainty.score_intervals`. The group mean is the
     mean over organisations of the indicator. ``below_group`` compares the estimate,
-    ``significant`` says the whole interval is below the group mean.
+    ``significant`` says the whole 95% interval is below the group mean: a per-comparison error of about
+    2.5% (one-sided) for each indicator of each organisation, not adjusted over the comparisons (see the
+    module docstring).
     """
     s = intervals[intervals["source"] == "survey"].copy()
     s["group_mean"] = s.groupby("measure")["estimate"].transform("mean")
@@ -184,30 +195,113 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
     return out[["indicator", "question", *[c for c in out.columns if c not in ("indicator", "question")]]]
 
 
+def respondent_dispersion(respondents: pd.DataFrame, codebook: NokCodebook | None = None) -> pd.DataFrame:
+    """Each respondent's "no" answers to the satisfaction questions, c_i, and the number expected, e_i.
+
+    ``e_i = Σ_q u_iq · r_q``: the shares q whose denominator the respondent is in (u_iq = 1), times the
+    regional rate of "no" to q, r_q = Σ_i (u_iq - s_iq) / Σ_i u_iq. Columns ``organisation_id, observed``
+    (c_i), ``expected`` (e_i); the respondent-level dispersion is in ``attrs["phi"]`` (see
+    :func:`dissatisfaction_funnel`).
+    """
+    cb = codebook or load_nok_codebook()
+    m = respondent_count_matrix(respondents.assign(organisation_id=respondents["organisation_id"].astype(str)), cb)
+    c, e = np.zeros(len(m)), np.zeros(len(m))
+    rates = 0
+    for ind in cb.survey_indicators:
+        for k in range(1, len(cb.indicators[ind]["parts"]) + 1):
+            u, s = m[f"{ind}_u{k}"].to_numpy(float), m[f"{ind}_s{k}"].to_numpy(float)
+            if u.sum() == 0:
+                continue
+            c += u - s
+            e += u * (u - s).sum() / u.sum()
+            rates += int((u - s).sum() > 0)  # a rate estimated at 0 adds nothing to c_i - e_i
+    out = pd.DataFrame({"organisation_id": m["organisation_id"].to_numpy(), "observed": c, "expected": e})
+    asked = e > 0
+    dof = int(asked.sum()) - rates
+    pearson = float((((c - e) ** 2)[asked] / e[asked]).sum())
+    out.attrs["phi"] = max(1.0, pearson / dof) if dof > 0 else 1.0
+    return out
+
+
+def _tails(sims: np.ndarray, value: float) -> tuple[float, float]:
+    """Mid-p tails of ``value`` in the simulated distribution ``sims``: P(X < v) + ½P(X = v), P(X > v) + ½P(X = v)."""
+    equal = np.isclose(sims, value, rtol=1e-9, atol=0.0)  # the same count summed in another order
+    below = float(np.mean((sims < value) & ~equal))
+    return below + float(equal.mean()) / 2, 1.0 - below - float(equal.mean()) / 2
+
+
 def dissatisfaction_funnel(respondents: pd.DataFrame, codebook: NokCodebook | None = None,
-                           trim: float = 0.1) -> pd.DataFrame:
+                           trim: float = 0.1, n_sim: int = 20000, seed: int = 2021,
+                           levels: tuple[float, ...] = (0.95, 0.998)) -> pd.DataFrame:
     """Observed "no" answers to the satisfaction questions against the number expected at the regional rates.
 
     E_org = Σ_q U_q,org × (regional share of "no" to q); O/E = 1 means dissatisfaction as common as in
-    the region. Exact Poisson limits (:func:`helpers.stats.funnel.funnel_limits`, kind "ratio");
-    over-dispersion on the square-root scale. Columns: ``organisation_id, observed, expected, value``
-    (O/E), ``z``, limits and flags; φ and τ² in ``attrs`` and columns.
+    the region.
+
+    **One respondent answers many questions.** A respondent unhappy about everything says "no" a dozen
+    times, so an organisation's "no" answers are not independent Poisson events (Poisson limits name an
+    organisation of a null study in most data sets), nor a scaled Poisson count: with 10% of
+    respondents unhappy about everything, a small organisation has none of them in about 1% of surveys
+    (0.9⁴¹), far more often than a count φ times more variable than Poisson allows (it would be named
+    at 99.8% in 6-7% of null studies). The limits are therefore those of the respondents themselves: an
+    organisation of n respondents is simulated ``n_sim`` times by drawing n respondents, each with
+    their observed c_i and expected e_i "no" answers (:func:`respondent_dispersion`), from the pooled
+    respondents of the region, and
+
+        limits = quantiles α/2 and 1 - α/2 of O*/E* = Σ c*/Σ e*;
+
+    an organisation is outside when the mid-p tail of its O/E among the simulated ratios is below α/2
+    (``z`` is the normal quantile of that lower tail). This is the null distribution of an organisation
+    whose respondents are like the region's (a respondent-level bootstrap; Efron & Tibshirani 1993,
+    ch. 16 for bootstrap tests). The respondent-level dispersion φ = Σ(c_i - e_i)²/e_i/(N - Q) is
+    reported as ``respondent_phi``.
+
+    **Over-dispersion between organisations** (``_od`` columns): multiplicative, Spiegelhalter (2005,
+    QSHC 14:347): φ_org = mean of the squared z-scores winsorised at ``trim``; when φ_org > 1, the
+    limits are the simulated quantiles at the wider level Φ(± z_α √φ_org) and the flags use it too.
+
+    An organisation outside the 99.8% ``_od`` limits is **unusual for the group**: its dissatisfaction is
+    unlikely to be that far from the region's by chance, which is a reason to look, not proof of a
+    real difference. Columns: ``organisation_id, observed, expected, value`` (O/E), ``z``, ``ll95 …
+    ul998`` and ``… _od``, ``outside95 … outside998_od``, ``respondent_phi`` and ``phi`` (φ_org).
     """
     cb = codebook or load_nok_codebook()
-    counts = _share_counts(respondents, cb)
-    observed, expected = np.zeros(len(counts)), np.zeros(len(counts))
-    for ind in cb.survey_indicators:
-        for k in range(1, len(cb.indicators[ind]["parts"]) + 1):
-            u, s = counts[f"{ind}_u{k}"].to_numpy(float), counts[f"{ind}_s{k}"].to_numpy(float)
-            if u.sum() == 0:
-                continue
-            observed += u - s
-            expected += u * (u - s).sum() / u.sum()
-    keep = expected > 0
-    t = funnel_table(observed[keep], expected[keep], kind="ratio", units=counts.index.to_numpy()[keep], trim=trim)
-    t = t.rename(columns={"unit": "organisation_id", "size": "expected"})
-    t.insert(1, "observed", observed[keep])
-    return t.assign(phi=t.attrs["phi"], tau2=t.attrs["tau2"])
+    per = respondent_dispersion(respondents, cb)
+    c, e = per["observed"].to_numpy(), per["expected"].to_numpy()
+    sums = per.groupby("organisation_id", sort=True)[["observed", "expected"]].agg(["sum", "size"])
+    keep = sums[("expected", "sum")].to_numpy() > 0
+    sums = sums[keep]
+    rng = np.random.default_rng(seed)
+    sizes = sums[("observed", "size")].to_numpy().astype(int)
+    # one stream of respondents per simulation; an organisation of n respondents takes the first n (the
+    # running sums give every size at once; organisations share the draws, each one's distribution is exact)
+    idx = rng.integers(0, len(c), size=(n_sim, int(sizes.max()) if len(sizes) else 0))
+    c_run, e_run = np.cumsum(c[idx], axis=1), np.cumsum(e[idx], axis=1)
+    rows, sims_of = [], []
+    for (org, r), n in zip(sums.iterrows(), sizes, strict=True):
+        ratio = r[("observed", "sum")] / r[("expected", "sum")]
+        e_sum = e_run[:, n - 1]
+        sims = np.where(e_sum > 0, c_run[:, n - 1] / np.where(e_sum > 0, e_sum, 1), 1.0)
+        low_tail, high_tail = _tails(sims, ratio)
+        rows.append({"organisation_id": org, "observed": r[("observed", "sum")], "expected": r[("expected", "sum")],
+                     "value": ratio, "z": float(stats.norm.ppf(np.clip(low_tail, 0.5 / n_sim, 1 - 0.5 / n_sim))),
+                     "_tails": (low_tail, high_tail)})
+        sims_of.append(sims)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out.drop(columns="_tails", errors="ignore")
+    phi_org = float(np.mean(winsorise(out["z"].to_numpy(), trim) ** 2)) if len(out) > 1 else 1.0
+    widen = np.sqrt(max(1.0, phi_org))
+    for level in levels:
+        lab = level_label(level)
+        half = {"": (1 - level) / 2, "_od": float(stats.norm.cdf(-stats.norm.isf((1 - level) / 2) * widen))}
+        for suffix, a in half.items():
+            out[f"ll{lab}{suffix}"] = [float(np.quantile(x, a)) for x in sims_of]
+            out[f"ul{lab}{suffix}"] = [float(np.quantile(x, 1 - a)) for x in sims_of]
+            out[f"outside{lab}{suffix}"] = ["below" if lo < a else "above" if hi < a else "" for lo, hi in out["_tails"]]
+    out = out.drop(columns="_tails")
+    out.attrs.update(respondent_phi=per.attrs["phi"], phi=phi_org, n_sim=n_sim)
+    return out.assign(respondent_phi=per.attrs["phi"], phi=phi_org)
 
 
 def funnel_outliers(funnel: pd.DataFrame, adjusted: bool = True, levels: tuple[str, ...] = ("95", "998")) -> pd.DataFrame:

@@ -207,6 +207,40 @@ def _attempt(rng: np.random.Generator, cb: NokCodebook) -> NokDemo:
                    truth=truth.merge(truth_probs, on="organisation_id"), scores=scores)
 
 
+def make_identical_organisations(seed: int, unhappy: float = 0.10, p_yes: float = 0.97,
+                                 codebook: NokCodebook | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A null study: the demo's 17 organisations and sizes, all with the same truth and a full checklist.
+
+    Every respondent is, with probability ``unhappy``, unhappy about everything (answers "no" to every
+    satisfaction question asked); the others answer "yes" with probability ``p_yes`` to each, independently.
+    Filter questions use the middle of the demo's ranges. No organisation differs from another or from
+    the region, so every verdict of difference is a false one. Returns coded ``(respondents,
+    organisations)`` (answers 1/0/NA) ready for scoring.
+
+    >>> resp, orgs = make_identical_organisations(1)
+    >>> len(orgs), len(resp), int(resp.groupby("organisation_id").size().min())
+    (17, 1918, 41)
+    """
+    cb = codebook or load_nok_codebook()
+    rng = np.random.default_rng([seed, 17])
+    p = {f: sum(r) / 2 for f, r in FILTERS.items()} | {q: p_yes for q in cb.question_codes if q not in FILTERS}
+    frames, sad = [], []
+    for org_id, _, n in ORGANISATIONS:
+        frames.append(_draw_answers(n, p, cb, rng).assign(organisation_id=org_id))
+        sad.append(rng.random(n) < unhappy)
+    resp = pd.concat(frames, ignore_index=True)
+    sad_all = np.concatenate(sad)
+    for q in cb.question_codes:
+        values = resp[q].to_numpy(dtype="float64")
+        if q not in FILTERS:  # unhappy about everything: "no" to every satisfaction question asked
+            values = np.where(sad_all & ~np.isnan(values), 0.0, values)
+        resp[q] = pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
+    full = {"info_stand_required": 18, "info_stand_present": 18, "info_site_required": 36, "info_site_present": 36,
+            "remote_channels": 4, "comfort_conditions": 5, "premises_conditions": 5, "services_conditions": 5}
+    orgs = pd.DataFrame([{"organisation_id": o, "kind": k, **full} for o, k, _ in ORGANISATIONS])
+    return resp, orgs
+
+
 def write_nok_demo(raw_dir: str | Path, year: int = 2021, seed: int = 2021, truth_path: str | Path | None = None) -> list[Path]:
     """Write ``nok_respondents_<year>.csv`` and ``nok_organisations_<year>.csv`` (UTF-8) into ``raw_dir``.
 
