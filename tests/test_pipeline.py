@@ -443,9 +443,10 @@ MG_NOTEBOOKS = ("overview", "scoring", "reliability", "trends", "summary")
 
 def test_full_run_computes_every_artefact_once(full_run):
     """Every shared artefact of a full run is computed exactly once; `scored` once, loaded by the other
-    Mystery Guest notebooks. (Needs the notebooks that take `artefact_dir`; skipped before they do.)"""
-    if not any(_declares_artefact_dir(n) for n in MG_NOTEBOOKS):
-        pytest.skip("no Mystery Guest notebook declares `artefact_dir` yet")
+    Mystery Guest notebooks. Every Mystery Guest notebook takes `artefact_dir`: a notebook that loses it fails
+    here (this used to be a skip, which would have hidden exactly that regression; issue 23)."""
+    missing = [n for n in MG_NOTEBOOKS if not _declares_artefact_dir(n)]
+    assert not missing, f"notebooks without the `artefact_dir` parameter: {missing}"
     _, out = full_run
     manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
     arts = manifest["artefacts"]
