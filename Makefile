@@ -56,6 +56,12 @@ test: $(STAMP) lint browser-deps
 test-slow: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m slow tests
 
+# mutation testing (mutmut) of the statistics and verdicts, each module with its own fast tests; results in
+# benchmarks/RESULTS.md (section "mutation") and .mutation/; one module: make mutation MUTATION_MODULES=power
+MUTATION_MODULES ?=
+mutation: $(STAMP)
+	$(BIN)/python benchmarks/mutation.py $(MUTATION_MODULES)
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
