@@ -43,8 +43,9 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
               ["tests/test_trends.py", "tests/test_outputs_agree.py", "tests/test_mutation_kills.py",
                "src/helpers/stats/power.py", "-k", "mdd or power"]),
     "comparisons": ("src/helpers/stats/comparisons.py", [],
-                    ["tests/test_comparisons.py", "tests/test_mutation_kills.py", "src/helpers/stats/comparisons.py",
-                     "-k", "not mdd_ and not power_"]),
+                    ["tests/test_comparisons.py", "tests/test_trends.py", "tests/test_mutation_kills.py",
+                     "src/helpers/stats/comparisons.py", "-k",
+                     "holm or cliff or difference_is or linear_trend or welch or comparisons or quantile"]),
     "agreement": ("src/helpers/stats/agreement.py", [],
                   ["tests/test_agreement_intervals.py", "tests/test_rater_agreement.py",
                    "tests/test_agreement_bootstrap_values.py", "tests/test_mutation_kills.py",
@@ -117,7 +118,15 @@ def run(name: str, max_children: int) -> dict:
     with open(work / "mutmut.log", "w", encoding="utf-8") as log:
         subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *globs], cwd=work, env=env,
                        stdout=log, stderr=subprocess.STDOUT, check=False)
-    seconds = time.perf_counter() - start
+    return collect(name, time.perf_counter() - start, max_children)
+
+
+def collect(name: str, seconds: float, max_children: int) -> dict:
+    """Read the verdicts of ``.mutation/<name>`` (also of a run stopped early: its unchecked mutants are
+    counted apart, and the score is over the checked ones)."""
+    _, globs, selection = MODULES[name]
+    work = WORK / name
+    env = {**os.environ, "TERM": "dumb"}
     out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, env=env, capture_output=True,
                          text=True, check=False).stdout
     status: dict[str, str] = {}
@@ -132,13 +141,15 @@ def run(name: str, max_children: int) -> dict:
         status = {k: v for k, v in status.items() if any(fnmatch(k, g) for g in globs)}
     count = {s: sum(v == s for v in status.values()) for s in set(status.values())}
     killed = count.get("killed", 0) + count.get("timeout", 0)
-    total = len(status)
-    survivors = sorted(k for k, v in status.items() if v not in ("killed", "timeout"))
+    unchecked = count.get("not checked", 0)
+    total = len(status) - unchecked
+    survivors = sorted(k for k, v in status.items() if v not in ("killed", "timeout", "not checked"))
     (work / "survivors.txt").write_text("\n".join(f"{k}: {status[k]}" for k in survivors) + "\n", encoding="utf-8")
     return {"module": name, "file": MODULES[name][0], "functions": " ".join(globs) or "all",
             "tests": " ".join(selection), "mutants": total, "killed": killed,
             "survived": count.get("survived", 0), "no_tests": count.get("no tests", 0),
             "other": total - killed - count.get("survived", 0) - count.get("no tests", 0),
+            "not_checked": unchecked,
             "score": round(killed / total, 3) if total else None, "seconds": round(seconds),
             "max_children": max_children, "when": time.strftime("%Y-%m-%d %H:%M")}
 
@@ -150,13 +161,14 @@ def record(rows: list[dict]) -> None:
     path.write_text(json.dumps(done, indent=1), encoding="utf-8")
     shown = [{"module": r["module"], "file": r["file"].removeprefix("src/helpers/"), "mutants": r["mutants"],
               "killed": r["killed"], "survived": r["survived"], "no tests": r["no_tests"],
+              "not run (stopped)": r.get("not_checked", 0),
               "score": f"{r['score']:.0%}" if r["score"] is not None else "-",
               "wall time": f"{r['seconds'] / 60:.1f} min ({r['max_children']} workers)"}
              for r in sorted(done.values(), key=lambda r: list(MODULES).index(r["module"]))]
     not_run = [m for m in MODULES if m not in done]
     body = (f"Command: `make mutation` (= `.venv/bin/python benchmarks/mutation.py`; one module: "
             f"`.venv/bin/python benchmarks/mutation.py power`). mutmut {_version()}; score = killed "
-            "(a test failed or timed out) / mutants. Surviving mutants and the ones judged harmless: "
+            "(a test failed or timed out) / mutants checked. Surviving mutants and the ones judged harmless: "
             "docs/mutation.md.\n\n" + table(shown)
             + ("\n\nNot run yet: " + ", ".join(not_run) + "." if not_run else ""))
     write_section("mutation", "Mutation testing (issue 23)", body)
@@ -172,6 +184,9 @@ def main() -> None:
     ap.add_argument("modules", nargs="*", help=f"modules (default: all): {', '.join(MODULES)}")
     ap.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
     ap.add_argument("--list", action="store_true", help="print the modules and their test selections")
+    ap.add_argument("--collect", type=float, metavar="SECONDS",
+                    help="only read the results already in .mutation/<module> (a run stopped early) and record "
+                         "them with this wall time")
     args = ap.parse_args()
     if args.list:
         for name, (source, globs, selection) in MODULES.items():
@@ -181,7 +196,8 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown modules {unknown}; choose from {list(MODULES)}")
     for name in args.modules or list(MODULES):
-        row = run(name, args.max_children)
+        row = (collect(name, args.collect, args.max_children) if args.collect is not None
+               else run(name, args.max_children))
         print(f"{name}: {row['killed']}/{row['mutants']} killed ({row['score']}), {row['survived']} survived, "
               f"{row['no_tests']} without tests, {row['seconds']} s", flush=True)
         record([row])
