@@ -55,13 +55,14 @@ def test_mdd_two_samples_needs_two_per_group_only():
 @pytest.mark.parametrize("se", [1e-9, 1e-6, 1.0, 1e4])
 def test_mdd_is_accurate_at_any_scale(se):
     """The root is solved to a tolerance relative to se (tiny and huge standard errors alike)."""
-    assert minimum_detectable_difference(se) == pytest.approx(2.8015817870138116 * se, rel=1e-9)
+    assert minimum_detectable_difference(se) / se == pytest.approx(2.8015817870138116, rel=1e-9)
 
 
 def test_mdd_edge_of_its_domain():
     """Power at or below the level: every difference, 0 included, is detected that often (MDD 0). Fewer than
     one degree of freedom is still a t distribution. One degree of freedom needs the bracket to grow."""
     assert minimum_detectable_difference(1.0, alpha=0.05, power=0.03) == 0.0
+    assert minimum_detectable_difference(1.0, 12.0, alpha=0.2, power=0.1) == 0.0  # level and df passed on
     assert minimum_detectable_difference(1.0, df=0.5) == pytest.approx(198.3166645841, rel=1e-8)
     m = minimum_detectable_difference(1.0, df=1.0, alpha=0.01, power=0.9)
     assert t_test_power(m, 1.0, 1.0, 0.01) == pytest.approx(0.9, abs=1e-9) and m > 100
