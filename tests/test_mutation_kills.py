@@ -66,3 +66,71 @@ def test_mdd_edge_of_its_domain():
     assert minimum_detectable_difference(1.0, df=0.5) == pytest.approx(198.3166645841, rel=1e-8)
     m = minimum_detectable_difference(1.0, df=1.0, alpha=0.01, power=0.9)
     assert t_test_power(m, 1.0, 1.0, 0.01) == pytest.approx(0.9, abs=1e-9) and m > 100
+
+
+# ---------------------------------------------------------------------------- stats/rater_agreement.py
+def _ra():
+    from helpers.stats import rater_agreement as ra
+
+    return ra
+
+
+def test_gwet_ac_names_interval_level_and_result_fields():
+    from scipy import stats
+
+    ra = _ra()
+    a, b = ra.expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
+    x = np.column_stack([a, b])
+    r = ra.gwet_ac(x)
+    assert r.statistic == "gwet_ac1" and ra.gwet_ac(x, "linear").statistic == "gwet_ac2_linear"
+    assert ra.gwet_ac(x, "quadratic").statistic == "gwet_ac2_quadratic"
+    q = stats.t.ppf(0.975, 99)  # the default level is 95%
+    assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - q * r.se, r.estimate + q * r.se), abs=1e-12)
+    r90 = ra.gwet_ac(x, confidence=0.9)
+    q90 = stats.t.ppf(0.95, 99)
+    assert (r90.ci_low, r90.ci_high) == pytest.approx((r.estimate - q90 * r.se, r.estimate + q90 * r.se))
+    # a unit nobody rated is not a unit
+    assert ra.gwet_ac(np.vstack([x, [np.nan, np.nan]])).n == 100
+    # two units: an interval; one unit: none, with the reason and every field
+    assert not np.isnan(ra.gwet_ac([[1, 2], [2, 2]], categories=[1, 2]).ci_low)
+    one = ra.gwet_ac([[1, 2]], categories=[1, 2])
+    assert (one.statistic, one.n, one.reason) == ("gwet_ac1", 1, "no interval with a single unit")
+    assert one.estimate == pytest.approx(-1.0) and np.isnan(one.ci_low) and np.isnan(one.ci_high)
+    same = ra.gwet_ac([[5, 5]] * 30, "linear", categories=[1, 2, 3, 4, 5])
+    assert (same.statistic, same.estimate, same.n, same.se) == ("gwet_ac2_linear", 1.0, 30, 0.0)
+    assert np.isnan(same.ci_low) and np.isnan(same.ci_high) and same.reason.startswith("standard error 0")
+
+
+def test_percent_agreement_result_fields_level_and_scale():
+    from statsmodels.stats.proportion import proportion_confint
+
+    ra = _ra()
+    a, b = ra.expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
+    r = ra.percent_agreement(a, b, confidence=0.9)
+    assert (r.statistic, r.n) == ("percent_agreement", 100) and isinstance(r.n, int)
+    assert r.se == pytest.approx(np.sqrt(0.89 * 0.11 / 100) / 1.0, rel=1e-9)
+    assert (r.ci_low, r.ci_high) == pytest.approx(proportion_confint(89, 100, alpha=0.1, method="beta"))
+    one = ra.percent_agreement([4], [4])  # one pair: Clopper-Pearson [0.025, 1]
+    assert (one.estimate, one.ci_high, one.n) == (1.0, 1.0, 1) and one.ci_low == pytest.approx(0.025)
+    with pytest.raises(ValueError, match="not among categories"):
+        ra.percent_agreement([1, 2], [1, 7], categories=[1, 2])
+
+
+def test_bowker_symmetry_counts_only_pairs_with_discordance():
+    from scipy import stats
+
+    ra = _ra()
+    t = np.array([[10, 1, 0], [0, 8, 6], [0, 2, 9]])  # pair (1,3) empty, pair (1,2) a single pair
+    r = ra.bowker_symmetry(t)
+    x2 = (1 - 0) ** 2 / 1 + (6 - 2) ** 2 / 8
+    assert (r.estimate, r.df, r.n) == (pytest.approx(x2), 2.0, 36)
+    assert r.p_value == pytest.approx(stats.chi2.sf(x2, 2))
+    a, b = ra.expand_table(t)
+    assert ra.bowker_symmetry(a, b).estimate == pytest.approx(x2)
+    with pytest.raises(ValueError, match="not among categories"):
+        ra.bowker_symmetry(a, b, categories=[1, 2])
+    with pytest.raises(ValueError, match="not among categories"):
+        ra.stuart_maxwell(a, b, categories=[1, 2])
+    none = ra.bowker_symmetry(np.diag([3, 4, 5]))
+    assert (none.statistic, none.n) == ("bowker_symmetry", 12) and none.reason.startswith("no discordant")
+    assert np.isnan(none.estimate) and np.isnan(none.df) and np.isnan(none.p_value)
