@@ -7,11 +7,13 @@ JOBS   ?= 2
 YEARS  ?= 2018 2019 2020 2021
 LANG_REPORT ?= en
 
-.PHONY: help venv demo-data validate reports test lint lab bench clean-reports browser-deps
+.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps
 
 help:
 	@echo "make reports   create .venv, make demo data if data/raw has none, render every report (reports/latest)"
 	@echo "make test      create .venv, run ruff and the test suite (notebooks executed on demo data)"
+	@echo "make test-slow the long Monte-Carlo rate checks (pytest -m slow; minutes, outside CI)"
+	@echo "make mutation  mutation testing of the statistics and verdicts (docs/mutation.md)"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make bench     run the benchmarks and update benchmarks/RESULTS.md"
 
@@ -48,7 +50,17 @@ browser-deps:
 # two pytest-xdist workers; each full pipeline run of the suite is made once (tests/conftest.py _once_per_suite)
 TEST_WORKERS ?= 2
 test: $(STAMP) lint browser-deps
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
+
+# the long Monte-Carlo rate checks (tests marked slow; outside CI): rates told apart from their wrong values
+test-slow: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m slow tests
+
+# mutation testing (mutmut) of the statistics and verdicts, each module with its own fast tests; results in
+# benchmarks/RESULTS.md (section "mutation") and .mutation/; one module: make mutation MUTATION_MODULES=power
+MUTATION_MODULES ?=
+mutation: $(STAMP)
+	$(BIN)/python benchmarks/mutation.py $(MUTATION_MODULES)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

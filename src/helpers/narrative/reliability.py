@@ -127,7 +127,8 @@ def statistic_name(statistic: str, lang: str = "en") -> str:
 
 _REASONS = (("no pairable", "no_pairs"), ("no complete pairs", "no_pairs"), ("no paired", "no_pairs"),
             ("every answer is in one category", "one_category"), ("chance agreement is 1", "one_category"),
-            ("expected disagreement", "one_category"), ("degenerate", "degenerate"),
+            ("expected disagreement", "one_category"), ("one rater used a single category", "one_rater"),
+            ("standard error 0", "pinned"), ("degenerate", "degenerate"),
             ("undefined bootstrap", "degenerate"), ("fewer than two", "few"), ("single", "few"),
             ("at least two", "few"))
 

@@ -83,23 +83,47 @@ COEFFICIENTS: tuple[str, ...] = (
 
 _EPS = 1e-12
 
+#: a standard error at or below this is read as 0 (the coefficients live on [-1, 1]; rounding leaves about
+#: 1e-7 where the exact value is 0, e.g. Cohen's kappa when one rater uses a single category), so no
+#: interval of width below ~4e-6 is ever given: NaN with a reason instead (issue 19, item 5)
+MIN_SE = 1e-6
+
+
+def as_count(n: object) -> object:
+    """A count as ``int`` when it is a whole number (``40.0 -> 40``), unchanged otherwise (NaN).
+
+    >>> as_count(40.0), as_count(np.int64(3)), as_count(float("nan"))
+    (40, 3, nan)
+    """
+    if isinstance(n, bool):
+        return n
+    if isinstance(n, int | np.integer):
+        return int(n)
+    if isinstance(n, float | np.floating) and math.isfinite(n) and float(n).is_integer():
+        return int(n)
+    return n
+
 
 @dataclass(frozen=True)
 class Agreement:
     """One agreement coefficient with its 95% interval.
 
     ``estimate`` is NaN exactly when the coefficient is undefined; ``reason`` then says why.
-    ``n`` is the number of units (pairs) that entered the computation.
+    ``n`` is the number of units (pairs) that entered the computation, an integer.
+    An interval is either of real width or NaN with a ``reason``: never of zero width.
     """
 
     statistic: str
     estimate: float
     ci_low: float
     ci_high: float
-    n: float
+    n: int
     se: float = math.nan
     reason: str = ""
     ci_method: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n", as_count(self.n))
 
     def to_dict(self) -> dict:
         return {
@@ -402,7 +426,7 @@ def analytic_se(statistic: str, table: np.ndarray) -> float:
         pe = 0.0 if statistic == "percent_agreement" else tw / k**2
         if 1 - pe <= _EPS:
             return math.nan
-        return math.sqrt(max((p * w**2).sum() - pa**2, 0.0) / (n * (1 - pe) ** 2))
+        return math.sqrt(_difference((p * w**2).sum(), pa**2) / (n * (1 - pe) ** 2))
     if statistic.startswith("cohen_kappa"):
         pe = float(r @ w @ c)
         u, v = w @ c, w.T @ r
@@ -420,8 +444,39 @@ def analytic_se(statistic: str, table: np.ndarray) -> float:
         return math.nan
     theta = (pa - pe) / (1 - pe)
     s1 = (p * (w - (1 - theta) * (u[:, None] + v[None, :])) ** 2).sum()
-    var = (s1 - (pa - 2 * (1 - theta) * pe) ** 2) / (n * (1 - pe) ** 2)
-    return math.sqrt(max(var, 0.0))
+    var = _difference(s1, (pa - 2 * (1 - theta) * pe) ** 2) / (n * (1 - pe) ** 2)
+    return math.sqrt(var)
+
+
+def _difference(a: float, b: float) -> float:
+    """``a - b`` for a variance written as a difference of two sums: 0 when it is within rounding of 0
+    (``|a - b| <= 1e-10 max(|a|, |b|)``) or negative, so a variance that is exactly 0 comes out as 0,
+    not as the ~1e-15 that rounding leaves (which gave kappa an interval of width 4e-7)."""
+    d = float(a) - float(b)
+    return 0.0 if d <= 1e-10 * max(abs(float(a)), abs(float(b))) else d
+
+
+def pinned_reason(statistic: str, table: np.ndarray) -> str:
+    """Why the analytic standard error of a defined coefficient is 0 (the reason given with the NaN interval).
+
+    Cohen's kappa (any weights) is exactly 0 in every table where one rater uses a single category
+    (``p_a = p_e = sum_l w_kl c_l``): the sampling model behind the standard error fixes that rater's
+    margin, so the standard error is 0 and a ``kappa +- t se`` interval would have zero width (issue 19,
+    item 5: 39 x (5,5) + (5,4)). Otherwise (every pair agrees, or the linear weights' kappa pinned at 0
+    when one rater never answers below the other) the standard error is 0 for the same reason: the
+    coefficient cannot move when the pairs are resampled.
+
+    >>> pinned_reason("cohen_kappa", np.array([[0, 0], [1, 39]]))[:35]
+    'one rater used a single category: C'
+    """
+    t = np.asarray(table, dtype=float)
+    if statistic.startswith("cohen_kappa") and (
+            np.count_nonzero(t.sum(1)) == 1 or np.count_nonzero(t.sum(0)) == 1):
+        return ("one rater used a single category: Cohen's kappa is 0 in every sample where that rater "
+                "keeps to one answer, so its standard error is 0; no interval is given rather than a "
+                "zero-width one")
+    return ("standard error 0 (answers at the ceiling, or a coefficient fixed by the raters' "
+            "margins): no zero-width interval")
 
 
 def agreement_from_table(
@@ -432,7 +487,14 @@ def agreement_from_table(
 ) -> Agreement:
     """One coefficient of a table with the analytic (irrCAC) interval ``est +- t_{n-1} se``.
 
+    Never a zero-width interval: when the standard error is 0 (at or below :data:`MIN_SE`, the
+    rounding left where it is exactly 0) the interval is NaN and ``reason`` says why
+    (:func:`pinned_reason`), as the bootstrap path does (:func:`bootstrap_degeneracy`).
     Krippendorff's alpha has no analytic standard error here; use :func:`bootstrap_table_ci`.
+
+    >>> r = agreement_from_table("cohen_kappa", np.array([[0, 0], [1, 39]]))  # 39 x (5,5) + (5,4)
+    >>> r.estimate, r.ci_low, r.n, r.reason[:32]
+    (0.0, nan, 40, 'one rater used a single category')
     """
     t = np.asarray(table)
     est = float(table_coefficients(t, values, which=(statistic,))[statistic])
@@ -447,10 +509,9 @@ def agreement_from_table(
     if math.isnan(se) or n < 2:
         return Agreement(statistic, est, math.nan, math.nan, n, se,
                          reason="interval undefined with fewer than two pairs")
-    if se <= 1e-12:
+    if se <= MIN_SE:
         return Agreement(statistic, est, math.nan, math.nan, n, se,
-                         reason="standard error 0 (answers at the ceiling): no zero-width "
-                                "interval")
+                         reason=pinned_reason(statistic, t))
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
     return Agreement(statistic, est, est - q * se, est + q * se, n, se, ci_method="analytic (Gwet)")
 

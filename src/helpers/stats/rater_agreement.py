@@ -31,9 +31,11 @@ from scipy import stats
 from statsmodels.stats import inter_rater as _ir
 
 from helpers.stats.agreement import (
+    MIN_SE,
     Agreement,
     agreement_from_table,
     alpha_from_coincidence,
+    as_count,
     bootstrap_degeneracy,
     bootstrap_interval,
     clopper_pearson,
@@ -300,12 +302,17 @@ def gwet_ac(
         return Agreement(name, float(ac), math.nan, math.nan, n,
                          reason="no interval with a single unit")
     se = math.sqrt(((ac_i_x - ac) ** 2).sum() / (n * (n - 1)))
-    if se <= 1e-12:
+    if se <= MIN_SE:
         return Agreement(name, float(ac), math.nan, math.nan, n, se,
                          reason="standard error 0 (every unit agrees): no zero-width interval")
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
     return Agreement(name, float(ac), float(ac - q * se), float(ac + q * se), n, se,
                      ci_method="analytic (Gwet)")
+
+
+def _no_bootstrap_reason(n_boot: int, n_units: float) -> str:
+    """Why a unit-bootstrap interval is NaN before any resample is drawn."""
+    return "no interval with a single unit" if n_units < 2 else "no interval requested (n_boot = 0)"
 
 
 def _pattern_weights(n_units: int, freq: np.ndarray, n_boot: int, rng) -> np.ndarray:
@@ -318,7 +325,11 @@ class KrippendorffAlpha(Agreement):
     """Krippendorff's alpha with a unit-bootstrap interval: an :class:`Agreement` (``n`` = units with two or
     more values) and the number of pairable values."""
 
-    n_pairable_values: float = math.nan
+    n_pairable_values: int = math.nan
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "n_pairable_values", as_count(self.n_pairable_values))
 
 
 def krippendorff_alpha(
@@ -389,6 +400,8 @@ def krippendorff_alpha(
         why, _, usable = bootstrap_degeneracy(est, boot)
         if usable:
             lo, hi, how = bootstrap_interval(est, boot, confidence=confidence, method="percentile")
+    else:
+        why = _no_bootstrap_reason(n_boot, n_units)
     return KrippendorffAlpha(name, est, lo, hi, n_units, reason=why, ci_method=how,
                              n_pairable_values=float(mu[pairable].sum()))
 
@@ -466,6 +479,8 @@ def fleiss_kappa(ratings, n_boot: int = 1000, seed: int | None = 0,
         why, _, usable = bootstrap_degeneracy(est, boot)
         if usable:
             lo, hi, _ = bootstrap_interval(est, boot, confidence=confidence, method="percentile")
+    else:
+        why = _no_bootstrap_reason(n_boot, n_units)
     return FleissKappa("fleiss_kappa", est, lo, hi, n_units, reason=why, z=float(z),
                        p_value=float(2 * stats.norm.sf(abs(z))), se0=float(se0), per_category=per)
 
@@ -482,10 +497,13 @@ class TableTest:
     estimate: float
     df: float
     p_value: float
-    n: float
+    n: int
     reason: str = ""
     ci_low: float = math.nan
     ci_high: float = math.nan
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n", as_count(self.n))
 
 
 def _square_table(a, b, categories) -> np.ndarray:

@@ -1,0 +1,207 @@
+"""Mutation testing of the statistics and verdicts (issue 23, item 5): ``make mutation``.
+
+mutmut (3.x) changes one operator, constant or argument at a time in a module and runs that module's own
+FAST test selection against each change (a "mutant"); a mutant the tests do not notice *survives*. Every
+module below runs in its own copy of the project (``.mutation/<module>/``: src, tests and pyproject.toml with
+a ``[tool.mutmut]`` section written here), so each has its own test selection and its own results.
+
+    .venv/bin/python benchmarks/mutation.py                       # every module (hours on 2 cores)
+    .venv/bin/python benchmarks/mutation.py power comparisons     # some modules
+    .venv/bin/python benchmarks/mutation.py --list                # the modules and their test selections
+
+Per module it records the mutants, killed (a test failed or timed out), survived, without tests, the score
+``killed / mutants`` and the wall time, in ``.mutation/results.json`` (kept between runs), and writes the table
+into the ``mutation`` section of benchmarks/RESULTS.md. The surviving mutants of a module are listed in
+``.mutation/<module>/survivors.txt`` (``mutmut show <name>`` in that folder prints one); the ones judged
+harmless, and why, are in docs/mutation.md. Timeouts count as killed (a mutant that makes a loop endless is
+noticed). Goal: at least 85% killed in every module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".mutation"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import table, write_section  # noqa: E402
+
+NOT_SLOW = ["-m", "not slow"]
+
+#: module -> (file to mutate, mutant-name globs (empty: every function), pytest selection: fast tests only)
+MODULES: dict[str, tuple[str, list[str], list[str]]] = {
+    "power": ("src/helpers/stats/power.py", [],
+              ["tests/test_trends.py", "tests/test_outputs_agree.py", "tests/test_mutation_kills.py",
+               "src/helpers/stats/power.py", "-k", "mdd or power"]),
+    "comparisons": ("src/helpers/stats/comparisons.py", [],
+                    ["tests/test_comparisons.py", "tests/test_trends.py", "tests/test_mutation_kills.py",
+                     "src/helpers/stats/comparisons.py", "-k",
+                     "holm or cliff or difference_is or linear_trend or welch or comparisons or quantile"]),
+    "agreement": ("src/helpers/stats/agreement.py", [],
+                  ["tests/test_agreement_intervals.py", "tests/test_rater_agreement.py",
+                   "tests/test_agreement_bootstrap_values.py", "tests/test_mutation_kills.py",
+                   "src/helpers/stats/agreement.py", "-k", "not cover"]),
+    "rater_agreement": ("src/helpers/stats/rater_agreement.py", [],
+                        ["tests/test_rater_agreement.py", "tests/test_agreement_bootstrap_values.py",
+                         "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
+                         "src/helpers/stats/rater_agreement.py", "-k", "not cover"]),
+    "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "src/helpers/stats/survey.py"]),
+    "ordinal": ("src/helpers/stats/ordinal.py", [], ["tests/test_trends.py", "src/helpers/stats/ordinal.py",
+                                                     "-k", "ordinal"]),
+    "psychometrics": ("src/helpers/stats/psychometrics.py", [],
+                      ["tests/test_psychometrics.py", "src/helpers/stats/psychometrics.py"]),
+    "score_agreement": ("src/helpers/stats/score_agreement.py", [],
+                        ["tests/test_score_agreement.py", "src/helpers/stats/score_agreement.py"]),
+    "mixed": ("src/helpers/stats/mixed.py", [],
+              ["tests/test_outputs_agree.py", "tests/test_scoring.py", "src/helpers/stats/mixed.py",
+               "-k", "reml or mme or statsmodels or henderson"]),
+    "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "src/helpers/stats/funnel.py"]),
+    "pii": ("src/helpers/io/pii.py", [], ["tests/test_ingest_privacy.py", "src/helpers/io/pii.py"]),
+    "ingest": ("src/helpers/io/ingest.py", [], ["tests/test_ingest.py", "tests/test_ingest_faults.py",
+                                                 "tests/test_ingest_privacy.py"]),
+    "report_suppression": ("src/helpers/report/__init__.py", ["helpers.report.xǁReportǁsuppress*"],
+                           ["tests/test_report.py", "src/helpers/report/__init__.py", "-k", "suppress"]),
+    "nok_scoring": ("src/helpers/studies/nok/scoring.py", [], ["tests/test_nok_scoring.py"]),
+    "nok_uncertainty": ("src/helpers/studies/nok/uncertainty.py", [], ["tests/test_nok_uncertainty.py"]),
+    "year_verdicts": ("src/helpers/studies/mystery_guest/trends.py",
+                      ["helpers.studies.mystery_guest.trends.x_compare_years*",
+                       "helpers.studies.mystery_guest.trends.x__mdds*"],
+                      ["tests/test_outputs_agree.py", "tests/test_trends.py", "-k", "year or compare or verdict"]),
+    "worker_verdicts": ("src/helpers/studies/mystery_guest/scoring.py",
+                        ["helpers.studies.mystery_guest.scoring.x_recognition_lists*",
+                         "helpers.studies.mystery_guest.scoring.x__multiplicity*",
+                         "helpers.studies.mystery_guest.scoring.x__effect_p*"],
+                        ["tests/test_worker_flags.py", "tests/test_scoring.py", "-k", "list or holm or recognition"]),
+}
+
+
+def _config(source: str, selection: list[str]) -> str:
+    return "\n".join([
+        "", "[tool.mutmut]",
+        'source_paths = ["src/"]',
+        f"only_mutate = {json.dumps([source])}",
+        'pytest_add_cli_args = ["-p", "no:xdist", "-q", "-x"]',
+        f"pytest_add_cli_args_test_selection = {json.dumps(selection + NOT_SLOW)}",
+        "",
+    ])
+
+
+def prepare(name: str) -> Path:
+    """A fresh copy of src, tests and pyproject.toml with this module's mutmut section."""
+    source, _, selection = MODULES[name]
+    work = WORK / name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
+                                         + _config(source, selection), encoding="utf-8")
+    return work
+
+
+def run(name: str, max_children: int) -> dict:
+    _, globs, selection = MODULES[name]
+    work = prepare(name)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    start = time.perf_counter()
+    with open(work / "mutmut.log", "w", encoding="utf-8") as log:
+        subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *globs], cwd=work, env=env,
+                       stdout=log, stderr=subprocess.STDOUT, check=False)
+    return collect(name, time.perf_counter() - start, max_children)
+
+
+def collect(name: str, seconds: float, max_children: int) -> dict:
+    """Read the verdicts of ``.mutation/<name>`` (also of a run stopped early: its unchecked mutants are
+    counted apart, and the score is over the checked ones)."""
+    _, globs, selection = MODULES[name]
+    work = WORK / name
+    env = {**os.environ, "TERM": "dumb"}
+    out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, env=env, capture_output=True,
+                         text=True, check=False).stdout
+    status: dict[str, str] = {}
+    for line in out.splitlines():
+        if ":" in line:
+            key, _, value = line.strip().rpartition(": ")
+            if key.startswith("helpers."):
+                status[key] = value.strip()
+    if globs:  # only the verdict functions of the module
+        from fnmatch import fnmatch
+
+        status = {k: v for k, v in status.items() if any(fnmatch(k, g) for g in globs)}
+    count = {s: sum(v == s for v in status.values()) for s in set(status.values())}
+    killed = count.get("killed", 0) + count.get("timeout", 0)
+    unchecked = count.get("not checked", 0)
+    total = len(status) - unchecked
+    survivors = sorted(k for k, v in status.items() if v not in ("killed", "timeout", "not checked"))
+    (work / "survivors.txt").write_text("\n".join(f"{k}: {status[k]}" for k in survivors) + "\n", encoding="utf-8")
+    return {"module": name, "file": MODULES[name][0], "functions": " ".join(globs) or "all",
+            "tests": " ".join(selection), "mutants": total, "killed": killed,
+            "survived": count.get("survived", 0), "no_tests": count.get("no tests", 0),
+            "other": total - killed - count.get("survived", 0) - count.get("no tests", 0),
+            "not_checked": unchecked,
+            "score": round(killed / total, 3) if total else None, "seconds": round(seconds),
+            "max_children": max_children, "when": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def record(rows: list[dict]) -> None:
+    path = WORK / "results.json"
+    done = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    done.update({r["module"]: r for r in rows})
+    path.write_text(json.dumps(done, indent=1), encoding="utf-8")
+    shown = [{"module": r["module"], "file": r["file"].removeprefix("src/helpers/"), "mutants": r["mutants"],
+              "killed": r["killed"], "survived": r["survived"], "no tests": r["no_tests"],
+              "not run (stopped)": r.get("not_checked", 0),
+              "score": f"{r['score']:.0%}" if r["score"] is not None else "-",
+              "wall time": f"{r['seconds'] / 60:.1f} min ({r['max_children']} workers)"}
+             for r in sorted(done.values(), key=lambda r: list(MODULES).index(r["module"]))]
+    not_run = [m for m in MODULES if m not in done]
+    body = (f"Command: `make mutation` (= `.venv/bin/python benchmarks/mutation.py`; one module: "
+            f"`.venv/bin/python benchmarks/mutation.py power`). mutmut {_version()}; score = killed "
+            "(a test failed or timed out) / mutants checked. Surviving mutants and the ones judged harmless: "
+            "docs/mutation.md.\n\n" + table(shown)
+            + ("\n\nNot run yet: " + ", ".join(not_run) + "." if not_run else ""))
+    write_section("mutation", "Mutation testing (issue 23)", body)
+
+
+def _version() -> str:
+    out = subprocess.run([str(MUTMUT), "--version"], capture_output=True, text=True, check=False).stdout
+    return out.strip().split()[-1] if out.strip() else "?"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("modules", nargs="*", help=f"modules (default: all): {', '.join(MODULES)}")
+    ap.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
+    ap.add_argument("--list", action="store_true", help="print the modules and their test selections")
+    ap.add_argument("--collect", type=float, metavar="SECONDS",
+                    help="only read the results already in .mutation/<module> (a run stopped early) and record "
+                         "them with this wall time")
+    args = ap.parse_args()
+    if args.list:
+        for name, (source, globs, selection) in MODULES.items():
+            print(f"{name:20s} {source} {' '.join(globs)}\n{'':20s} pytest {' '.join(selection + NOT_SLOW)}")
+        return
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        ap.error(f"unknown modules {unknown}; choose from {list(MODULES)}")
+    for name in args.modules or list(MODULES):
+        row = (collect(name, args.collect, args.max_children) if args.collect is not None
+               else run(name, args.max_children))
+        print(f"{name}: {row['killed']}/{row['mutants']} killed ({row['score']}), {row['survived']} survived, "
+              f"{row['no_tests']} without tests, {row['seconds']} s", flush=True)
+        record([row])
+
+
+if __name__ == "__main__":
+    main()
