@@ -408,6 +408,32 @@ def _mdds(se, df, alpha: float, power: float) -> list[float]:
     return out
 
 
+def _holm_levels(p: pd.Series, alpha: float) -> np.ndarray:
+    """The level of the Holm step that decides each hypothesis (Holm, 1979, *Scand J Statist* 6:65).
+
+    With the ``m`` p-values ordered ``p_(1) <= ... <= p_(m)`` and ``j`` the first step where
+    ``p_(j) >= alpha / (m - j + 1)`` (Holm stops there): ``alpha / (m - i + 1)`` for ``i < j`` (rejected) and
+    ``alpha / (m - j + 1)`` for ``i >= j`` (accepted; ``p_(i) >= p_(j)``, so 0 stays inside the interval).
+    A pair with no p-value gets the Bonferroni level ``alpha / m``.
+
+    >>> _holm_levels(pd.Series([0.01, 0.04, 0.03, np.nan]), 0.05).round(4).tolist()
+    [0.0167, 0.025, 0.025, 0.0167]
+    """
+    v = p.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    m = int(ok.sum())
+    out = np.full(len(v), alpha / max(m, 1))
+    idx = np.flatnonzero(ok)[np.argsort(v[ok], kind="stable")]
+    level = alpha / max(m, 1)
+    stopped = False
+    for i, k in enumerate(idx):
+        if not stopped:
+            level = alpha / (m - i)
+            stopped = v[k] >= level
+        out[k] = level
+    return out
+
+
 def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.DataFrame | None = None,
                   weighted: bool = True, years=None, alpha: float = 0.05, power: float = 0.8,
                   method: str = "holm", limit: float = CEILING_LIMIT,
@@ -435,11 +461,14 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
     - ``p_adjusted``: Holm (1979, *Scand J Statist* 6:65) over the ``m`` pairs that can be tested
       (:func:`helpers.stats.comparisons.holm`; another ``method`` goes to
       ``statsmodels.stats.multitest.multipletests``).
-    - ``ci_low_adjusted`` / ``ci_high_adjusted``: interval at level ``1 - alpha / m``, the
-      Bonferroni level that bounds Holm's (Holm's first step is ``alpha / m``, later steps are more
-      lenient). A pair that is not Holm-significant always has 0 inside this interval, so the
+    - ``ci_low_adjusted`` / ``ci_high_adjusted``: interval at the level of the Holm step that decides
+      the pair (``alpha_step``, :func:`_holm_levels`): ``alpha / (m - i + 1)`` for the ``i``-th smallest
+      p while Holm rejects, the level of the first accepted step after that; ``alpha / m`` for another
+      ``method``. So the interval excludes 0 exactly when the verdict is a change
+      (tests/test_outputs_agree.py), and a pair that is not Holm-significant has 0 inside it: the
       sentence "changes between L and U cannot be excluded"
-      (:func:`helpers.narrative.trends.comparison_sentence`) quotes it.
+      (:func:`helpers.narrative.trends.comparison_sentence`) quotes it. These intervals are
+      consistent with the test, not simultaneous (Strassburger & Bretz, 2008, *Stat Med* 27:4914).
     - ``mdd``: minimum detectable difference at ``power`` for that ``se`` and ``df`` at the
       **adjusted** level ``alpha / m`` (a conservative bound for Holm's step-down levels;
       :func:`helpers.stats.power.minimum_detectable_difference`); ``mdd_unadjusted`` at ``alpha``.
@@ -519,7 +548,9 @@ def compare_years(scored: pd.DataFrame, measure: str = "composite", roster: pd.D
                                      multipletests(out.loc[ok, "p"], alpha=alpha, method=method)[1])
     alpha_adj = alpha / max(m, 1)
     out["alpha_adjusted"] = alpha_adj
-    half = np.array([quantile(1 - alpha_adj / 2, df) for df in out["df"]]) * out["se"].to_numpy()
+    out["alpha_step"] = _holm_levels(out["p"], alpha) if method == "holm" else alpha_adj
+    half = np.array([quantile(1 - a / 2, df) for a, df in zip(out["alpha_step"], out["df"], strict=True)]) \
+        * out["se"].to_numpy()
     out["ci_low_adjusted"] = out["difference"] - half
     out["ci_high_adjusted"] = out["difference"] + half
     out["mdd"] = _mdds(out["se"], out["df"], alpha_adj, power)
