@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write <file>.columns.yaml beside the file (used by ingestion for headers no rule catches)")
     mc.set_defaults(func=_map_columns)
     r = sub.add_parser("run", help="ingest and render every report into reports/<run-id>/")
-    r.add_argument("--years", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
+    r.add_argument("--years", type=int, nargs="*", default=None,
+                   help="survey years (default: every year with an interview file in --raw)")
     r.add_argument("--raw", default="data/raw")
     r.add_argument("--processed", default="data/processed")
     r.add_argument("--out", default="reports")
