@@ -108,8 +108,12 @@ class Item:
 
     @property
     def asked_label(self) -> str:
-        """The years it is asked, in figures: ``2018-`` (still asked) or ``2018-2020`` (dropped after 2020)."""
-        return f"{self.first_year}-{self.last_year if self.last_year is not None else ''}"
+        """The years it is asked, for the data dictionary: ``from 2018`` (still asked) or ``2018-2020`` (dropped).
+
+        >>> Item("y", "ethics", "", "agreement5", False, 2018, None, {}).asked_label
+        'from 2018'
+        """
+        return f"from {self.first_year}" if self.last_year is None else f"{self.first_year}-{self.last_year}"
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: a codebook is a cache key
