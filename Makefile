@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
-YEARS  ?= 2018 2019 2020 2021
+YEARS  ?=# survey years to report (default: every year with an interview file in data/raw)
 LANG_REPORT ?= en
 
 .PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps
@@ -35,7 +35,7 @@ validate: $(STAMP)
 	$(BIN)/python -m helpers validate
 
 reports: demo-data
-	$(BIN)/python -m helpers run --years $(YEARS) --jobs $(JOBS) --lang $(LANG_REPORT)
+	$(BIN)/python -m helpers run $(if $(strip $(YEARS)),--years $(YEARS)) --jobs $(JOBS) --lang $(LANG_REPORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-year: int = 2020  # survey year to describe (2018-2021)
+year: int = 2020  # survey year to describe (any year in processed_dir)
 processed_dir: str = "../data/processed"  # validated, pseudonymised data written by `python -m helpers validate`
 artefact_dir: str = ""  # the run's artefact folder, shared results computed once - empty: kept in memory
 tables_dir: str = "../reports/interactive/tables"  # folder for the tidy CSV tables of this report

@@ -16,7 +16,7 @@
 # %%
 
 # %% tags=["parameters"]
-year: int = 2020  # survey year with paired interviews (2020 or 2021)
+year: int = 2020  # survey year with paired interviews (2020 or later)
 pooled: bool = False  # pool all years with paired interviews instead of one year
 processed_dir: str = "../data/processed"  # validated, pseudonymised data written by `python -m helpers validate`
 artefact_dir: str = ""  # the run's artefact folder (given by the pipeline); empty: artefacts kept in memory

@@ -106,9 +106,9 @@ def test_public_quarantine_table_shows_no_quoted_value(demo_dirs, tmp_path):
     public = quarantine_reasons(q, 2020)
     unlisted = public["reason"].str.replace(r"\[[^\]]*\]", "", regex=True)  # lists of allowed codes aside
     assert len(public) == 2 and not unlisted.str.contains(r"'[^'…][^']*'", regex=True).any()
-    assert "unknown value '…' (expected one of ['in_person', 'phone'])" in set(public["reason"])
+    assert "unknown value '…' (expected one of ['in_person', 'phone']) [mode]" in set(public["reason"])
     assert set(quarantine_reasons(q, 2020, public=False)["reason"]) >= {
-        "unknown value '[телефон]' (expected one of ['in_person', 'phone'])"}
+        "unknown value '[телефон]' (expected one of ['in_person', 'phone']) [mode]"}
 
 
 def test_error_messages_do_not_quote_personal_data(demo_dirs, tmp_path, capsys):

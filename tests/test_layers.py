@@ -96,3 +96,31 @@ def _analysis_functions():
 def test_no_statistics_or_study_signature_has_lang():
     with_lang = [name for name, fn in _analysis_functions() if "lang" in inspect.signature(fn).parameters]
     assert with_lang == []
+
+
+def _module_graph(room: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same room it imports (at the top or inside a function)."""
+    modules = {m: p for m, p in _modules() if _room(m) == room}
+    return {m: {t for t in _imports(p) if t in modules and t != m} for m, p in modules.items()}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import circle of ``graph`` found by depth-first search (each reported once, from its smallest name)."""
+    found = set()
+
+    def walk(path: list[str]) -> None:
+        for nxt in sorted(graph.get(path[-1], ())):
+            if nxt == path[0]:
+                found.add(tuple(path))
+            elif nxt not in path and nxt > path[0]:
+                walk([*path, nxt])
+
+    for start in sorted(graph):
+        walk([start])
+    return [list(c) for c in sorted(found)]
+
+
+def test_io_has_no_import_circle():
+    """Shared types live in ``helpers.io.contract``; ``columns`` and ``ingest`` no longer import each other."""
+    assert _circles(_module_graph("io")) == []
+    assert _circles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]  # the search finds a circle

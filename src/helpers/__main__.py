@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     mc.set_defaults(func=_map_columns)
     r = sub.add_parser("run", help="ingest and render every report into reports/<run-id>/ "
                        "(internal audience: reports/internal/<run-id>/)")
-    r.add_argument("--years", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
+    r.add_argument("--years", type=int, nargs="*", default=None,
+                   help="survey years (default: every year with an interview file in --raw)")
     r.add_argument("--raw", default="data/raw")
     r.add_argument("--processed", default="data/processed")
     r.add_argument("--out", default="reports", help="reports folder (internal runs go to its internal/)")

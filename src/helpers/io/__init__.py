@@ -2,7 +2,9 @@
 
 Modules
 -------
-codebook    the Mystery Guest instrument (items, domains, scales) read from ``codebook.yaml``
+codebook    the Mystery Guest instrument (items with the year they are asked from, domains, scales) read from
+            ``codebook.yaml``
+contract    types shared by the readers of the data contract (the one-line error, a header's match)
 schema      the pandera contract of processed interviews and the data dictionary
 readers     raw tables as centres export them (encodings, delimiters, title rows, XLSX/XLS sheets)
 columns     headers matched to the contract's columns and the codebook's items; mapping files

@@ -8,6 +8,8 @@ Examples
 >>> cb = load_codebook()
 >>> cb.items_for_year(2018)[:3]
 ['eth_appearance', 'eth_discipline', 'eth_lateness']
+>>> len(cb.items_for_year(2019)), len(cb.items_for_year(2020)), len(cb.items_for_year(2035))  # years are open-ended
+(15, 18, 18)
 >>> cb.answer_code("eth_appearance", "  Полностью согласен ")
 5
 >>> cb.answer_code("cov_mask", "Yes")
@@ -19,10 +21,13 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
 
 from helpers.io.yamlfile import load_yaml
 
@@ -73,13 +78,42 @@ class Scale:
 
 @dataclass(frozen=True)
 class Item:
+    """One question. It is asked from survey year ``first_year`` on, up to ``last_year`` when it was dropped
+    (``None``: still asked). No closed list of years: a new year asks every item not dropped before it.
+
+    >>> it = Item("x", "ethics", "", "agreement5", False, first_year=2020, last_year=None, text={})
+    >>> it.asked_in(2019), it.asked_in(2020), it.asked_in(2040)
+    (False, True, True)
+    >>> Item("y", "ethics", "", "agreement5", False, 2018, 2019, {}).asked(np.array([2018, 2019, 2020])).tolist()
+    [True, True, False]
+    """
+
     code: str
     domain: str
     facet: str
     scale: str
     reverse: bool
-    years: tuple[int, ...]
+    first_year: int
+    last_year: int | None
     text: dict[str, str]
+
+    def asked_in(self, year: int) -> bool:
+        """Whether the item is on the questionnaire of survey ``year``."""
+        return self.first_year <= int(year) and (self.last_year is None or int(year) <= self.last_year)
+
+    def asked(self, years: Iterable[int] | np.ndarray) -> np.ndarray:
+        """:meth:`asked_in` for an array of survey years (one boolean per element)."""
+        y = np.asarray(years)
+        return (y >= self.first_year) & (y <= self.last_year if self.last_year is not None else True)
+
+    @property
+    def asked_label(self) -> str:
+        """The years it is asked, for the data dictionary: ``from 2018`` (still asked) or ``2018-2020`` (dropped).
+
+        >>> Item("y", "ethics", "", "agreement5", False, 2018, None, {}).asked_label
+        'from 2018'
+        """
+        return f"from {self.first_year}" if self.last_year is None else f"{self.first_year}-{self.last_year}"
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: a codebook is a cache key
@@ -99,7 +133,7 @@ class Codebook:
         return list(self.items)
 
     def items_for_year(self, year: int) -> list[str]:
-        return [c for c, it in self.items.items() if year in it.years]
+        return [c for c, it in self.items.items() if it.asked_in(year)]
 
     def items_in_domain(self, domain: str) -> list[str]:
         return [c for c, it in self.items.items() if it.domain == domain]
@@ -174,18 +208,7 @@ def _parse(raw: dict, source: str) -> Codebook:
         )
         for name, s in raw["scales"].items()
     }
-    items = {
-        code: Item(
-            code=code,
-            domain=it["domain"],
-            facet=it.get("facet", ""),
-            scale=it["scale"],
-            reverse=bool(it.get("reverse", False)),
-            years=tuple(int(y) for y in it["years"]),
-            text=dict(it["text"]),
-        )
-        for code, it in raw["items"].items()
-    }
+    items = {code: _item(code, it, source) for code, it in raw["items"].items()}
     for code, it in items.items():
         if it.scale not in scales:
             raise ValueError(f"{source}: item {code!r} uses unknown scale {it.scale!r}")
@@ -199,6 +222,19 @@ def _parse(raw: dict, source: str) -> Codebook:
         vocabularies=raw.get("vocabularies", {}),
         source=source,
     )
+
+
+def _item(code: str, it: dict, source: str) -> Item:
+    """One item of the YAML: ``from:`` (first survey year asked, required) and ``until:`` (last year, if dropped)."""
+    if "years" in it or "from" not in it:
+        raise ValueError(f"{source}: item {code!r}: give the first survey year it is asked as 'from: <year>' "
+                         "(and 'until: <year>' if it was dropped), not a list of years")
+    first = int(it["from"])
+    last = int(it["until"]) if it.get("until") is not None else None
+    if last is not None and last < first:
+        raise ValueError(f"{source}: item {code!r}: 'until: {last}' is before 'from: {first}'")
+    return Item(code=code, domain=it["domain"], facet=it.get("facet", ""), scale=it["scale"],
+                reverse=bool(it.get("reverse", False)), first_year=first, last_year=last, text=dict(it["text"]))
 
 
 @cache

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from helpers.io.codebook import Codebook
+from helpers.io.contract import DataContractError, Match
+
+__all__ = ["ALIASES", "DataContractError", "HeaderMatcher", "Match", "explain_unmatched", "mapping_file",
+           "normalise_header", "read_mapping", "save_mapping"]
 
 #: Russian and English names of the contract's columns, as centres' spreadsheets head them
 ALIASES: dict[str, list[str]] = {
@@ -67,16 +70,6 @@ def normalise_header(text: object) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-@dataclass(frozen=True)
-class Match:
-    """How one header was matched: the column it becomes (or ``None``) and the rule that matched."""
-
-    header: str
-    column: str | None
-    rule: str
-    suggestions: tuple[str, ...] = ()
-
-
 def mapping_file(path: Path) -> Path:
     """The per-source mapping file of a raw file: ``interviews_2020.csv`` -> ``interviews_2020.columns.yaml``."""
     return path.with_name(path.name.rsplit(".", 1)[0] + ".columns.yaml")
@@ -84,8 +77,6 @@ def mapping_file(path: Path) -> Path:
 
 def read_mapping(path: Path) -> dict[str, str]:
     """Header -> column from the source's mapping file (empty when there is none)."""
-    from helpers.io.ingest import DataContractError
-
     mf = mapping_file(path)
     if not mf.exists():
         return {}

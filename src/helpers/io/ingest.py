@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.io.codebook import Codebook, load_codebook, normalise_label
+from helpers.io.columns import HeaderMatcher, explain_unmatched, read_mapping
+from helpers.io.contract import DataContractError
 from helpers.io.demo import DEMO_KEY, DEMO_MARKER
 from helpers.io.pii import COUNTED, ID_KINDS, quote, scrub_series
 from helpers.io.provenance import file_sha256
@@ -72,10 +74,6 @@ ROSTER_COLUMNS = {
 FILE_PATTERN = re.compile(r"^(interviews|workers|interviewers|strata)_(\d{4})\.(csv|tsv|txt|xlsx|xls)$", re.I)
 
 
-class DataContractError(Exception):
-    """A file-level problem: the message is one line naming the file, the column and what was expected."""
-
-
 @dataclass
 class IngestResult:
     """What ingestion produced: accepted interviews, quarantine and per-file counts."""
@@ -86,12 +84,15 @@ class IngestResult:
     log: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     demo: bool = False  # the raw folder carries the demo marker (DEMO_DATA.txt)
+    notes: list[str] = field(default_factory=list)
+    #: SHA-256 by file name of the files behind the years kept from an earlier ingestion (:func:`merge_with_processed`)
+    kept_inputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def inputs(self) -> dict[str, str]:
-        """SHA-256 of every raw file read, by file name."""
-        return {p.name: file_sha256(p) for p in self.files}
-    notes: list[str] = field(default_factory=list)
+        """SHA-256 of every raw file behind the result, by file name: the files read now and, after
+        :func:`merge_with_processed`, those of the years kept from the earlier ingestion."""
+        return {**self.kept_inputs, **{p.name: file_sha256(p) for p in self.files}}
 
 
 # ---- reading --------------------------------------------------------------------------------------
@@ -102,8 +103,6 @@ def _targets(kind: str, cb: Codebook) -> list[str]:
 
 
 def _matcher(kind: str, cb: Codebook):
-    from helpers.io.columns import HeaderMatcher
-
     return HeaderMatcher(_targets(kind, cb), cb if kind == "interviews" else None)
 
 
@@ -124,7 +123,6 @@ def read_source(path: str | Path, kind: str = "any", cb: Codebook | None = None,
     identify the header row; ``mapping`` is the source's mapping file (header -> column).
     Raises :class:`DataContractError` (one line naming the file and the line or cell range).
     """
-    from helpers.io.columns import HeaderMatcher
     from helpers.io.readers import ReadError, read_raw
 
     path = Path(path)
@@ -176,8 +174,6 @@ def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
 
 def map_headers(path: Path, table, kind: str, cb: Codebook) -> tuple[pd.DataFrame, list[str]]:
     """Rename the raw headers to contract columns / item codes; (frame, notes). Unmatched headers stop."""
-    from helpers.io.columns import explain_unmatched, read_mapping
-
     mapping = read_mapping(path)
     matches = _matcher(kind, cb).match_all(list(table.frame.columns), mapping)
     bad = [m for m in matches if m.column is None]
@@ -257,8 +253,6 @@ def read_roster(path: Path, kind: str, cb: Codebook) -> pd.DataFrame:
 
 
 def _mapping(path: Path) -> dict[str, str]:
-    from helpers.io.columns import read_mapping
-
     return read_mapping(path)
 
 
@@ -477,8 +471,14 @@ def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path
     out["source_row"] = lines
     if len(pf):
         pf = pf.sort_values("pos", kind="stable")
-        first = pf.groupby("pos", sort=True).agg(column=("column", "first"), reason=("reason", "; ".join),
-                                                 columns=("column", lambda c: ", ".join(dict.fromkeys(c))))
+        # each problem once per row, with the columns it concerns: "answer to an item not asked in 2022
+        # [eth_appearance, eth_discipline, ...]", not the same sentence once per column
+        per_problem = pf.groupby(["pos", "reason"], sort=False).agg(
+            column=("column", "first"), named=("column", lambda c: ", ".join(dict.fromkeys(c)))).reset_index()
+        per_problem["reason"] = per_problem["reason"] + " [" + per_problem["named"] + "]"
+        first = per_problem.groupby("pos", sort=True).agg(
+            column=("column", "first"), reason=("reason", "; ".join),
+            columns=("named", lambda c: ", ".join(dict.fromkeys(", ".join(c).split(", ")))))
         quarantine = pd.DataFrame(
             {
                 "file": path.name,
@@ -703,6 +703,40 @@ def ingest(
     )
 
 
+def interview_years(raw_dir: str | Path) -> list[int]:
+    """The survey years with an interview file in ``raw_dir`` (the default years of a run)."""
+    return sorted(y for y, files in discover(Path(raw_dir)).items() if "interviews" in files)
+
+
+def require_accepted(result: IngestResult, years: list[int], raw_dir: str | Path = "") -> None:
+    """Raise :class:`DataContractError` (one line) when a requested survey year has no accepted interview.
+
+    The line names the year and its most frequent problem among the quarantine's reasons: each row's
+    reasons are split at ``"; "`` and counted as kinds, the values that differ from row to row (quoted
+    cells, dates) shown as ``…``, so that 289 rows dated in the wrong year count as one problem.
+
+    >>> r = IngestResult(interviews=pd.DataFrame({"year": [2021]}), rosters={}, log=pd.DataFrame(
+    ...     {"year": [2021, 2022], "rows_read": [5, 3]}), quarantine=pd.DataFrame({"year": [2022] * 3, "reason": [
+    ...     "date 2021-03-02 outside survey year 2022 [date]", "date 2021-04-09 outside survey year 2022 [date]",
+    ...     "unknown answer label 'x' [mode]; date 2021-05-01 outside survey year 2022 [date]"]}))
+    >>> require_accepted(r, [2021, 2022])
+    Traceback (most recent call last):
+    ...
+    helpers.io.contract.DataContractError: 2022: none of the 3 interviews was accepted; most frequent reason (3 rows): date … outside survey year 2022 [date]
+    """
+    accepted = set(int(y) for y in result.interviews["year"].unique())
+    for year in sorted(set(int(y) for y in years) - accepted):
+        read = result.log.loc[result.log["year"] == year, "rows_read"].sum() if len(result.log) else 0
+        if not read:
+            raise DataContractError(f"{year}: requested, but {raw_dir or 'the raw folder'} holds no interview "
+                                    f"rows of {year} (expected interviews_{year}.csv, .tsv, .txt, .xlsx or .xls)")
+        problems = result.quarantine.loc[result.quarantine["year"] == year, "reason"].str.split("; ").explode()
+        kinds = problems.str.replace(r"'[^']*'", "'…'", regex=True).str.replace(r"\b\d{4}-\d\d-\d\d\b", "…", regex=True)
+        top = kinds.value_counts(sort=True)
+        raise DataContractError(f"{year}: none of the {int(read)} interviews was accepted; most frequent reason "
+                                f"({int(top.iloc[0])} rows): {top.index[0]}")
+
+
 def _warnings(path: Path, raw: pd.DataFrame, ok: pd.DataFrame, bad: pd.DataFrame, year: int) -> list[str]:
     """Whole-file warnings: no data rows, no accepted row, every date outside the survey year."""
     out = []
@@ -758,8 +792,17 @@ def merge_with_processed(result: IngestResult, out_dir: str | Path) -> tuple[Ing
         files=result.files,
         notes=result.notes,
         demo=result.demo,
+        kept_inputs=_inputs_of_years(out, kept_years),
     )
     return merged, kept_years
+
+
+def _inputs_of_years(out_dir: Path, years: list[int]) -> dict[str, str]:
+    """The raw files' SHA-256 recorded by the ingestion that wrote ``out_dir``, for the files of ``years``."""
+    summary = out_dir / "ingest_summary.json"
+    recorded = json.loads(summary.read_text(encoding="utf-8")).get("inputs", {}) if summary.exists() else {}
+    return {name: digest for name, digest in recorded.items()
+            if (m := _LOOSE_NAME.match(name)) and int(m.group(2)) in set(years)}
 
 
 def write_processed(result: IngestResult, out_dir: str | Path = "data/processed") -> list[Path]:

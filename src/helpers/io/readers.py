@@ -19,7 +19,7 @@ row) or the sheet's row numbers (Excel). Blank lines are skipped but still count
 row can be found in the file at the number reported. Fully blank rows (only delimiters) are skipped
 the same way and counted in :attr:`RawTable.blank_rows`.
 
-Every problem is a :class:`~helpers.io.ingest.DataContractError` with one line naming the file and the
+Every problem is a :class:`~helpers.io.contract.DataContractError` with one line naming the file and the
 line, cell range or column; no cell content of the file is quoted (it may be personal data).
 """
 
@@ -53,7 +53,7 @@ _MAGIC = {
 
 
 class ReadError(Exception):
-    """Raised here; :mod:`helpers.io.ingest` turns it into its DataContractError (same one-line message)."""
+    """Raised here; :mod:`helpers.io.ingest` turns it into a DataContractError (same one-line message)."""
 
 
 @dataclass

@@ -63,8 +63,8 @@ def data_dictionary(cb: Codebook) -> pd.DataFrame:
         rows.append({
             "column": item,
             "type": "Int64",
-            "description": f"[{it.domain}{', reverse-keyed' if it.reverse else ''}; asked {min(it.years)}-"
-                           f"{max(it.years)}] {it.text['en']}. Codes: {codes}; <NA> = blank or not asked",
+            "description": f"[{it.domain}{', reverse-keyed' if it.reverse else ''}; asked "
+                           f"{it.asked_label}] {it.text['en']}. Codes: {codes}; <NA> = blank or not asked",
             "description_ru": it.text["ru"],
         })
     return pd.DataFrame(rows)

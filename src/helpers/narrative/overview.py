@@ -104,11 +104,21 @@ _REASONS = [
 def quarantine_reason(reason: str, lang: str) -> str:
     """Ingestion's reason (English, ``; ``-joined) in the report's words; an unknown reason is kept as it is.
 
+    Each problem names the columns it concerns in brackets (``"missing value [date]"``); the report's table
+    names the row's column, so the brackets are dropped and a problem of several columns says how many.
+
     >>> quarantine_reason("duplicate interview id '2021-00006'; date 2020-01-15 outside survey year 2021", "ru")
     "повторяющийся номер интервью '2021-00006'; дата 2020-01-15 вне года опроса 2021"
+    >>> quarantine_reason("answer to an item not asked in 2022 [cov_mask, cov_gloves]; "
+    ...                   "date 2021-12-31 outside survey year 2022 [date]", "ru")
+    'ответ на вопрос, который в 2022 г. не задавался (столбцов: 2); дата 2021-12-31 вне года опроса 2022'
     """
     out = []
     for part in str(reason).split("; "):
+        named = re.fullmatch(r"(?P<body>.*) \[(?P<columns>\w+(?:, \w+)*)\]", part)
+        columns = named["columns"].split(", ") if named else []
+        part = named["body"] if named else part
+        before = len(out)
         for pattern, key in _REASONS:
             m = re.fullmatch(pattern, part)
             if m:
@@ -121,6 +131,8 @@ def quarantine_reason(reason: str, lang: str) -> str:
                 break
         else:
             out.append(part)
+        if len(columns) > 1 and len(out) > before:
+            out[-1] = _t("reasons.in_columns", lang, reason=out[-1], n=len(columns))
     return "; ".join(out)
 
 

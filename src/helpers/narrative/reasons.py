@@ -16,6 +16,15 @@ reports then shows it, so a new reason cannot slip into a Russian report unnotic
 "overlaps visit 'V05330' of the same assistant"
 >>> reason_code("date 2020-12-31 outside survey year 2021")
 'date_outside_year'
+
+The Mystery Guest ingester names the columns of each problem in brackets after it
+(``"missing value [date, stratum]"``); the brackets are not part of the pattern, and a problem of several
+columns says how many:
+
+>>> reason_code("duplicate interview id '2021-00006' [interview_id]")
+'duplicate_interview'
+>>> reason_text("missing value [date, stratum]; duplicate interview id 'I7' [interview_id]", "ru")
+'значение не заполнено (столбцов: 2); повторяющийся номер интервью «I7»'
 """
 
 from __future__ import annotations
@@ -95,16 +104,33 @@ _COMPILED = {code: re.compile(rf"^{p}$", re.S) for code, p in PATTERNS.items()}
 _WORDED = {"column", "key_column", "limit_column", "what"}  # placeholders holding a column code: worded as a table header
 
 
+_COLUMNS = re.compile(r"^(?P<body>.*) \[(?P<columns>\w+(?:, \w+)*)\]$", re.S)
+
+
+def _without_columns(reason: str) -> tuple[str, list[str]]:
+    """A reason without the bracketed columns the ingester names after it, and those columns."""
+    m = _COLUMNS.match(reason.strip())
+    return (m["body"], m["columns"].split(", ")) if m else (reason.strip(), [])
+
+
 def reason_code(reason: str) -> str | None:
     """The code of one English reason sentence (``None`` when no pattern knows it)."""
+    reason = _without_columns(reason)[0]
     for code, pattern in _COMPILED.items():
-        if pattern.match(reason.strip()):
+        if pattern.match(reason):
             return code
     return None
 
 
 def _one(reason: str, lang: str) -> str:
-    reason = reason.strip()
+    body, columns = _without_columns(reason)
+    worded = _worded(body, lang)
+    if worded is None:  # a reason no pattern knows stays as written, brackets and all
+        return reason.strip()
+    return text("reasons.in_columns", lang, reason=worded, n=len(columns)) if len(columns) > 1 else worded
+
+
+def _worded(reason: str, lang: str) -> str | None:
     for code, pattern in _COMPILED.items():
         m = pattern.match(reason)
         if m is None:
@@ -123,7 +149,7 @@ def _one(reason: str, lang: str) -> str:
         if code == "indicator_undefined":
             values["rule"] = _rule(values["rule"], lang)
         return text(f"reasons.{code}", lang, **values)
-    return reason
+    return None
 
 
 def reason_text(reason: object, lang: str) -> object:

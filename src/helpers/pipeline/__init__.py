@@ -116,7 +116,7 @@ def warm_up_tools() -> None:
     _report_exporter_class()
 
 
-def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
+def run_pipeline(years: list[int] | None, raw_dir: Path, out_dir: Path, lang: str = "en", jobs: int = 1,
                  audience: str = "public",
                  processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
                  notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json"),
@@ -127,13 +127,18 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
     The run is published into its audience's tree of ``out_dir`` (:func:`run_tree`): ``out_dir`` itself for
     the public, ``out_dir/internal`` for the internal audience (owner-only files, under umask 077).
 
+    ``years``: the survey years to report; ``None`` or empty: every year with an interview file in ``raw_dir``.
+    A requested year without an accepted interview stops the run before anything is written
+    (:class:`~helpers.io.contract.DataContractError`, exit 2 at the command line).
+
     A notebook whose content key (:func:`job_key`) equals that of an execution in an earlier complete run
     is not executed again: its executed notebook, HTML and tables are linked into the new run, and the
     run page says so. ``force=True`` executes every notebook.
     """
-    from helpers.io.ingest import ingest, write_processed
+    from helpers.io.ingest import ingest, interview_years, require_accepted, write_processed
 
     out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
+    years = list(years) if years else interview_years(raw_dir)
     # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -188,6 +193,7 @@ def run_pipeline(years: list[int], raw_dir: Path, out_dir: Path, lang: str = "en
             threading.Thread(target=warm_up_tools, daemon=True).start()
         print(f"run {run_id}: ingesting {raw_dir} ...", flush=True)
         result = ingest(raw_dir, years=years)
+        require_accepted(result, years, raw_dir)  # a requested year without an accepted row: exit 2, one line
         for warning in (w for ws in result.log["warnings"] for w in ws.split("; ") if w):
             print(f"warning: {warning}", file=sys.stderr, flush=True)
         write_processed(result, processed_dir)

@@ -138,7 +138,7 @@ def _item_matrix(interviews: pd.DataFrame, cb: Codebook, items: list[str]) -> np
 def _asked(interviews: pd.DataFrame, cb: Codebook, items: list[str]) -> np.ndarray:
     """n x k boolean: was the item part of the questionnaire in the interview's year."""
     year = pd.to_numeric(interviews["year"]).to_numpy()
-    return np.column_stack([np.isin(year, cb.items[i].years) for i in items]) if items else np.zeros((len(year), 0), bool)
+    return np.column_stack([cb.items[i].asked(year) for i in items]) if items else np.zeros((len(year), 0), bool)
 
 
 def item_scores(interviews: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:

@@ -157,7 +157,7 @@ def _answers(out: pd.DataFrame, eta: np.ndarray, cb: Codebook, rng: np.random.Ge
     thr = np.asarray(THRESHOLDS)
     years = pd.to_numeric(out["year"]).to_numpy()
     for item in cb.item_codes:
-        asked = np.isin(years, cb.items[item].years)
+        asked = cb.items[item].asked(years)
         if not asked.any():
             continue
         scale = cb.scale_of(item)
