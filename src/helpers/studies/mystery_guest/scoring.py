@@ -44,6 +44,7 @@ from helpers.io.codebook import Codebook, load_codebook
 from helpers.stats.comparisons import holm
 from helpers.stats.mixed import fit as mixed_fit
 from helpers.stats.mixed import indicator
+from helpers.stats.mixed_inference import satterthwaite
 from helpers.stats.psychometrics import (
     AlphaResult,
     OmegaResult,
@@ -486,6 +487,48 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
                 var_rec)
 
 
+def _worker_contrasts(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
+                      recipients: bool = True) -> pd.DataFrame:
+    """Each worker against the mean of the other workers, the workers as **fixed** effects: the test behind
+    :func:`recognition_lists`.
+
+    Model (REML by the one door, :func:`helpers.stats.mixed.fit`): ``score = a_w + role + mode (+ year) +
+    v_interviewer + r_recipient + e`` with one fixed level ``a_w`` per worker and random interviewer and
+    recipient intercepts (each dropped when its variance is estimated at 0, or when it cannot be separated:
+    one interviewer, no recipient interviewed twice). Contrast of worker ``w``:
+    ``c_w = a_w - mean_{v != w} a_v``, ``se_w = sqrt(L_w' Cov(b) L_w)``, ``t_w = c_w / se_w`` on Satterthwaite's
+    degrees of freedom (:func:`helpers.stats.mixed_inference.satterthwaite`). Under "worker w is like the
+    others" ``t_w`` is (approximately) Student t whatever the between-worker variance - unlike the BLUP over its
+    prediction error, whose variance under that null is the worker's reliability (< 1). Returns one row per
+    worker: ``contrast, contrast_se, contrast_df, contrast_p`` (two-sided); empty with fewer than 2 workers.
+    """
+    y = d[measure].to_numpy(dtype="float64")
+    workers, w_codes = np.unique(d["worker_id"].astype(str).to_numpy(), return_inverse=True)
+    nw = len(workers)
+    cols = ["contrast", "contrast_se", "contrast_df", "contrast_p"]
+    if nw < 2:
+        return pd.DataFrame(columns=cols, index=workers, dtype=float)
+    X0, _, _, _ = _fixed_design(d, terms, reference)
+    X = indicator(w_codes, nw).toarray()
+    for j in range(1, X0.shape[1]):  # covariates not confounded with the workers
+        if np.linalg.matrix_rank(np.hstack([X, X0[:, [j]]])) == X.shape[1] + 1:
+            X = np.hstack([X, X0[:, [j]]])
+    if len(y) - X.shape[1] < 1:
+        return pd.DataFrame(np.nan, columns=cols, index=workers)
+    raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
+    factors = [("interviewer", i_codes, len(raters))] if len(raters) >= 2 else []
+    if recipients and _has_repeats(d):
+        recs, r_codes = np.unique(d["recipient_pid"].astype(str).to_numpy(), return_inverse=True)
+        factors.append(("recipient", r_codes, len(recs)))
+    res = mixed_fit(y, X, factors)
+    L = np.zeros((X.shape[1], nw))
+    L[:nw, :] = (np.eye(nw) * nw - 1.0) / (nw - 1)  # e_w - mean of the others
+    test = satterthwaite(y, X, factors, res, L)
+    p = 2 * stats.t.sf(np.abs(test.t), test.df)
+    return pd.DataFrame({"contrast": test.estimate, "contrast_se": test.se, "contrast_df": test.df,
+                         "contrast_p": p}, index=workers)
+
+
 def _statsmodels_components(y, X, factors) -> tuple[float, dict]:
     """REML variance components by statsmodels ``MixedLM`` (variance-components path): the second
     implementation, kept for the cross-checks (``engine="statsmodels"``)."""
@@ -526,6 +569,7 @@ def _solve_at(y, X, factors, vcomp, sigma2):
 
 
 LOGIT_OFFSET = 1.0  # points added to both sides of the empirical logit of a 0-100 score (about its smallest step)
+MIN_WORKERS_ADJUSTED = 10  # fewer workers in a year: the worker variance is too uncertain for per-worker intervals
 NU0 = 10  # prior degrees of freedom that moderate a worker's residual variance towards the pooled one
 
 
@@ -591,7 +635,7 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     """
     reference = {**DEFAULT_REFERENCE, **(reference or {})}
     cols = ["worker_id", "years", "n", "n_recipients", "slope", "se", "ci_low", "ci_high", "slope_logit", "se_logit",
-            "df", "p", "p_adjusted", "n_compared", "method", "alpha", "direction", "model"]
+            "df", "p", "p_adjusted", "n_compared", "method", "alpha", "direction", "reason", "model"]
     d = scored.dropna(subset=[measure, "worker_id", "year"]).copy()
     if years is not None:
         d = d[d["year"].isin(list(years))]
@@ -618,9 +662,13 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     year_cols = [j for j, nm in enumerate(xnames) if nm.startswith("year[")]
     workers, w_codes = np.unique(w, return_inverse=True)
     factors = [("worker", w_codes, len(workers))]
+    # the worker x year fluctuation is estimable only from a worker's cells around their straight line:
+    # sum_w (years_w - 2) degrees of freedom; with none (e.g. a two-year window) it is confounded with the slopes
+    cell_df = int((n_years - 2).clip(lower=0).sum())
+    too_short = cell_df == 0 and worker_year is not False
     if worker_year is None:
-        worker_year = bool((n_years >= 3).any())
-    if worker_year:
+        worker_year = cell_df > 0
+    if worker_year and cell_df > 0:
         cells, c_codes = np.unique(pd.Series(w) + "|" + d["year"].astype(str).to_numpy(), return_inverse=True)
         factors.append(("worker x year", c_codes, len(cells)))
     raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
@@ -644,7 +692,10 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         X = np.hstack([X0, S @ K])
         start = None
     p0 = len(keep)
-    beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, start=start)
+    final = mixed_fit(y, X, factors, start=start)
+    beta, cov, sigma2, vcomp, resid, fit_notes = (final.beta, final.cov_beta, final.sigma2, final.variances,
+                                                  final.residuals, list(final.notes))
+    wts = None
     if heteroscedastic:
         # residual variance per worker (the ceiling shrinks the spread of high scorers), moderated
         # towards the pooled variance with NU0 prior df (Smyth, 2004), then the model is refitted
@@ -656,7 +707,9 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         wts = 1.0 / pd.Series(w).map(s2w).to_numpy()
         wts = wts / wts.mean()
         warm = np.log(np.maximum(np.array([vcomp[f] for f, _, _ in factors]), 1e-4 * sigma2) / sigma2)
-        beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, wts, start=warm)
+        final = mixed_fit(y, X, factors, weights=wts, start=warm)
+        beta, cov, sigma2, vcomp, resid, fit_notes = (final.beta, final.cov_beta, final.sigma2, final.variances,
+                                                      final.residuals, list(final.notes))
         fit_notes.append(f"residual variance per worker (moderated, {NU0} prior df): "
                          f"{s2w.min():.1f} to {s2w.max():.1f}")
     notes += fit_notes
@@ -664,9 +717,13 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", K, cov[p0:, p0:], K), 0, None))
     g = d.assign(worker_id=w).groupby("worker_id")
     n_w = g.size().reindex(multi).to_numpy()
-    # degrees of freedom: the worker's residual df plus the prior df of the moderated variance
-    # (Smyth, 2004); the pooled residual df without per-worker variances
-    df = (n_w - 2 + NU0) if heteroscedastic else np.full(len(multi), len(y) - X.shape[1])
+    # degrees of freedom: Satterthwaite's for each slope (how precisely the REML variances - above all the
+    # worker x year fluctuation, estimated from few cells - fix its variance); with per-worker residual
+    # variances also at most the worker's residual df plus the prior df of the moderated variance (Smyth, 2004)
+    Lfull = np.zeros((X.shape[1], len(multi)))
+    Lfull[p0:, :] = K.T
+    satt = satterthwaite(y, X, factors, final, Lfull, weights=wts).df
+    df = np.minimum(satt, n_w - 2 + NU0) if heteroscedastic else satt
     q = stats.t.ppf(0.5 + ci / 2, df)
     out = pd.DataFrame({"worker_id": multi, "slope": slope, "se": se, "df": df.astype(float)})
     out["p"] = 2 * stats.t.sf(np.abs(slope / se), df)
@@ -677,11 +734,18 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         out["slope_logit"], out["se_logit"] = slope, se
         out["slope"], out["se"] = slope * deriv, se * deriv
     out["ci_low"], out["ci_high"] = out["slope"] - q * out["se"], out["slope"] + q * out["se"]
+    out["reason"] = ""
+    if too_short:  # no flag: a change between the years is not distinguishable from the worker's ups and downs
+        out["p"] = np.nan
+        out["reason"] = "window_too_short"
+        notes.append("window too short to estimate the worker x year fluctuation (no worker in 3 or more years): "
+                     "no improved / declined flags")
     out["p_adjusted"] = _multiplicity(out["p"], method)
-    out["n_compared"] = len(out)
+    out["n_compared"] = int(out["p"].notna().sum())
     hit = out["p_adjusted"] < alpha
     out["direction"] = np.where(hit & (out["slope"] > 0), "improved",
-                                np.where(hit & (out["slope"] < 0), "declined", "within_uncertainty"))
+                                np.where(hit & (out["slope"] < 0), "declined",
+                                         np.where(out["reason"] != "", "not_assessed", "within_uncertainty")))
     out["method"], out["alpha"] = method, float(alpha)
     out["years"] = out["worker_id"].map(g["year"].apply(lambda v: ", ".join(str(x) for x in sorted(set(v)))))
     out["n"] = out["worker_id"].map(g.size()).astype("int64")
@@ -792,6 +856,19 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipien
     for c in ("raw_ci_low", "raw_ci_high", "ci_low", "ci_high"):
         t[c] = t[c].clip(lower=0.0, upper=100.0)  # the score scale is bounded
     t["flag"] = t["n"] < min_n
+    # an adjusted interval that is the mean's interval (no between-worker variance) or rests on a worker
+    # variance estimated from a handful of workers is not shown per worker (the narrative says why)
+    shrunk = t["model_kind"].isin(["mixed", "mixed_at_mean"])
+    t["adjusted_note"] = np.where(shrunk & (t["model_kind"] == "mixed_at_mean"), "at_mean",
+                                  np.where(shrunk & (len(t) < MIN_WORKERS_ADJUSTED), "few_workers", ""))
+    contrast = None
+    if method == "mixed" and raw.shape[0] >= 2:
+        try:
+            contrast = _worker_contrasts(d, measure, terms, reference, recipients)
+        except (RuntimeError, ValueError, np.linalg.LinAlgError):
+            contrast = None
+    for c in ("contrast", "contrast_se", "contrast_df", "contrast_p"):
+        t[c] = np.nan if contrast is None else contrast[c].reindex(t.index).to_numpy(dtype=float)
     return t.drop(columns="raw_se").reset_index(names="worker_id")
 
 
@@ -878,7 +955,8 @@ def worker_scores(
             out.append(t)
     cols = ["worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
             "ci_high", "flag", "org_mean", "model", "model_kind", "var_worker", "var_interviewer", "var_residual",
-            "n_recipients", "var_recipient", "effect", "effect_se"]
+            "n_recipients", "var_recipient", "effect", "effect_se", "contrast", "contrast_se", "contrast_df",
+            "contrast_p", "adjusted_note"]
     if not out:
         return pd.DataFrame(columns=cols)
     res = pd.concat(out, ignore_index=True)
@@ -967,7 +1045,16 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
         t["effect_se"] = (t["ci_high"] - t["ci_low"]) / (2 * stats.norm.ppf(0.975))
     if "n_recipients" not in t:
         t["n_recipients"] = pd.array([pd.NA] * len(t), dtype="Int64")
-    t["p"] = _effect_p(t["effect"], t["effect_se"])
+    for c in ("contrast", "contrast_se", "contrast_df"):
+        if c not in t:
+            t[c] = np.nan
+    has = t["contrast_se"].notna() & (t["contrast_se"] > 0) & t["contrast_df"].notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = (t["contrast"] / t["contrast_se"]).to_numpy(dtype=float)
+    t["p"] = np.where(has, 2 * stats.t.sf(np.abs(stat), t["contrast_df"].to_numpy(dtype=float)),
+                      _effect_p(t["effect"], t["effect_se"]))
+    t["test"] = np.where(has, "contrast_t", "effect_z")
+    sign = np.where(has, t["contrast"], t["effect"])
     keys = [k for k in family if k in t.columns]
     t["p_adjusted"] = np.nan
     t["n_compared"] = 0
@@ -977,15 +1064,18 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
         t.loc[idx, "n_compared"] = int(t.loc[idx, "p"].notna().sum())
     t["method"], t["alpha"] = method, float(alpha)
     hit = t["p_adjusted"] < alpha
-    t["list"] = np.where(hit & (t["effect"] > 0), "recognition", np.where(hit & (t["effect"] < 0), "concern", ""))
+    t["list"] = np.where(hit & (sign > 0), "recognition", np.where(hit & (sign < 0), "concern", ""))
     t = t[t["list"] != ""].copy()
     if "model_kind" not in t:
         t["model_kind"] = ""
+    if "adjusted_note" not in t:
+        t["adjusted_note"] = ""
     t["_order"] = np.where(t["list"] == "recognition", -t["adjusted"], t["adjusted"])
     t = t.sort_values(["list", "measure", "year", "_order"], ascending=[False, True, True, True])
     cols = ["list", "worker_id", "year", "measure", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high",
-            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "p", "p_adjusted", "n_compared",
-            "method", "alpha", "flag", "model", "model_kind"]
+            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "contrast", "contrast_se",
+            "contrast_df", "test", "p", "p_adjusted", "n_compared", "method", "alpha", "flag", "model", "model_kind",
+            "adjusted_note"]
     return t[cols].reset_index(drop=True)
 
 
