@@ -59,10 +59,12 @@ def latent_offset(points: float, base: float = 2.0, noise: float = float(np.sqrt
     return float(optimize.brentq(lambda q: float(true_score(base + q, noise)) - target, -6, 6))
 
 
-def trajectory_study(seed: int, window=None, slopes: dict | None = None) -> dict:
-    st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, sd_worker_year=SD_WORKER_YEAR,
-                        seed=seed, **DEMO_SHAPE)
-    r = worker_slopes(score_interviews(st.interviews), years=window).set_index("worker_id")
+def trajectory_study(seed: int, window=None, slopes: dict | None = None, scored=None) -> dict:
+    if scored is None:
+        st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, sd_worker_year=SD_WORKER_YEAR,
+                            seed=seed, **DEMO_SHAPE)
+        scored = score_interviews(st.interviews)
+    r = worker_slopes(scored, years=window).set_index("worker_id")
     flagged = r["direction"].isin(["improved", "declined"])
     others = flagged.drop(list(slopes or {}), errors="ignore")
     out = {"any_false": bool(others.any()), "n_compared": int(r["n_compared"].max()) if len(r) else 0}
@@ -106,8 +108,13 @@ def rows(n_studies: int, seed: int) -> list[dict]:
     """One row per measured quantity: ``verdict, scenario, quantity, estimate, ci_low, ci_high, n_studies, target``
     (rates with their Wilson 95% Monte-Carlo interval)."""
     base = np.random.SeedSequence(seed).generate_state(5)
-    full = [trajectory_study(int(base[0]) + s) for s in range(n_studies)]
-    window = [trajectory_study(int(base[1]) + s, window=(2020, 2021)) for s in range(n_studies)]
+    full, window = [], []
+    for s in range(n_studies):  # the same simulated studies, all years and the 2020-2021 window
+        st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, sd_worker_year=SD_WORKER_YEAR,
+                            seed=int(base[0]) + s, **DEMO_SHAPE)
+        scored = score_interviews(st.interviews)
+        full.append(trajectory_study(0, scored=scored))
+        window.append(trajectory_study(0, window=(2020, 2021), scored=scored))
     power = [trajectory_study(int(base[2]) + s, slopes=PLANTED_SLOPES) for s in range(n_studies)]
     rec0 = [recognition_study(int(base[3]) + s) for s in range(n_studies)]
     rec8 = [recognition_study(int(base[4]) + s, POINTS) for s in range(n_studies)]
