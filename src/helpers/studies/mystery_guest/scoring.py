@@ -10,12 +10,13 @@ Public API (stable):
 - :func:`worker_scores` - one row per social worker (per year unless pooled): raw mean and
   rater-adjusted score (linear mixed model) side by side, with 95% intervals and a small-n flag.
 - :func:`worker_domain_scores` - :func:`worker_scores` for every domain and the composite (long).
-- :func:`recognition_lists` - workers whose worker effect (BLUP) differs from the organisation mean
-  given its prediction error, with Holm's family-wise error control across the workers (``method``,
-  ``alpha``, ``n_compared`` say what is controlled; :func:`helpers.narrative.scoring.multiplicity_sentence`
-  words it).
+- :func:`recognition_lists` - workers who differ from the mean of the other workers (workers as fixed
+  effects, interviewer and recipient random, Satterthwaite t), with Holm's family-wise error control across
+  the workers (``method``, ``alpha``, ``n_compared`` say what is controlled;
+  :func:`helpers.narrative.scoring.multiplicity_sentence` words it).
 - :func:`worker_slopes` - each worker's change per year relative to the organisation (mixed model on
-  the empirical-logit scale), "improved / declined" with Holm's control across the workers.
+  the empirical-logit scale with the worker x year fluctuation, Satterthwaite t), "improved / declined" with
+  Holm's control across the workers; no flags when the fluctuation cannot be estimated (no worker in 3+ years).
 - :func:`answer_distribution` - counts and shares of every answer of every item (codes, no words).
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
@@ -605,8 +606,8 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     2. with those year effects as an offset, ``y = b0 + role + mode + beta_w (t - tbar_w) + u_w + c_wy
        + v + r + e``: one fixed slope ``beta_w`` per worker assessed in two or more years.
 
-    ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, included when some
-    worker is assessed in three or more years, so a slope must stand out from them), ``v``
+    ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, **always** modelled, so a slope
+    must stand out from them), ``v``
     interviewer and ``r`` recipient (the sampling unit: both interviews of a pair, and a recipient
     seen again in a later year, share it; absorbed, :class:`helpers.stats.mixed.MME`) are random intercepts, dropped
     when their variance is estimated at 0 (stated in ``model``). ``anchor="average"``: one model
@@ -617,8 +618,25 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
 
     **Test.** ``se`` = ``sqrt(sigma2 [C^-1]_beta)`` from the inverse coefficient matrix of the
     mixed-model equations (Henderson, 1975, *Biometrics* 31:423), pooling every interview rather
-    than the 6-9 df of one worker-year cell; ``t = slope / se`` with ``df = n_w - 2 + NU0`` (the
-    moderated variance's df; pooled residual df when ``heteroscedastic=False``). p-values are
+    than the 6-9 df of one worker-year cell; ``t = slope / se`` on **Satterthwaite's degrees of freedom**
+    (:func:`helpers.stats.mixed_inference.satterthwaite`): how precisely the REML variances fix the slope's
+    variance - when the worker x year fluctuation dominates it, about the ``sum_w (years_w - 2)`` cells that
+    estimate that fluctuation (exactly so in a balanced design: tests/test_worker_verdicts.py), not the number
+    of interviews; with per-worker residual variances at most ``n_w - 2 + NU0`` (the moderated variance's df).
+    On main the fluctuation's variance was treated as known (``df = n_w - 2 + NU0``): with a fluctuation of SD
+    0.3 in the demo's shape some worker was falsely flagged in 14-20% of the studies.
+
+    **Too few years.** The fluctuation is estimable only from a worker's cells around their own line:
+    ``sum_w (years_w - 2)`` degrees of freedom. With none (no worker in three or more years, e.g. a 2020-2021
+    window) it is confounded with the slopes, and a worker's change between two years cannot be told apart
+    from the ordinary year-to-year ups and downs every worker has: on main, where the term was then switched
+    off, some worker was falsely flagged in 47% of such windows. Such a window gets **no flags**:
+    ``direction = "not_assessed"``, ``reason = "window_too_short"``, ``p`` NaN, ``n_compared`` 0; the slope
+    and its interval (from the model without the fluctuation) still describe the change relative to the
+    organisation's change between the two years. We chose this over a flag worded "differs from the
+    organisation's change": that statement would be about the realised change including the worker's
+    fluctuation, which the reader would take as a verdict on the worker's trend. ``worker_year=False`` drops the
+    term on request (then the flags assume there is no fluctuation). p-values are
     adjusted across the workers compared by ``method``: default Holm (1979, *Scand. J. Statist.*
     6:65) - the probability that **any** worker with no true change is flagged is at most ``alpha``;
     ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289) controls only the expected share of
@@ -631,7 +649,7 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
 
     Columns: ``worker_id, years, n, n_recipients, slope, se, ci_low, ci_high, slope_logit, se_logit,
-    df, p, p_adjusted, n_compared, method, alpha, direction, model``.
+    df, p, p_adjusted, n_compared, method, alpha, direction, reason, model``.
     """
     reference = {**DEFAULT_REFERENCE, **(reference or {})}
     cols = ["worker_id", "years", "n", "n_recipients", "slope", "se", "ci_low", "ci_high", "slope_logit", "se_logit",
@@ -889,7 +907,8 @@ def worker_scores(
     One row per worker and year (``pooled=False``) or per worker over all years (``pooled=True``,
     ``year`` = <NA>). Columns: ``worker_id, year, measure, n, raw_mean, raw_ci_low, raw_ci_high,
     adjusted, ci_low, ci_high, flag, org_mean, model, model_kind, var_worker, var_interviewer,
-    var_residual, n_recipients, var_recipient, effect, effect_se``. ``model`` describes the fit in a
+    var_residual, n_recipients, var_recipient, effect, effect_se, contrast, contrast_se, contrast_df,
+    contrast_p, adjusted_note``. ``model`` describes the fit in a
     statistician's words (a trace for the tables' appendix); ``model_kind`` is its code (``mixed``,
     ``mixed_at_mean`` - no between-worker variance, every worker at the mean -, ``fixed_fallback``,
     ``raw``, ``raw_fallback``), which :func:`helpers.narrative.scoring.model_sentence` words.
@@ -937,6 +956,16 @@ def worker_scores(
     Interval bounds are clipped to the 0-100 range of the scores.
 
     ``flag`` is True when ``n < min_n`` (default 5): too few interviews to judge the worker.
+
+    ``adjusted_note``: ``"at_mean"`` when the worker variance is estimated at 0 (every adjusted score and
+    interval is the organisation mean's), ``"few_workers"`` when the table (a year) has fewer than
+    ``MIN_WORKERS_ADJUSTED`` = 10 workers (the worker variance, which sets the shrinkage, rests on a handful of
+    workers); the reviewer's table and figures then show raw means with their own intervals
+    (:func:`helpers.narrative.scoring.adjusted_note_sentence` says why). On the demo's 2018 (4 workers, 35
+    interviews) all four workers had the "95% CI" [89.95, 96.76], the mean's, which missed W03's planted 97.54.
+
+    ``contrast, contrast_se, contrast_df, contrast_p``: each worker against the mean of the other workers with
+    the workers as fixed effects (Satterthwaite t), the test of :func:`recognition_lists`.
     """
     if measure not in scored.columns:
         raise KeyError(f"{measure!r} is not a column of the scored frame")
@@ -1000,44 +1029,44 @@ def _effect_p(effect: pd.Series, se: pd.Series) -> pd.Series:
 
 def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: str = "holm",
                       family: tuple[str, ...] = ("year", "measure")) -> pd.DataFrame:
-    """Workers whose **worker effect** is above (recognition) or below (concern) the organisation mean,
-    with multiplicity control across the workers compared.
+    """Workers who differ from **the mean of the other workers** - above (recognition) or below (concern) - with
+    multiplicity control across the workers compared.
 
-    Test per worker: ``z = u_w / sqrt(PEV(u_w))``, where ``u_w = adjusted - org_mean`` is the worker's
-    BLUP and ``PEV(u_w) = sigma2 [C^-1]_ww`` its prediction error variance, the diagonal of the
-    inverse coefficient matrix of Henderson's mixed-model equations for the worker effect
-    (Henderson, 1975, *Biometrics* 31:423; column ``effect_se`` of :func:`worker_scores`). This
-    compares the worker with the organisation mean itself (``u = 0``); the adjusted score's
-    interval is not used because it also carries the uncertainty of the mean ``x_ref' b``, which is
-    shared by every worker and says nothing about the worker's difference from it. Two-sided
-    ``p = 2 Phi(-|z|)``; p-values are adjusted within each ``family`` (default: one year and one
-    measure - the 15 workers of a year's composite are one family) by ``method``:
+    **Test per worker** (columns ``contrast*`` of :func:`worker_scores`, from ``_worker_contrasts``): the workers
+    are **fixed** effects, interviewer and recipient random intercepts (role and mode fixed), REML by the one
+    door :func:`helpers.stats.mixed.fit`; ``c_w = a_w - mean_{v != w} a_v`` with ``se_w = sqrt(L' Cov(b) L)``
+    and ``t_w = c_w / se_w`` on **Satterthwaite's degrees of freedom** (Satterthwaite, 1946; Giesbrecht & Burns,
+    1985; :func:`helpers.stats.mixed_inference.satterthwaite`), ``p = 2 P(T_df > |t_w|)``. Under "worker ``w``
+    is like the others" ``t_w`` is Student t whatever the worker's number of interviews, so the printed ``p``
+    is a p-value. Assumptions: normal errors on the 0-100 score (the ceiling makes them skewed; checked by
+    simulation with ordinal answers at the ceiling in ``tests/test_worker_verdicts.py`` and
+    ``benchmarks/bench_verdicts_workers.py``: null statistic variance about 1, family-wise error below
+    ``alpha``), one residual variance for all workers, interviewer and recipient effects independent of the
+    worker. Previously the list tested the BLUP over its prediction error, ``u_w / sqrt(PEV)``: under the null
+    its variance is the worker's reliability (0.57 measured), not 1, so its "p" was not a p-value and workers
+    with few interviews could hardly be listed; that statistic remains only for tables without the contrast
+    columns (older tables, hand-made ones, ``method="raw"``), named in column ``test`` (``contrast_t`` /
+    ``effect_z``).
 
-    - ``"holm"`` (default; Holm, 1979, *Scand. J. Statist.* 6:65): the probability that **any**
-      worker who truly sits at the organisation mean is listed is at most ``alpha`` (strong control
-      of the family-wise error rate, under any dependence between the workers' tests). Chosen
-      because a listing is a decision about a named person (an award or corrective measures): one
-      false listing already harms someone, which is what the family-wise error counts;
-    - ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289): controls the expected share of
-      false listings among the listed (more listings, weaker guarantee); ``"bonferroni"``; ``"none"``.
+    p-values are adjusted within each ``family`` (default: one year and one measure - the 15 workers of a
+    year's composite are one family) by ``method``:
 
-    A worker is listed when the adjusted p-value is below ``alpha``; never by rank alone (Goldstein
-    & Spiegelhalter, 1996, *JRSS A* 159:385, on league tables: most ranks are not distinguishable).
-    The ratio ``u / sqrt(PEV)`` is conservative under "no differences" (there its variance is the
-    reliability ``r < 1`` of the worker's mean), so with Holm the family-wise error is below
-    ``alpha``; measured in ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
-    The variance components are treated as known (Kackar & Harville, 1984).
+    - ``"holm"`` (default; Holm, 1979, *Scand. J. Statist.* 6:65): the probability that **any** worker who
+      is truly like the others is listed is at most ``alpha`` (strong control of the family-wise error rate,
+      under any dependence between the workers' tests). Chosen because a listing is a decision about a named
+      person (an award or corrective measures): one false listing already harms someone;
+    - ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289): controls the expected share of false listings
+      among the listed; ``"bonferroni"``; ``"none"``.
 
-    Tables without ``effect`` / ``effect_se`` (older tables): the effect is ``adjusted - org_mean``
-    and its SE is half the width of the 95% interval / 1.96 (conservative: it includes the mean's
-    uncertainty). Raw or fixed-effects fallbacks: the effect is the difference from the mean with the
-    raw (cluster-robust) or OLS standard error, as stated in ``model``.
+    A worker is listed when the adjusted p-value is below ``alpha``; never by rank alone (Goldstein &
+    Spiegelhalter, 1996, *JRSS A* 159:385). The SE treats the variance components as known (Kackar & Harville,
+    1984); their uncertainty enters through the degrees of freedom only.
 
     Columns: ``list, worker_id, year, measure, n, n_recipients, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, org_mean, effect, effect_se, p, p_adjusted, n_compared, method, alpha,
-    flag, model, model_kind``; ``method``, ``alpha`` and ``n_compared`` say what is controlled (worded by
-    :func:`helpers.narrative.scoring.multiplicity_sentence`, the evidence beside each name by
-    :func:`helpers.narrative.scoring.evidence_sentence`).
+    adjusted, ci_low, ci_high, org_mean, effect, effect_se, contrast, contrast_se, contrast_df, test, p,
+    p_adjusted, n_compared, method, alpha, flag, model, model_kind, adjusted_note``; ``method``, ``alpha`` and
+    ``n_compared`` say what is controlled (worded by :func:`helpers.narrative.scoring.multiplicity_sentence`,
+    the evidence beside each name by :func:`helpers.narrative.scoring.evidence_sentence`).
     """
     t = worker_table.copy()
     if "effect" not in t or "effect_se" not in t:
