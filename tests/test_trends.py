@@ -272,7 +272,11 @@ def test_ordinal_model_recovers_detectable_year_effects(demo):
 def test_worker_trajectories_find_the_planted_slopes(demo):
     per_year, change = T.worker_trajectories(demo["scored"], fit=demo["fit"])
     ch = change.set_index("worker_id")
-    assert ch.loc["W03", "direction"] == "improved" and ch.loc["W02", "direction"] == "declined"
+    # the planted slopes (W02 -0.4, W03 +0.4 latent per year) have the right sign and the two smallest p-values; since
+    # the worker x year fluctuation is always modelled (Satterthwaite t, issue 19) they are no longer flagged on this
+    # draw (Holm p about 0.12: a 0.4 slope over 9 cells that estimate the fluctuation; power in benchmarks/RESULTS.md)
+    assert ch.loc["W03", "slope"] > 0 > ch.loc["W02", "slope"]
+    assert set(ch["p"].nsmallest(2).index) == {"W02", "W03"}
     slopes = demo["truth"]["worker_slope"]
     for w, r in ch.iterrows():  # never flagged opposite to the planted slope
         if r["direction"] == "improved":
