@@ -623,10 +623,11 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     variance - when the worker x year fluctuation dominates it, about the ``sum_w (years_w - 2)`` cells that
     estimate that fluctuation (exactly so in a balanced design: tests/test_worker_verdicts.py), not the number
     of interviews; with per-worker residual variances at most ``n_w - 2 + NU0`` (the moderated variance's df).
-    A fluctuation estimated at 0 (from ~9 cells it often is, even at SD 0.3) is dropped from the fit, which would
-    make the df jump to the interviews' (48-66; some worker was then flagged in 11% of the studies): the df are
-    then at most ``sum_w (years_w - 2)``, the "containment" df of the worker x year term (SAS ``DDFM=CONTAIN``),
-    which is also the limit of Satterthwaite's df with the expected information as the fluctuation -> 0.
+    The df are moreover at most ``sum_w (years_w - 2)``, the "containment" df of the worker x year term that
+    contains the slopes (SAS ``DDFM=CONTAIN``; the "never pool" rule of ANOVA): a fluctuation estimated at 0
+    (from ~9 cells it often is, even at SD 0.3) is dropped from the fit, and Satterthwaite's df would then jump
+    to the interviews' (48-66; some worker was flagged in 11% of the studies) - a discontinuity at the boundary
+    that also made two optimisers' answers differ.
     On main the fluctuation's variance was treated as known (``df = n_w - 2 + NU0``): with a fluctuation of SD
     0.3 in the demo's shape some worker was falsely flagged in 14-20% of the studies.
 
@@ -745,9 +746,10 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     Lfull = np.zeros((X.shape[1], len(multi)))
     Lfull[p0:, :] = K.T
     satt = satterthwaite(y, X, factors, final, Lfull, weights=wts).df
-    if cell_df > 0 and "worker x year" not in final.kept:
-        # the fluctuation estimated at 0 is still uncertain: at most the df of the cells that estimate it (the
-        # "containment" df; also the limit of Satterthwaite's df with the expected information as its variance -> 0)
+    if worker_year and cell_df > 0:
+        # a slope is contained in the worker x year term: at most the df of the cells that estimate the fluctuation
+        # (the "containment" df), also when that variance is estimated at 0 - still uncertain, and without the bound
+        # the df would jump from ~9 to the interviews' as the estimate reaches the boundary
         satt = np.minimum(satt, cell_df)
     df = np.minimum(satt, n_w - 2 + NU0) if heteroscedastic else satt
     q = stats.t.ppf(0.5 + ci / 2, df)
