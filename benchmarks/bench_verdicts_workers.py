@@ -162,7 +162,8 @@ def main() -> None:
               "studies": r["n_studies"], "target": r["target"]} for r in res]
     body = (f"{a.sims} seeded studies per scenario, {secs:.0f} s in all. Trajectories: worker slopes on the "
             "empirical-logit scale relative to the organisation's year means, mixed model with worker, worker x year, "
-            "interviewer and recipient effects, Satterthwaite t, Holm across the workers; no flags when no worker is "
+            "interviewer and recipient effects, Satterthwaite t (df at most the containment df of the worker x year "
+            "term), Holm across the workers; no flags when no worker is "
             "seen in 3 or more years. Recognition: each worker against the mean of the others, workers fixed, "
             "interviewer and recipient random, Satterthwaite t, Holm across the workers.\n\n" + table(shown)
             + f"\n\nReproduce: `OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_verdicts_workers.py "
