@@ -231,3 +231,13 @@ def test_demo_2018_does_not_print_the_means_interval_as_every_workers(demo_dirs)
     assert len(w) == 4 and (w["adjusted_note"] != "").all()
     view = words.worker_view(w)
     assert view["adjusted"].isna().all() and view[["raw_ci_low", "raw_ci_high"]].drop_duplicates().shape[0] == 4
+
+
+def test_a_fluctuation_estimated_at_zero_keeps_the_containment_df():
+    """A seeded study (SD 0.3) whose worker x year variance is estimated at 0: Satterthwaite's df without the term
+    would be the interviews' (48 for W07, flagged "declined" with Holm p 0.028 - a false flag); bounded by the
+    containment df of the term, sum_w (years_w - 2) = 9, nobody is flagged."""
+    r = sc.worker_slopes(_panel(1_373_742_719 + 27))
+    assert "worker x year variance estimated at 0" in r["model"].iloc[0]
+    assert (r["df"] <= 9 + 1e-9).all() and np.isclose(r["df"].max(), 9)
+    assert (r["direction"] == "within_uncertainty").all()
