@@ -472,7 +472,10 @@ def test_russian_figures_label_from_the_catalogue_with_decimal_commas(demo):
     per_year, changes = T.worker_trajectories(demo["scored"], fit=demo["fit"])
     fig = F.plot_worker_trajectories(per_year, changes, "ru")
     assert "поправка Холма" in fig._suptitle.get_text() and "15" in fig._suptitle.get_text()
-    assert any(ax.get_title().endswith("улучшение") for ax in fig.axes)
+    # a flagged worker's panel ends with the catalogue's word (no demo worker is flagged since the worker x year
+    # fluctuation is always modelled, issue 19: the count of such panels equals the flags)
+    flagged = int(changes["direction"].isin(["improved", "declined"]).sum())
+    assert sum(ax.get_title().endswith(("улучшение", "ухудшение")) for ax in fig.axes) == flagged
     plt.close(fig)
     fig = F.plot_covid(T.covid_compliance(demo["interviews"], demo["strata"]), lang="ru")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
