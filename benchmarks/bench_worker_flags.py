@@ -5,7 +5,8 @@ Seeded simulations of the Mystery Guest design (:func:`helpers.studies.mystery_g
 - **recognition / concern lists** (:func:`helpers.studies.mystery_guest.scoring.recognition_lists`): one 2020-shaped year -
   15 workers, 144 recipients interviewed twice (a volunteer and a social worker), 9 interviewers - with
   **no true differences between workers**; P(at least one worker listed) for the composite;
-- **improved / declined flags** (:func:`helpers.studies.mystery_guest.trends.worker_trajectories`): the demo's four-year design
+- **improved / declined flags** (:func:`helpers.studies.mystery_guest.trends.worker_trajectories`; ``--sd-worker-year``
+  adds a worker x year fluctuation, default 0 - the fluctuation of SD 0.3 is measured in bench_verdicts_workers.py): the demo's four-year design
   (2018-2019: 4-5 workers, one volunteer interview per recipient; 2020-2021: the paired design above),
   recipients recurring and keeping their effect, demo year effects, workers differing (SD 0.55 on the
   latent scale) but **no worker changing**; P(at least one worker flagged);
@@ -15,7 +16,8 @@ Seeded simulations of the Mystery Guest design (:func:`helpers.studies.mystery_g
 "before" is the rule of the previous release, recomputed here: trajectories = weighted least-squares
 slope of the per-year cell means with per-cell clustered SEs and a normal quantile, no multiplicity
 control; recognition = the adjusted score's whole 95% interval above / below the organisation mean.
-"after" is the current default (Holm across the workers).
+"after" is the current default (Holm across the workers; recognition: each worker against the mean of the others with
+the workers as fixed effects, Satterthwaite t; trajectories: Satterthwaite t with the worker x year term always in).
 
 Run: ``.venv/bin/python benchmarks/bench_worker_flags.py [--sims 200] [--before-sims 60]``. Prints a table and rewrites its
 section of benchmarks/RESULTS.md. Measures, does not assert (the fast versions are in
@@ -64,12 +66,13 @@ def old_trajectory_flags(per_year: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def trajectories(n_sims: int, n_before: int, slopes: dict | None, seed0: int) -> dict:
+def trajectories(n_sims: int, n_before: int, slopes: dict | None, seed0: int, sd_worker_year: float = 0.0) -> dict:
     """P(flags) after (all ``n_sims`` studies) and before (the first ``n_before``: the old rule needs the slow
     statsmodels year model of :func:`helpers.studies.mystery_guest.trends.year_mixed_model`)."""
     after, before = [], []
     for s in range(n_sims):
-        st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, seed=seed0 + s, **DEMO_SHAPE)
+        st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, sd_worker_year=sd_worker_year,
+                            seed=seed0 + s, **DEMO_SHAPE)
         scored = score_interviews(st.interviews)
         change = worker_slopes(scored)
         results = [(after, change.set_index("worker_id")["direction"].replace("within_uncertainty", ""))]
@@ -116,13 +119,15 @@ def main() -> None:
     ap.add_argument("--sims", type=int, default=200)
     ap.add_argument("--before-sims", type=int, default=60, help="studies for the previous release's rules (slow)")
     ap.add_argument("--slope", type=float, default=0.4, help="planted |slope| of W02 (-) and W03 (+), latent scale")
+    ap.add_argument("--sd-worker-year", type=float, default=0.0,
+                    help="SD of the worker x year fluctuation (latent); 0.3 in bench_verdicts_workers.py")
     a = ap.parse_args()
     planted = {"W02": -a.slope, "W03": a.slope}
     n, nb = a.sims, min(a.before_sims, a.sims)
     t0 = time.perf_counter()
     rec = recognition(n, 10_000)
-    null = trajectories(n, nb, None, 20_000)
-    alt = trajectories(n, nb, planted, 30_000)
+    null = trajectories(n, nb, None, 20_000, a.sd_worker_year)
+    alt = trajectories(n, nb, planted, 30_000, a.sd_worker_year)
     secs = time.perf_counter() - t0
     cols = ("before", "after (Holm)", "after without multiplicity control")
     rows = [
@@ -141,16 +146,20 @@ def main() -> None:
                      "quantity": f"P({w} found, right sign)", cols[0]: wilson(alt["before"].get(w, np.nan), nb),
                      cols[1]: wilson(alt["after"][w], n), cols[2]: ""})
     body = (f"{n} seeded studies per scenario ({nb} for the previous rules of the trajectories; 95% Wilson "
-            f"intervals), {secs:.0f} s in all. Before = the previous "
+            f"intervals; worker x year fluctuation SD {a.sd_worker_year:g} - with 0.3 see bench_verdicts_workers; "
+            f"{secs:.0f} s in all). Before = the previous "
             "release's rules (per-cell SEs, normal quantile, no multiplicity control; recognition on the adjusted "
             "score's interval); after = the defaults now (worker slopes on the empirical-logit scale relative to the "
             "organisation's year means, from a mixed model with recipient, interviewer, worker and worker x year "
-            "effects and a moderated residual variance per worker, t test, Holm across the workers; recognition on the "
-            "worker effect's prediction error, Holm).\n\n" + table(rows)
+            "effects and a moderated residual variance per worker, Satterthwaite t test, Holm across the workers; "
+            "recognition: each worker against the mean of the others, workers fixed, Satterthwaite t, Holm).\n\n"
+            + table(rows)
             + f"\n\nReproduce: `.venv/bin/python benchmarks/bench_worker_flags.py --sims {n} --before-sims {nb}"
-            + (f" --slope {a.slope:g}`" if a.slope != 0.4 else "`"))
+            + (f" --slope {a.slope:g}" if a.slope != 0.4 else "")
+            + (f" --sd-worker-year {a.sd_worker_year:g}`" if a.sd_worker_year else "`"))
     print(body)
-    name = "bench_worker_flags" + (f"_slope_{a.slope:g}" if a.slope != 0.4 else "")
+    name = ("bench_worker_flags" + (f"_slope_{a.slope:g}" if a.slope != 0.4 else "")
+            + (f"_sdwy_{a.sd_worker_year:g}" if a.sd_worker_year else ""))
     title = "Worker flags under the null and with planted changes" + (f" (planted slopes ±{a.slope:g})" if a.slope != 0.4 else "")
     write_section(name, f"{title} (`benchmarks/bench_worker_flags.py`)", body)
 

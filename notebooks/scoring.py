@@ -109,6 +109,8 @@ rep.table(rep.suppress(say.worker_view(workers, rep.worker)), rep.say("scoring.c
           floats="{:.1f}")
 for _, row in workers.drop_duplicates("model").iterrows():
     rep.text(say.model_sentence(row, lang))
+for sentence in say.adjusted_note_sentence(workers, lang):  # worker variance at 0, or too few workers: raw means
+    rep.warning(sentence)
 
 # %%
 rep.heading("scoring.report.domains.heading")

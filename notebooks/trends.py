@@ -147,6 +147,8 @@ rep.figure(figures.plot_worker_trajectories(rep.drawable(per_year), changes, lan
            rep.say("trends.report.workers_figure"))
 show(changes.rename(columns={"ci_low": "slope_ci_low", "ci_high": "slope_ci_high"}), "trends.report.workers_table",
      ["worker_id", "years", "n", "slope", "slope_ci_low", "slope_ci_high", "p_adjusted", "n_compared", "direction"])
+if len(changes) and (changes["direction"] == "not_assessed").all():  # no worker in 3+ years: no verdicts
+    rep.text(rep.say("trends.report.workers_not_assessed"))
 
 # %%
 rep.heading("trends.report.covid")

@@ -471,7 +471,8 @@ def test_reml_gradient_is_the_numerical_derivative(absorb):
 
 def test_gradient_reml_reaches_the_nelder_mead_optimum(monkeypatch):
     """Second implementation: every REML fit of worker_slopes (3 per study: stage 1, stage 2, weighted refit),
-    worker_scores (2020, recipient absorbed) and the year model, repeated with the previous search
+    worker_scores (2020, recipient absorbed: the worker-random model and the worker-fixed contrast model of the
+    recognition lists) and the year model, repeated with the previous search
     (``optimizer="nelder-mead"``: Nelder-Mead + L-BFGS-B with a numerical gradient). The gradient search ends
     at the same optimum: its -2 l_R is never more than 1e-4 above (where the previous search stopped short of
     a variance at 0 on the flat boundary, it is lower), sigma2 agrees to 1e-4 and every variance component
@@ -497,7 +498,7 @@ def test_gradient_reml_reaches_the_nelder_mead_optimum(monkeypatch):
         worker_scores(score_interviews(simulate_panel(years=(2020,), seed=100 + s).interviews, CB))
         st = simulate_years(seed=s)
         T.year_mixed_model(score_interviews(st.interviews, CB), roster=st.strata)
-    assert len(fits) == 15
+    assert len(fits) == 18
     for (s_new, v_new, ok_new, f_new), (s_old, v_old, ok_old, f_old) in fits:
         assert ok_new and ok_old
         assert f_new <= f_old + 1e-4

@@ -272,7 +272,11 @@ def test_ordinal_model_recovers_detectable_year_effects(demo):
 def test_worker_trajectories_find_the_planted_slopes(demo):
     per_year, change = T.worker_trajectories(demo["scored"], fit=demo["fit"])
     ch = change.set_index("worker_id")
-    assert ch.loc["W03", "direction"] == "improved" and ch.loc["W02", "direction"] == "declined"
+    # the planted slopes (W02 -0.4, W03 +0.4 latent per year) have the right sign and the two smallest p-values; since
+    # the worker x year fluctuation is always modelled (Satterthwaite t, issue 19) they are no longer flagged on this
+    # draw (Holm p about 0.12: a 0.4 slope over 9 cells that estimate the fluctuation; power in benchmarks/RESULTS.md)
+    assert ch.loc["W03", "slope"] > 0 > ch.loc["W02", "slope"]
+    assert set(ch["p"].nsmallest(2).index) == {"W02", "W03"}
     slopes = demo["truth"]["worker_slope"]
     for w, r in ch.iterrows():  # never flagged opposite to the planted slope
         if r["direction"] == "improved":
@@ -469,7 +473,10 @@ def test_russian_figures_label_from_the_catalogue_with_decimal_commas(demo):
     per_year, changes = T.worker_trajectories(demo["scored"], fit=demo["fit"])
     fig = F.plot_worker_trajectories(per_year, changes, "ru")
     assert "поправка Холма" in fig._suptitle.get_text() and "15" in fig._suptitle.get_text()
-    assert any(ax.get_title().endswith("улучшение") for ax in fig.axes)
+    # a flagged worker's panel ends with the catalogue's word (no demo worker is flagged since the worker x year
+    # fluctuation is always modelled, issue 19: the count of such panels equals the flags)
+    flagged = int(changes["direction"].isin(["improved", "declined"]).sum())
+    assert sum(ax.get_title().endswith(("улучшение", "ухудшение")) for ax in fig.axes) == flagged
     plt.close(fig)
     fig = F.plot_covid(T.covid_compliance(demo["interviews"], demo["strata"]), lang="ru")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]

@@ -6,7 +6,8 @@ them in benchmarks/bench_worker_flags.py):
 - recognition / concern lists: one 2020-shaped year (15 workers, 144 recipients interviewed twice,
   9 interviewers) with no true differences between workers;
 - improved / declined flags: the demo's 2018-2021 design (recipients recurring with their own effect,
-  the demo's year effects, workers differing) with no worker changing;
+  the demo's year effects, workers differing) with no worker changing, without and with a worker x year
+  fluctuation (SD 0.3; more in tests/test_worker_verdicts.py and benchmarks/bench_verdicts_workers.py);
 - the planted slopes of the demo (W02 -0.4, W03 +0.4 per year on the latent scale) are found.
 
 Each test also computes the same statistics **without** multiplicity control, which flags far more
@@ -67,24 +68,30 @@ def test_lists_are_holm_on_the_effect_z():
     assert len(unadjusted) > len(expect)
 
 
-def _slopes(seed: int, slopes: dict | None = None) -> pd.DataFrame:
-    st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, seed=seed, **DEMO_SHAPE)
+def _slopes(seed: int, slopes: dict | None = None, sd_worker_year: float = 0.0) -> pd.DataFrame:
+    st = simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes=slopes, sd_worker_year=sd_worker_year, seed=seed,
+                        **DEMO_SHAPE)
     return worker_slopes(score_interviews(st.interviews))
 
 
-def test_no_true_change_rarely_flags_anyone():
+@pytest.mark.parametrize("sd_worker_year", [0.0, 0.3])
+def test_no_true_change_rarely_flags_anyone(sd_worker_year):
+    """No worker changes; with and without a worker x year fluctuation (SD 0.3 latent: the rule of main, which
+    treated the fluctuation's variance as known, flagged someone in 20% of such studies - 200 studies of
+    bench_verdicts_workers.py run with it)."""
     flagged = unadjusted = 0
     z = []
     for s in range(N_SIMS):
-        r = _slopes(2000 + s)
+        r = _slopes(2000 + s, sd_worker_year=sd_worker_year)
         flagged += bool((r["direction"] != "within_uncertainty").any())
         unadjusted += bool((r["p"] < 0.05).any())
         z += (r["slope_logit"] / r["se_logit"]).tolist()
     assert flagged / N_SIMS <= 0.10
     # the per-worker statistic is calibrated: about N(0, 1) under no change
     assert 0.8 < np.std(z) < 1.2
-    # without multiplicity control some worker is flagged in a large share of the studies
-    assert unadjusted / N_SIMS > 0.25
+    # without multiplicity control some worker is flagged in a large share of the studies (with the containment
+    # df of the worker x year term the per-worker tests are conservative when there is no fluctuation: 20% at SD 0)
+    assert unadjusted / N_SIMS > 0.15
 
 
 def test_planted_slopes_are_found_and_others_not_flagged():
@@ -97,11 +104,12 @@ def test_planted_slopes_are_found_and_others_not_flagged():
         found["W03"] += r.loc["W03", "direction"] == "improved"
         assert not (r.loc["W02", "direction"] == "improved" or r.loc["W03", "direction"] == "declined")
         others += bool((r.drop(index=["W02", "W03"])["direction"] != "within_uncertainty").any())
-    # power measured with 200 studies (benchmarks/RESULTS.md): about 0.6 for W02 and 0.33 for W03 - a
-    # 0.4 logit/year change over 9 + 9 + 20 + 20 interviews is small against a 5% family-wise error across
-    # 15 workers (higher for larger planted slopes: `bench_worker_flags.py --slope 0.8`); under no change a given worker is
-    # flagged in well under 1% of the studies
-    assert found["W02"] / n >= 0.4 and found["W03"] / n >= 0.15
+    # power in these 40 studies: 0.43 for W02 and 0.08 for W03 (W03 sits near the ceiling) - a 0.4 logit/year change
+    # over 9 + 9 + 20 + 20 interviews is small against a 5% family-wise error across 15 workers, and since issue 19 a
+    # slope must also stand out from the worker x year fluctuation, estimated from 9 cells (t on at most 9 df; before:
+    # 0.6 and 0.33 with the fluctuation's variance treated as known, which flagged someone falsely in 20% of studies
+    # with a fluctuation of SD 0.3). With SD 0.3 see benchmarks/RESULTS.md (bench_verdicts_workers).
+    assert found["W02"] / n >= 0.3 and found["W03"] / n >= 0.05
     assert others / n <= 0.15
 
 

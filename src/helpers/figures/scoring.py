@@ -61,11 +61,18 @@ def caterpillar_plot(worker_table: pd.DataFrame, lang: str = "en", title: str = 
 
     Hollow markers = raw mean with its t interval; filled = adjusted with its interval; the
     dashed line is the organisation mean at the reference role and mode. ``label`` maps a
-    worker_id to the text shown (e.g. :meth:`helpers.report.Report.worker`).
+    worker_id to the text shown (e.g. :meth:`helpers.report.Report.worker`). Rows with an ``adjusted_note``
+    (worker variance at 0, or too few workers) show the raw mean only: their "adjusted" interval is not the
+    worker's own (:func:`helpers.narrative.scoring.adjusted_note_sentence` says why).
     """
     import matplotlib.pyplot as plt
 
-    t = worker_table.sort_values("adjusted").reset_index(drop=True)
+    t = worker_table.copy()
+    if "adjusted_note" in t:
+        hide = t["adjusted_note"].fillna("").astype(str) != ""
+        for c in ("adjusted", "ci_low", "ci_high"):
+            t[c] = t[c].astype(float).mask(hide)
+    t = t.assign(_key=t["adjusted"].fillna(t["raw_mean"])).sort_values("_key").reset_index(drop=True)
     pal = _palette()
     fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(t)))
     y = np.arange(len(t))
@@ -118,11 +125,16 @@ def worker_funnel_plot(funnel: pd.DataFrame, lang: str = "en", label=str):
 
 def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, value: str = "adjusted",
                    lang: str = "en", title: str = "", label=str):
-    """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and half the interval."""
+    """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and half the interval.
+    Cells with an ``adjusted_note`` (worker variance at 0, too few workers) show the raw mean and its interval."""
     import matplotlib.pyplot as plt
 
     cb = codebook or load_codebook()
     t = long_table.copy()
+    if value == "adjusted" and "adjusted_note" in t:
+        raw = t["adjusted_note"].fillna("").astype(str) != ""
+        for a, b in (("adjusted", "raw_mean"), ("ci_low", "raw_ci_low"), ("ci_high", "raw_ci_high")):
+            t[a] = t[a].astype(float).where(~raw, t[b].astype(float))
     t["cell"] = [f"{fmt.number(v, lang, 0)}\n±{fmt.number((h - lo) / 2, lang, 0)}"
                  for v, lo, h in zip(t[value], t["ci_low"], t["ci_high"], strict=True)]
     order = [m for m in [*cb.domains, "composite"] if m in set(t["measure"])]

@@ -18,6 +18,7 @@ from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
 
 __all__ = [
+    "adjusted_note_sentence",
     "data_sentence",
     "evidence_sentence",
     "measure_label",
@@ -173,11 +174,49 @@ def psychometric_warnings(psy: pd.DataFrame, lang: str, codebook: Codebook | Non
 
 
 # ----------------------------------------------------------------------------------------- workers
+def _hide_adjusted(t: pd.DataFrame) -> pd.DataFrame:
+    """Adjusted score and interval blanked where ``adjusted_note`` says they are not a worker's own (the worker
+    variance at 0: the mean's interval; too few workers to estimate it)."""
+    if "adjusted_note" not in t:
+        return t
+    hide = t["adjusted_note"].fillna("").astype(str) != ""
+    t = t.copy()
+    for c in ("adjusted", "ci_low", "ci_high"):
+        if c in t:
+            t[c] = t[c].astype(float).mask(hide)
+    return t
+
+
 def worker_view(workers: pd.DataFrame, label=str) -> pd.DataFrame:
-    """The columns of :func:`worker_scores` a reviewer reads, workers by ``label`` (code or name)."""
+    """The columns of :func:`worker_scores` a reviewer reads, workers by ``label`` (code or name). Where
+    ``adjusted_note`` is set (:func:`adjusted_note_sentence` says why) the adjusted score and its interval are
+    left empty: only the raw mean with its own interval is shown."""
     cols = ["worker_id", "year", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
             "ci_high", "flag"]
-    return workers[cols].assign(worker_id=workers["worker_id"].map(label))
+    return _hide_adjusted(workers)[cols].assign(worker_id=workers["worker_id"].map(label))
+
+
+def adjusted_note_sentence(workers: pd.DataFrame, lang: str) -> list[str]:
+    """Why a year's table shows raw means instead of adjusted scores, one sentence per year with an
+    ``adjusted_note`` (``at_mean``: worker variance estimated at 0; ``few_workers``: fewer than
+    :data:`~helpers.studies.mystery_guest.scoring.MIN_WORKERS_ADJUSTED` workers).
+
+    >>> t = pd.DataFrame({"year": [2018] * 4, "worker_id": list("ABCD"), "adjusted_note": "at_mean"})
+    >>> adjusted_note_sentence(t, "en")[0][:60]
+    '2018: the variance between social workers is estimated at 0,'
+    """
+    from helpers.studies.mystery_guest.scoring import MIN_WORKERS_ADJUSTED
+
+    if "adjusted_note" not in workers:
+        return []
+    out = []
+    keys = workers["year"].astype(object).where(workers["year"].notna(), None)
+    for year, g in workers.groupby(keys.map(lambda v: -1 if v is None else int(v)), sort=True):
+        notes = [n for n in g["adjusted_note"].fillna("").astype(str).unique() if n]
+        if notes:
+            out.append(_t(f"adjusted_note.{notes[0]}", lang, period=period_label(None if year == -1 else year, lang),
+                          n=int(g["worker_id"].nunique()), min=MIN_WORKERS_ADJUSTED))
+    return out
 
 
 _FACTORS = (("var_worker", "worker"), ("var_interviewer", "interviewer"), ("var_recipient", "recipient"))
@@ -224,8 +263,10 @@ def recognition_view(lists: pd.DataFrame, lang: str, label=str, codebook: Codebo
     """:func:`recognition_lists` for a reviewer: list and measure in words, what is controlled in words."""
     cb = codebook or load_codebook()
     cols = ["list", "measure", "worker_id", "year", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high",
-            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "p_adjusted"]
-    out = lists[cols].copy()
+            "adjusted", "ci_low", "ci_high", "org_mean"]
+    contrast = "test" in lists and (lists["test"] == "contrast_t").all()
+    cols += ["contrast", "contrast_se", "contrast_df"] if contrast else ["effect", "effect_se"]
+    out = _hide_adjusted(lists)[[*cols, "p_adjusted"]].copy()
     out["worker_id"] = out["worker_id"].map(label)
     out["list"] = out["list"].map(lambda v: _t(f"lists.{v}", lang))
     out["measure"] = out["measure"].map(lambda v: measure_label(v, lang, cb))
@@ -250,6 +291,18 @@ def evidence_sentence(row, lang: str, label=str, codebook: Codebook | None = Non
     """
     cb = codebook or load_codebook()
     r = dict(row)
+    if r.get("test") == "contrast_t":
+        shown = not str(r.get("adjusted_note") or "")
+        adjusted = (_t("lists.adjusted_part", lang, adjusted=r["adjusted"],
+                       ci=fmt.interval(r["ci_low"], r["ci_high"], lang)) if shown else "")
+        sentence = _t("lists.evidence_contrast", lang, worker=label(r["worker_id"]),
+                      measure=measure_label(r["measure"], lang, cb), list=_t(f"lists.{r['list']}", lang),
+                      sample=_sample(r, lang), raw=r["raw_mean"],
+                      raw_ci=fmt.interval(r["raw_ci_low"], r["raw_ci_high"], lang), adjusted=adjusted,
+                      contrast=("+" if r["contrast"] > 0 else "") + fmt.number(r["contrast"], lang, 1),
+                      se=r["contrast_se"], df=r["contrast_df"], p=fmt.number(r["p_adjusted"], lang, 3),
+                      control=multiplicity_sentence(r["method"], r["alpha"], int(r["n_compared"]), lang))
+        return sentence + (_t("lists.few", lang) if r.get("flag") else "") + "."
     sentence = _t("lists.evidence", lang, worker=label(r["worker_id"]), measure=measure_label(r["measure"], lang, cb),
                   list=_t(f"lists.{r['list']}", lang), sample=_sample(r, lang),
                   raw=r["raw_mean"], raw_ci=fmt.interval(r["raw_ci_low"], r["raw_ci_high"], lang),

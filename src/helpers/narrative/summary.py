@@ -118,6 +118,8 @@ def key_findings(summary: pd.DataFrame, comparisons: pd.DataFrame, adjusted: pd.
     out.append(explain_adjustment(adjusted, fit, lang))
     if covid is not None and not covid.empty:
         out.append(_covid_finding(covid, lang))
+    elif changes is not None and not changes.empty and (changes["direction"] == "not_assessed").all():
+        out.append(text("summary.findings.workers_not_assessed", lang))
     elif changes is not None and not changes.empty:
         nobody = text("summary.findings.nobody", lang)
         imp = [worker(w) for w in changes.loc[changes["direction"] == "improved", "worker_id"]]

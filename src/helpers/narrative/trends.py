@@ -29,7 +29,7 @@ __all__ = ["comparison_sentence", "direction_label", "explain_adjustment", "inst
 _VERDICT = {"increase": "increase", "decrease": "decrease", "not significant": "not_significant",
             "not testable (ceiling)": "not_testable"}
 _DIRECTION = {"improved": "improved", "declined": "declined", "within_uncertainty": "within",
-              "within the uncertainty": "within"}
+              "within the uncertainty": "within", "not_assessed": "not_assessed"}
 _TRUTH = {"recovered (right sign)": "recovered", "wrong sign": "wrong_sign",
           "missed although detectable": "missed", "undetectable at this n": "undetectable"}
 

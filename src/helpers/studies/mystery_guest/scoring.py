@@ -10,12 +10,13 @@ Public API (stable):
 - :func:`worker_scores` - one row per social worker (per year unless pooled): raw mean and
   rater-adjusted score (linear mixed model) side by side, with 95% intervals and a small-n flag.
 - :func:`worker_domain_scores` - :func:`worker_scores` for every domain and the composite (long).
-- :func:`recognition_lists` - workers whose worker effect (BLUP) differs from the organisation mean
-  given its prediction error, with Holm's family-wise error control across the workers (``method``,
-  ``alpha``, ``n_compared`` say what is controlled; :func:`helpers.narrative.scoring.multiplicity_sentence`
-  words it).
+- :func:`recognition_lists` - workers who differ from the mean of the other workers (workers as fixed
+  effects, interviewer and recipient random, Satterthwaite t), with Holm's family-wise error control across
+  the workers (``method``, ``alpha``, ``n_compared`` say what is controlled;
+  :func:`helpers.narrative.scoring.multiplicity_sentence` words it).
 - :func:`worker_slopes` - each worker's change per year relative to the organisation (mixed model on
-  the empirical-logit scale), "improved / declined" with Holm's control across the workers.
+  the empirical-logit scale with the worker x year fluctuation, Satterthwaite t), "improved / declined" with
+  Holm's control across the workers; no flags when the fluctuation cannot be estimated (no worker in 3+ years).
 - :func:`answer_distribution` - counts and shares of every answer of every item (codes, no words).
 - :func:`psychometric_table` - alpha (Feldt CI), omega, item-total r, floor/ceiling per domain
   and interviewer role, with warnings.
@@ -44,6 +45,7 @@ from helpers.io.codebook import Codebook, load_codebook
 from helpers.stats.comparisons import holm
 from helpers.stats.mixed import fit as mixed_fit
 from helpers.stats.mixed import indicator
+from helpers.stats.mixed_inference import satterthwaite
 from helpers.stats.psychometrics import (
     AlphaResult,
     OmegaResult,
@@ -486,6 +488,48 @@ def _fit_mixed(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
                 var_rec)
 
 
+def _worker_contrasts(d: pd.DataFrame, measure: str, terms: list[str], reference: dict,
+                      recipients: bool = True) -> pd.DataFrame:
+    """Each worker against the mean of the other workers, the workers as **fixed** effects: the test behind
+    :func:`recognition_lists`.
+
+    Model (REML by the one door, :func:`helpers.stats.mixed.fit`): ``score = a_w + role + mode (+ year) +
+    v_interviewer + r_recipient + e`` with one fixed level ``a_w`` per worker and random interviewer and
+    recipient intercepts (each dropped when its variance is estimated at 0, or when it cannot be separated:
+    one interviewer, no recipient interviewed twice). Contrast of worker ``w``:
+    ``c_w = a_w - mean_{v != w} a_v``, ``se_w = sqrt(L_w' Cov(b) L_w)``, ``t_w = c_w / se_w`` on Satterthwaite's
+    degrees of freedom (:func:`helpers.stats.mixed_inference.satterthwaite`). Under "worker w is like the
+    others" ``t_w`` is (approximately) Student t whatever the between-worker variance - unlike the BLUP over its
+    prediction error, whose variance under that null is the worker's reliability (< 1). Returns one row per
+    worker: ``contrast, contrast_se, contrast_df, contrast_p`` (two-sided); empty with fewer than 2 workers.
+    """
+    y = d[measure].to_numpy(dtype="float64")
+    workers, w_codes = np.unique(d["worker_id"].astype(str).to_numpy(), return_inverse=True)
+    nw = len(workers)
+    cols = ["contrast", "contrast_se", "contrast_df", "contrast_p"]
+    if nw < 2:
+        return pd.DataFrame(columns=cols, index=workers, dtype=float)
+    X0, _, _, _ = _fixed_design(d, terms, reference)
+    X = indicator(w_codes, nw).toarray()
+    for j in range(1, X0.shape[1]):  # covariates not confounded with the workers
+        if np.linalg.matrix_rank(np.hstack([X, X0[:, [j]]])) == X.shape[1] + 1:
+            X = np.hstack([X, X0[:, [j]]])
+    if len(y) - X.shape[1] < 1:
+        return pd.DataFrame(np.nan, columns=cols, index=workers)
+    raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
+    factors = [("interviewer", i_codes, len(raters))] if len(raters) >= 2 else []
+    if recipients and _has_repeats(d):
+        recs, r_codes = np.unique(d["recipient_pid"].astype(str).to_numpy(), return_inverse=True)
+        factors.append(("recipient", r_codes, len(recs)))
+    res = mixed_fit(y, X, factors)
+    L = np.zeros((X.shape[1], nw))
+    L[:nw, :] = (np.eye(nw) * nw - 1.0) / (nw - 1)  # e_w - mean of the others
+    test = satterthwaite(y, X, factors, res, L)
+    p = 2 * stats.t.sf(np.abs(test.t), test.df)
+    return pd.DataFrame({"contrast": test.estimate, "contrast_se": test.se, "contrast_df": test.df,
+                         "contrast_p": p}, index=workers)
+
+
 def _statsmodels_components(y, X, factors) -> tuple[float, dict]:
     """REML variance components by statsmodels ``MixedLM`` (variance-components path): the second
     implementation, kept for the cross-checks (``engine="statsmodels"``)."""
@@ -526,6 +570,7 @@ def _solve_at(y, X, factors, vcomp, sigma2):
 
 
 LOGIT_OFFSET = 1.0  # points added to both sides of the empirical logit of a 0-100 score (about its smallest step)
+MIN_WORKERS_ADJUSTED = 10  # fewer workers in a year: the worker variance is too uncertain for per-worker intervals
 NU0 = 10  # prior degrees of freedom that moderate a worker's residual variance towards the pooled one
 
 
@@ -561,8 +606,8 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     2. with those year effects as an offset, ``y = b0 + role + mode + beta_w (t - tbar_w) + u_w + c_wy
        + v + r + e``: one fixed slope ``beta_w`` per worker assessed in two or more years.
 
-    ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, included when some
-    worker is assessed in three or more years, so a slope must stand out from them), ``v``
+    ``u_w`` worker, ``c_wy`` worker x year (a worker's ordinary ups and downs, **always** modelled, so a slope
+    must stand out from them), ``v``
     interviewer and ``r`` recipient (the sampling unit: both interviews of a pair, and a recipient
     seen again in a later year, share it; absorbed, :class:`helpers.stats.mixed.MME`) are random intercepts, dropped
     when their variance is estimated at 0 (stated in ``model``). ``anchor="average"``: one model
@@ -573,8 +618,30 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
 
     **Test.** ``se`` = ``sqrt(sigma2 [C^-1]_beta)`` from the inverse coefficient matrix of the
     mixed-model equations (Henderson, 1975, *Biometrics* 31:423), pooling every interview rather
-    than the 6-9 df of one worker-year cell; ``t = slope / se`` with ``df = n_w - 2 + NU0`` (the
-    moderated variance's df; pooled residual df when ``heteroscedastic=False``). p-values are
+    than the 6-9 df of one worker-year cell; ``t = slope / se`` on **Satterthwaite's degrees of freedom**
+    (:func:`helpers.stats.mixed_inference.satterthwaite`): how precisely the REML variances fix the slope's
+    variance - when the worker x year fluctuation dominates it, about the ``sum_w (years_w - 2)`` cells that
+    estimate that fluctuation (exactly so in a balanced design: tests/test_worker_verdicts.py), not the number
+    of interviews; with per-worker residual variances at most ``n_w - 2 + NU0`` (the moderated variance's df).
+    The df are moreover at most ``sum_w (years_w - 2)``, the "containment" df of the worker x year term that
+    contains the slopes (SAS ``DDFM=CONTAIN``; the "never pool" rule of ANOVA): a fluctuation estimated at 0
+    (from ~9 cells it often is, even at SD 0.3) is dropped from the fit, and Satterthwaite's df would then jump
+    to the interviews' (48-66; some worker was flagged in 11% of the studies) - a discontinuity at the boundary
+    that also made two optimisers' answers differ.
+    On main the fluctuation's variance was treated as known (``df = n_w - 2 + NU0``): with a fluctuation of SD
+    0.3 in the demo's shape some worker was falsely flagged in 14-20% of the studies.
+
+    **Too few years.** The fluctuation is estimable only from a worker's cells around their own line:
+    ``sum_w (years_w - 2)`` degrees of freedom. With none (no worker in three or more years, e.g. a 2020-2021
+    window) it is confounded with the slopes, and a worker's change between two years cannot be told apart
+    from the ordinary year-to-year ups and downs every worker has: on main, where the term was then switched
+    off, some worker was falsely flagged in 47% of such windows. Such a window gets **no flags**:
+    ``direction = "not_assessed"``, ``reason = "window_too_short"``, ``p`` NaN, ``n_compared`` 0; the slope
+    and its interval (from the model without the fluctuation) still describe the change relative to the
+    organisation's change between the two years. We chose this over a flag worded "differs from the
+    organisation's change": that statement would be about the realised change including the worker's
+    fluctuation, which the reader would take as a verdict on the worker's trend. ``worker_year=False`` drops the
+    term on request (then the flags assume there is no fluctuation). p-values are
     adjusted across the workers compared by ``method``: default Holm (1979, *Scand. J. Statist.*
     6:65) - the probability that **any** worker with no true change is flagged is at most ``alpha``;
     ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289) controls only the expected share of
@@ -587,11 +654,11 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
 
     Columns: ``worker_id, years, n, n_recipients, slope, se, ci_low, ci_high, slope_logit, se_logit,
-    df, p, p_adjusted, n_compared, method, alpha, direction, model``.
+    df, p, p_adjusted, n_compared, method, alpha, direction, reason, model``.
     """
     reference = {**DEFAULT_REFERENCE, **(reference or {})}
     cols = ["worker_id", "years", "n", "n_recipients", "slope", "se", "ci_low", "ci_high", "slope_logit", "se_logit",
-            "df", "p", "p_adjusted", "n_compared", "method", "alpha", "direction", "model"]
+            "df", "p", "p_adjusted", "n_compared", "method", "alpha", "direction", "reason", "model"]
     d = scored.dropna(subset=[measure, "worker_id", "year"]).copy()
     if years is not None:
         d = d[d["year"].isin(list(years))]
@@ -618,9 +685,13 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     year_cols = [j for j, nm in enumerate(xnames) if nm.startswith("year[")]
     workers, w_codes = np.unique(w, return_inverse=True)
     factors = [("worker", w_codes, len(workers))]
+    # the worker x year fluctuation is estimable only from a worker's cells around their straight line:
+    # sum_w (years_w - 2) degrees of freedom; with none (e.g. a two-year window) it is confounded with the slopes
+    cell_df = int((n_years - 2).clip(lower=0).sum())
+    too_short = cell_df == 0 and worker_year is not False
     if worker_year is None:
-        worker_year = bool((n_years >= 3).any())
-    if worker_year:
+        worker_year = cell_df > 0
+    if worker_year and cell_df > 0:
         cells, c_codes = np.unique(pd.Series(w) + "|" + d["year"].astype(str).to_numpy(), return_inverse=True)
         factors.append(("worker x year", c_codes, len(cells)))
     raters, i_codes = np.unique(d["interviewer_id"].astype(str).to_numpy(), return_inverse=True)
@@ -644,7 +715,10 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         X = np.hstack([X0, S @ K])
         start = None
     p0 = len(keep)
-    beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, start=start)
+    final = mixed_fit(y, X, factors, start=start)
+    beta, cov, sigma2, vcomp, resid, fit_notes = (final.beta, final.cov_beta, final.sigma2, final.variances,
+                                                  final.residuals, list(final.notes))
+    wts = None
     if heteroscedastic:
         # residual variance per worker (the ceiling shrinks the spread of high scorers), moderated
         # towards the pooled variance with NU0 prior df (Smyth, 2004), then the model is refitted
@@ -656,7 +730,9 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         wts = 1.0 / pd.Series(w).map(s2w).to_numpy()
         wts = wts / wts.mean()
         warm = np.log(np.maximum(np.array([vcomp[f] for f, _, _ in factors]), 1e-4 * sigma2) / sigma2)
-        beta, cov, sigma2, vcomp, resid, fit_notes = _components_fit(y, X, factors, wts, start=warm)
+        final = mixed_fit(y, X, factors, weights=wts, start=warm)
+        beta, cov, sigma2, vcomp, resid, fit_notes = (final.beta, final.cov_beta, final.sigma2, final.variances,
+                                                      final.residuals, list(final.notes))
         fit_notes.append(f"residual variance per worker (moderated, {NU0} prior df): "
                          f"{s2w.min():.1f} to {s2w.max():.1f}")
     notes += fit_notes
@@ -664,9 +740,18 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", K, cov[p0:, p0:], K), 0, None))
     g = d.assign(worker_id=w).groupby("worker_id")
     n_w = g.size().reindex(multi).to_numpy()
-    # degrees of freedom: the worker's residual df plus the prior df of the moderated variance
-    # (Smyth, 2004); the pooled residual df without per-worker variances
-    df = (n_w - 2 + NU0) if heteroscedastic else np.full(len(multi), len(y) - X.shape[1])
+    # degrees of freedom: Satterthwaite's for each slope (how precisely the REML variances - above all the
+    # worker x year fluctuation, estimated from few cells - fix its variance); with per-worker residual
+    # variances also at most the worker's residual df plus the prior df of the moderated variance (Smyth, 2004)
+    Lfull = np.zeros((X.shape[1], len(multi)))
+    Lfull[p0:, :] = K.T
+    satt = satterthwaite(y, X, factors, final, Lfull, weights=wts).df
+    if worker_year and cell_df > 0:
+        # a slope is contained in the worker x year term: at most the df of the cells that estimate the fluctuation
+        # (the "containment" df), also when that variance is estimated at 0 - still uncertain, and without the bound
+        # the df would jump from ~9 to the interviews' as the estimate reaches the boundary
+        satt = np.minimum(satt, cell_df)
+    df = np.minimum(satt, n_w - 2 + NU0) if heteroscedastic else satt
     q = stats.t.ppf(0.5 + ci / 2, df)
     out = pd.DataFrame({"worker_id": multi, "slope": slope, "se": se, "df": df.astype(float)})
     out["p"] = 2 * stats.t.sf(np.abs(slope / se), df)
@@ -677,11 +762,18 @@ def worker_slopes(scored: pd.DataFrame, measure: str = "composite", years=None, 
         out["slope_logit"], out["se_logit"] = slope, se
         out["slope"], out["se"] = slope * deriv, se * deriv
     out["ci_low"], out["ci_high"] = out["slope"] - q * out["se"], out["slope"] + q * out["se"]
+    out["reason"] = ""
+    if too_short:  # no flag: a change between the years is not distinguishable from the worker's ups and downs
+        out["p"] = np.nan
+        out["reason"] = "window_too_short"
+        notes.append("window too short to estimate the worker x year fluctuation (no worker in 3 or more years): "
+                     "no improved / declined flags")
     out["p_adjusted"] = _multiplicity(out["p"], method)
-    out["n_compared"] = len(out)
+    out["n_compared"] = int(out["p"].notna().sum())
     hit = out["p_adjusted"] < alpha
     out["direction"] = np.where(hit & (out["slope"] > 0), "improved",
-                                np.where(hit & (out["slope"] < 0), "declined", "within_uncertainty"))
+                                np.where(hit & (out["slope"] < 0), "declined",
+                                         np.where(out["reason"] != "", "not_assessed", "within_uncertainty")))
     out["method"], out["alpha"] = method, float(alpha)
     out["years"] = out["worker_id"].map(g["year"].apply(lambda v: ", ".join(str(x) for x in sorted(set(v)))))
     out["n"] = out["worker_id"].map(g.size()).astype("int64")
@@ -792,6 +884,19 @@ def _one_table(d, measure, method, terms, reference, min_n, ci, engine, recipien
     for c in ("raw_ci_low", "raw_ci_high", "ci_low", "ci_high"):
         t[c] = t[c].clip(lower=0.0, upper=100.0)  # the score scale is bounded
     t["flag"] = t["n"] < min_n
+    # an adjusted interval that is the mean's interval (no between-worker variance) or rests on a worker
+    # variance estimated from a handful of workers is not shown per worker (the narrative says why)
+    shrunk = t["model_kind"].isin(["mixed", "mixed_at_mean"])
+    t["adjusted_note"] = np.where(shrunk & (t["model_kind"] == "mixed_at_mean"), "at_mean",
+                                  np.where(shrunk & (len(t) < MIN_WORKERS_ADJUSTED), "few_workers", ""))
+    contrast = None
+    if method == "mixed" and raw.shape[0] >= 2:
+        try:
+            contrast = _worker_contrasts(d, measure, terms, reference, recipients)
+        except (RuntimeError, ValueError, np.linalg.LinAlgError):
+            contrast = None
+    for c in ("contrast", "contrast_se", "contrast_df", "contrast_p"):
+        t[c] = np.nan if contrast is None else contrast[c].reindex(t.index).to_numpy(dtype=float)
     return t.drop(columns="raw_se").reset_index(names="worker_id")
 
 
@@ -812,7 +917,8 @@ def worker_scores(
     One row per worker and year (``pooled=False``) or per worker over all years (``pooled=True``,
     ``year`` = <NA>). Columns: ``worker_id, year, measure, n, raw_mean, raw_ci_low, raw_ci_high,
     adjusted, ci_low, ci_high, flag, org_mean, model, model_kind, var_worker, var_interviewer,
-    var_residual, n_recipients, var_recipient, effect, effect_se``. ``model`` describes the fit in a
+    var_residual, n_recipients, var_recipient, effect, effect_se, contrast, contrast_se, contrast_df,
+    contrast_p, adjusted_note``. ``model`` describes the fit in a
     statistician's words (a trace for the tables' appendix); ``model_kind`` is its code (``mixed``,
     ``mixed_at_mean`` - no between-worker variance, every worker at the mean -, ``fixed_fallback``,
     ``raw``, ``raw_fallback``), which :func:`helpers.narrative.scoring.model_sentence` words.
@@ -860,6 +966,16 @@ def worker_scores(
     Interval bounds are clipped to the 0-100 range of the scores.
 
     ``flag`` is True when ``n < min_n`` (default 5): too few interviews to judge the worker.
+
+    ``adjusted_note``: ``"at_mean"`` when the worker variance is estimated at 0 (every adjusted score and
+    interval is the organisation mean's), ``"few_workers"`` when the table (a year) has fewer than
+    ``MIN_WORKERS_ADJUSTED`` = 10 workers (the worker variance, which sets the shrinkage, rests on a handful of
+    workers); the reviewer's table and figures then show raw means with their own intervals
+    (:func:`helpers.narrative.scoring.adjusted_note_sentence` says why). On the demo's 2018 (4 workers, 35
+    interviews) all four workers had the "95% CI" [89.95, 96.76], the mean's, which missed W03's planted 97.54.
+
+    ``contrast, contrast_se, contrast_df, contrast_p``: each worker against the mean of the other workers with
+    the workers as fixed effects (Satterthwaite t), the test of :func:`recognition_lists`.
     """
     if measure not in scored.columns:
         raise KeyError(f"{measure!r} is not a column of the scored frame")
@@ -878,7 +994,8 @@ def worker_scores(
             out.append(t)
     cols = ["worker_id", "year", "measure", "n", "raw_mean", "raw_ci_low", "raw_ci_high", "adjusted", "ci_low",
             "ci_high", "flag", "org_mean", "model", "model_kind", "var_worker", "var_interviewer", "var_residual",
-            "n_recipients", "var_recipient", "effect", "effect_se"]
+            "n_recipients", "var_recipient", "effect", "effect_se", "contrast", "contrast_se", "contrast_df",
+            "contrast_p", "adjusted_note"]
     if not out:
         return pd.DataFrame(columns=cols)
     res = pd.concat(out, ignore_index=True)
@@ -922,44 +1039,44 @@ def _effect_p(effect: pd.Series, se: pd.Series) -> pd.Series:
 
 def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: str = "holm",
                       family: tuple[str, ...] = ("year", "measure")) -> pd.DataFrame:
-    """Workers whose **worker effect** is above (recognition) or below (concern) the organisation mean,
-    with multiplicity control across the workers compared.
+    """Workers who differ from **the mean of the other workers** - above (recognition) or below (concern) - with
+    multiplicity control across the workers compared.
 
-    Test per worker: ``z = u_w / sqrt(PEV(u_w))``, where ``u_w = adjusted - org_mean`` is the worker's
-    BLUP and ``PEV(u_w) = sigma2 [C^-1]_ww`` its prediction error variance, the diagonal of the
-    inverse coefficient matrix of Henderson's mixed-model equations for the worker effect
-    (Henderson, 1975, *Biometrics* 31:423; column ``effect_se`` of :func:`worker_scores`). This
-    compares the worker with the organisation mean itself (``u = 0``); the adjusted score's
-    interval is not used because it also carries the uncertainty of the mean ``x_ref' b``, which is
-    shared by every worker and says nothing about the worker's difference from it. Two-sided
-    ``p = 2 Phi(-|z|)``; p-values are adjusted within each ``family`` (default: one year and one
-    measure - the 15 workers of a year's composite are one family) by ``method``:
+    **Test per worker** (columns ``contrast*`` of :func:`worker_scores`, from ``_worker_contrasts``): the workers
+    are **fixed** effects, interviewer and recipient random intercepts (role and mode fixed), REML by the one
+    door :func:`helpers.stats.mixed.fit`; ``c_w = a_w - mean_{v != w} a_v`` with ``se_w = sqrt(L' Cov(b) L)``
+    and ``t_w = c_w / se_w`` on **Satterthwaite's degrees of freedom** (Satterthwaite, 1946; Giesbrecht & Burns,
+    1985; :func:`helpers.stats.mixed_inference.satterthwaite`), ``p = 2 P(T_df > |t_w|)``. Under "worker ``w``
+    is like the others" ``t_w`` is Student t whatever the worker's number of interviews, so the printed ``p``
+    is a p-value. Assumptions: normal errors on the 0-100 score (the ceiling makes them skewed; checked by
+    simulation with ordinal answers at the ceiling in ``tests/test_worker_verdicts.py`` and
+    ``benchmarks/bench_verdicts_workers.py``: null statistic variance about 1, family-wise error below
+    ``alpha``), one residual variance for all workers, interviewer and recipient effects independent of the
+    worker. Previously the list tested the BLUP over its prediction error, ``u_w / sqrt(PEV)``: under the null
+    its variance is the worker's reliability (0.57 measured), not 1, so its "p" was not a p-value and workers
+    with few interviews could hardly be listed; that statistic remains only for tables without the contrast
+    columns (older tables, hand-made ones, ``method="raw"``), named in column ``test`` (``contrast_t`` /
+    ``effect_z``).
 
-    - ``"holm"`` (default; Holm, 1979, *Scand. J. Statist.* 6:65): the probability that **any**
-      worker who truly sits at the organisation mean is listed is at most ``alpha`` (strong control
-      of the family-wise error rate, under any dependence between the workers' tests). Chosen
-      because a listing is a decision about a named person (an award or corrective measures): one
-      false listing already harms someone, which is what the family-wise error counts;
-    - ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289): controls the expected share of
-      false listings among the listed (more listings, weaker guarantee); ``"bonferroni"``; ``"none"``.
+    p-values are adjusted within each ``family`` (default: one year and one measure - the 15 workers of a
+    year's composite are one family) by ``method``:
 
-    A worker is listed when the adjusted p-value is below ``alpha``; never by rank alone (Goldstein
-    & Spiegelhalter, 1996, *JRSS A* 159:385, on league tables: most ranks are not distinguishable).
-    The ratio ``u / sqrt(PEV)`` is conservative under "no differences" (there its variance is the
-    reliability ``r < 1`` of the worker's mean), so with Holm the family-wise error is below
-    ``alpha``; measured in ``tests/test_worker_flags.py`` and ``benchmarks/bench_worker_flags.py``.
-    The variance components are treated as known (Kackar & Harville, 1984).
+    - ``"holm"`` (default; Holm, 1979, *Scand. J. Statist.* 6:65): the probability that **any** worker who
+      is truly like the others is listed is at most ``alpha`` (strong control of the family-wise error rate,
+      under any dependence between the workers' tests). Chosen because a listing is a decision about a named
+      person (an award or corrective measures): one false listing already harms someone;
+    - ``"fdr_bh"`` (Benjamini & Hochberg, 1995, *JRSS B* 57:289): controls the expected share of false listings
+      among the listed; ``"bonferroni"``; ``"none"``.
 
-    Tables without ``effect`` / ``effect_se`` (older tables): the effect is ``adjusted - org_mean``
-    and its SE is half the width of the 95% interval / 1.96 (conservative: it includes the mean's
-    uncertainty). Raw or fixed-effects fallbacks: the effect is the difference from the mean with the
-    raw (cluster-robust) or OLS standard error, as stated in ``model``.
+    A worker is listed when the adjusted p-value is below ``alpha``; never by rank alone (Goldstein &
+    Spiegelhalter, 1996, *JRSS A* 159:385). The SE treats the variance components as known (Kackar & Harville,
+    1984); their uncertainty enters through the degrees of freedom only.
 
     Columns: ``list, worker_id, year, measure, n, n_recipients, raw_mean, raw_ci_low, raw_ci_high,
-    adjusted, ci_low, ci_high, org_mean, effect, effect_se, p, p_adjusted, n_compared, method, alpha,
-    flag, model, model_kind``; ``method``, ``alpha`` and ``n_compared`` say what is controlled (worded by
-    :func:`helpers.narrative.scoring.multiplicity_sentence`, the evidence beside each name by
-    :func:`helpers.narrative.scoring.evidence_sentence`).
+    adjusted, ci_low, ci_high, org_mean, effect, effect_se, contrast, contrast_se, contrast_df, test, p,
+    p_adjusted, n_compared, method, alpha, flag, model, model_kind, adjusted_note``; ``method``, ``alpha`` and
+    ``n_compared`` say what is controlled (worded by :func:`helpers.narrative.scoring.multiplicity_sentence`,
+    the evidence beside each name by :func:`helpers.narrative.scoring.evidence_sentence`).
     """
     t = worker_table.copy()
     if "effect" not in t or "effect_se" not in t:
@@ -967,7 +1084,16 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
         t["effect_se"] = (t["ci_high"] - t["ci_low"]) / (2 * stats.norm.ppf(0.975))
     if "n_recipients" not in t:
         t["n_recipients"] = pd.array([pd.NA] * len(t), dtype="Int64")
-    t["p"] = _effect_p(t["effect"], t["effect_se"])
+    for c in ("contrast", "contrast_se", "contrast_df"):
+        if c not in t:
+            t[c] = np.nan
+    has = t["contrast_se"].notna() & (t["contrast_se"] > 0) & t["contrast_df"].notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = (t["contrast"] / t["contrast_se"]).to_numpy(dtype=float)
+    t["p"] = np.where(has, 2 * stats.t.sf(np.abs(stat), t["contrast_df"].to_numpy(dtype=float)),
+                      _effect_p(t["effect"], t["effect_se"]))
+    t["test"] = np.where(has, "contrast_t", "effect_z")
+    sign = np.where(has, t["contrast"], t["effect"])
     keys = [k for k in family if k in t.columns]
     t["p_adjusted"] = np.nan
     t["n_compared"] = 0
@@ -977,15 +1103,18 @@ def recognition_lists(worker_table: pd.DataFrame, alpha: float = 0.05, method: s
         t.loc[idx, "n_compared"] = int(t.loc[idx, "p"].notna().sum())
     t["method"], t["alpha"] = method, float(alpha)
     hit = t["p_adjusted"] < alpha
-    t["list"] = np.where(hit & (t["effect"] > 0), "recognition", np.where(hit & (t["effect"] < 0), "concern", ""))
+    t["list"] = np.where(hit & (sign > 0), "recognition", np.where(hit & (sign < 0), "concern", ""))
     t = t[t["list"] != ""].copy()
     if "model_kind" not in t:
         t["model_kind"] = ""
+    if "adjusted_note" not in t:
+        t["adjusted_note"] = ""
     t["_order"] = np.where(t["list"] == "recognition", -t["adjusted"], t["adjusted"])
     t = t.sort_values(["list", "measure", "year", "_order"], ascending=[False, True, True, True])
     cols = ["list", "worker_id", "year", "measure", "n", "n_recipients", "raw_mean", "raw_ci_low", "raw_ci_high",
-            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "p", "p_adjusted", "n_compared",
-            "method", "alpha", "flag", "model", "model_kind"]
+            "adjusted", "ci_low", "ci_high", "org_mean", "effect", "effect_se", "contrast", "contrast_se",
+            "contrast_df", "test", "p", "p_adjusted", "n_compared", "method", "alpha", "flag", "model", "model_kind",
+            "adjusted_note"]
     return t[cols].reset_index(drop=True)
 
 

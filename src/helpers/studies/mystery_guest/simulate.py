@@ -207,6 +207,7 @@ def simulate_panel(
     pool_extra: int = 6,
     seed: int = 0,
     codebook: Codebook | None = None,
+    offsets: dict[str, float] | None = None,
 ) -> SimulatedStudy:
     """The 2020 Mystery Guest design repeated over ``years``, with planted worker quality and slopes.
 
@@ -221,7 +222,9 @@ def simulate_panel(
 
     with ``q_w ~ N(0, sd_worker^2)`` (default 0: **no true differences between workers**),
     ``slopes`` (default none: **no true change**) and ``c_wy ~ N(0, sd_worker_year^2)``
-    (year-to-year fluctuation of a worker, default 0). Answers as in :func:`simulate_study`.
+    (year-to-year fluctuation of a worker, default 0); ``offsets`` adds a planted latent quality to
+    named workers (e.g. ``{"W01": 0.9}``; no random draw, so the other draws stay those of the same seed).
+    Answers as in :func:`simulate_study`.
     ``per_worker`` and ``paired`` may be dicts by year, e.g. the demo's 2018-2019 design (4-5
     workers with 8-9 recipients, one volunteer interview each): :data:`DEMO_SHAPE`.
     ``truth``: one row per worker and year with ``quality`` (latent, including the slope and the
@@ -237,6 +240,7 @@ def simulate_panel(
     workers = [f"W{i + 1:02d}" for i in range(n_w)]
     slope = np.array([float((slopes or {}).get(w, 0.0)) for w in workers])
     quality = rng.normal(0, sd_worker, n_w) if sd_worker > 0 else np.zeros(n_w)
+    quality = quality + np.array([float((offsets or {}).get(w, 0.0)) for w in workers])
     vols = [f"V{i + 1:02d}" for i in range(volunteers)]
     sws = [f"S{i + 1:02d}" for i in range(sw_interviewers)] if any(pair_year.values()) else []
     raters = vols + sws

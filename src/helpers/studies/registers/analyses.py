@@ -148,12 +148,19 @@ def decision_times(appeals: pd.DataFrame, by: str = "year") -> pd.DataFrame:
 
 def gratitude_workers(appeals: pd.DataFrame, worker_table: pd.DataFrame | None) -> pd.DataFrame:
     """Workers named in gratitude (count per worker) beside their Mystery Guest composite score (pooled
-    rater-adjusted score with its 95% interval, :func:`helpers.studies.mystery_guest.scoring.worker_scores`), when available."""
+    rater-adjusted score with its 95% interval, :func:`helpers.studies.mystery_guest.scoring.worker_scores`), when available.
+    Where the worker table has an ``adjusted_note`` (worker variance at 0, or fewer than 10 workers: the adjusted
+    interval is not the worker's own) the raw mean with its own interval is shown instead."""
     g = appeals[(appeals["kind"] == "gratitude") & appeals["worker_id"].notna()]
     t = g.groupby("worker_id").size().rename("gratitude_appeals").reset_index()
     if worker_table is not None and len(worker_table):
+        w = worker_table.copy()
+        if "adjusted_note" in w:
+            raw = w["adjusted_note"].fillna("").astype(str) != ""
+            for a, b in (("adjusted", "raw_mean"), ("ci_low", "raw_ci_low"), ("ci_high", "raw_ci_high")):
+                w[a] = w[a].astype(float).where(~raw, w[b].astype(float))
         cols = ["worker_id", "n", "adjusted", "ci_low", "ci_high"]
-        t = t.merge(worker_table[cols].rename(columns={"n": "mg_interviews", "adjusted": "composite"}),
+        t = t.merge(w[cols].rename(columns={"n": "mg_interviews", "adjusted": "composite"}),
                     on="worker_id", how="left")
     return t.sort_values("gratitude_appeals", ascending=False, kind="stable").reset_index(drop=True)
 
