@@ -49,18 +49,19 @@ def test_no_true_differences_rarely_lists_anyone():
     # against an independent Holm in test_lists_are_holm_on_the_effect_z)
 
 
-def test_lists_are_holm_on_the_effect_z():
-    """Who is listed, recomputed here: z = effect / effect_se, p = 2 Phi(-|z|), statsmodels' Holm over the
-    15 workers of the year, listed when below 0.05, recognition when the effect is positive. Workers differ
-    (sd 0.6), so Holm lists fewer than the unadjusted rule and the check can tell the two apart."""
+def test_lists_are_holm_on_the_worker_contrast_t():
+    """Who is listed, recomputed here: t = contrast / contrast_se (each worker against the mean of the others),
+    p = 2 T_df(-|t|) with the Satterthwaite df, statsmodels' Holm over the 15 workers of the year, listed when
+    below 0.05, recognition when the contrast is positive. Workers differ (sd 0.6), so Holm lists fewer than the
+    unadjusted rule and the check can tell the two apart."""
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
 
     w = worker_scores(score_interviews(simulate_panel(years=(2020,), sd_worker=0.6, seed=100).interviews))
-    p = 2 * stats.norm.sf(np.abs(w["effect"] / w["effect_se"]))
+    p = 2 * stats.t.sf(np.abs(w["contrast"] / w["contrast_se"]), w["contrast_df"])
     listed = multipletests(p, alpha=0.05, method="holm")[0]
     expect = {(wid, "recognition" if e > 0 else "concern")
-              for wid, e, ok in zip(w["worker_id"], w["effect"], listed, strict=True) if ok}
+              for wid, e, ok in zip(w["worker_id"], w["contrast"], listed, strict=True) if ok}
     got = recognition_lists(w)
     assert set(zip(got["worker_id"], got["list"], strict=True)) == expect and len(expect) >= 2
     unadjusted = {wid for wid, q in zip(w["worker_id"], p, strict=True) if q < 0.05}
