@@ -127,15 +127,10 @@ def test_item_missing_counts():
 
 # ---- worker scores ---------------------------------------------------------------------------
 def _crossed(seed=1, n_workers=12, n_raters=8, n=240):
-    rng = np.random.default_rng(seed)
-    w = rng.integers(0, n_workers, n)
-    i = rng.integers(0, n_raters, n)
-    role = np.where(i % 2 == 0, "volunteer", "social_worker")
-    mode = np.where(rng.random(n) < 0.3, "phone", "in_person")
-    y = 85 + rng.normal(0, 4, n_workers)[w] + rng.normal(0, 3, n_raters)[i] - 3 * (role == "social_worker") \
-        + 1.5 * (mode == "phone") + rng.normal(0, 6, n)
-    return pd.DataFrame({"year": 2020, "worker_id": [f"W{k:02d}" for k in w], "interviewer_id": [f"I{k}" for k in i],
-                         "role": role, "mode": mode, "composite": y})
+    """Crossed worker and interviewer effects (the design is kept in tests/test_mixed_door.py)."""
+    from test_mixed_door import crossed
+
+    return crossed(seed, n_workers, n_raters, n)
 
 
 def test_raw_columns():

@@ -179,6 +179,7 @@ def test_slopes_are_those_of_the_previous_reml_search(monkeypatch):
 
     import helpers.stats.mixed as mixed
 
+    compared = 0
     for s in range(3):
         scored = score_interviews(simulate_panel(sd_worker=0.55, year_effect=YEAR_EFFECT, slopes={"W02": -0.6, "W03": 0.6},
                                                  seed=3000 + s, **DEMO_SHAPE).interviews)
@@ -186,10 +187,19 @@ def test_slopes_are_those_of_the_previous_reml_search(monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(mixed, "reml", functools.partial(mixed.reml, optimizer="nelder-mead"))
             old = worker_slopes(scored)
+        if not np.allclose(new["df"], old["df"]):
+            # Seen under OPENBLAS_CORETYPE=Prescott, seed 3000: Nelder-Mead stops with the worker x year variance a
+            # hair above the boundary threshold (its -2 l_R 2e-6 higher than the gradient search's, which reaches
+            # the boundary), so the component is kept and the df differ (5.97 vs 9). Not the same optimum: nothing to
+            # compare. The gradient search's result is the same under both kernels (tests/test_mixed_door.py).
+            assert (new["df"] >= old["df"]).all(), "the gradient search kept a component the reference put at 0"
+            continue
+        compared += 1
         assert np.allclose(new["slope_logit"], old["slope_logit"], rtol=0, atol=2e-4)
         assert np.allclose(new["se_logit"], old["se_logit"], rtol=0, atol=2e-4)
         assert np.allclose(new["p_adjusted"], old["p_adjusted"], rtol=0, atol=5e-3)
         assert (new["direction"] == old["direction"]).all() and (new["direction"] != "within_uncertainty").any()
+    assert compared >= 2
 
 
 @pytest.mark.parametrize(("kwargs", "n", "ids", "raters", "modes", "composite", "codes"), [
