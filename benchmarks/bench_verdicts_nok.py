@@ -10,7 +10,8 @@
   over-dispersion (the report's table). Target ≤ 0.05.
 - **proportion funnels** (:func:`helpers.stats.funnel.binomial_tail_flags` / ``funnel_table``): 17
   organisations at one true share p₀ ~ U(0.95, 0.99), denominators U{40..200}; P(an organisation
-  outside the 95% limits), around the true p₀ and around the pooled share as the report draws it.
+  outside the 95% limits), around the true p₀ and around the pooled share as the report draws it
+  (hypergeometric limits given the pooled total, τ² applied only when Pearson's test rejects at 5%).
   Target 0.03-0.06. The exact limits are discrete: the rate differs from cell to cell of (p₀, n)
   (0.007-0.08 by the exact sums of ``tests/test_funnel.py``); the row is the average over the range.
 - **simultaneous rank intervals**: mean width in the null studies (all ranks tied in truth).
@@ -49,12 +50,13 @@ def _row(verdict: str, study: str, k: int, n: int, target: str, ok: bool, unit: 
             "MC 95% interval": f"[{low:.3f}, {high:.3f}]", "target": target, "met": "yes" if ok else "no"}
 
 
-def rows(n_studies: int, seed: int) -> list[dict]:
+def rows(n_studies: int, seed: int, n_funnels: int = 1000) -> list[dict]:
     """One row per НОК verdict: its false-call rate over ``n_studies`` seeded studies (seeds ``seed``,
-    ``seed + 1``, …) with a Clopper-Pearson Monte-Carlo interval and the issue's target."""
+    ``seed + 1``, …; ``n_funnels`` funnels for the proportion rows, which are cheap) with a Clopper-Pearson
+    Monte-Carlo interval and the issue's target."""
     seeds = range(seed, seed + n_studies)
     null = [null_study_verdicts(s) for s in seeds]
-    funnels = [proportion_funnel_outside(s) for s in seeds]
+    funnels = [proportion_funnel_outside(s) for s in range(seed, seed + max(n_funnels, n_studies))]
     any_dist = sum(r["distinguishable"] > 0 for r in null)
     any_998 = sum(r["named_998"] > 0 for r in null)
     any_998_od = sum(r["named_998_od"] > 0 for r in null)
@@ -74,7 +76,8 @@ def rows(n_studies: int, seed: int) -> list[dict]:
              n_studies, "P(any named) <= 0.05", any_998_od / n_studies <= 0.05, "studies"),
         _row("proportion funnel, 95%, exact limits around the true p0", share, known, units,
              "P(outside) in 0.03-0.06", 0.03 <= known / units <= 0.06, "organisations"),
-        _row("proportion funnel, 95%, around the pooled share (report)", share, pooled, units,
+        _row("proportion funnel, 95%, around the pooled share (report: exact given the total, tau2 gated)",
+             share, pooled, units,
              "P(outside) in 0.03-0.06", 0.03 <= pooled / units <= 0.06, "organisations"),
         {"verdict": "simultaneous rank intervals: mean width (ranks)", "simulated study": study,
          "n": f"{n_studies} studies", "rate": round(float(width), 2), "MC 95% interval": "",
@@ -88,17 +91,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--funnels", type=int, default=1000, help="simulated funnels for the proportion rows")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    result = rows(a.studies, a.seed)
+    result = rows(a.studies, a.seed, a.funnels)
     seconds = time.perf_counter() - t0
     body = table(result)
     print(body)
     print(f"{seconds:.0f} s")
     write_section("verdicts_nok", "НОК verdicts: false calls in null studies (bench_verdicts_nok.py)",
                   f"{body}\n\n{a.studies} seeded studies (seeds {a.seed}..{a.seed + a.studies - 1}), "
-                  f"{seconds:.0f} s. Command: `OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/"
-                  f"bench_verdicts_nok.py --studies {a.studies} --seed {a.seed}`. Bootstrap: 500 pooled "
+                  f"{seconds:.0f} s; proportion rows: {max(a.funnels, a.studies)} funnels. Command: "
+                  f"`OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/"
+                  f"bench_verdicts_nok.py --studies {a.studies} --seed {a.seed} --funnels {a.funnels}`. "
+                  "Bootstrap: 500 pooled "
                   "replicates a study. Monte-Carlo intervals: Clopper-Pearson.")
 
 

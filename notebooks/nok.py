@@ -107,7 +107,7 @@ rep.figure(figures.share_funnel_plot(study.share_funnels, questions, lang, cb),
            rep.say("nok.nok.texts.t5"))
 rep.figure(figures.ratio_funnel_plot(study.dissatisfaction, lang),
            rep.say("nok.nok.texts.t6", phi=float(study.dissatisfaction["respondent_phi"].iloc[0])))
-disp = study.share_funnels.groupby(["indicator", "question"], as_index=False)[["phi", "tau2", "target"]].first()
+disp = study.share_funnels.groupby(["indicator", "question"], as_index=False)[["phi", "tau2_estimated", "homogeneity_p", "tau2", "target"]].first()
 show(disp, "overdispersion", "nok.nok.captions.overdispersion", floats="{:.4f}")
 cols = ["organisation_id", "value", "outside998", "outside998_od"]
 outliers = funnel_outliers(study.share_funnels, levels=("998",))[["indicator", "question", "events", "size", *cols]]

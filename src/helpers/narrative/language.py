@@ -30,7 +30,7 @@ ALLOWED_LATIN = frozenset([
     "Mystery", "Guest", "НОК", "WhatsApp",
     # authors of the methods the reports cite (proper names, written as in the original publication)
     "Gwet", "Cohen", "Krippendorff", "Fleiss", "Cronbach", "McDonald", "Holm", "Wilson", "Clopper", "Pearson",
-    "Brown", "Cai", "DasGupta", "Rubin", "Efron", "Tibshirani", "Goldstein", "Spiegelhalter", "Jeffreys",
+    "Brown", "Cai", "DasGupta", "Agresti", "Rubin", "Efron", "Tibshirani", "Goldstein", "Spiegelhalter", "Jeffreys",
     "Benjamini", "Hochberg", "Bonferroni", "Poisson", "Beta", "Mogstad", "Romano", "Shaikh", "Wilhelm", "Klein",
     "Wright", "Wieczorek",
     # bibliographic abbreviations of cited journals (proper names) and "et al." of a reference list

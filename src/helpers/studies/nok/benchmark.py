@@ -174,8 +174,9 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
 
     Long table: ``indicator, question`` (the satisfaction question), ``organisation_id``, ``events``
     (S), ``size`` (U), ``value`` (S/U), ``z``, limits ``ll95 … ul998`` and ``… _od``, flags
-    ``outside95 … outside998_od``, and the question's ``phi``, ``tau2`` and ``target`` (pooled
-    share). Organisations with a zero denominator for a question are left out of its funnel.
+    ``outside95 … outside998_od``, and the question's ``phi``, ``tau2_estimated``, ``homogeneity_p`` (Pearson's
+    test of one common share), ``tau2`` (applied to the ``_od`` limits: 0 unless that test rejects at 5%) and
+    ``target`` (pooled share; the plain limits are conditional on the pooled total). Organisations with a zero denominator for a question are left out of its funnel.
     """
     cb = codebook or load_nok_codebook()
     counts = _share_counts(respondents, cb)
@@ -190,7 +191,9 @@ def share_funnels(respondents: pd.DataFrame, codebook: NokCodebook | None = None
             t.insert(1, "events", c[f"{ind}_s{k}"].to_numpy())
             t["size"] = t["size"].astype("int64")
             frames.append(t.assign(indicator=ind, question=part["numerator"], phi=t.attrs["phi"],
-                                   tau2=t.attrs["tau2"], target=t.attrs["target"]))
+                                   tau2_estimated=t.attrs["tau2_estimated"],
+                                   homogeneity_p=t.attrs["homogeneity_p"], tau2=t.attrs["tau2"],
+                                   target=t.attrs["target"]))
     out = pd.concat(frames, ignore_index=True)
     return out[["indicator", "question", *[c for c in out.columns if c not in ("indicator", "question")]]]
 
