@@ -581,6 +581,16 @@ def test_public_reports_suppress_the_small_cell(full_run):
     assert per_year.loc[(worker, str(year)), "estimate"] == SUPPRESSED
     assert per_year.loc[(worker, "2020"), "estimate"] != SUPPRESSED
     assert (per_year["estimate"] == SUPPRESSED).sum() == 1
+    # the per-interview table would give the blanked mean back: the worker's code is gone from its 2021 rows,
+    # the rows stay, and 2020's rows keep it
+    for stem in (str(year), "pooled"):
+        interviews = pd.read_csv(tables / f"scoring_{stem}_interviews.csv", dtype=str)
+        in_year = interviews["year"] == str(year)
+        assert not ((interviews["worker_id"] == worker) & in_year).any()
+        masked = interviews["worker_id"] == SUPPRESSED
+        assert masked.sum() == 6 and (masked <= in_year).all()
+        if stem == "pooled":
+            assert ((interviews["worker_id"] == worker) & (interviews["year"] == "2020")).sum() > 0
 
 
 def test_internal_reports_show_the_small_cell(internal_run):
@@ -598,3 +608,5 @@ def test_internal_reports_show_the_small_cell(internal_run):
     mine = scores[scores["worker_id"] == worker]
     assert len(mine) and (mine["n_recipients"] == "3").all()
     assert pd.to_numeric(mine["adjusted"]).notna().all() and not (scores == SUPPRESSED).any().any()
+    interviews = pd.read_csv(latest / "tables" / f"scoring_{year}_interviews.csv", dtype=str)
+    assert (interviews["worker_id"] == worker).sum() == 6 and not (interviews["worker_id"] == SUPPRESSED).any()

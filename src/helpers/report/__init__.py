@@ -229,6 +229,32 @@ class Report:
             out[c] = out[c].astype(object).where(~small, SUPPRESSED)
         return out
 
+    def suppress_units(self, df: pd.DataFrame, unit_col: str = "worker_id", by: tuple[str, ...] = ("year",),
+                       person_col: str = "recipient_pid") -> pd.DataFrame:
+        """Public audience: replace the unit's code by ``n<5`` on every row of a unit-level table (one row per
+        interview) whose unit, within ``by``, rests on fewer than :data:`MIN_CELL` distinct ``person_col``.
+
+        A per-interview table lists the scores behind every cell: without this, the mean that
+        :meth:`suppress` blanks for a worker seen through 3 recipients could be recomputed from the rows that
+        carry the worker's code. The rows stay (rows out = rows in); only the code goes.
+
+        >>> t = pd.DataFrame({"worker_id": ["W1"] * 3 + ["W2"] * 5, "year": 2021,
+        ...                   "recipient_pid": ["a", "b", "b", "c", "d", "e", "f", "g"], "score": range(8)})
+        >>> Report().suppress_units(t)["worker_id"].tolist()
+        ['n<5', 'n<5', 'n<5', 'W2', 'W2', 'W2', 'W2', 'W2']
+        >>> Report(audience="internal").suppress_units(t)["worker_id"].tolist()[:3]
+        ['W1', 'W1', 'W1']
+        """
+        if not self.public:
+            return df
+        missing = [c for c in (unit_col, person_col, *by) if c not in df]
+        if missing:
+            raise ValueError(f"cannot suppress small units: no column {missing} among {list(df.columns)}")
+        people = df.groupby([*by, unit_col], dropna=False)[person_col].transform("nunique")
+        out = df.copy()
+        out[unit_col] = out[unit_col].astype(object).where(people.ge(MIN_CELL), SUPPRESSED)
+        return out
+
     def small(self, df: pd.DataFrame, n_col: str = "n_recipients") -> pd.Series:
         """Rows a public report must not show: fewer than :data:`MIN_CELL` recipients in ``n_col`` (a missing
         count counts as 0); no row for the internal audience.
