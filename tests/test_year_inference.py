@@ -329,3 +329,18 @@ def test_the_reml_search_runs_on_one_blas_thread():
     with T._one_blas_thread():  # the cached controller limits again
         again = [p["num_threads"] for p in threadpool_info()]
     assert inside and all(n == 1 for n in inside) and all(n == 1 for n in again)
+
+
+def test_yearly_intervals_stay_on_the_score_scale(demo_tables):
+    # near the ceiling the Wald interval of a year's mean reached 100.38 (trends Table 2) and a worker's 100.37:
+    # a score lies on 0-100, so the interval is cut there; the cut interval keeps every covered true mean
+    means = demo_tables["fit"].means
+    summary = demo_tables["summary"]
+    per_year, _ = T.worker_trajectories(demo_tables["scored"], fit=demo_tables["fit"])
+    for t in (means, summary, per_year):
+        assert t["ci_low"].min() >= 0 and t["ci_high"].max() <= 100
+    near = summary[summary["estimate"] + 1.96 * summary["se"] > 100]
+    assert len(near) and (near["ci_high"] == 100).all()
+    inner = means["estimate"] + stats.norm.ppf(0.975) * means["se"] < 100
+    np.testing.assert_allclose(means.loc[inner, "ci_high"], (means["estimate"] + 1.959964 * means["se"])[inner],
+                               rtol=1e-6)

@@ -903,8 +903,10 @@ def _assemble_fit(d, measure, adjust, names, beta, V, se_fe, yrs, vecs, variance
         se = float(np.sqrt(max(cov[k, k], 0.0)))
         in_year = year == y
         n = int(in_year.sum())
-        rows.append({"year": int(y), "estimate": float(m[k]), "se": se, "ci_low": float(m[k]) - z * se,
-                     "ci_high": float(m[k]) + z * se, "n": n,
+        # a score lies on 0-100: the Wald interval is cut at the scale's ends (a mean near the ceiling gave
+        # an upper end of 100.38); the cut interval holds the true mean whenever the uncut one does
+        rows.append({"year": int(y), "estimate": float(m[k]), "se": se, "ci_low": max(float(m[k]) - z * se, 0.0),
+                     "ci_high": min(float(m[k]) + z * se, 100.0), "n": n,
                      "n_recipients": int(pd.Series(rec[in_year]).nunique()) if rec is not None else n})
     means = pd.DataFrame(rows)
     crow = []
@@ -1193,7 +1195,8 @@ def worker_trajectories(scored: pd.DataFrame, measure: str = "composite", fit: M
     for (w, y), g in d.groupby(["worker_id", "year"]):
         e = weighted_mean(g["adjusted"], clusters=g.get("recipient_pid", None), ci=ci)
         rows.append({"worker_id": w, "year": int(y), "n": e.n, "n_recipients": e.n_psu, "estimate": e.estimate,
-                     "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high, "relative": e.estimate - org.get(int(y), np.nan)})
+                     "se": e.se, "ci_low": max(e.ci_low, 0.0), "ci_high": min(e.ci_high, 100.0),  # a 0-100 score
+                     "relative": e.estimate - org.get(int(y), np.nan)})
     return pd.DataFrame(rows), change
 
 
