@@ -85,6 +85,25 @@ def rows(n_studies: int, seed: int, n_funnels: int = 1000) -> list[dict]:
     ]
 
 
+NOTES = """Notes.
+- "Distinguishable": pooled-bootstrap p-values with Holm's correction (0.06 [0.036, 0.093] on seeds 1..300 in
+  an earlier run). Before: 17 unadjusted intervals, 0.70-0.80; a max-|t| bootstrap with the pooled replicates
+  0.08 on seeds 1..300.
+- Dissatisfaction funnel: scaled-Poisson limits (phi times Poisson) named an organisation in 0.065-0.07 of null
+  studies (a small organisation without any unhappy respondent: 0.9^41 = 1.3%); limits simulated from the
+  region's respondents meet the target.
+- Proportion funnels: the exact limits are discrete, so at p0 0.95-0.99 the mid-p rule gives 0.035 around the
+  true p0 (0.007-0.08 cell by cell of tests/test_funnel.py), not 0.05. Around the pooled share, as the report
+  draws it: binomial limits around the pooled share gave 0.029 (the target estimated from the same 17
+  organisations absorbs part of each one's deviation); with tau2 applied whenever estimated > 0 (39% of null
+  funnels) 0.017-0.019 (the previous release: target missed). Now: hypergeometric limits given the pooled total
+  (Fisher's exact test of an organisation against the others, mid-p) and tau2 applied only when Pearson's X^2 of
+  one common share rejects at 5% (4.5% of null funnels): 0.031, inside the target band 0.03-0.06 but near its
+  lower end (its Monte-Carlo interval reaches 0.028): the funnel is slightly conservative, not anti-conservative.
+  Comparing O/n itself with Spiegelhalter's interpolated limits would give 0.19; the arcsine limits of an older
+  release 0.38 at p0 = 0.99, n = 100 (issue 19)."""
+
+
 def main() -> None:
     from _results import table, write_section
 
@@ -105,7 +124,7 @@ def main() -> None:
                   f"`OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/"
                   f"bench_verdicts_nok.py --studies {a.studies} --seed {a.seed} --funnels {a.funnels}`. "
                   "Bootstrap: 500 pooled "
-                  "replicates a study. Monte-Carlo intervals: Clopper-Pearson.")
+                  f"replicates a study. Monte-Carlo intervals: Clopper-Pearson.\n\n{NOTES}")
 
 
 if __name__ == "__main__":
