@@ -41,6 +41,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LANG_TAGS = {"en": "en-GB", "ru": "ru-RU"}
 SCREEN_DPI = 110  # the dots per inch of the report's PNG figures (helpers.report.tight_png), when a PNG names none
 TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less margins of 2 cm
+LANDSCAPE_WIDTH_CM = 25.7  # landscape A4 (29.7 cm) less margins of 2 cm
+WIDE = 8  # a table of more columns is set on a landscape page
+FONT = "Arial"  # with Cyrillic everywhere (LibreOffice shows it as the metric-compatible Liberation Sans)
 
 # what Chromium applies when it prints a report page (added to the page for the PDF only)
 PRINT_CSS = """
@@ -51,6 +54,9 @@ table.mg-table { font-size: 8pt; }
 table.mg-table td, table.mg-table th { padding: .15em .35em !important; }
 thead { display: table-header-group; }
 tr, figure, img, .mg-warning { break-inside: avoid; page-break-inside: avoid; }
+.jp-OutputArea-child, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-Cell { break-inside: auto !important; }
+.jp-OutputArea-output { overflow: visible !important; }
+table.mg-table td, table.mg-table th { min-width: 0 !important; }
 h1, h2, h3, .mg-caption { break-after: avoid; page-break-after: avoid; }
 img { max-width: 100% !important; }
 """
@@ -200,6 +206,13 @@ def _new_document(lang: str, title: str, provenance: str, landscape: bool = Fals
     for old in rpr.findall(qn("w:lang")):
         rpr.remove(old)
     rpr.append(_el("w:lang", **{"w:val": tag, "w:eastAsia": tag, "w:bidi": "ar-SA"}))
+    for old in rpr.findall(qn("w:rFonts")):
+        rpr.remove(old)
+    rpr.insert(0, _el("w:rFonts", **{f"w:{k}": FONT for k in ("ascii", "hAnsi", "eastAsia", "cs")}))
+    for style in doc.styles:  # the template's headings and title name theme fonts: the document's font instead
+        rfonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+        if rfonts is not None:
+            style.element.rPr.remove(rfonts)
     doc.styles["Normal"].font.size = Pt(10.5)
     props = doc.core_properties
     props.title, props.language, props.comments = title, tag, provenance
@@ -220,6 +233,33 @@ def _new_document(lang: str, title: str, provenance: str, landscape: bool = Fals
 
 def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(_el("w:tblHeader", **{"w:val": "true"}))
+
+
+def _set_widths(table, widths: list[int]) -> None:
+    """Column widths (EMU) on the table's grid (read by LibreOffice) and on every cell (read by Word), a merged
+    cell getting the sum of the columns it spans."""
+    from docx.shared import Emu
+
+    table.autofit = False
+    for j, width in enumerate(widths):
+        table.columns[j].width = Emu(width)
+    for tr in table._tbl.tr_lst:
+        col = 0
+        for tc in tr.tc_lst:
+            tc.width = Emu(sum(widths[col:col + tc.grid_span]))
+            col += tc.grid_span
+
+
+def column_weights(columns: list[str], rows: list[list[str]]) -> list[float]:
+    """Relative column widths of a table: the longer of its header's longest word and its longest cell (in
+    characters, a cell counted with one more for its padding, up to 30: longer text wraps), at least 3.
+
+    >>> column_weights(["year", "organisation name"], [["2021", "Centre for the homeless No. 1 (demo)"]])
+    [5, 30]
+    """
+    return [max(3, max(len(w) for w in (str(head).split() or [""])),
+                min(30, max((len(r[j]) for r in rows if j < len(r)), default=0) + 1))
+            for j, head in enumerate(columns)]
 
 
 def _keep_rows_whole(table) -> None:
@@ -248,8 +288,22 @@ def _caption(doc, words: str, before: bool):
     return p
 
 
+def _orientation(doc, landscape: bool) -> None:
+    """Continue the document on a new page in landscape (a wide table) or back in portrait."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    width, height = sorted((section.page_width, section.page_height), reverse=landscape)
+    section.page_width, section.page_height = width, height
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+
+
 def _add_table(doc, item: dict, lang: str) -> None:
+    """A captioned Word table; one of more than :data:`WIDE` columns on a landscape page of its own."""
     columns, rows = item["columns"], item["rows"]
+    wide = len(columns) > WIDE
+    if wide:
+        _orientation(doc, landscape=True)
     _caption(doc, f"{text('report.table', lang)} {item['number']}. {item['caption']}", before=True)
     size = 9.0 if len(columns) <= 6 else 8.0 if len(columns) <= 9 else 7.0
     table = doc.add_table(rows=1 + len(rows), cols=max(1, len(columns)))
@@ -261,8 +315,16 @@ def _add_table(doc, item: dict, lang: str) -> None:
     for i, row in enumerate(rows, 1):
         for j, value in enumerate(row):
             _cell(table.rows[i].cells[j], value, size, right=numeric[j])
+    from docx.shared import Cm
+
+    weights = column_weights(columns, rows)
+    room = Cm(LANDSCAPE_WIDTH_CM if wide else TEXT_WIDTH_CM)
+    _set_widths(table, [int(room * w / sum(weights)) for w in weights])
     _keep_rows_whole(table)
-    doc.add_paragraph()
+    if wide:
+        _orientation(doc, landscape=False)
+    else:
+        doc.add_paragraph()
 
 
 def _png_width_inches(png: bytes, dpi: float | None) -> float:
@@ -390,6 +452,7 @@ def _content_control(cell, hint: str, date: bool, lang: str, size: float) -> Non
     sdt = _el("w:sdt")
     pr = _el("w:sdtPr")
     run_pr = _el("w:rPr")
+    run_pr.append(_el("w:color", **{"w:val": "808080"}))
     run_pr.append(_el("w:sz", **{"w:val": str(int(size * 2))}))
     pr.append(run_pr)
     pr.append(_el("w:alias", **{"w:val": hint}))
@@ -430,7 +493,7 @@ def write_plan_docx(plan: dict, target: Path, lang: str, provenance: str) -> Pat
     doc.add_heading(plan["organisation"], 2).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(plan["intro"])
     columns = plan["columns"]
-    widths = [Cm(7.0), Cm(6.5), Cm(2.6), Cm(3.8), Cm(4.5), Cm(2.6)]
+    widths = [Cm(6.6), Cm(6.0), Cm(2.9), Cm(3.8), Cm(3.6), Cm(2.8)]  # 25.7 cm: landscape A4 less margins
     size = 9.0
     table = doc.add_table(rows=2, cols=6)
     table.style = "Table Grid"
@@ -461,9 +524,7 @@ def write_plan_docx(plan: dict, target: Path, lang: str, provenance: str) -> Pat
             _content_control(cells[3], plan["fields"]["person"], False, lang, size)
             _content_control(cells[4], plan["fields"]["text"], False, lang, size)
             _content_control(cells[5], plan["fields"]["date"], True, lang, size)
-    for row in table.rows:
-        for j, cell in enumerate(row.cells):
-            cell.width = widths[j]
+    _set_widths(table, widths)
     _keep_rows_whole(table)
     if plan["none"]:
         doc.add_paragraph(plan["none"])
@@ -482,6 +543,17 @@ def _footer_template(provenance: str, lang: str) -> str:
             f"<span style='white-space:nowrap;margin-left:2em'>{page}</span></div>")
 
 
+PRINT_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the 12 mm side margins, in CSS pixels
+# a table wider than the printed page is scaled down to the page's width (at most to half its size), so that no
+# column is cut off at the page's edge
+_FIT_TABLES = """(avail) => {
+  for (const t of document.querySelectorAll('table')) {
+    const room = Math.min(avail, (t.parentElement && t.parentElement.clientWidth) || avail);
+    if (t.scrollWidth > room) t.style.zoom = Math.max(0.5, room / t.scrollWidth);
+  }
+}"""
+
+
 def write_pdfs(pages: list[tuple[Path, Path]], lang: str, provenance: str) -> list[Path]:
     """Print each ``(html page, pdf)`` with Chromium (one browser for all, no network): A4, tagged, an outline
     from the headings, :data:`PRINT_CSS`, the provenance and "page n of m" in every page's footer."""
@@ -495,12 +567,13 @@ def write_pdfs(pages: list[tuple[Path, Path]], lang: str, provenance: str) -> li
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
             for page_path, pdf in pages:
-                page = browser.new_page()
+                page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
                 page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
                            else route.abort())
                 page.goto(Path(page_path).resolve().as_uri(), wait_until="load")
                 page.add_style_tag(content=PRINT_CSS)
                 page.emulate_media(media="print")
+                page.evaluate(_FIT_TABLES, PRINT_WIDTH_PX)
                 page.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
                          header_template="<span></span>", footer_template=_footer_template(provenance, lang),
                          margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
