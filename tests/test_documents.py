@@ -219,3 +219,35 @@ def test_the_russian_summary_pdf_shows_its_cyrillic_headings_in_a4_with_page_num
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert f"стр. {pages} из {pages}" in words and manifest["run_id"] in words
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext's pages are separated by form feeds)."""
+    return _pdf("pdftotext", pdf, "-layout").split("\f")
+
+
+def test_a_printed_page_is_tagged_a4_with_whole_rows_repeated_headers_and_no_column_cut(tmp_path):
+    """A Russian page with a long and wide table, printed as a report is: every row on one page, the header
+    on every page, the last column inside the page, the footer's provenance and page numbers."""
+    from helpers.report.documents import write_pdfs
+
+    cells = "".join(f"<tr><td>строка{i:03d}</td><td>первая<br>вторая<br>третья{i:03d}</td>"
+                    + "".join(f"<td>{i}.{j}</td>" for j in range(12)) + "<td>конец{i:03d}</td></tr>"
+                    for i in range(60))
+    heads = "".join(f"<th>столбец{j}</th>" for j in range(14)) + "<th>последний</th>"
+    page = tmp_path / "p.html"
+    page.write_text(f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>Т</title></head><body>"
+                    f"<h1>Заголовок отчёта</h1><div style='overflow-x:auto'><table class='mg-table'><thead><tr>"
+                    f"{heads}</tr></thead><tbody>{cells}</tbody></table></div></body></html>", encoding="utf-8")
+    [pdf] = write_pdfs([(page, tmp_path / "p.pdf")], "ru", "Запуск 20990101-000000")
+    info = _pdf("pdfinfo", pdf)
+    assert re.search(r"Tagged:\s+yes", info) and "(A4)" in info, info
+    pages = [p for p in _page_texts(pdf) if p.strip()]
+    assert len(pages) > 1 and "Заголовок отчёта" in pages[0]
+    for k, words in enumerate(pages, 1):
+        assert "столбец0" in words and "последний" in words, f"page {k}: header not repeated or cut"
+        assert f"стр. {k} из {len(pages)}" in words and "Запуск 20990101-000000" in words
+    for i in range(60):  # a row is whole on one page: its first, its three-line and its last cell together
+        assert [k for k, w in enumerate(pages) if f"строка{i:03d}" in w] == \
+            [k for k, w in enumerate(pages) if f"третья{i:03d}" in w] == \
+            [k for k, w in enumerate(pages) if f"конец{i:03d}" in w], i
