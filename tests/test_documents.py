@@ -231,10 +231,11 @@ def test_a_printed_page_is_tagged_a4_with_whole_rows_repeated_headers_and_no_col
     on every page, the last column inside the page, the footer's provenance and page numbers."""
     from helpers.report.documents import write_pdfs
 
-    cells = "".join(f"<tr><td>строка{i:03d}</td><td>первая<br>вторая<br>третья{i:03d}</td>"
-                    + "".join(f"<td>{i}.{j}</td>" for j in range(12)) + "<td>конец{i:03d}</td></tr>"
+    lines = "<br>".join(f"строчка{k}" for k in range(12))
+    cells = "".join(f"<tr><td>строка{i:03d}</td><td>{lines}<br>третья{i:03d}</td>"
+                    + "".join(f"<td>{i}.{j}</td>" for j in range(22)) + f"<td>конец{i:03d}</td></tr>"
                     for i in range(60))
-    heads = "".join(f"<th>столбец{j}</th>" for j in range(14)) + "<th>последний</th>"
+    heads = "".join(f"<th style='white-space:nowrap'>столбец{j}</th>" for j in range(24)) + "<th>последний</th>"
     page = tmp_path / "p.html"
     page.write_text(f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>Т</title></head><body>"
                     f"<h1>Заголовок отчёта</h1><div style='overflow-x:auto'><table class='mg-table'><thead><tr>"
