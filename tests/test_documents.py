@@ -196,7 +196,10 @@ def test_seventeen_plans_one_per_organisation(fixture, request):
         assert len(rows) == expected.get(oid, 0), oid
     index = (run / "index.html").read_text(encoding="utf-8")
     assert all(f"plans/{p.name}" in index for p in plans)
-    assert "summary-all.docx" in index and "summary-all.pdf" in index and "nok-2021.pdf" in index
+    formats = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["parameters"]["formats"]
+    for stem in ("summary-all", "nok-2021"):
+        for fmt in ("docx", "pdf"):
+            assert (f"href='{stem}.{fmt}'" in index) == (fmt in formats) == (run / f"{stem}.{fmt}").exists()
 
 
 def _pdf(tool: str, path: Path, *args: str) -> str:
@@ -252,3 +255,13 @@ def test_a_printed_page_is_tagged_a4_with_whole_rows_repeated_headers_and_no_col
         assert [k for k, w in enumerate(pages) if f"строка{i:03d}" in w] == \
             [k for k, w in enumerate(pages) if f"третья{i:03d}" in w] == \
             [k for k, w in enumerate(pages) if f"конец{i:03d}" in w], i
+
+
+def test_the_command_line_takes_a_list_of_formats(capsys):
+    from helpers.__main__ import build_parser
+
+    assert build_parser().parse_args(["run"]).formats == ("html",)
+    assert build_parser().parse_args(["run", "--formats", "docx,pdf"]).formats == ("html", "pdf", "docx")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--formats", "html,odt"])
+    assert "unknown format 'odt'" in capsys.readouterr().err
