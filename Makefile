@@ -7,7 +7,7 @@ JOBS   ?= 2
 YEARS  ?=# survey years to report (default: every year with an interview file in data/raw)
 LANG_REPORT ?= en
 
-.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps
+.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps pdf-deps
 
 help:
 	@echo "make reports   create .venv, make demo data if data/raw has none, render every report (reports/latest)"
@@ -47,9 +47,16 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# The document tests read PDFs with pdftotext (Debian package poppler-utils).
+pdf-deps:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "installing Debian package poppler-utils (pdftotext, pdftoppm: document tests)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+
 # two pytest-xdist workers; each full pipeline run of the suite is made once (tests/conftest.py _once_per_suite)
 TEST_WORKERS ?= 2
-test: $(STAMP) lint browser-deps
+test: $(STAMP) lint browser-deps pdf-deps
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 # the long Monte-Carlo rate checks (tests marked slow; outside CI): rates told apart from their wrong values

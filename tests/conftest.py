@@ -80,13 +80,15 @@ def demo_result(demo_dirs):
 
 @pytest.fixture(scope="session")
 def public_run(demo_dirs, tmp_path_factory):
-    """The full 2018-2021 pipeline on demo data, English, public audience: (exit code, reports folder)."""
+    """The full 2018-2021 pipeline on demo data, English, public audience, with the DOCX documents
+    (tests/test_documents.py; the Russian run prints the PDFs as well): (exit code, reports folder)."""
     from helpers.pipeline import run_pipeline
 
     def compute():
         out = tmp_path_factory.mktemp("reports_public")
         rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2,
-                          processed_dir=tmp_path_factory.mktemp("processed_public"), truth_path=demo_dirs["truth"])
+                          processed_dir=tmp_path_factory.mktemp("processed_public"), truth_path=demo_dirs["truth"],
+                          formats=("html", "docx"))
         return rc, str(out)
 
     rc, out = _once_per_suite("public_run", tmp_path_factory, compute)
@@ -95,13 +97,15 @@ def public_run(demo_dirs, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def russian_run(demo_dirs, tmp_path_factory):
-    """The full 2018-2021 pipeline in Russian for the public (the internal run covers only 2020-2021)."""
+    """The full 2018-2021 pipeline in Russian for the public (the internal run covers only 2020-2021), with every
+    document format (tests/test_documents.py)."""
     from helpers.pipeline import run_pipeline
 
     def compute():
         out = tmp_path_factory.mktemp("reports_ru")
         rc = run_pipeline(years=[2018, 2019, 2020, 2021], raw_dir=demo_dirs["raw"], out_dir=out, jobs=2, lang="ru",
-                          processed_dir=tmp_path_factory.mktemp("processed_ru"), truth_path=demo_dirs["truth"])
+                          processed_dir=tmp_path_factory.mktemp("processed_ru"), truth_path=demo_dirs["truth"],
+                          formats=("html", "pdf", "docx"))
         return rc, str(out)
 
     rc, out = _once_per_suite("russian_run", tmp_path_factory, compute)

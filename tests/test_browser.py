@@ -149,7 +149,8 @@ def _secrets(raw_dir: Path) -> dict[str, set[str]]:
 def leak_scan(run_dir: Path, needles: set[str]) -> dict[str, list[str]]:
     """Every file under the folder (a published run, data/processed) searched for every needle.
 
-    Parquet files are also searched decoded (their bytes are compressed). Returns {file: needles found}.
+    Parquet files, DOCX documents and PDFs are also searched decoded (their bytes are compressed). Returns
+    {file: needles found}.
     """
     hits = {}
     for p in run_dir.rglob("*"):
@@ -157,6 +158,15 @@ def leak_scan(run_dir: Path, needles: set[str]) -> dict[str, list[str]]:
             text = p.read_bytes().decode("utf-8", "ignore")
             if p.suffix == ".parquet":
                 text += pd.read_parquet(p).astype(str).to_csv()
+            elif p.suffix == ".docx":
+                import zipfile
+
+                with zipfile.ZipFile(p) as z:
+                    text += "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+            elif p.suffix == ".pdf" and shutil.which("pdftotext"):
+                import subprocess
+
+                text += subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
             found = sorted(n for n in needles if n in text)
             if found:
                 hits[str(p.relative_to(run_dir))] = found

@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     return run_pipeline(
         years=args.years, raw_dir=Path(args.raw), out_dir=Path(args.out), lang=args.lang,
         jobs=args.jobs, audience=args.audience, processed_dir=Path(args.processed), notebooks=args.notebooks,
-        truth_path=Path(args.truth), force=args.force,
+        truth_path=Path(args.truth), force=args.force, formats=args.formats,
     )
 
 
@@ -113,6 +113,15 @@ def _docs(args: argparse.Namespace) -> int:
 
     print(f"wrote {write_methods_doc()}")
     return EXIT_OK
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from helpers.pipeline.documents import parse_formats
+
+    try:
+        return parse_formats(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks", nargs="*", default=None, help="only these notebooks (names without .ipynb)")
     r.add_argument("--force", action="store_true",
                    help="execute every notebook, even those whose inputs, parameters and code are unchanged")
+    r.add_argument("--formats", default="html", type=_formats,
+                   help="comma-separated: html (always), pdf, docx - the summary and НОК reports as documents beside "
+                   "their pages, and with docx one improvement plan per НОК organisation in plans/ (default: html)")
     r.set_defaults(func=_run)
     sub.add_parser("docs", help="rewrite docs/methods.md from helpers.narrative.methods").set_defaults(func=_docs)
     return p

@@ -40,15 +40,25 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def methods_html(keys: list[str], lang: str = "en") -> str:
-    """The methods appendix as HTML: a heading and one item per statistic (description and reference)."""
+def methods_items(keys: list[str], lang: str = "en") -> tuple[str, list[dict[str, str]]]:
+    """The methods appendix as words: its title and, per statistic, ``{"text": description, "ref": reference}``.
+
+    >>> title, items = methods_items(["cronbach_alpha"], "en")
+    >>> title, "Cronbach" in items[0]["text"] + items[0]["ref"]
+    ('Methods and references', True)
+    """
     methods = globals().get("METHODS") or __getattr__("METHODS")
     unknown = [k for k in keys if k not in methods]
     if unknown:
         raise KeyError(f"no methods entry for {unknown}; add it to helpers.narrative.methods.METHODS")
     from helpers.narrative.catalogue import text
 
-    title = text("methods.title", lang)
-    refs = {k: methods[k]["ref_ru" if lang == "ru" else "ref"] for k in keys}
-    items = "".join(f"<li>{html.escape(methods[k][lang])} <i>{html.escape(refs[k])}</i></li>" for k in keys)
+    return text("methods.title", lang), [{"text": methods[k][lang], "ref": methods[k]["ref_ru" if lang == "ru" else "ref"]}
+                                         for k in keys]
+
+
+def methods_html(keys: list[str], lang: str = "en") -> str:
+    """The methods appendix as HTML: a heading and one item per statistic (description and reference)."""
+    title, entries = methods_items(keys, lang)
+    items = "".join(f"<li>{html.escape(e['text'])} <i>{html.escape(e['ref'])}</i></li>" for e in entries)
     return f'<h2 id="methods">{title}</h2><ol>{items}</ol>'

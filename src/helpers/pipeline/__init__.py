@@ -120,7 +120,7 @@ def run_pipeline(years: list[int] | None, raw_dir: Path, out_dir: Path, lang: st
                  audience: str = "public",
                  processed_dir: Path = Path("data/processed"), notebooks: list[str] | None = None,
                  notebook_dir: Path = NOTEBOOK_DIR, truth_path: Path = Path("data/demo/truth.json"),
-                 force: bool = False) -> int:
+                 force: bool = False, formats: tuple[str, ...] | str = ("html",)) -> int:
     """Run ingestion and every notebook; return the exit code (0 ok, 1 notebook failed, 2 a bad input or the
     other audience's runs in the run's tree, 3 locked).
 
@@ -134,9 +134,15 @@ def run_pipeline(years: list[int] | None, raw_dir: Path, out_dir: Path, lang: st
     A notebook whose content key (:func:`job_key`) equals that of an execution in an earlier complete run
     is not executed again: its executed notebook, HTML and tables are linked into the new run, and the
     run page says so. ``force=True`` executes every notebook.
+
+    ``formats``: ``html`` (always) and any of ``pdf``, ``docx`` (:mod:`helpers.pipeline.documents`): the
+    summary and НОК reports as documents beside their pages, and with ``docx`` the НОК improvement plans in
+    ``plans/``; the run's page links them. A document that cannot be made fails the run.
     """
     from helpers.io.ingest import ingest, interview_years, require_accepted, write_processed
+    from helpers.pipeline.documents import make_documents, parse_formats
 
+    formats = parse_formats(formats)
     out_dir, raw_dir, processed_dir = Path(out_dir).resolve(), Path(raw_dir).resolve(), Path(processed_dir).resolve()
     years = list(years) if years else interview_years(raw_dir)
     # one BLAS thread per kernel: notebooks run in parallel on few cores, where threaded BLAS thrashes
@@ -222,7 +228,7 @@ def run_pipeline(years: list[int] | None, raw_dir: Path, out_dir: Path, lang: st
                   "raw_dir": str(raw_dir), "artefact_dir": str((build / ARTEFACT_FOLDER).resolve())}
         manifest = {
             "run_id": run_id, "audience": audience, "status": "running", "started": started.isoformat(timespec="seconds"),
-            "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs,
+            "parameters": {"years": present, "lang": lang, "audience": audience, "jobs": jobs, "formats": list(formats),
                            "raw_dir": str(raw_dir), "processed_dir": str(processed_dir)},
             "inputs": {**result.inputs, **other_inputs},
             "ingest": json.loads((processed_dir / "ingest_summary.json").read_text(encoding="utf-8")),
@@ -258,6 +264,15 @@ def run_pipeline(years: list[int] | None, raw_dir: Path, out_dir: Path, lang: st
                     if not j.get("reused_from")}
         list(workers.map(_one, longest_first(plan, measured)))
         failed = [j for j in plan if j.status != "ok"]
+        if not failed and len(formats) > 1:
+            t_doc = time.perf_counter()
+            try:
+                manifest["documents"] = make_documents(build, plan, common, formats, manifest, Path(notebook_dir))
+            except Exception as err:  # a document that cannot be made fails the run, as a notebook does
+                failed = [Job("documents", "all", {}, status="failed",
+                              error={"notebook": "documents", "cell": None, "error": f"{type(err).__name__}: {err}"})]
+            print(f"documents ({', '.join(formats[1:])}): {len(manifest.get('documents', []))} files in "
+                  f"{time.perf_counter() - t_doc:.1f} s", flush=True)
         manifest.update(
             status="failed" if failed else "complete",
             finished=dt.datetime.now().isoformat(timespec="seconds"),

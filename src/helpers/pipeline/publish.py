@@ -326,12 +326,31 @@ def _status(status: str, lang: str) -> str:
     return _t(f"status.{status}", lang) if status in ("complete", "failed", "running", "ok", "pending") else status
 
 
+def _document_links(documents: list[dict], stem: str) -> str:
+    """Links to a report's documents (``--formats``) after its title on the run's page: `` · DOCX · PDF``."""
+    return "".join(f" · <a href='{html.escape(d['file'])}'>{html.escape(d['format'].upper())}</a>"
+                   for d in documents if d["report"] == stem and d.get("kind") == "report")
+
+
+def _plan_links(documents: list[dict], lang: str) -> str:
+    """The run's НОК improvement plans, one link per organisation (``--formats docx``)."""
+    plans = [d for d in documents if d.get("kind") == "plan"]
+    out = ""
+    for report in dict.fromkeys(d["report"] for d in plans):
+        links = ", ".join(f"<a href='{html.escape(d['file'])}'>{html.escape(d['organisation_id'])}</a>"
+                          for d in plans if d["report"] == report)
+        out += f"<p>{text('documents.index.plans', lang, year=report.rsplit('-', 1)[-1])} {links}</p>"
+    return out
+
+
 def _index_html(manifest: dict) -> str:
     """The run's page: every report with its parameters and what this run did with it, and what changed."""
     lang = manifest["parameters"].get("lang", "en")
     audience = run_audience(manifest)
+    documents = manifest.get("documents", [])
     rows = "\n".join(
-        f"<tr><td><a href='{html.escape(j['stem'])}.html'>{html.escape(j.get('title') or j['notebook'])}</a></td>"
+        f"<tr><td><a href='{html.escape(j['stem'])}.html'>{html.escape(j.get('title') or j['notebook'])}</a>"
+        f"{_document_links(documents, j['stem'])}</td>"
         f"<td>{html.escape(_label(j['label'], lang))}</td><td>{html.escape(_status(j['status'], lang))}</td>"
         f"<td>{_how(j, lang)}</td></tr>"
         for j in manifest["notebooks"]
@@ -354,6 +373,7 @@ tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
 {_t('ingest_summary', lang, read=ingest['rows_read'], accepted=ingest['rows_accepted'], quarantined=ingest['rows_quarantined'])}</p>
 {artefacts}<table><tr>{cols}</tr>
 {rows}</table>
+{_plan_links(documents, lang)}
 <h2>{_t('changes_title', lang)}</h2>
 {_changes_html(manifest.get("changes", {}), lang)}
 <p><a href="manifest.json">{_t('manifest_link', lang)}</a></p>

@@ -42,13 +42,15 @@ def _missing(v: object) -> bool:
         return False
 
 
-def _show(obj_html: str) -> None:
+def _show(obj_html: str, mg: dict | None = None) -> None:
+    """Display ``obj_html``; ``mg``: what the output is, for the document builders (:mod:`helpers.report.documents`),
+    recorded as the output's metadata ``{"mg": mg}`` (the HTML page shows the HTML and ignores it)."""
     try:
         from IPython.display import HTML, display
     except ImportError:  # pragma: no cover - IPython always present in the environment
         print(obj_html)
         return
-    display(HTML(obj_html))
+    display(HTML(obj_html), metadata={"mg": mg} if mg else None)
 
 
 def tight_png(fig: plt.Figure, dpi: int = 110, pad_inches: float = 0.1) -> bytes:
@@ -305,9 +307,15 @@ class Report:
                 df[col] = df[col].map(lambda v: v if _missing(v) else self.integer(v))
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
+        def shown(v: object) -> object:
+            return "—" if _missing(v) else self.number(v, fmt) if isinstance(v, float) else v
+
+        # the cells as shown, for the documents (Report.table records them as the output's metadata)
+        self._table_record = {"kind": "table", "number": self.n_tables, "caption": caption,
+                              "columns": [str(h) for h in heads],
+                              "rows": [[str(shown(v)) for v in row] for row in df.itertuples(index=False)]}
         styler = (df.style.hide(axis="index")
-                  .format(lambda v: "—" if _missing(v) else self.number(v, fmt) if isinstance(v, float) else v,
-                          escape="html")
+                  .format(shown, escape="html")
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_properties(subset=long_text, **{"min-width": "16em"}))
@@ -316,26 +324,44 @@ class Report:
                 f"{_html.escape(caption)}</div>{body}")
 
     def table(self, df: pd.DataFrame, caption: str, index: bool = False, floats: str | None = None) -> None:
-        """Show ``df`` as a numbered, captioned HTML table."""
-        _show(self.table_html(df, caption, index=index, floats=floats))
+        """Show ``df`` as a numbered, captioned HTML table.
 
-    def figure(self, fig: plt.Figure, caption: str) -> None:
-        """Show ``fig`` as an embedded PNG with a numbered caption, then close it."""
+        The output's metadata ``{"mg": {"kind": "table", "number", "caption", "columns", "rows"}}`` holds the
+        header and the cells as shown (text), from which the documents build real tables.
+        """
+        page = self.table_html(df, caption, index=index, floats=floats)
+        _show(page, self._table_record)
+
+    def figure(self, fig: plt.Figure, caption: str, alt: str | None = None) -> None:
+        """Show ``fig`` as an embedded PNG with a numbered caption, then close it.
+
+        One display bundle: ``text/html`` (the page's figure) and ``image/png`` (for the documents), with the
+        output's metadata ``{"mg": {"kind": "figure", "number", "caption", "alt"}}`` (``alt`` defaults to the
+        caption).
+        """
         self.n_figures += 1
         png = tight_png(fig)
         plt.close(fig)
         data = base64.b64encode(png).decode("ascii")
-        _show(f"<figure><img src='data:image/png;base64,{data}' alt='{_html.escape(caption)}' "
-              f"style='max-width:100%'><figcaption class='mg-caption'>{self.say('report.figure')} {self.n_figures}. "
-              f"{_html.escape(caption)}</figcaption></figure>")
+        alt = alt or caption
+        page = (f"<figure><img src='data:image/png;base64,{data}' alt='{_html.escape(alt)}' "
+                f"style='max-width:100%'><figcaption class='mg-caption'>{self.say('report.figure')} {self.n_figures}. "
+                f"{_html.escape(caption)}</figcaption></figure>")
+        meta = {"kind": "figure", "number": self.n_figures, "caption": caption, "alt": alt}
+        try:
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython always present in the environment
+            print(page)
+            return
+        display({"text/html": page, "image/png": data}, raw=True, metadata={"mg": meta})
 
     def warning(self, text: str) -> None:
         """Show a highlighted warning paragraph (ceiling, low reliability, small n)."""
-        _show(f"{CSS}<div class='mg-warning'>{_html.escape(text)}</div>")
+        _show(f"{CSS}<div class='mg-warning'>{_html.escape(text)}</div>", {"kind": "warning", "text": text})
 
     def text(self, text: str) -> None:
         """Show a computed sentence as a paragraph."""
-        _show(f"<p>{_html.escape(text)}</p>")
+        _show(f"<p>{_html.escape(text)}</p>", {"kind": "paragraph", "text": text})
 
     def say(self, key: str, **values) -> str:
         """The catalogue message ``key`` in the report's language (:func:`helpers.narrative.catalogue.text`)."""
@@ -349,7 +375,8 @@ class Report:
         The heading is HTML with an ``id`` (a slug of its words), so the table of contents links to it.
         """
         words = self.say(key, **values)
-        _show(f'<h{level} id="{_slug(words)}">{_html.escape(words)}</h{level}>')
+        _show(f'<h{level} id="{_slug(words)}">{_html.escape(words)}</h{level}>',
+              {"kind": "heading", "level": level, "text": words})
 
     def paragraph(self, key: str, **values) -> None:
         """Show a catalogue message as Markdown (intro paragraphs, lists, emphasis)."""
@@ -359,18 +386,19 @@ class Report:
         except ImportError:  # pragma: no cover - IPython always present in the environment
             print(words)
             return
-        display(Markdown(words))
+        display(Markdown(words), metadata={"mg": {"kind": "paragraph", "text": words, "markdown": True}})
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
         import re
 
-        from helpers.narrative.methods import methods_html
+        from helpers.narrative.methods import methods_html, methods_items
 
         page = methods_html(keys, self.lang)
         if self.lang != "en":  # a bibliographic reference is cited in its original language, and marked so
             page = re.sub(r"<i>([^<]*\(\d{4}\)[^<]*)</i>", r'<i lang="en">\1</i>', page)
-        _show(page)
+        title, items = methods_items(keys, self.lang)
+        _show(page, {"kind": "methods", "title": title, "items": items})
 
 
 def _spec(template: str) -> str:

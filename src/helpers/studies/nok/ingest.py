@@ -6,7 +6,8 @@ The data contract (column names are fixed; answers and kinds may be typed in Rus
   info_stand_present, info_site_required, info_site_present, remote_channels, comfort_conditions,
   premises_conditions, services_conditions`` (counts found by the operator);
 * ``nok_respondents_<year>.csv|xlsx``: ``respondent_id, organisation_id, q01 … q15`` (yes/no,
-  да/нет, 1/0; blank where the filter question skipped it) and optionally ``sex, age, suggestions``.
+  да/нет, 1/0; blank where the filter question skipped it) and optionally ``sex, age, suggestions``
+  (free text, personal data in it replaced by placeholders: :func:`helpers.io.pii.scrub`).
 
 CSV files may be UTF-8 (with or without BOM) or Windows-1251, comma/semicolon/tab separated
 (the reader of the Mystery Guest, :func:`helpers.io.ingest.read_table`).
@@ -32,6 +33,7 @@ import pandas as pd
 
 from helpers.io.codebook import normalise_label
 from helpers.io.ingest import DataContractError, read_table
+from helpers.io.pii import scrub_series
 from helpers.io.quarantine import RowProblems, empty_quarantine
 from helpers.studies.nok.codebook import NokCodebook, load_nok_codebook
 
@@ -166,7 +168,8 @@ def _extras(raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> pd.Dat
     low, high = cb.age_range
     bad = (~_blank(age)) & (out["age"].isna() | (out["age"] < low) | (out["age"] > high)).fillna(True).to_numpy(dtype=bool)
     problems.add(bad, "age", "age '" + age.astype(str) + f"' is not a whole number from {low} to {high}")
-    out["suggestions"] = raw["suggestions"].str.strip() if "suggestions" in raw else ""
+    # free text: personal data (names, phones, addresses, ...) replaced by placeholders before anything is kept
+    out["suggestions"] = scrub_series(raw["suggestions"].str.strip())[0] if "suggestions" in raw else ""
     return out
 
 
