@@ -121,7 +121,7 @@ def test_check_passes_a_clean_figure_and_finds_each_planted_fault():
         fig, ax = plt.subplots(figsize=(width(1.5), 2.5))  # planted: wider than the page, the browser shrinks it
         ax.set_title("a title")
     problems = legibility_problems(fig)
-    assert problems[0].startswith("figure drawn 1320 px wide")
+    assert problems[0].startswith(f"figure drawn {1.5 * CONTENT_WIDTH_PX:.0f} px wide")
     assert any("(under 11 px)" in p for p in problems)  # 9 pt shown at 2/3: 8 px
     plt.close(fig)
 
@@ -276,7 +276,7 @@ def test_browser_measure_finds_a_small_text_and_a_shrunk_figure(tmp_path):
     """The browser check can fail: a 9 px text, a figure drawn wider than it is shown."""
     big = round(width(1.25) * 72)
     (tmp_path / "page.html").write_text(
-        "<html><body style='width:900px'><figure class='mg-figure' style='margin:0;width:880px'>"
+        f"<html><body><figure class='mg-figure' style='margin:0;width:{CONTENT_WIDTH_PX}px'>"
         f"<svg class='mg-svg' width='{big}pt' height='100pt' viewBox='0 0 {big} 100' style='max-width:100%'>"
         "<text x='10' y='50' style='font:9px DejaVu Sans'>readable</text>"
         "<text x='10' y='80' style='font:6.75px DejaVu Sans'>too small</text></svg></figure></body></html>",

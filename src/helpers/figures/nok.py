@@ -35,7 +35,7 @@ def ranking_plot(ranking: pd.DataFrame, region_total: float, lang: str = "en") -
     Above the region: green triangle up; below: vermilion triangle down; not distinguishable: grey dot
     (shape and colour both say it)."""
     r = ranking.iloc[::-1].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(width(), 0.3 * len(r) + 1.5))
+    fig, ax = plt.subplots(figsize=(width(), max(2.6, 0.3 * len(r) + 1.5)))  # the legend beside fits
     y = np.arange(len(r))
     kinds = {"above": (PALETTE[2], "^"), "below": (PALETTE[3], "v")}
     verdict = r["vs_region"].where(r["vs_region"].isin(list(kinds)), "same")
@@ -64,7 +64,7 @@ def criteria_heatmap(scores: pd.DataFrame, order: list[str], lang: str = "en",
     """K1…K5 of every organisation (rows in ranking order), values written in the cells."""
     cb = codebook or load_nok_codebook()
     s = scores.set_index("organisation_id").loc[order, list(CRITERIA)]
-    fig, ax = plt.subplots(figsize=(width(), 0.3 * len(s) + 2.0))
+    fig, ax = plt.subplots(figsize=(width(), 0.3 * len(s) + 3.0))  # room for the criteria and the colour bar
     values = s.to_numpy(dtype=float)
     low = min(80.0, np.nanmin(values))
     im = ax.imshow(values, cmap="viridis", vmin=low, vmax=100, aspect="auto")
@@ -72,13 +72,15 @@ def criteria_heatmap(scores: pd.DataFrame, order: list[str], lang: str = "en",
         txt = fmt.number(v, lang, 1)
         ax.text(j, i, txt, ha="center", va="center", fontsize=SMALL_PT,
                 color="white" if v < low + 0.6 * (100 - low) else "black")
-    ax.set_xticks(range(5), [f"{k}\n{_short(cb.criterion_label(k, lang), 15, 4)}" for k in CRITERIA])
+    ax.set_xticks(range(5), [f"{k}\n{_short(cb.criterion_label(k, lang), 15, 4)}" for k in CRITERIA],
+                  fontsize=SMALL_PT)
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("top")
     ax.set_yticks(range(len(s)), s.index)
     ax.set_xlabel(_w("criterion", lang))
     ax.set_ylabel(_w("organisation", lang))
-    fig.colorbar(im, ax=ax, fraction=0.03, format=FuncFormatter(lambda v, _pos: fmt.number(v, lang, 0)))
+    fig.colorbar(im, ax=ax, location="bottom", shrink=0.5, aspect=30,
+                 format=FuncFormatter(lambda v, _pos: fmt.number(v, lang, 0)))
     return fig
 
 
@@ -86,7 +88,7 @@ def _short(text: str, chars: int = 18, lines_max: int = 3) -> str:
     """``text`` wrapped at ``chars`` characters a line, at most ``lines_max`` lines (the rest left out).
 
     >>> _short("Открытость и доступность информации об организации", 15, 4)
-    'Открытость и\nдоступность\nинформации об\nорганизации'
+    'Открытость и\\nдоступность\\nинформации об\\nорганизации'
     """
     words, lines, line = text.split(), [], ""
     for word in words:
@@ -101,6 +103,19 @@ def _short(text: str, chars: int = 18, lines_max: int = 3) -> str:
 def _no_scale(ax) -> None:
     """A square-root y scale: shares of 'no' near 0 (shares of 'yes' near the 100% ceiling) spread apart."""
     ax.set_yscale("function", functions=(lambda v: np.sqrt(np.clip(v, 0, None)), lambda v: np.square(v)))
+
+
+def _no_ticks(high: float) -> list[int]:
+    """Ticks of the square-root scale up to ``high``, at least 8% of the axis apart.
+
+    >>> _no_ticks(25), _no_ticks(108)
+    ([0, 1, 2, 5, 10, 20], [0, 1, 5, 10, 20, 50, 100])
+    """
+    kept: list[int] = []
+    for v in (0, 1, 2, 5, 10, 20, 50, 100):
+        if v <= high and (not kept or np.sqrt(v) - np.sqrt(kept[-1]) >= 0.08 * np.sqrt(high)):
+            kept.append(v)
+    return kept
 
 
 def _funnel_panel(ax, f: pd.DataFrame, x: str, lang: str, target: float, to_y) -> tuple:
@@ -121,11 +136,12 @@ def _funnel_panel(ax, f: pd.DataFrame, x: str, lang: str, target: float, to_y) -
     inside = ~(out998 | out95)
     ys = to_y(f["value"]).to_numpy(float)
     xs = f[x].to_numpy(float)
-    ax.plot(xs[inside], ys[inside], "o", color="black", ms=4, ls="none", zorder=3, label=_w("inside", lang))
-    ax.plot(xs[out95], ys[out95], "s", color=PALETTE[1], mec="black", mew=0.5, ms=6, ls="none", zorder=3,
-            label=_w("outside95", lang))
-    ax.plot(xs[out998], ys[out998], "D", color=PALETTE[3], mec="black", mew=0.5, ms=6, ls="none", zorder=3,
-            label=_w("outside998", lang))
+    # a point at 0 'no' is drawn whole on the frame (not clipped); an empty group stays clipped, else its
+    # empty line would count as a mark at the figure's corner in the layout
+    for mask, marker, colour, size, key in ((inside, "o", "black", 4, "inside"), (out95, "s", PALETTE[1], 6, "outside95"),
+                                            (out998, "D", PALETTE[3], 6, "outside998")):
+        ax.plot(xs[mask], ys[mask], marker, color=colour, mec="black", mew=0.5, ms=size, ls="none", zorder=3,
+                clip_on=not mask.any(), label=_w(key, lang))
     return xs, ys, f["organisation_id"].to_numpy(), out998 | out95
 
 
@@ -158,14 +174,17 @@ def share_funnel_plot(funnels: pd.DataFrame, questions: list[str], lang: str = "
     drawn = []
     for ax, q in zip(axes.flat, questions, strict=False):
         f = funnels[funnels["question"] == q].rename(columns={"size": "n"})
-        ax.set_title(_short(f"{q}: {cb.question_text(q, lang)}", 44), fontsize=9.5, loc="left")
+        # wrapped to the panel: a title wider than its axes would squeeze the panel (constrained layout)
+        ax.set_title(_short(f"{q}: {cb.question_text(q, lang)}", 36, 4), fontsize=9.5, loc="left")
         ax.set_xlabel(_w("size", lang))
         ax.set_ylabel(_w("share_no", lang))
         if f.empty:  # no organisation has a respondent in this share's denominator
             ax.text(0.5, 0.5, "—", ha="center", va="center", transform=ax.transAxes)
             continue
         _no_scale(ax)
-        ax.set_ylim(*_share_limits(f))
+        low, high = _share_limits(f)
+        ax.set_ylim(low, high)
+        ax.set_yticks(_no_ticks(high))
         drawn.append((ax, _funnel_panel(ax, f, "n", lang, float(f["target"].iloc[0]), lambda v: 100 - 100 * v)))
         _locale_ticks(ax, lang, "y", 0)
     for ax in list(axes.flat)[len(questions):]:

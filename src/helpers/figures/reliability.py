@@ -78,14 +78,14 @@ def plot_agreement_forest(tidy: pd.DataFrame, codebook=None, lang: str = "en", l
                     lw=1, label=text(f"reliability.statistic.{s}", lang))
     for x, ls in ((0, "-"), (0.667, ":"), (0.8, "--")):
         ax.axvline(x, color="grey", lw=0.8, ls=ls)
-    ax.set_yticks(np.arange(len(items)), [_question(i, codebook, lang, 44) for i in items])
+    ax.set_yticks(np.arange(len(items)), [textwrap.fill(_question(i, codebook, lang, 84), 42) for i in items])
     ax.invert_yaxis()
-    ax.set_xlabel(text("reliability.figure.forest_x", lang))
+    ax.set_xlabel(textwrap.fill(text("reliability.figure.forest_x", lang), 55))
     ax.set_ylabel(text("reliability.figure.forest_y", lang))
     low = np.nanmin(t["ci_low"].to_numpy(float), initial=0) if len(t) else 0
     ax.set_xlim(min(-0.3, low - 0.05), 1.02)
     _axis_numbers(ax, lang, 1, "x")
-    ax.set_title(textwrap.fill(text("reliability.figure.forest_title", lang, label=label), 70))
+    ax.set_title(textwrap.fill(text("reliability.figure.forest_title", lang, label=label), 50))
     fig.legend(loc="outside lower center", ncol=2, frameon=False)
     return fig
 

@@ -15,6 +15,8 @@ House style (:mod:`helpers.figures.style`): drawn at the page's width, text >= 1
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -87,7 +89,7 @@ def caterpillar_plot(worker_table: pd.DataFrame, lang: str = "en", title: str = 
         ax.axvline(t["org_mean"].iloc[0], ls="--", color=pal[3], lw=1, label=_t("caterpillar.org_mean", lang))
     ax.set_yticks(y, [f"{label(w)} (n = {n}){' *' if f else ''}" for w, n, f in zip(t["worker_id"], t["n"], t["flag"], strict=True)])
     ax.set_xlabel(_t("caterpillar.x", lang))
-    ax.set_ylabel(_t("caterpillar.y", lang))
+    ax.set_ylabel(textwrap.fill(_t("caterpillar.y", lang), 34))
     ax.set_title(title or _t("caterpillar.title", lang))
     locale_axes(ax, lang, y=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -154,13 +156,14 @@ def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, v
             v = piv.iat[i, j]
             ax.text(j, i, ann.iat[i, j] if pd.notna(v) else "", ha="center", va="center", fontsize=SMALL_PT,
                     color="black" if pd.notna(v) and v > mid else "white")
-    ax.set_xticks(range(len(order)), [measure_label(m, lang, cb) for m in order], rotation=20, ha="right")
+    ax.set_xticks(range(len(order)), [textwrap.fill(measure_label(m, lang, cb), 13) for m in order],
+                  fontsize=SMALL_PT)
     ax.set_yticks(range(len(piv)), [label(w) for w in piv.index])
     ax.set_xlabel(_t("heatmap.x", lang))
     ax.set_ylabel(_t("heatmap.y", lang))
     ax.set_title(title or _t("heatmap.title", lang))
-    bar = fig.colorbar(im, ax=ax, label=_t("heatmap.colour", lang))
-    locale_axes(bar.ax, lang, x=False)
+    bar = fig.colorbar(im, ax=ax, label=_t("heatmap.colour", lang), location="bottom", shrink=0.5, aspect=30)
+    locale_axes(bar.ax, lang, y=False)
     return fig
 
 
@@ -243,7 +246,8 @@ def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, lang: str = "
         ax.set_ylim(lims)  # intervals reaching further down are cut at the frame
         r = np.corrcoef(d[est], d["true_score"])[0, 1]
         rmse = np.sqrt(((d[est] - d["true_score"]) ** 2).mean())
-        ax.set_title(_t("recovery.panel", lang, name=name, r=r, rmse=rmse, n=len(d)), fontsize=9.5)
+        ax.set_title(textwrap.fill(_t("recovery.panel", lang, name=name, r=r, rmse=rmse, n=len(d)), 38),
+                     fontsize=9.5)
         ax.set_xlabel(_t("recovery.x", lang))
         locale_axes(ax, lang)
     axes[0].set_ylabel(_t("recovery.y", lang))

@@ -28,8 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 
-#: width of a report page's output area in CSS px, Chromium at a 1280 px window (tests/test_figure_legibility.py)
-CONTENT_WIDTH_PX = 880
+#: width of a report page's figure (the output area less its 20 px right padding) in CSS px, Chromium at a
+#: 1280 px window (any window from 1060 px: the page is 64em wide at most); tests/test_figure_legibility.py
+CONTENT_WIDTH_PX = 802
 #: CSS pixels per inch (and matplotlib's figure.dpi here: one drawn pixel = one CSS pixel)
 PX_PER_INCH = 96
 #: the smallest text a reader is shown, in CSS px at the displayed size (issue 22)

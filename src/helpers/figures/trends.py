@@ -138,9 +138,8 @@ def plot_worker_trajectories(per_year: pd.DataFrame, changes: pd.DataFrame | Non
         short = direction_label(flag, lang) if flag in ("improved", "declined") else ""
         ax.set_title(f"{worker(w)} {short}".strip(), fontsize=BODY, color=colour.get(flag, "black"))
         locale_axes(ax, lang, x=False)
-        _years_axis(ax, years)
-        ax.set_xticks(years, [f"{y % 100:02d}" if len(years) > 3 else str(y) for y in years])
-        ax.margins(x=0.25)  # the first and last year's labels of neighbouring panels kept apart
+        _years_axis(ax, years)  # every panel shows every year, a worker seen in one year too
+        ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     for ax in list(axes.flat)[len(workers):]:
         ax.axis("off")
     fig.supxlabel(_w("workers_x", lang))
@@ -183,10 +182,11 @@ def plot_covid(covid: pd.DataFrame, codebook: Codebook | None = None, lang: str 
         ax.set_yticks(np.arange(len(items)))
         ax.set_yticklabels([text(f"trends.covid_short.{i}", lang) for i in items])
         ax.set_xlim(0, 122)
+        ax.set_xticks(range(0, 101, 20))
         locale_axes(ax, lang, y=False)
         ax.set_xlabel(_w("share_yes", lang))
         ax.set_title(str(y))
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(depts)), frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(2, len(depts)), frameon=False)
     fig.suptitle(_w("covid_title", lang), fontsize=10)
     return fig
