@@ -79,8 +79,8 @@ def criteria_heatmap(scores: pd.DataFrame, order: list[str], lang: str = "en",
     ax.set_yticks(range(len(s)), s.index)
     ax.set_xlabel(_w("criterion", lang))
     ax.set_ylabel(_w("organisation", lang))
-    fig.colorbar(im, ax=ax, location="bottom", shrink=0.5, aspect=30,
-                 format=FuncFormatter(lambda v, _pos: fmt.number(v, lang, 0)))
+    fig.colorbar(im, ax=ax, location="bottom", shrink=0.5, aspect=30,  # 82.5 is not written as 82
+                 format=FuncFormatter(lambda v, _pos: fmt.number(v, lang, 0 if float(v).is_integer() else 1)))
     return fig
 
 
@@ -200,13 +200,13 @@ def share_funnel_plot(funnels: pd.DataFrame, questions: list[str], lang: str = "
 @house
 def ratio_funnel_plot(funnel: pd.DataFrame, lang: str = "en") -> plt.Figure:
     """Observed/expected 'no' answers against the expected count, exact Poisson limits."""
-    fig, ax = plt.subplots(figsize=(width(), 4.6))
+    fig, ax = plt.subplots(figsize=(width(), 5.4))
     ax.set_xlabel(_w("expected", lang))
     ax.set_ylabel(_w("ratio", lang))
     _locale_ticks(ax, lang, "x", 0)
     _locale_ticks(ax, lang, "y", 1)
     points = _funnel_panel(ax, funnel, "expected", lang, 1.0, lambda v: v)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.legend(loc="outside lower center", ncol=2, frameon=False)  # the plot keeps the page's width
     _name_outside(ax, points)
     return fig
 

@@ -183,7 +183,7 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
     pal = _palette()
     colours5 = [pal[3], pal[1], pal[7], pal[9], pal[0]]
     items = list(dict.fromkeys(distribution["item"]))
-    fig, ax = plt.subplots(figsize=(width(), 2.2 + 0.36 * len(items)))
+    fig, ax = plt.subplots(figsize=(width(), 2.2 + 0.42 * len(items)))
     by_item = dict(tuple(distribution.groupby("item", sort=False)))
     rows, lefts, widths, colours_of = [], [], [], []  # every segment, drawn by one barh call
     for y, item in enumerate(reversed(items)):
@@ -205,8 +205,8 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
         ax.text(101, y, _t("bars.beside", lang, n=n_ans, missing=miss / (n_ans + miss)), va="center",
                 fontsize=SMALL_PT)
     ax.barh(rows, widths, left=lefts, color=colours_of, edgecolor="white", height=0.7)
-    ax.set_yticks(range(len(items)), [short_label(cb.item_label(i, lang), 44) for i in reversed(items)],
-                  fontsize=SMALL_PT)
+    ax.set_yticks(range(len(items)), [textwrap.fill(short_label(cb.item_label(i, lang), 84), 44)
+                                      for i in reversed(items)], fontsize=SMALL_PT)  # two lines, not cut
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-100, 128)
     ax.set_xlabel(_t("bars.x", lang))

@@ -142,13 +142,15 @@ def renderer_of(fig):
 
 
 def legibility_problems(fig, shown_width_px: float = CONTENT_WIDTH_PX, min_px: float = MIN_TEXT_PX,
-                        tolerance_px: float = 0.5) -> list[str]:
+                        tolerance_px: float = 0.5, renderer=None) -> list[str]:
     """What a reader could not read in ``fig`` as the page shows it: texts overlapping one another, texts
     leaving the figure, texts under ``min_px`` CSS px, a figure drawn wider than ``shown_width_px`` (the
     browser would shrink it, and its text with it).
 
-    Boxes are the renderer's (``Text.get_window_extent`` after a draw at :data:`PX_PER_INCH`, so in CSS px);
-    two boxes overlap when they share more than ``tolerance_px`` in both directions. Font size is in points,
+    Boxes are the renderer's (``Text.get_window_extent``): by default the figure is drawn here at
+    :data:`PX_PER_INCH` (CSS px); ``renderer``: the one of a draw just made (the report passes its SVG
+    renderer from the ``draw_event``, sparing a drawing; its units are points, and the check does not depend
+    on them). Two boxes overlap when they share more than ``tolerance_px`` in both directions. Font size is in points,
     ``px = pt * 96 / 72``, scaled by the display ratio (shown / drawn width, at most 1).
 
     >>> with plt.rc_context(HOUSE):
@@ -163,8 +165,9 @@ def legibility_problems(fig, shown_width_px: float = CONTENT_WIDTH_PX, min_px: f
     if drawn_px > shown_width_px + 1:
         problems.append(f"figure drawn {drawn_px:.0f} px wide, shown at {shown_width_px:.0f} px (scaled down)")
     ratio = min(1.0, shown_width_px / drawn_px)
-    with plt.rc_context(HOUSE):
-        renderer = renderer_of(fig)
+    if renderer is None:
+        with plt.rc_context(HOUSE):
+            renderer = renderer_of(fig)
     frame = fig.bbox
     boxes = []
     for t in texts(fig, renderer):

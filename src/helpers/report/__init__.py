@@ -338,16 +338,25 @@ class Report:
         figure function that drew it and ``legibility`` what a reader could not read
         (:func:`helpers.figures.style.legibility_problems`; tests/test_figure_legibility.py holds it empty).
         """
-        from helpers.figures.style import HOUSE, legibility_problems, source
+        from helpers.figures.style import HOUSE, PX_PER_INCH, legibility_problems, source
 
         self.n_figures += 1
         alt = alt or caption
+        found: dict[str, list[str]] = {}
+
+        def check(event) -> None:  # at the end of the SVG's drawing, with its renderer: no drawing of its own
+            found.setdefault("problems", legibility_problems(fig, renderer=event.renderer))
+
         with plt.rc_context(HOUSE):
-            problems = legibility_problems(fig)  # draws the figure: its layout is done
-            fig.set_layout_engine("none")  # and kept for the SVG and the PNG (not computed twice more)
-            svg = figure_svg(fig, f"mg-f{self.n_figures}-", alt)
+            hook = fig.canvas.mpl_connect("draw_event", check)
+            try:
+                svg = figure_svg(fig, f"mg-f{self.n_figures}-", alt)
+            finally:
+                fig.canvas.mpl_disconnect(hook)
+            fig.set_layout_engine("none")  # the layout the SVG was drawn with, kept for the PNG (not computed again)
             buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=2 * fig.dpi)
+            fig.savefig(buf, format="png", dpi=2 * PX_PER_INCH)
+        problems = found.get("problems", ["the figure was not drawn"])
         plt.close(fig)
         html = (f"<figure class='mg-figure' style='margin:1em 0'>{svg}<figcaption class='mg-caption'>{self.say('report.figure')} "
                 f"{self.n_figures}. {_html.escape(caption)}</figcaption></figure>")
