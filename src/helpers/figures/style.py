@@ -11,6 +11,7 @@ tests hold every text to); body text is 9 pt (12 px).
 as text, ``svg.fonttype: none``; constrained layout, so nothing leaves the figure; seaborn's ``colorblind``
 palette cycled together with markers and line styles, so a meaning is never carried by colour alone) and
 tags the figure with the function's name (:func:`source`), which the report records beside the figure.
+Every figure is SVG: none has thousands of marks (the largest, the interviewers' funnel, is about 60 KB).
 
 :func:`legibility_problems` is the check the report runs on every figure it shows (and the tests read back):
 two texts overlapping, a text leaving the figure, a text under 11 px as displayed, a figure wider than the
@@ -64,7 +65,9 @@ HOUSE = {
     "figure.titlesize": 10.5,
     "figure.labelsize": BODY_PT,
     "figure.constrained_layout.use": True,
-    "axes.prop_cycle": cycler(color=PALETTE[:7]) + cycler(marker=MARKERS[:7]) + cycler(linestyle=LINESTYLES[:7]),
+    # colours and line styles cycle together; markers are set by each figure (a marker in the cycle would put
+    # one on every point of every line: funnel limits of 200 points, 30 KB of SVG each)
+    "axes.prop_cycle": cycler(color=PALETTE[:7]) + cycler(linestyle=LINESTYLES[:7]),
     "image.cmap": "viridis",
 }
 
