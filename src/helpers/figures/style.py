@@ -11,7 +11,7 @@ tests hold every text to); body text is 9 pt (12 px).
 as text, ``svg.fonttype: none``; constrained layout, so nothing leaves the figure; seaborn's ``colorblind``
 palette cycled together with markers and line styles, so a meaning is never carried by colour alone) and
 tags the figure with the function's name (:func:`source`), which the report records beside the figure.
-Every figure is SVG: none has thousands of marks (the largest, the interviewers' funnel, is about 60 KB).
+Every figure is SVG: none has thousands of marks (the largest, the workers' trajectories, is about 115 KB).
 
 :func:`legibility_problems` is the check the report runs on every figure it shows (and the tests read back):
 two texts overlapping, a text leaving the figure, a text under 11 px as displayed, a figure wider than the
