@@ -328,7 +328,7 @@ def test_figures_draw_intervals():
     assert len(heat.texts) == long.dropna(subset=["adjusted"]).shape[0]  # every cell annotated
     dist = answer_distribution(sim.interviews, CB)
     bars = diverging_item_bars(dist).axes[0]
-    assert len(bars.get_yticklabels()) == dist["item"].nunique() and bars.get_legend() is not None
+    assert len(bars.get_yticklabels()) == dist["item"].nunique() and len(bars.figure.legends) == 1  # the legend under the figure
     labels = [t.get_text() for t in bars.get_yticklabels()]
     assert not any(code_names(x) for x in labels)  # question text, not item codes
     assert recovery_plot(w, sim.truth).axes[1].get_title().startswith("adjusted")

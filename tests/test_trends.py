@@ -461,7 +461,7 @@ def test_russian_figures_label_from_the_catalogue_with_decimal_commas(demo):
     fig = F.plot_raw_vs_adjusted(table, "ru")
     ax = fig.axes[0]
     fig.canvas.draw()
-    assert ax.get_title() == text("trends.figure.raw_vs_adjusted_title", "ru")
+    assert ax.get_title().replace("\n", " ") == text("trends.figure.raw_vs_adjusted_title", "ru")
     assert ax.get_ylabel() == text("trends.figure.score", "ru")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [text("trends.figure.adjusted", "ru"),
                                                                    text("trends.figure.raw", "ru")]

@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 
 from helpers.figures.scoring import locale_axes
+from helpers.figures.style import house, width
 from helpers.io.codebook import Codebook, load_codebook
 from helpers.narrative.catalogue import text
 
 __all__ = ["plot_answer_distribution"]
 
 
-def _wrap(words: str, width: int = 48) -> str:
-    return textwrap.shorten(words, width=width, placeholder="…")
+def _wrap(words: str, chars: int = 40) -> str:
+    return textwrap.shorten(words, width=chars, placeholder="…")
 
 
 def _shares_asked(distribution: pd.DataFrame) -> dict:
@@ -28,6 +29,7 @@ def _shares_asked(distribution: pd.DataFrame) -> dict:
     return {**{key: float(v) for key, v in coded.items()}, **{(i, "blank", None): float(v) for i, v in blanks.items()}}
 
 
+@house
 def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = "en",
                              codebook: Codebook | None = None) -> plt.Figure:
     """Stacked bars of answer shares per question (``distribution`` from
@@ -44,8 +46,8 @@ def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = 
     ]
     groups = [g for g in groups if g[1]]
     n_interviews = int(distribution["n_asked"].max()) if len(distribution) else 0
-    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.42 * len(items) + 1.2 * len(groups) + 1),
-                             gridspec_kw={"height_ratios": [len(g[1]) + 1.5 for g in groups]}, squeeze=False)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(width(), 0.34 * sum(max(len(g[1]), 4) for g in groups) + 1.0 * len(groups) + 1),
+                             gridspec_kw={"height_ratios": [max(len(g[1]) + 1.5, 5.5) for g in groups]}, squeeze=False)
     greys = {"dont_know": "#9e9e9e", "refused": "#6e6e6e", "blank": "#d0d0d0"}
     shares = _shares_asked(distribution)
     for ax, (panel, group) in zip(axes[:, 0], groups, strict=True):
@@ -64,11 +66,9 @@ def plot_answer_distribution(distribution: pd.DataFrame, year: int, lang: str = 
             left += share
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_title(text(f"overview.figures.panel.{panel}", lang), fontsize=10, loc="left")
-        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(text(f"overview.figures.panel.{panel}", lang), loc="left")
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         locale_axes(ax, lang, y=False)
     axes[-1, 0].set_xlabel(text("overview.figures.x", lang, n=n_interviews))
-    fig.suptitle(text("overview.figures.title", lang, year=str(year)), y=1.0)
-    fig.tight_layout()
+    fig.suptitle(text("overview.figures.title", lang, year=str(year)))
     return fig

@@ -3,8 +3,9 @@ interviewer funnel plot.
 
 Every title, axis, legend and tick label comes from the message catalogue (``reliability.figure.*``,
 ``reliability.statistic.*``, ``reliability.role.*``) and :mod:`helpers.narrative.fmt` (decimal comma on
-Russian axes); questions are shown by their text, not their codes. Colour-blind-safe palette (seaborn
-``colorblind``). Nothing here computes an analysis: the tables come from
+Russian axes); questions are shown by their text, not their codes. House style
+(:mod:`helpers.figures.style`): drawn at the page's width, text >= 11 px, colour-blind-safe palette (seaborn
+``colorblind``) with markers and line styles that differ too. Nothing here computes an analysis: the tables come from
 :mod:`helpers.studies.mystery_guest.reliability`.
 """
 
@@ -21,6 +22,7 @@ import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from helpers.figures.style import MARKERS, house, place_labels, width
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
 from helpers.stats.score_agreement import bland_altman
@@ -56,38 +58,39 @@ def _measure(column: str, codebook, lang: str) -> str:
     return codebook.measure_label(column, lang).lower()
 
 
+@house
 def plot_agreement_forest(tidy: pd.DataFrame, codebook=None, lang: str = "en", label: str = "",
                           statistics: Sequence[str] = SUMMARY_STATISTICS):
     """Forest plot: each question's coefficients with their 95% intervals, one marker per statistic."""
     t = tidy[tidy["statistic"].isin(statistics) & (tidy["level"].eq("item") | tidy["level"].isna())]
     items = list(dict.fromkeys(t["item_or_domain"]))
     pal = sns.color_palette("colorblind", len(statistics))
-    height = 0.45 * len(items) + 1.8
-    fig, ax = plt.subplots(figsize=(9, height))
+    height = 0.5 * len(items) + 2.0
+    fig, ax = plt.subplots(figsize=(width(), height))
     off = np.linspace(-0.27, 0.27, len(statistics))
-    for s, o, col in zip(statistics, off, pal, strict=True):
+    for s, o, col, mk in zip(statistics, off, pal, MARKERS, strict=False):
         g = t[t["statistic"] == s].set_index("item_or_domain").reindex(items)
         y = np.arange(len(items)) + o
         est = g["estimate"].to_numpy(float)
         lo = g["ci_low"].to_numpy(float)
         hi = g["ci_high"].to_numpy(float)
-        ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", ms=4, color=col, capsize=2,
+        ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt=mk, ms=5, color=col, capsize=2,
                     lw=1, label=text(f"reliability.statistic.{s}", lang))
     for x, ls in ((0, "-"), (0.667, ":"), (0.8, "--")):
         ax.axvline(x, color="grey", lw=0.8, ls=ls)
-    ax.set_yticks(np.arange(len(items)), [_question(i, codebook, lang) for i in items], fontsize=8)
+    ax.set_yticks(np.arange(len(items)), [textwrap.fill(_question(i, codebook, lang, 84), 42) for i in items])
     ax.invert_yaxis()
-    ax.set_xlabel(text("reliability.figure.forest_x", lang))
+    ax.set_xlabel(textwrap.fill(text("reliability.figure.forest_x", lang), 55))
     ax.set_ylabel(text("reliability.figure.forest_y", lang))
     low = np.nanmin(t["ci_low"].to_numpy(float), initial=0) if len(t) else 0
     ax.set_xlim(min(-0.3, low - 0.05), 1.02)
     _axis_numbers(ax, lang, 1, "x")
-    ax.set_title(text("reliability.figure.forest_title", lang, label=label))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / height), ncol=2, fontsize=8, frameon=False)
-    fig.tight_layout()
+    ax.set_title(textwrap.fill(text("reliability.figure.forest_title", lang, label=label), 50))
+    fig.legend(loc="outside lower center", ncol=2, frameon=False)
     return fig
 
 
+@house
 def plot_bland_altman(scores: pd.DataFrame, column: str = "composite", codebook=None, lang: str = "en",
                       label: str = ""):
     """Bland-Altman plot of volunteer minus social-worker scores against their mean, with the bias,
@@ -97,52 +100,57 @@ def plot_bland_altman(scores: pd.DataFrame, column: str = "composite", codebook=
     ba = bland_altman(v, s)
     score = _measure(column, codebook, lang)
     pal = sns.color_palette("colorblind", 3)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(width(), 4.6))
     ax.scatter((v + s) / 2, v - s, s=14, alpha=0.6, color=pal[0], label=text("reliability.figure.ba_points", lang))
-    lines = ((ba.bias, ba.ci_low, ba.ci_high, text("reliability.figure.ba_bias", lang, x=ba.bias), pal[1]),
+    lines = ((ba.bias, ba.ci_low, ba.ci_high, text("reliability.figure.ba_bias", lang, x=ba.bias), pal[1], "-"),
              (ba.loa_low, ba.loa_low_ci_low, ba.loa_low_ci_high,
-              text("reliability.figure.ba_limits", lang, low=ba.loa_low, high=ba.loa_high), pal[2]),
-             (ba.loa_high, ba.loa_high_ci_low, ba.loa_high_ci_high, None, pal[2]))
-    for est, lo, hi, lab, col in lines:
+              text("reliability.figure.ba_limits", lang, low=ba.loa_low, high=ba.loa_high), pal[2], "--"),
+             (ba.loa_high, ba.loa_high_ci_low, ba.loa_high_ci_high, None, pal[2], "--"))
+    for est, lo, hi, lab, col, ls in lines:
         if not math.isnan(est):
-            ax.axhline(est, color=col, lw=1.2, label=lab)
+            ax.axhline(est, color=col, lw=1.2, ls=ls, label=lab)
             ax.axhspan(lo, hi, color=col, alpha=0.15)
     ax.axhline(0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel(text("reliability.figure.ba_x", lang, score=score))
     ax.set_ylabel(text("reliability.figure.ba_y", lang))
-    ax.set_title(text("reliability.figure.ba_title", lang, score=score, label=label, n=int(ba.n)))
+    ax.set_title(textwrap.fill(text("reliability.figure.ba_title", lang, score=score, label=label, n=int(ba.n)), 60))
     _axis_numbers(ax, lang, 0)
-    ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
+@house
 def plot_confusion(tables: dict[str, tuple[np.ndarray, list]], items: Sequence[str], codebook=None,
                    lang: str = "en"):
     """Heatmaps of the paired answers (rows volunteer, columns social worker) of ``items``."""
     items = list(items)
-    fig, axes = plt.subplots(1, len(items), figsize=(4.4 * len(items), 4.4), squeeze=False)
-    for ax, item in zip(axes[0], items, strict=True):
+    ncol = min(2, len(items))  # two panels a row at most: fewer panels, not smaller text
+    nrow = math.ceil(len(items) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(width(0.5 * ncol), 4.6 * nrow), squeeze=False)
+    for ax in list(axes.flat)[len(items):]:
+        ax.axis("off")
+    for ax, item in zip(axes.flat, items, strict=False):
         t, cats = tables[item]
         labels = [str(c) for c in cats]
         sns.heatmap(t, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
                     xticklabels=labels, yticklabels=labels)
         ax.set_xlabel(text("reliability.figure.confusion_x", lang))
         ax.set_ylabel(text("reliability.figure.confusion_y", lang))
-        question = textwrap.fill(_question(item, codebook, lang, 70), 36)
+        question = textwrap.fill(_question(item, codebook, lang, 70), 40)
         ax.set_title(text("reliability.figure.confusion_title", lang, question=question, n=int(np.sum(t))),
-                     fontsize=9)
+                     fontsize=9.5)
     fig.suptitle(text("reliability.figure.confusion_suptitle", lang))
-    fig.tight_layout()
     return fig
 
 
+@house
 def plot_funnel(leniency: pd.DataFrame, score: str = "composite", codebook=None, lang: str = "en",
                 label: str = ""):
     """Funnel plot: each interviewer's mean deviation with its 95% interval against the number of
     interviews, with 95% and 99.8% control limits around the target (the role's mean)."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(width(), 4.6))
     pal = dict(zip(ROLES, sns.color_palette("colorblind", 2), strict=True))
+    marker = dict(zip(ROLES, ("o", "s"), strict=True))
     ax.set_xlabel(text("reliability.figure.funnel_x", lang))
     ax.set_ylabel(text("reliability.figure.funnel_y", lang))
     if leniency.empty:
@@ -164,13 +172,12 @@ def plot_funnel(leniency: pd.DataFrame, score: str = "composite", codebook=None,
                 ax.plot(grid, lim[f"{c}_high"], color="grey" if same else col, ls=ls, lw=0.9)
             ax.axhline(tgt, color="grey" if same else col, lw=0.8)
         ax.errorbar(g["n"], g["estimate"], yerr=[g["estimate"] - g["ci_low"], g["ci_high"] - g["estimate"]],
-                    fmt="o", color=col, capsize=3, label=text(f"reliability.role.{role}", lang))
-        for _, r in g.iterrows():
-            ax.annotate(str(r["interviewer_id"]), (r["n"], r["estimate"]), xytext=(4, 3),
-                        textcoords="offset points", fontsize=8)
-    ax.set_title(text("reliability.figure.funnel_title", lang, score=_measure(score, codebook, lang), label=label))
+                    fmt=marker.get(role, "o"), color=col, capsize=3, label=text(f"reliability.role.{role}", lang))
+    ax.set_title(textwrap.fill(text("reliability.figure.funnel_title", lang, score=_measure(score, codebook, lang),
+                                    label=label), 60))
     _axis_numbers(ax, lang, 0, "x")
     _axis_numbers(ax, lang, 1, "y")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    place_labels(ax, leniency["n"].to_numpy(float), leniency["estimate"].to_numpy(float),
+                 [str(i) for i in leniency["interviewer_id"]])
     return fig

@@ -3,7 +3,8 @@
 Nothing here computes a statistic: each function draws a table of
 :mod:`helpers.studies.mystery_guest.scoring` (or :mod:`helpers.studies.benchmarking`). Numbers on axes and
 in annotations follow the report's language (decimal comma in Russian, :mod:`helpers.narrative.fmt`).
-Palette: seaborn ``colorblind``; intervals are always drawn.
+House style (:mod:`helpers.figures.style`): drawn at the page's width, text >= 11 px; palette seaborn
+``colorblind`` with markers that differ too; intervals are always drawn.
 
 - :func:`caterpillar_plot` raw and adjusted score of every worker with 95% intervals;
 - :func:`worker_funnel_plot` workers' means against their number of interviews, inside funnel limits;
@@ -14,9 +15,12 @@ Palette: seaborn ``colorblind``; intervals are always drawn.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
+from helpers.figures.style import SMALL_PT, house, place_labels, width
 from helpers.io.codebook import Codebook, load_codebook
 from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
@@ -56,6 +60,7 @@ def short_label(label: str, width: int = 55) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
+@house
 def caterpillar_plot(worker_table: pd.DataFrame, lang: str = "en", title: str = "", label=str):
     """Raw mean and adjusted score of every worker with 95% intervals, sorted by the adjusted score.
 
@@ -74,24 +79,24 @@ def caterpillar_plot(worker_table: pd.DataFrame, lang: str = "en", title: str = 
             t[c] = t[c].astype(float).mask(hide)
     t = t.assign(_key=t["adjusted"].fillna(t["raw_mean"])).sort_values("_key").reset_index(drop=True)
     pal = _palette()
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(t)))
+    fig, ax = plt.subplots(figsize=(width(), max(3.2, 1.2 + 0.34 * len(t))))  # room for the axis label
     y = np.arange(len(t))
     ax.errorbar(t["raw_mean"], y + 0.15, xerr=[t["raw_mean"] - t["raw_ci_low"], t["raw_ci_high"] - t["raw_mean"]],
                 fmt="o", mfc="white", color=pal[7], capsize=2, label=_t("caterpillar.raw", lang))
     ax.errorbar(t["adjusted"], y - 0.15, xerr=[t["adjusted"] - t["ci_low"], t["ci_high"] - t["adjusted"]],
-                fmt="o", color=pal[0], capsize=2, label=_t("caterpillar.adjusted", lang))
+                fmt="D", color=pal[0], capsize=2, label=_t("caterpillar.adjusted", lang))
     if t["org_mean"].nunique() == 1:
         ax.axvline(t["org_mean"].iloc[0], ls="--", color=pal[3], lw=1, label=_t("caterpillar.org_mean", lang))
     ax.set_yticks(y, [f"{label(w)} (n = {n}){' *' if f else ''}" for w, n, f in zip(t["worker_id"], t["n"], t["flag"], strict=True)])
     ax.set_xlabel(_t("caterpillar.x", lang))
-    ax.set_ylabel(_t("caterpillar.y", lang))
+    ax.set_ylabel(textwrap.fill(_t("caterpillar.y", lang), 34))
     ax.set_title(title or _t("caterpillar.title", lang))
     locale_axes(ax, lang, y=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
+@house
 def worker_funnel_plot(funnel: pd.DataFrame, lang: str = "en", label=str):
     """Social workers' mean scores against their number of interviews, inside 95% and 99.8% funnel limits.
 
@@ -103,26 +108,27 @@ def worker_funnel_plot(funnel: pd.DataFrame, lang: str = "en", label=str):
 
     pal = _palette()
     f = funnel.sort_values("interviews")
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(width(), 4.4))
     ax.plot(f["interviews"], f["ll95"], ls="--", lw=1, color=pal[0], label=_t("funnel.limits95", lang))
     ax.plot(f["interviews"], f["ul95"], ls="--", lw=1, color=pal[0])
     ax.plot(f["interviews"], f["ll998_od"], lw=1.5, color=pal[3], label=_t("funnel.limits998", lang))
     ax.plot(f["interviews"], f["ul998_od"], lw=1.5, color=pal[3])
-    ax.axhline(funnel.attrs.get("target", f["mean"].mean()), color="grey", lw=0.8, label=_t("funnel.target", lang))
+    ax.axhline(funnel.attrs.get("target", f["mean"].mean()), color="grey", lw=0.8, ls="-.",
+               label=_t("funnel.target", lang))
     out = (f["outside998_od"] != "").to_numpy()
-    ax.scatter(f["interviews"], f["mean"], s=18, zorder=3, color=[pal[3] if o else "black" for o in out])
-    for _, r in f[out].iterrows():
-        ax.annotate(label(r["worker_id"]), (r["interviews"], r["mean"]), fontsize=7, xytext=(3, 2),
-                    textcoords="offset points")
+    xs, ys = f["interviews"].to_numpy(float), f["mean"].to_numpy(float)
+    ax.plot(xs[~out], ys[~out], "o", ms=4.5, color="black", ls="none", zorder=3)
+    ax.plot(xs[out], ys[out], "D", ms=6, color=pal[3], mec="black", mew=0.5, ls="none", zorder=3)
     ax.set_xlabel(_t("funnel.x", lang))
     ax.set_ylabel(_t("funnel.y", lang))
     ax.set_title(_t("funnel.title", lang))
     locale_axes(ax, lang)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    place_labels(ax, xs[out], ys[out], [label(w) for w in f["worker_id"].to_numpy()[out]])
     return fig
 
 
+@house
 def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, value: str = "adjusted",
                    lang: str = "en", title: str = "", label=str):
     """Worker x domain heatmap of ``value`` (default adjusted score), annotated with score and half the interval.
@@ -142,25 +148,26 @@ def domain_heatmap(long_table: pd.DataFrame, codebook: Codebook | None = None, v
     ann = t.pivot_table(index="worker_id", columns="measure", values="cell", aggfunc="first")[order]
     piv = piv.sort_values("composite" if "composite" in piv else order[0])
     ann = ann.loc[piv.index]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(order), 0.9 + 0.42 * len(piv)))
+    fig, ax = plt.subplots(figsize=(width(), 1.6 + 0.46 * len(piv)))
     im = ax.imshow(piv.to_numpy(dtype=float), cmap="cividis", aspect="auto")
     mid = np.nanmean(piv.to_numpy(dtype=float))
     for i in range(piv.shape[0]):
         for j in range(piv.shape[1]):
             v = piv.iat[i, j]
-            ax.text(j, i, ann.iat[i, j] if pd.notna(v) else "", ha="center", va="center", fontsize=7,
+            ax.text(j, i, ann.iat[i, j] if pd.notna(v) else "", ha="center", va="center", fontsize=SMALL_PT,
                     color="black" if pd.notna(v) and v > mid else "white")
-    ax.set_xticks(range(len(order)), [measure_label(m, lang, cb) for m in order], rotation=20, ha="right")
+    ax.set_xticks(range(len(order)), [textwrap.fill(measure_label(m, lang, cb), 13) for m in order],
+                  fontsize=SMALL_PT)
     ax.set_yticks(range(len(piv)), [label(w) for w in piv.index])
     ax.set_xlabel(_t("heatmap.x", lang))
     ax.set_ylabel(_t("heatmap.y", lang))
     ax.set_title(title or _t("heatmap.title", lang))
-    bar = fig.colorbar(im, ax=ax, label=_t("heatmap.colour", lang))
-    locale_axes(bar.ax, lang, x=False)
-    fig.tight_layout()
+    bar = fig.colorbar(im, ax=ax, label=_t("heatmap.colour", lang), location="bottom", shrink=0.5, aspect=30)
+    locale_axes(bar.ax, lang, y=False)
     return fig
 
 
+@house
 def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str = "", codebook: Codebook | None = None):
     """Diverging stacked bars of every item's answers (from :func:`~helpers.studies.mystery_guest.scoring.answer_distribution`).
 
@@ -176,7 +183,7 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
     pal = _palette()
     colours5 = [pal[3], pal[1], pal[7], pal[9], pal[0]]
     items = list(dict.fromkeys(distribution["item"]))
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.36 * len(items)))
+    fig, ax = plt.subplots(figsize=(width(), 2.2 + 0.42 * len(items)))
     by_item = dict(tuple(distribution.groupby("item", sort=False)))
     rows, lefts, widths, colours_of = [], [], [], []  # every segment, drawn by one barh call
     for y, item in enumerate(reversed(items)):
@@ -195,9 +202,11 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
         lefts += list(starts)
         widths += list(shares[:k])
         colours_of += colours[:k]
-        ax.text(101, y, _t("bars.beside", lang, n=n_ans, missing=miss / (n_ans + miss)), va="center", fontsize=7)
+        ax.text(101, y, _t("bars.beside", lang, n=n_ans, missing=miss / (n_ans + miss)), va="center",
+                fontsize=SMALL_PT)
     ax.barh(rows, widths, left=lefts, color=colours_of, edgecolor="white", height=0.7)
-    ax.set_yticks(range(len(items)), [short_label(cb.item_label(i, lang)) for i in reversed(items)], fontsize=7)
+    ax.set_yticks(range(len(items)), [textwrap.fill(short_label(cb.item_label(i, lang), 84), 44)
+                                      for i in reversed(items)], fontsize=SMALL_PT)  # two lines, not cut
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-100, 128)
     ax.set_xlabel(_t("bars.x", lang))
@@ -210,12 +219,11 @@ def diverging_item_bars(distribution: pd.DataFrame, lang: str = "en", title: str
         subst = sorted(scale.codes)
         legend = [Patch(color=colours5[r], label=f"{r + 1}: {scale.label(c, lang)}") for r, c in enumerate(subst)]
     legend += [Patch(color=pal[3], label=_t("bars.answer_no", lang)), Patch(color=pal[0], label=_t("bars.answer_yes", lang))]
-    ax.legend(handles=legend, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=4,
-              title=_t("bars.legend", lang), title_fontsize=7)
-    fig.tight_layout()
+    fig.legend(handles=legend, loc="outside lower center", ncol=3, title=_t("bars.legend", lang), frameon=False)
     return fig
 
 
+@house
 def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, lang: str = "en", title: str = ""):
     """Raw mean and adjusted score against the planted true score, with intervals and the identity line."""
     import matplotlib.pyplot as plt
@@ -226,11 +234,11 @@ def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, lang: str = "
         wt["year"] = wt["year"].astype("int64")
     d = wt.merge(truth, on=keys)
     pal = _palette()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True, sharey=True)
-    panels = [("raw_mean", "raw_ci_low", "raw_ci_high", _t("recovery.raw", lang), pal[7]),
-              ("adjusted", "ci_low", "ci_high", _t("recovery.adjusted", lang), pal[0])]
-    for ax, (est, lo, hi, name, c) in zip(axes, panels, strict=True):
-        ax.errorbar(d["true_score"], d[est], yerr=[d[est] - d[lo], d[hi] - d[est]], fmt="o", ms=3, color=c,
+    fig, axes = plt.subplots(1, 2, figsize=(width(), 4.4), sharex=True, sharey=True)
+    panels = [("raw_mean", "raw_ci_low", "raw_ci_high", _t("recovery.raw", lang), pal[7], "o"),
+              ("adjusted", "ci_low", "ci_high", _t("recovery.adjusted", lang), pal[0], "D")]
+    for ax, (est, lo, hi, name, c, mk) in zip(axes, panels, strict=True):
+        ax.errorbar(d["true_score"], d[est], yerr=[d[est] - d[lo], d[hi] - d[est]], fmt=mk, ms=3, color=c,
                     alpha=0.6, elinewidth=0.6)
         lims = [min(d["true_score"].min(), d["raw_mean"].min(), d["adjusted"].min()) - 3, 100.5]
         ax.plot(lims, lims, ls="--", color="black", lw=0.8)
@@ -238,10 +246,10 @@ def recovery_plot(worker_table: pd.DataFrame, truth: pd.DataFrame, lang: str = "
         ax.set_ylim(lims)  # intervals reaching further down are cut at the frame
         r = np.corrcoef(d[est], d["true_score"])[0, 1]
         rmse = np.sqrt(((d[est] - d["true_score"]) ** 2).mean())
-        ax.set_title(_t("recovery.panel", lang, name=name, r=r, rmse=rmse, n=len(d)), fontsize=9)
+        ax.set_title(textwrap.fill(_t("recovery.panel", lang, name=name, r=r, rmse=rmse, n=len(d)), 38),
+                     fontsize=9.5)
         ax.set_xlabel(_t("recovery.x", lang))
         locale_axes(ax, lang)
     axes[0].set_ylabel(_t("recovery.y", lang))
     fig.suptitle(title or _t("recovery.title", lang))
-    fig.tight_layout()
     return fig

@@ -1,7 +1,7 @@
 """Display helpers for notebooks: numbered tables and figures with captions, and a report footer.
 
 Every notebook creates one :class:`Report` and shows its tables and figures through it, so that
-captions are numbered ("Table 3.", "Figure 2.") and every figure is embedded as a PNG.
+captions are numbered ("Table 3.", "Figure 2.") and every figure is embedded as an inline SVG with real text.
 
 Examples
 --------
@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import io
+import re
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -100,6 +101,39 @@ def tight_png(fig: plt.Figure, dpi: int = 110, pad_inches: float = 0.1) -> bytes
     buf = io.BytesIO()
     Image.fromarray(out).save(buf, format="png", compress_level=3)
     return buf.getvalue()
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def figure_svg(fig: plt.Figure, prefix: str = "mg-f-", alt: str = "") -> str:
+    """``fig`` as an SVG element to write inline in an HTML page: text kept as text (``svg.fonttype: none``),
+    no XML prolog or metadata, its ids prefixed with ``prefix`` (several figures share one page) and its
+    style sheet confined to itself; ``alt`` labels it for screen readers, which still read its words
+    (``role="group"``, not an image). The size is the figure's own (``figure.dpi`` 96: CSS px); a
+    ``max-width:100%`` lets a narrow screen shrink it.
+
+    >>> fig, ax = plt.subplots(figsize=(3, 2)); _ = ax.set_title("Ёлка & tree")
+    >>> svg = figure_svg(fig, "f1-", "a tree"); plt.close(fig)
+    >>> svg.startswith("<svg") and "Ёлка &amp; tree</text>" in svg and 'aria-label="a tree"' in svg
+    True
+    >>> "<?xml" in svg or 'id="f1-' not in svg
+    False
+    """
+    buf = io.BytesIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mystery-guest"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buf.getvalue().decode("utf-8")
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    ids = set(_SVG_ID.findall(svg))
+    svg = _SVG_ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"(url\(#|href=\"#)([^)\"]+)",
+                 lambda m: m.group(1) + (prefix + m.group(2) if m.group(2) in ids else m.group(2)), svg)
+    cls = prefix.rstrip("-")
+    svg = svg.replace("*{", f".{cls} *{{", 1)  # matplotlib's "*{stroke-linejoin: round}" would style the page
+    return svg.replace("<svg ", f'<svg class="mg-svg {cls}" role="group" aria-label="{_html.escape(alt)}" '
+                       'style="max-width:100%;height:auto" ', 1)
 
 
 def header(column: object, lang: str) -> object:
@@ -333,27 +367,47 @@ class Report:
         _show(page, self._table_record)
 
     def figure(self, fig: plt.Figure, caption: str, alt: str | None = None) -> None:
-        """Show ``fig`` as an embedded PNG with a numbered caption, then close it.
+        """Show ``fig`` as an inline SVG with real text and a numbered caption, then close it.
 
-        One display bundle: ``text/html`` (the page's figure) and ``image/png`` (for the documents), with the
-        output's metadata ``{"mg": {"kind": "figure", "number", "caption", "alt"}}`` (``alt`` defaults to the
-        caption).
+        One display bundle (the contract with the documents builder): ``text/html`` is
+        ``<figure>`` + the SVG (:func:`figure_svg`, text kept as text, drawn at the page's content width so
+        nothing is scaled) + ``<figcaption>``; ``image/png`` is the same figure drawn at 2x (192 dpi) for
+        documents. Output metadata ``{"mg": {"kind": "figure", "number", "caption", "alt", "source",
+        "legibility"}}``: ``alt`` (default the caption) is the figure's text alternative, ``source`` the
+        figure function that drew it and ``legibility`` what a reader could not read
+        (:func:`helpers.figures.style.legibility_problems`; tests/test_figure_legibility.py holds it empty).
         """
+        from helpers.figures.style import HOUSE, PX_PER_INCH, legibility_problems, source
+
         self.n_figures += 1
-        png = tight_png(fig)
-        plt.close(fig)
-        data = base64.b64encode(png).decode("ascii")
         alt = alt or caption
-        page = (f"<figure><img src='data:image/png;base64,{data}' alt='{_html.escape(alt)}' "
-                f"style='max-width:100%'><figcaption class='mg-caption'>{self.say('report.figure')} {self.n_figures}. "
-                f"{_html.escape(caption)}</figcaption></figure>")
-        meta = {"kind": "figure", "number": self.n_figures, "caption": caption, "alt": alt}
+        found: dict[str, list[str]] = {}
+
+        def check(event) -> None:  # at the end of the SVG's drawing, with its renderer: no drawing of its own
+            found.setdefault("problems", legibility_problems(fig, renderer=event.renderer))
+
+        with plt.rc_context(HOUSE):
+            hook = fig.canvas.mpl_connect("draw_event", check)
+            try:
+                svg = figure_svg(fig, f"mg-f{self.n_figures}-", alt)
+            finally:
+                fig.canvas.mpl_disconnect(hook)
+            fig.set_layout_engine("none")  # the layout the SVG was drawn with, kept for the PNG (not computed again)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=2 * PX_PER_INCH)
+        problems = found.get("problems", ["the figure was not drawn"])
+        plt.close(fig)
+        html = (f"<figure class='mg-figure' style='margin:1em 0'>{svg}<figcaption class='mg-caption'>{self.say('report.figure')} "
+                f"{self.n_figures}. {_html.escape(caption)}</figcaption></figure>")
+        meta = {"mg": {"kind": "figure", "number": self.n_figures, "caption": caption, "alt": alt,
+                       "source": source(fig), "legibility": problems}}
+        bundle = {"text/html": html, "image/png": base64.b64encode(buf.getvalue()).decode("ascii")}
         try:
             from IPython.display import display
         except ImportError:  # pragma: no cover - IPython always present in the environment
-            print(page)
+            print(html)
             return
-        display({"text/html": page, "image/png": data}, raw=True, metadata={"mg": meta})
+        display(bundle, raw=True, metadata=meta)
 
     def warning(self, text: str) -> None:
         """Show a highlighted warning paragraph (ceiling, low reliability, small n)."""
