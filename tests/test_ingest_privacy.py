@@ -87,7 +87,7 @@ def test_planted_personal_data_gone_from_processed_and_counted(demo_dirs, tmp_pa
     assert main(["validate", str(d), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     assert not [n for n in PLANTED if n in printed.out + printed.err]
-    assert "personal data replaced in free text: 2 phones, 1 e-mails, 3 names" in printed.out
+    assert "personal data replaced in free text: 2 phones, 1 e-mail, 3 names" in printed.out
     assert not leaks(out, PLANTED)
     interviews = pd.read_parquet(out / "interviews.parquet")
     comments = set(interviews["comment"])

@@ -126,6 +126,8 @@ class Codebook:
     domains: dict[str, dict]
     vocabularies: dict[str, dict[str, dict]]
     source: str = field(default="", compare=False)
+    #: the centre's own addresses (``privacy: own_addresses:``): kept as typed in free text, not scrubbed
+    own_addresses: tuple[str, ...] = ()
 
     # -- items ---------------------------------------------------------------------------
     @property
@@ -221,6 +223,7 @@ def _parse(raw: dict, source: str) -> Codebook:
         domains=raw["domains"],
         vocabularies=raw.get("vocabularies", {}),
         source=source,
+        own_addresses=tuple(str(a) for a in (raw.get("privacy") or {}).get("own_addresses", [])),
     )
 
 
