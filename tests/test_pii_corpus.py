@@ -120,3 +120,55 @@ def test_ingestion_reaches_the_targets(demo_dirs, tmp_path):
     assert rate <= FALSE_CHANGES, changed
     log = data.log.iloc[0]
     assert sum(int(log[f"pii_{k}"]) for k in COUNTED) >= sum(len(e["pd"]) for e in PERSONAL) * RECALL
+
+
+# ---- the same scrub on the НОК suggestions and the registers' free text -------------------------------------
+#: one datum of every kind, typed as in the corpus; none of them may reach the accepted tables
+PLANTED = [e for e in PERSONAL if e["t"].startswith(("Иванова Мария Петровна, 1938", "СНИЛС 112-233-445 97",
+                                                       "ИНН 402512345679", "Mikhailova Nina"))]
+
+
+def _fragments(entries) -> list[str]:
+    return [f for e in entries for d in e["pd"] for f in d[1:]]
+
+
+def test_planted_set_holds_every_kind():
+    assert {d[0] for e in PLANTED for d in e["pd"]} == set(COUNTED)
+
+
+def test_nok_suggestions_are_scrubbed_and_counted(tmp_path):
+    from helpers.studies.nok.ingest import ingest_nok, read_nok_table, write_nok_processed
+
+    nok = Path(__file__).parent / "data" / "nok"
+    for name in ("nok_respondents_2021.csv", "nok_organisations_2021.csv"):
+        shutil.copy(nok / name, tmp_path / name)
+    resp = read_nok_table(tmp_path / "nok_respondents_2021.csv")
+    resp["suggestions"] = ""
+    resp.loc[: len(PLANTED) - 1, "suggestions"] = [e["t"] for e in PLANTED]
+    resp.loc[len(PLANTED), "sex"] = "+7 916 765-43-21"  # a phone typed into a coded column: quoted in the reason
+    resp.to_csv(tmp_path / "nok_respondents_2021.csv", index=False)
+    data = ingest_nok(tmp_path, 2021)
+    written = pd.concat([pd.read_parquet(p).astype(str) for p in write_nok_processed(data, tmp_path / "out")])
+    text = written.to_csv()
+    assert not [f for f in _fragments(PLANTED) + ["765-43-21"] if f in text]
+    assert "unknown value '[телефон]' [sex]" in set(data.quarantine["reason"])
+    log = data.log.set_index("file").loc["nok_respondents_2021.csv"]
+    expected = Counter(d[0] for e in PLANTED for d in e["pd"])
+    assert {k: int(log[f"pii_{k}"]) for k in COUNTED} == {k: expected[k] for k in COUNTED}
+
+
+def test_register_department_is_scrubbed_and_counted(tmp_path, monkeypatch):
+    from helpers.studies.registers.ingest import ingest_register, write_register_processed
+
+    monkeypatch.setenv("MG_PSEUDONYM_KEY", "k")
+    appeal = {"appeal_id": "A1", "settlement": "Выселки", "collected": "05.03.2021", "written": "01.03.2021",
+              "kind": "благодарность", "signed": "анонимное", "worker_id": "W01", "department": "",
+              "decision": "", "decision_date": "", "text": "", "signature": ""}
+    rows = [appeal | {"appeal_id": f"A{i}", "department": e["t"]} for i, e in enumerate(PLANTED)]
+    pd.DataFrame(rows).to_csv(tmp_path / "mailbox_2021.csv", index=False)
+    data = ingest_register(tmp_path, "mailbox", 2021)
+    assert data.quarantine.empty
+    text = pd.concat([pd.read_parquet(p).astype(str) for p in write_register_processed(data, tmp_path / "o")]).to_csv()
+    assert not [f for f in _fragments(PLANTED) if f in text]
+    expected = Counter(d[0] for e in PLANTED for d in e["pd"])
+    assert {k: int(data.log.iloc[0][f"pii_{k}"]) for k in COUNTED} == {k: expected[k] for k in COUNTED}
