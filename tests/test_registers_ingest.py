@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-
 from helpers.io.ingest import DataContractError
 from helpers.io.pii import COUNTED
 from helpers.studies.registers.ingest import _scrub, ingest_register, validate_mailbox

@@ -251,7 +251,7 @@ def scrub(text: str, kinds: tuple[str, ...] = FREE_TEXT_KINDS, own: tuple[str, .
             continue
         found = 0
 
-        def replace(m: re.Match, kind=kind, counted=counted) -> str:
+        def replace(m: re.Match, kind=kind, counted=counted, pattern=pattern) -> str:
             nonlocal found
             if kind == "address" and keep and _own_key(m.group(0)) in keep:
                 return m.group(0)
