@@ -91,6 +91,7 @@ def test_scrub_series_reaches_the_targets_and_counts_every_kind():
      "5 имён, 1 номер СНИЛС, 21 дата рождения"),
     ({"email": 2, "passport": 11, "oms": 3, "inn": 1}, "2 e-mails, 11 passport numbers, 1 INN, 3 OMS policy numbers",
      "2 адреса электронной почты, 11 номеров паспорта, 1 ИНН, 3 номера полиса ОМС"),
+    ({"phone": 12, "address": 22, "name": 111}, "12 phones, 111 names, 22 addresses", "12 телефонов, 111 имён, 22 адреса"),
     ({}, "none", "нет"),
 ])
 def test_counts_in_plain_words(counts, en, ru):
@@ -172,3 +173,10 @@ def test_register_department_is_scrubbed_and_counted(tmp_path, monkeypatch):
     assert not [f for f in _fragments(PLANTED) if f in text]
     expected = Counter(d[0] for e in PLANTED for d in e["pd"])
     assert {k: int(data.log.iloc[0][f"pii_{k}"]) for k in COUNTED} == {k: expected[k] for k in COUNTED}
+
+
+def test_the_centres_own_address_is_kept_a_home_address_is_not():
+    own = [t for t in CLEAN if "Советск" in t and any(c.isdigit() for c in t)]
+    assert len(own) >= 2
+    assert [scrub(t, own=OWN)[0] for t in own] == own
+    assert scrub("живёт ул. Советская, д. 14, кв. 3", own=OWN)[0] == "живёт [адрес]"  # another house: a home
