@@ -296,19 +296,23 @@ def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS, ow
     pattern = "|".join(dict.fromkeys(_PREFILTER[k] for k in kinds))
     arrow = pa.array(text.array) if len(text) else pa.array([], type=pa.string())
     candidate = pc.match_substring_regex(arrow, pattern).to_numpy(zero_copy_only=False).astype(bool)
-    out = pd.Series(text.array.copy(), index=values.index, dtype="string") if candidate.any() else text
-    totals = np.zeros(len(COUNTED), dtype=np.int64)
+    out, totals = text, np.zeros(len(COUNTED), dtype=np.int64)
     if candidate.any():
         picked = np.flatnonzero(candidate)
         codes, uniques = pd.factorize(text.iloc[picked], use_na_sentinel=False)
-        cleaned = np.asarray(uniques, dtype=object)
+        cleaned = np.asarray(uniques, dtype=object).copy()
         per_unique = np.zeros((len(cleaned), len(COUNTED)), dtype=np.int64)
         for k, value in enumerate(cleaned):
             t, c = scrub(str(value), kinds, own)
             cleaned[k] = t
             per_unique[k] = [c[kind] for kind in COUNTED]
         totals = per_unique[codes].sum(axis=0)
-        out.iloc[picked] = cleaned[codes]
+        changed = np.flatnonzero(per_unique.any(axis=1))
+        if len(changed):  # only the cells whose value changed are written (usually few)
+            hit = np.isin(codes, changed)
+            values_out = text.to_numpy(dtype=object)
+            values_out[picked[hit]] = cleaned[codes[hit]]
+            out = pd.Series(values_out, index=values.index, dtype="string")
     return out, {kind: int(n) for kind, n in zip(COUNTED, totals, strict=True)}
 
 
