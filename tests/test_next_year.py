@@ -181,6 +181,10 @@ def changed_2022(demo_dirs, tmp_path, monkeypatch):
     _add_year_from(raw, 2021, 2022)
     interviews = pd.read_csv(raw / "interviews_2022.csv", dtype=str, keep_default_na=False)
     interviews[DROPPED] = ""  # not asked in 2022
+    # 2022 is not an exact copy of 2021: some answers differ (two identical years make the role-gap check's
+    # covariance singular, a separate edge case)
+    answered = interviews["eth_discipline"].str.strip() != ""
+    interviews.loc[answered & (interviews.index % 4 == 0), "eth_discipline"] = "скорее согласен"
     interviews.to_csv(raw / "interviews_2022.csv", index=False)
     result = ingest(raw)
     write_processed(result, tmp_path / "processed")
