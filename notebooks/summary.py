@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-years: list = [2018, 2019, 2020, 2021]  # survey years to include
+years: list | None = None  # survey years to include; None: every year in the validated data
 processed_dir: str = "../data/processed"  # validated, pseudonymised data
 tables_dir: str = "../reports/interactive/tables"  # where tidy CSV tables are written
 lang: str = "en"  # report language: en | ru
@@ -34,12 +34,16 @@ from helpers.studies.mystery_guest import trends
 from helpers.studies.mystery_guest.study import open_study
 
 study = open_study(processed_dir, artefact_dir)
+years = sorted(years) if years else study.years  # run by hand: every year of the validated data
 rep = open_report(processed_dir, lang, audience)
 tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)
 t = trends.summary_tables(study, years)  # the trends report's artefacts: loaded, not refitted, when it ran first
 rep.heading("summary.report.title", 1, first=str(min(years)), last=str(max(years)))
 rep.paragraph("summary.report.intro")
+changes = trends_words.instrument_changes_sentence(study.codebook, years, lang)  # declared changes of the questionnaire
+if changes:
+    rep.text(changes)
 if is_demo(processed_dir):
     rep.warning(rep.say("summary.report.demo"))
 

@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-years: list = [2018, 2019, 2020, 2021]  # survey years to include
+years: list | None = None  # survey years to include; None: every year in the validated data
 processed_dir: str = "../data/processed"  # validated, pseudonymised data
 tables_dir: str = "../reports/interactive/tables"  # where tidy CSV tables are written
 lang: str = "en"  # report language: en | ru
@@ -35,6 +35,7 @@ from helpers.studies.mystery_guest import trends
 from helpers.studies.mystery_guest.study import open_study
 
 study = open_study(processed_dir, artefact_dir)
+years = sorted(years) if years else study.years  # run by hand: every year of the validated data
 rep = open_report(processed_dir, lang, audience)
 tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)
@@ -49,6 +50,9 @@ def show(df, caption_key, columns=None, n="n_interviews"):
 
 rep.heading("trends.report.title", 1, first=str(min(years)), last=str(max(years)))
 rep.paragraph("trends.report.intro")
+changes = words.instrument_changes_sentence(study.codebook, years, lang)  # declared changes of the questionnaire
+if changes:
+    rep.text(changes)
 
 # %%
 rep.heading("trends.report.sample")

@@ -232,3 +232,30 @@ def test_workbook_named_for_another_format_is_read_as_what_it_is(demo_dirs, tmp_
     _same_rows(original, res.interviews)
     assert any(("XLSX workbook named .xls" if what.startswith("xlsx") else "is text, not an Excel workbook") in n
                for n in res.notes), res.notes
+
+
+def test_merged_ranges_are_read_from_the_sheet_xml_as_openpyxl_sees_them(tmp_path):
+    """The XLSX reader takes merged ranges from the sheet XML (values come from python-calamine): the same ranges
+    as openpyxl's, whatever chunk the XML is streamed in (a tag cut by a chunk boundary is still found)."""
+    import zipfile
+
+    import openpyxl
+
+    from helpers.io.readers import _merge_refs, _xlsx_merges
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Интервью"
+    for r in range(1, 40):
+        ws.append([f"v{r}", r, "x"])
+    for ref in ("A1:C1", "B5:B9", "C30:C31", "A38:B39"):
+        ws.merge_cells(ref)
+    wb.create_sheet("пусто")
+    path = tmp_path / "m.xlsx"
+    wb.save(path)
+    expected = sorted(str(r) for r in openpyxl.load_workbook(path)["Интервью"].merged_cells.ranges)
+    with zipfile.ZipFile(path) as zf:
+        merges = _xlsx_merges(zf)
+        assert sorted(merges["Интервью"]) == expected and merges["пусто"] == []
+        for chunk in (7, 50, 1 << 20):
+            assert sorted(_merge_refs(zf, "xl/worksheets/sheet1.xml", chunk)) == expected

@@ -19,7 +19,11 @@ from helpers.studies.mystery_guest.overview import quarantine_reasons
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE, EMAIL, FULL_NAME = "+7 (918) 555-12-34", "petrova.olga@example.ru", "Петрова Ольга Ивановна"
-PLANTED = [PHONE, EMAIL, FULL_NAME, "Петрова", "555-12-34", "Сидоренко В.П.", "89185551234", "Мироновна"]
+#: the kinds of issue 20, typed into one comment; the leak scan looks for each datum
+NEW_KINDS = ("СНИЛС 112-233-445 95, паспорт 4510 123456, ИНН 771234567890, полис 7751 2345 6789 0123, "
+             "ул. Садовая, д. 14, кв. 7, 1938 г.р., Ivanova Anna Petrovna")
+PLANTED = [PHONE, EMAIL, FULL_NAME, "Петрова", "555-12-34", "Сидоренко В.П.", "89185551234", "Мироновна",
+           "112-233-445 95", "4510 123456", "771234567890", "7751 2345 6789 0123", "Садовая", "1938 г.р.", "Ivanova"]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -55,6 +59,7 @@ def _plant(demo_dirs, tmp_path) -> tuple[Path, pd.DataFrame]:
     raw.loc[5, "qual_overall"] = "Петрова Ольга Ивановна"  # a name typed into an answer cell
     raw.loc[6, "mode"] = "555-12-34"  # a phone pasted into mode
     raw.loc[7, "comment"] = "Валентина Мироновна просила перезвонить"
+    raw.loc[8, "comment"] = NEW_KINDS
     raw.to_csv(d / "interviews_2020.csv", index=False)
     return d, raw
 
@@ -87,14 +92,16 @@ def test_planted_personal_data_gone_from_processed_and_counted(demo_dirs, tmp_pa
     assert main(["validate", str(d), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     assert not [n for n in PLANTED if n in printed.out + printed.err]
-    assert "personal data replaced in free text: 2 phones, 1 e-mails, 3 names" in printed.out
+    assert ("personal data replaced in free text: 2 phones, 1 e-mail, 4 names, 1 SNILS number, 1 passport number, "
+            "1 INN, 1 OMS policy number, 1 address, 1 birth date") in printed.out
     assert not leaks(out, PLANTED)
     interviews = pd.read_parquet(out / "interviews.parquet")
     comments = set(interviews["comment"])
     assert "Звоните [телефон] или пишите [e-mail], спросите [ФИО]" in comments
     assert "[ФИО] помогла; тел [телефон]" in comments
     log = pd.read_parquet(out / "ingest_log.parquet").iloc[0]
-    assert (log["pii_phone"], log["pii_email"], log["pii_name"]) == (2, 1, 3)  # the phone in mode: quarantined
+    assert (log["pii_phone"], log["pii_email"], log["pii_name"]) == (2, 1, 4)
+    assert all(log[f"pii_{k}"] == 1 for k in ("snils", "passport", "inn", "oms", "address", "birth"))  # the phone in mode: quarantined
     q = pd.read_parquet(out / "quarantine.parquet").set_index("row")
     assert q.loc[7, "reason"].startswith("unknown answer label '[ФИО]'")
     assert q.loc[8, "reason"].startswith("unknown value '[телефон]'")

@@ -154,3 +154,97 @@ def test_validating_one_file_keeps_the_inputs_of_every_year(demo_dirs, tmp_path)
     after = json.loads((out / "ingest_summary.json").read_text(encoding="utf-8"))["inputs"]
     assert set(after) == set(before)
     assert [f for f in after if after[f] != before[f]] == ["interviews_2019.csv"]
+
+
+# ---- instrument changes declared in the codebook (issue 20, item 2) ---------------------------------------
+DROPPED, REWORDED = "qual_recommend", "eth_appearance"
+
+
+def _changed_codebook(path: Path) -> Path:
+    """The package's codebook with 2022's changes declared: one item dropped after 2021, one reworded in 2022."""
+    text = (Path(__file__).resolve().parents[1] / "src" / "helpers" / "io" / "codebook.yaml").read_text(encoding="utf-8")
+    for item, line in ((DROPPED, "until: 2021"), (REWORDED, "reworded: [2022]")):
+        text, n = re.subn(rf"(\n  {item}:\n(?:    .*\n)*?    from: 2018\n)", rf"\g<1>    {line}\n", text)
+        assert n == 1
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def changed_2022(demo_dirs, tmp_path, monkeypatch):
+    """2021 moved to 2022 with the dropped item left blank, ingested under the changed codebook."""
+    from helpers.io.codebook import CODEBOOK_ENV
+    from helpers.io.ingest import write_processed
+
+    monkeypatch.setenv(CODEBOOK_ENV, str(_changed_codebook(tmp_path / "codebook.yaml")))
+    raw = _mystery_guest_raw(demo_dirs["raw"], tmp_path / "raw")
+    _add_year_from(raw, 2021, 2022)
+    interviews = pd.read_csv(raw / "interviews_2022.csv", dtype=str, keep_default_na=False)
+    interviews[DROPPED] = ""  # not asked in 2022
+    # 2022 is not an exact copy of 2021: some answers differ (two identical years make the role-gap check's
+    # covariance singular, a separate edge case)
+    answered = interviews["eth_discipline"].str.strip() != ""
+    interviews.loc[answered & (interviews.index % 4 == 0), "eth_discipline"] = "скорее согласен"
+    interviews.to_csv(raw / "interviews_2022.csv", index=False)
+    result = ingest(raw)
+    write_processed(result, tmp_path / "processed")
+    return result, tmp_path / "processed"
+
+
+def test_a_declared_change_keeps_the_trends_composite_comparable(changed_2022):
+    from helpers.io.codebook import load_codebook
+    from helpers.narrative.trends import instrument_changes_sentence
+    from helpers.studies.mystery_guest.scoring import score_interviews
+    from helpers.studies.mystery_guest.study import open_study
+    from helpers.studies.mystery_guest.trends import yearly_summary
+
+    result, processed = changed_2022
+    cb = load_codebook()  # the changed one, from $MG_CODEBOOK
+    years = [2018, 2019, 2020, 2021, 2022]
+    assert not result.quarantine["reason"].str.contains("not asked in 2022").any()
+    assert cb.instrument_changes(years)[-2:] == [(DROPPED, 2021, "dropped"), (REWORDED, 2022, "reworded")]
+    comparable = cb.trend_items(years)
+    assert DROPPED not in comparable and REWORDED not in comparable
+    study = open_study(processed)
+    scored = study.scored(years)
+    assert sorted(scored["year"].unique()) == years
+    # the composite of the trends: the same questions in every year (the two changed items left out)
+    expected = score_interviews(study.interviews(years), cb, items=comparable)
+    pd.testing.assert_series_equal(scored["composite"], expected["composite"])
+    full = score_interviews(study.interviews(years), cb)
+    assert (scored["composite"] != full["composite"]).mean() > 0.5  # the changed items count in the full score
+    assert scored.loc[scored["year"] == 2022, "composite"].notna().mean() > 0.9
+    # one year alone keeps its own full questionnaire
+    pd.testing.assert_series_equal(study.scored(2021)["composite"], full.loc[full["year"] == 2021, "composite"]
+                                   .reset_index(drop=True))
+    yearly = yearly_summary(scored, measures=["composite"], top_box=False, weighted=False)
+    assert sorted(yearly["year"]) == years
+    # the report names the changed items, in both languages
+    en, ru = (instrument_changes_sentence(cb, years, lang) for lang in ("en", "ru"))
+    assert cb.item_label(DROPPED, "en") in en and cb.item_label(REWORDED, "en") in en and "2022" in en
+    assert cb.item_label(DROPPED, "ru") in ru and cb.item_label(REWORDED, "ru") in ru
+    assert instrument_changes_sentence(cb, [2018, 2019, 2020, 2021], "en") is None  # no change within 2018-2021
+
+
+def test_a_reworded_year_outside_the_item_is_refused(tmp_path):
+    from helpers.io.codebook import load_codebook
+
+    text = _changed_codebook(tmp_path / "c.yaml").read_text(encoding="utf-8").replace("reworded: [2022]",
+                                                                                       "reworded: [2018]")
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="'reworded: 2018' must fall after 'from: 2018'"):
+        load_codebook(tmp_path / "c.yaml")
+
+
+@pytest.mark.slow
+def test_the_trends_report_names_the_changed_items(changed_2022, demo_dirs, tmp_path):
+    from helpers.io.codebook import load_codebook
+
+    _, processed = changed_2022
+    cb = load_codebook()
+    out = tmp_path / "reports"
+    rc = run_pipeline(years=None, raw_dir=tmp_path / "raw", out_dir=out, jobs=1, notebooks=["trends"],
+                      processed_dir=tmp_path / "p2", truth_path=demo_dirs["truth"])
+    assert rc == 0
+    html = (out / "latest" / "trends-all.html").read_text(encoding="utf-8")
+    assert "2022" in html and cb.item_label(DROPPED, "en") in html and cb.item_label(REWORDED, "en") in html

@@ -105,7 +105,7 @@ def test_unknown_answer_label(raw):
     _edit(raw / RESP, 3, "q05", "возможно")
     q = _reasons(raw)
     assert q[["file", "row", "id", "column"]].values.tolist() == [[RESP, 3, "A02", "q05"]]
-    assert q["reason"].item() == "unknown answer label 'возможно' (expected yes/no, да/нет or 1/0)"
+    assert q["reason"].item() == "unknown answer label 'возможно' (expected yes/no, да/нет or 1/0) [q05]"
 
 
 def test_answer_to_a_skipped_question_is_quarantined_not_fixed(raw):
@@ -113,19 +113,19 @@ def test_answer_to_a_skipped_question_is_quarantined_not_fixed(raw):
     data = ingest_nok(raw, 2021)
     q = data.quarantine
     assert q[["row", "id", "column"]].values.tolist() == [[12, "B01", "q02"]]
-    assert q["reason"].item() == "answer to q02 although q01 = no: the filter skips q02"
+    assert q["reason"].item() == "answer to q02 although q01 = no: the filter skips q02 [q02]"
     assert "B01" not in set(data.respondents["respondent_id"])
     assert data.log["rows_read"].tolist()[1] == len(data.respondents) + len(q)
 
 
 def test_blank_answer_the_filter_required(raw):
     _edit(raw / RESP, 2, "q08", "")  # A01: q07 = yes, q08 left blank
-    assert _reasons(raw)["reason"].item() == "blank answer to q08 although q07 = yes: the filter asks q08"
+    assert _reasons(raw)["reason"].item() == "blank answer to q08 although q07 = yes: the filter asks q08 [q08]"
 
 
 def test_blank_answer_to_a_question_asked_of_everyone(raw):
     _edit(raw / RESP, 4, "q15", "")
-    assert _reasons(raw)["reason"].item() == "blank answer: every respondent is asked q15"
+    assert _reasons(raw)["reason"].item() == "blank answer: every respondent is asked q15 [q15]"
 
 
 def test_unknown_kind_and_its_respondents(raw):
@@ -137,7 +137,7 @@ def test_unknown_kind_and_its_respondents(raw):
     assert org["reason"].item().startswith("unknown kind 'санаторий' (expected one of [")
     resp = q[q["file"] == RESP]
     assert resp["id"].tolist() == ["C01", "C02"]
-    assert set(resp["reason"]) == {f"organisation 'C' missing from {ORGS} (or quarantined there)"}
+    assert set(resp["reason"]) == {f"organisation 'C' missing from {ORGS} (or quarantined there) [organisation_id]"}
 
 
 def test_checklist_counts_are_checked(raw):
@@ -145,16 +145,16 @@ def test_checklist_counts_are_checked(raw):
     _edit(raw / ORGS, 3, "comfort_conditions", "пять")
     q = _reasons(raw)
     q = q[q["file"] == ORGS].set_index("id")
-    assert q.loc["A", "reason"] == "info_stand_present 19 exceeds info_stand_required 18"
-    assert q.loc["B", "reason"] == "'пять' is not a whole number"
+    assert q.loc["A", "reason"] == "info_stand_present 19 exceeds info_stand_required 18 [info_stand_present]"
+    assert q.loc["B", "reason"] == "'пять' is not a whole number [comfort_conditions]"
 
 
 def test_duplicate_respondent_and_bad_age(raw):
     _edit(raw / RESP, 3, "respondent_id", "A01")
     _edit(raw / RESP, 5, "age", "7")
     q = _reasons(raw).set_index("row")
-    assert q.loc[2, "reason"] == "duplicate respondent id 'A01'" and q.loc[3, "reason"] == "duplicate respondent id 'A01'"
-    assert q.loc[5, "reason"] == "age '7' is not a whole number from 14 to 120"
+    assert q.loc[2, "reason"] == q.loc[3, "reason"] == "duplicate respondent id 'A01' [respondent_id]"
+    assert q.loc[5, "reason"] == "age '7' is not a whole number from 14 to 120 [age]"
 
 
 def test_command_line_exit_codes(raw, capsys):

@@ -241,8 +241,9 @@ def test_command_line_names_every_kind_replaced(planted_comments, tmp_path, caps
     assert main(["validate", str(processed.parent / "raw"), "--out", str(tmp_path / "p")]) == 0
     printed = capsys.readouterr()
     expected = {kind: sum(k == kind for _, k, *_ in CASES) for kind in COUNTED_KINDS}
+    assert expected["inn"] == 1  # "1 INN": the count's own plural form
     assert (f"personal data replaced in free text: {expected['phone']} phones, {expected['email']} e-mails, "
             f"{expected['name']} names, {expected['snils']} SNILS numbers, {expected['passport']} passport numbers, "
-            f"{expected['inn']} INN numbers, {expected['oms']} OMS policy numbers, {expected['address']} addresses, "
+            f"{expected['inn']} INN, {expected['oms']} OMS policy numbers, {expected['address']} addresses, "
             f"{expected['birth']} birth dates") in printed.out
     assert not [needle for *_, needle in CASES if needle in printed.out + printed.err]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.io.ingest import DataContractError
+from helpers.io.pii import COUNTED
 from helpers.studies.registers.ingest import _scrub, ingest_register, validate_mailbox
 
 KEY = b"test-key"
@@ -151,7 +152,8 @@ def test_pipeline_validator_stops_on_a_bad_file_and_writes_processed_tables(tmp_
     raw.mkdir()
     _write(raw, "mailbox_2021", [APPEAL])
     logs = validate_mailbox(raw, [2021], out)
-    assert logs == [{"file": "mailbox_2021.csv", "rows_read": 1, "rows_accepted": 1, "rows_quarantined": 0}]
+    assert logs == [{"file": "mailbox_2021.csv", "rows_read": 1, "rows_accepted": 1, "rows_quarantined": 0,
+                     **{f"pii_{k}": 0 for k in COUNTED}}]
     assert (out / "registers_mailbox_appeals_2021.parquet").exists()
     _write(raw, "mailbox_2021", [{k: v for k, v in APPEAL.items() if k != "settlement"}])
     with pytest.raises(DataContractError, match="missing required column 'settlement'"):

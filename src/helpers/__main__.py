@@ -38,7 +38,9 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from helpers.io.ingest import ingest, merge_with_processed, write_processed
-    from helpers.io.pii import COUNTED, counts_words
+    from helpers.io.pii import COUNTED
+    from helpers.narrative.catalogue import text
+    from helpers.narrative.privacy import counts_words
 
     paths = [Path(p) for p in args.paths if not Path(p).is_dir()]
     dirs = [Path(p) for p in args.paths if Path(p).is_dir()]
@@ -50,7 +52,7 @@ def _validate(args: argparse.Namespace) -> int:
     for row in log.itertuples():
         pii = {k: getattr(row, f"pii_{k}", 0) for k in COUNTED}
         print(f"{row.file}: {row.rows_read} rows read = {row.rows_accepted} accepted + {row.rows_quarantined} quarantined"
-              + (f"; personal data replaced in free text: {counts_words(pii)}" if any(pii.values()) else ""))
+              + (f"; {text('privacy.replaced', 'en', counts=counts_words(pii, 'en'))}" if any(pii.values()) else ""))
         for w in filter(None, row.warnings.split("; ")):
             print(f"warning: {w}", file=sys.stderr)
     for row in result.quarantine.head(20).itertuples():

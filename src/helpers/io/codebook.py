@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ class Item:
     first_year: int
     last_year: int | None
     text: dict[str, str]
+    #: survey years from which the item is asked in a new wording (``reworded: [2022]``): its answers from
+    #: that year on are not compared with the answers before
+    reworded: tuple[int, ...] = ()
 
     def asked_in(self, year: int) -> bool:
         """Whether the item is on the questionnaire of survey ``year``."""
@@ -126,6 +130,8 @@ class Codebook:
     domains: dict[str, dict]
     vocabularies: dict[str, dict[str, dict]]
     source: str = field(default="", compare=False)
+    #: the centre's own addresses (``privacy: own_addresses:``): kept as typed in free text, not scrubbed
+    own_addresses: tuple[str, ...] = ()
 
     # -- items ---------------------------------------------------------------------------
     @property
@@ -165,6 +171,60 @@ class Codebook:
     @property
     def composite_weights(self) -> dict[str, float]:
         return {d: float(v.get("composite_weight", 1.0)) for d, v in self.domains.items()}
+
+    # -- instrument changes ---------------------------------------------------------------
+    def instrument_changes(self, years: Iterable[int]) -> list[tuple[str, int, str]]:
+        """The declared changes of the questionnaire within the window of ``years`` (first to last), as
+        ``(item, year, change)``, change one of ``added`` (asked from ``year``), ``dropped`` (last asked in
+        ``year``) and ``reworded`` (new wording from ``year``); sorted by year and item.
+
+        >>> load_codebook().instrument_changes([2018, 2019, 2020, 2021])[:2]
+        [('cov_gloves', 2020, 'added'), ('cov_mask', 2020, 'added')]
+        >>> load_codebook().instrument_changes([2020, 2021])
+        []
+        """
+        ys = [int(y) for y in years]
+        if not ys:
+            return []
+        lo, hi = min(ys), max(ys)
+        out = []
+        for code, it in self.items.items():
+            if lo < it.first_year <= hi:
+                out.append((code, it.first_year, "added"))
+            if it.last_year is not None and lo <= it.last_year < hi:
+                out.append((code, it.last_year, "dropped"))
+            out += [(code, y, "reworded") for y in it.reworded if lo < y <= hi]
+        return sorted(out, key=lambda c: (c[1], c[0], c[2]))
+
+    def comparable_items(self, years: Iterable[int]) -> list[str]:
+        """Items whose answers compare across ``years``: asked in every one of them, and not reworded within
+        their window. The trends score the domains with a positive composite weight on these items only
+        (:func:`helpers.studies.mystery_guest.scoring.score_interviews`, ``items``).
+
+        >>> cb = load_codebook()
+        >>> len(cb.comparable_items([2018, 2021])), len(cb.comparable_items([2020, 2021]))
+        (15, 18)
+        """
+        ys = [int(y) for y in years]
+        lo, hi = (min(ys), max(ys)) if ys else (0, 0)
+        return [c for c, it in self.items.items()
+                if all(it.asked_in(y) for y in ys) and not any(lo < r <= hi for r in it.reworded)]
+
+    def trend_items(self, years: Iterable[int]) -> list[str] | None:
+        """The items the trends over ``years`` score on: in the domains of the composite (positive weight) the
+        :meth:`comparable_items`, in the others (COVID-19 safety, analysed year by year) every item; ``None``
+        when that is every item asked in some year of the window (no declared change touches the composite).
+
+        >>> load_codebook().trend_items([2018, 2019, 2020, 2021]) is None
+        True
+        """
+        ys = [int(y) for y in years]
+        weighted = {d for d, w in self.composite_weights.items() if w > 0}
+        comparable = set(self.comparable_items(ys))
+        keep = [c for c, it in self.items.items() if it.domain not in weighted or c in comparable]
+        changed = [c for c, it in self.items.items()
+                   if it.domain in weighted and c not in comparable and any(it.asked_in(y) for y in ys)]
+        return keep if changed else None
 
     # -- answers -------------------------------------------------------------------------
     def answer_code(self, item: str, answer: object) -> int | None:
@@ -221,11 +281,13 @@ def _parse(raw: dict, source: str) -> Codebook:
         domains=raw["domains"],
         vocabularies=raw.get("vocabularies", {}),
         source=source,
+        own_addresses=tuple(str(a) for a in (raw.get("privacy") or {}).get("own_addresses", [])),
     )
 
 
 def _item(code: str, it: dict, source: str) -> Item:
-    """One item of the YAML: ``from:`` (first survey year asked, required) and ``until:`` (last year, if dropped)."""
+    """One item of the YAML: ``from:`` (first survey year asked, required), ``until:`` (last year, if dropped) and
+    ``reworded:`` (the years a new wording took effect, if any)."""
     if "years" in it or "from" not in it:
         raise ValueError(f"{source}: item {code!r}: give the first survey year it is asked as 'from: <year>' "
                          "(and 'until: <year>' if it was dropped), not a list of years")
@@ -233,13 +295,31 @@ def _item(code: str, it: dict, source: str) -> Item:
     last = int(it["until"]) if it.get("until") is not None else None
     if last is not None and last < first:
         raise ValueError(f"{source}: item {code!r}: 'until: {last}' is before 'from: {first}'")
+    reworded = tuple(sorted(int(y) for y in it.get("reworded") or ()))
+    bad = [y for y in reworded if y <= first or (last is not None and y > last)]
+    if bad:
+        raise ValueError(f"{source}: item {code!r}: 'reworded: {bad[0]}' must fall after 'from: {first}'"
+                         + (f" and not after 'until: {last}'" if last is not None else ""))
     return Item(code=code, domain=it["domain"], facet=it.get("facet", ""), scale=it["scale"],
-                reverse=bool(it.get("reverse", False)), first_year=first, last_year=last, text=dict(it["text"]))
+                reverse=bool(it.get("reverse", False)), first_year=first, last_year=last, text=dict(it["text"]),
+                reworded=reworded)
+
+
+#: environment variable naming a codebook file to use instead of the package's (a centre's own instrument,
+#: or a test's); it reaches the notebooks' kernels, which inherit the environment of the run
+CODEBOOK_ENV = "MG_CODEBOOK"
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Load the instrument from ``path`` (default: ``$MG_CODEBOOK`` if set, else the ``codebook.yaml`` shipped in
+    the package). Parsed once per file."""
+    if path is None and os.environ.get(CODEBOOK_ENV):
+        path = os.environ[CODEBOOK_ENV]
+    return _load_codebook(str(path) if path is not None else None)
 
 
 @cache
-def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Load the instrument from ``path`` (default: the ``codebook.yaml`` shipped in the package)."""
+def _load_codebook(path: str | None) -> Codebook:
     if path is None:
         text = resources.files("helpers.io").joinpath("codebook.yaml").read_text(encoding="utf-8")
         source = "helpers/io/codebook.yaml"

@@ -398,7 +398,7 @@ def validate_interviews(
     # personal data in free text: scrubbed before anything is kept; in an id it quarantines the row
     pii = dict.fromkeys(COUNTED, 0)
     comment = raw["comment"].str.strip() if "comment" in raw else pd.Series("", index=raw.index, dtype="string")
-    out["comment"], counts = scrub_series(comment)
+    out["comment"], counts = scrub_series(comment, own=cb.own_addresses)
     pii = {k: pii[k] + counts[k] for k in pii}
     for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):
         values = out[col].fillna("").astype("string")

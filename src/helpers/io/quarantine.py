@@ -1,16 +1,18 @@
 """Row problems collected while validating a table, and the quarantine they become.
 
 The contract shared by every ingester (Mystery Guest, НОК, registers): a bad row is quarantined once, with
-its file, physical row number, id, the first column at fault and every reason; rows read = rows accepted +
-rows quarantined.
+its file, physical row number, id, the first column at fault, every column at fault and every reason; rows
+read = rows accepted + rows quarantined. Each problem is named once per row with the columns it concerns in
+brackets (``"missing value [age, sex]"``), not once per column.
 
 >>> import pandas as pd
 >>> p = RowProblems()
->>> p.add([False, True, True], "age", "not a number")
->>> p.add([False, True, False], "sex", ["?", "unknown code", "?"])
+>>> p.add([False, True, True], "age", "missing value")
+>>> p.add([False, True, False], "sex", ["?", "missing value", "?"])
+>>> p.add([False, True, False], "sex", "unknown code")
 >>> accepted, q = p.split(pd.DataFrame({"id": ["a", "b", "c"]}), "f.csv", "id")
->>> accepted["id"].tolist(), q[["row", "id", "column", "reason"]].to_numpy().tolist()
-(['a'], [[3, 'b', 'age', 'not a number; unknown code'], [4, 'c', 'age', 'not a number']])
+>>> accepted["id"].tolist(), q[["row", "id", "column", "columns", "reason"]].to_numpy().tolist()
+(['a'], [[3, 'b', 'age', 'age, sex', 'missing value [age, sex]; unknown code [sex]'], [4, 'c', 'age', 'age', 'missing value [age]']])
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 
 __all__ = ["QUARANTINE_COLUMNS", "RowProblems", "empty_quarantine"]
 
-QUARANTINE_COLUMNS = ["file", "row", "id", "column", "reason"]
+QUARANTINE_COLUMNS = ["file", "row", "id", "column", "columns", "reason"]
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -31,11 +33,11 @@ def empty_quarantine() -> pd.DataFrame:
 
 
 class RowProblems:
-    """Row problems as (position, column, reason); ``unique_reasons`` joins a repeated reason once."""
+    """Row problems as (position, column, reason); :meth:`split` names each problem of a row once."""
 
-    def __init__(self, unique_reasons: bool = False) -> None:
+    def __init__(self, unique_reasons: bool = True) -> None:
         self.rows: list[tuple[int, str, str]] = []
-        self.unique_reasons = unique_reasons
+        self.unique_reasons = unique_reasons  # kept for callers; a problem is always named once per row
 
     def add(self, mask, column: str, reasons) -> None:
         """Record ``reasons`` (one, or one per position) for the rows where ``mask`` is true."""
@@ -45,20 +47,26 @@ class RowProblems:
 
     def split(self, out: pd.DataFrame, path: Path | str, id_column: str,
               ids: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Accepted rows and one quarantine row per bad row (first column, all reasons joined).
+        """Accepted rows and one quarantine row per bad row: the first column at fault, every column at fault
+        (``columns``) and each problem once with its columns (``"missing value [age, sex]"``), "; "-joined.
 
         ``row`` is the physical line of a file with one header line (position + 2); ``ids``: the ids as the
         quarantine may show them (default: ``out[id_column]``).
         """
         if not self.rows:
             return out.reset_index(drop=True), empty_quarantine()
-        join = (lambda r: "; ".join(dict.fromkeys(r))) if self.unique_reasons else "; ".join
         p = pd.DataFrame(self.rows, columns=["pos", "column", "reason"]).sort_values("pos", kind="stable")
-        first = p.groupby("pos", sort=True).agg(column=("column", "first"), reason=("reason", join))
+        named = p.groupby(["pos", "reason"], sort=False).agg(
+            column=("column", "first"), named=("column", lambda c: ", ".join(dict.fromkeys(c)))).reset_index()
+        named["reason"] = named["reason"] + " [" + named["named"] + "]"
+        first = named.groupby("pos", sort=True).agg(
+            column=("column", "first"), reason=("reason", "; ".join),
+            columns=("named", lambda c: ", ".join(dict.fromkeys(", ".join(c).split(", ")))))
         pos = first.index.to_numpy()
         shown = (out[id_column] if ids is None else ids).to_numpy()
         q = pd.DataFrame({"file": Path(path).name, "row": (pos + 2).astype("int64"), "id": shown[pos],
-                          "column": first["column"].to_numpy(), "reason": first["reason"].to_numpy()})
+                          "column": first["column"].to_numpy(), "columns": first["columns"].to_numpy(),
+                          "reason": first["reason"].to_numpy()})
         keep = np.ones(len(out), dtype=bool)
         keep[pos] = False
         return out.loc[keep].reset_index(drop=True), q

@@ -6,7 +6,7 @@ What is read (see ``data/raw/README.md``):
   ("Unicode text" from Excel, tab-separated); comma, semicolon or tab delimiter (``.tsv``: tab);
   a trailing delimiter on every line (1C exports) gives an unnamed column that must be blank and is
   dropped; title rows above the header are skipped.
-* **XLSX** (openpyxl) and **XLS** (xlrd): the sheet holding the table is found among instruction
+* **XLSX** (python-calamine; merged ranges from the sheet XML) and **XLS** (xlrd): the sheet holding the table is found among instruction
   sheets; title rows above the header are skipped; **merged cells in data rows are refused** (a merge
   keeps its value in its first cell only, so the other rows would silently read as blank, or a value
   would be invented by filling; the user unmerges and fills the cells, knowing what they mean).
@@ -26,7 +26,9 @@ line, cell range or column; no cell content of the file is quoted (it may be per
 from __future__ import annotations
 
 import csv
+import html
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,19 +337,82 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+def _xlsx_merges(zf: zipfile.ZipFile) -> dict[str, list[str]]:
+    """Merged ranges (``"B4:B5"``) of every sheet of an XLSX, by sheet name, read from the sheet XML's
+    ``<mergeCells>`` element, which follows ``<sheetData>``: the cells are streamed past, never parsed.
+
+    The sheet's XML part comes from ``xl/workbook.xml`` (name -> relationship id) and
+    ``xl/_rels/workbook.xml.rels`` (id -> part), ECMA-376 Part 1, 18.2.19 and 18.3.1.55.
+    """
+    book = zf.read("xl/workbook.xml").decode("utf-8")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    target = {}
+    for rel in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', rel.group(0)))
+        if "Id" in attrs and "Target" in attrs:
+            t = attrs["Target"]
+            target[attrs["Id"]] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    out = {}
+    for sheet in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', sheet.group(0))
+        rid = re.search(r'\br:id="([^"]*)"', sheet.group(0)) or re.search(r'\b\w+:id="([^"]*)"', sheet.group(0))
+        part = target.get(rid.group(1)) if rid else None
+        if not name or part is None or part not in zf.namelist():
+            continue
+        out[html.unescape(name.group(1))] = _merge_refs(zf, part)
+    return out
+
+
+def _merge_refs(zf: zipfile.ZipFile, part: str, chunk: int = 1 << 20) -> list[str]:
+    """The ``ref`` of every ``<mergeCell>`` of one sheet part, scanning the decompressed XML in chunks."""
+    refs, tail = [], b""
+    with zf.open(part) as f:
+        while block := f.read(chunk):
+            text = tail + block
+            refs += re.findall(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"", text)
+            tail = text[-64:]  # a tag cut by the chunk boundary is found whole in the next pass
+            refs = list(dict.fromkeys(refs))
+    return [r.decode() for r in refs]
+
+
+def _ref_bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"B4:C5"`` -> (min_row, min_col, max_row, max_col), 1-based.
+
+    >>> _ref_bounds("B4:C5"), _ref_bounds("AA10")
+    ((4, 2, 5, 3), (10, 27, 10, 27))
+    """
+    cells = []
+    for part in ref.split(":"):
+        m = re.fullmatch(r"([A-Z]+)(\d+)", part)
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + ord(ch) - 64
+        cells.append((int(m.group(2)), col))
+    (r0, c0), (r1, c1) = cells[0], cells[-1]
+    return r0, c0, r1, c1
+
+
 def _xlsx_sheets(path: Path):
-    """(sheet name, rows as (row number, cells), merged ranges as (min_row, min_col, max_row, max_col, coord))."""
-    import openpyxl
+    """(sheet name, rows as (row number, cells), merged ranges as (min_row, min_col, max_row, max_col, coord)).
+
+    One pass over the workbook: the values by ``python-calamine`` (Rust, the whole sheet at once), the merged
+    ranges from the sheet XML (:func:`_xlsx_merges`); openpyxl needs the whole workbook in memory to see merges
+    (its read-only mode does not report them).
+    """
+    from python_calamine import CalamineWorkbook
 
     try:
-        with path.open("rb") as f:  # a file object: openpyxl then does not insist on the .xlsx name
-            wb = openpyxl.load_workbook(f, data_only=True, read_only=False)
-    except Exception as err:  # openpyxl raises many types for a broken workbook
+        with zipfile.ZipFile(path) as zf:
+            merges = _xlsx_merges(zf)
+        with path.open("rb") as f:  # a file object: the content decides the format, not the file's name
+            wb = CalamineWorkbook.from_filelike(f)
+            sheets = [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+    except Exception as err:  # a broken workbook raises many types (zipfile, calamine)
         raise _err(path, f"cannot read as XLSX ({type(err).__name__})") from None
-    for ws in wb.worksheets:
-        rows = [(r, [_cell(v) for v in values]) for r, values in enumerate(ws.iter_rows(values_only=True), start=1)]
-        merged = [(m.min_row, m.min_col, m.max_row, m.max_col, m.coord) for m in ws.merged_cells.ranges]
-        yield ws.title, rows, merged
+    for name, values in sheets:
+        rows = [(r, [v if type(v) is str else _cell(v) for v in row]) for r, row in enumerate(values, start=1)]
+        merged = [(*_ref_bounds(ref), ref) for ref in merges.get(name, [])]
+        yield name, rows, merged
 
 
 def _xls_sheets(path: Path):

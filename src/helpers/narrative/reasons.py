@@ -203,8 +203,17 @@ def _rule(rule: str, lang: str) -> str:
 
 def localise_quarantine(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A quarantine (or scores) table for display: its ``reason`` column worded in ``lang``, its ``column``
-    column as table headers; the stored table is not changed."""
-    out = table.copy()
+    column as table headers; the stored table is not changed. The ``columns`` list of the ingesters (every
+    column at fault) is left out of the display: each worded reason says how many columns it concerns.
+
+    >>> q = pd.DataFrame({"file": ["f"], "row": [2], "column": ["age"], "columns": ["age, sex"],
+    ...                   "reason": ["missing value [age, sex]"]})
+    >>> localise_quarantine(q, "ru")[["column", "reason"]].to_numpy().tolist()[0][1]
+    'значение не заполнено (столбцов: 2)'
+    >>> "columns" in localise_quarantine(q, "en")
+    False
+    """
+    out = table.drop(columns=["columns"], errors="ignore")
     if "reason" in out:
         out["reason"] = out["reason"].map(lambda r: reason_text(r, lang))
     if "column" in out:

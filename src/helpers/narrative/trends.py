@@ -301,3 +301,28 @@ def mdd_sentence(year_a: int, year_b: int, n_a: int, n_b: int, mdd: float, lang:
     if not math.isfinite(mdd):
         return text("trends.mdd.undefined", lang, ya=year_a, yb=year_b)
     return text("trends.mdd.sentence", lang, ya=year_a, yb=year_b, na=n_a, nb=n_b, mdd=mdd, power=power, a=alpha)
+
+
+def instrument_changes_sentence(codebook, years, lang: str = "en") -> str | None:
+    """The questionnaire's declared changes within ``years`` and what the trends do about them, or ``None``
+    when no change touches the composite's domains (:meth:`helpers.io.codebook.Codebook.trend_items`).
+
+    Each changed item is named by its question text; changes in a domain outside the composite (COVID-19
+    safety) are said once, marked as such.
+
+    >>> from helpers.io.codebook import load_codebook
+    >>> instrument_changes_sentence(load_codebook(), [2018, 2019, 2020, 2021]) is None
+    True
+    """
+    only = codebook.trend_items(years)
+    if only is None:
+        return None
+    weighted = {d for d, w in codebook.composite_weights.items() if w > 0}
+    inside, outside = [], []
+    for item, year, change in codebook.instrument_changes(years):
+        words = text(f"trends.changes.{change}", lang, item=codebook.item_label(item, lang), year=str(year))
+        (inside if codebook.items[item].domain in weighted else outside).append(words)
+    if outside:
+        inside.append(text("trends.changes.outside", lang, changes="; ".join(outside)))
+    n = sum(1 for c in only if codebook.items[c].domain in weighted)
+    return text("trends.changes.intro", lang, changes="; ".join(inside), n=n)

@@ -164,11 +164,12 @@ def item_scores(interviews: pd.DataFrame, codebook: Codebook | None = None) -> p
     return pd.concat([out, pd.DataFrame(mat, columns=items, index=interviews.index)], axis=1)
 
 
-def _domain_arrays(interviews: pd.DataFrame, cb: Codebook, min_share: float):
-    """Per domain: (score, reason) arrays. reason: '' | 'not_asked' | 'none_answered' | 'below_min_share'."""
+def _domain_arrays(interviews: pd.DataFrame, cb: Codebook, min_share: float, only: list[str] | None = None):
+    """Per domain: (score, reason) arrays. reason: '' | 'not_asked' | 'none_answered' | 'below_min_share'.
+    ``only``: score on these items alone (the others are treated as not asked)."""
     out = {}
     for d in cb.domains:
-        items = cb.items_in_domain(d)
+        items = [i for i in cb.items_in_domain(d) if only is None or i in only]
         mat = _item_matrix(interviews, cb, items)
         asked = _asked(interviews, cb, items)
         mat = np.where(asked, mat, np.nan)  # an answer to an item not asked that year is ignored
@@ -186,7 +187,8 @@ def _domain_arrays(interviews: pd.DataFrame, cb: Codebook, min_share: float):
     return out
 
 
-def score_interviews(interviews: pd.DataFrame, codebook: Codebook | None = None, min_share: float = 0.5) -> pd.DataFrame:
+def score_interviews(interviews: pd.DataFrame, codebook: Codebook | None = None, min_share: float = 0.5,
+                     items: list[str] | None = None) -> pd.DataFrame:
     """Domain scores and the composite quality index of every interview.
 
     - Item score: 0-100, see the module docstring (100 = best answer; reverse-keyed items handled).
@@ -196,6 +198,9 @@ def score_interviews(interviews: pd.DataFrame, codebook: Codebook | None = None,
     - ``composite``: weighted mean of the domain scores with the codebook's composite weights
       (COVID-19 safety has weight 0, so 2018-2021 stay comparable). ``NaN`` when any domain with a
       positive weight is ``NaN`` - a composite is never computed from a subset of the domains.
+    - ``items``: score on these items only (default: every item). The trends pass the items comparable
+      across their years (:meth:`helpers.io.codebook.Codebook.trend_items`) when the codebook declares an item
+      added, dropped or reworded within them, so that a composite means the same questions in every year.
 
     Returns the id columns present (``interview_id, year, worker_id, interviewer_id, role, mode,
     department, stratum, pair_id, recipient_pid``), one float column per domain and ``composite``,
@@ -217,7 +222,7 @@ def score_interviews(interviews: pd.DataFrame, codebook: Codebook | None = None,
     if not 0 < min_share <= 1:
         raise ValueError("min_share must be in (0, 1]")
     out = _ids(interviews)
-    doms = _domain_arrays(interviews, cb, min_share)
+    doms = _domain_arrays(interviews, cb, min_share, items)
     for d, (score, _) in doms.items():
         out[d] = score
     weights = {d: w for d, w in cb.composite_weights.items() if w > 0}

@@ -142,7 +142,15 @@ class MysteryGuestStudy:
 
     def scored(self, years: list[int] | int | None = None) -> pd.DataFrame:
         """Scored interviews (:func:`~helpers.studies.mystery_guest.scoring.score_interviews`), scored once
-        for all years and filtered (an interview's scores depend only on its own answers and year)."""
+        for all years and filtered (an interview's scores depend only on its own answers and year).
+
+        Several years whose questionnaires differ in the composite's items (an item added, dropped or reworded
+        within them, declared in the codebook) are scored on the items comparable across them
+        (:meth:`helpers.io.codebook.Codebook.trend_items`), so that the years compare like with like."""
+        if years is not None and not isinstance(years, int):
+            only = self.codebook.trend_items(sorted(int(y) for y in years))
+            if only is not None:
+                return self.artefact("scored_comparable", _score_comparable, years=sorted(int(y) for y in years))
         return _of_years(self.artefact("scored", _score_all), years)
 
     def artefact(self, name: str, compute: Callable[..., Any], /, **params) -> Any:
@@ -161,6 +169,13 @@ def _score_all(study: MysteryGuestStudy) -> pd.DataFrame:
     from helpers.studies.mystery_guest.scoring import score_interviews
 
     return score_interviews(study.interviews(), study.codebook)
+
+
+def _score_comparable(study: MysteryGuestStudy, years: list[int]) -> pd.DataFrame:
+    from helpers.studies.mystery_guest.scoring import score_interviews
+
+    interviews = _of_years(study.interviews(), years)
+    return score_interviews(interviews, study.codebook, items=study.codebook.trend_items(years))
 
 
 def open_study(processed_dir: str | Path, artefact_dir: str | Path | None = None) -> MysteryGuestStudy:

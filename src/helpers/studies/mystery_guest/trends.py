@@ -131,7 +131,8 @@ def load_years(processed_dir, years, codebook: Codebook | None = None) -> tuple[
     data = load_processed(processed_dir)
     interviews = data["interviews"][data["interviews"]["year"].isin(years)].reset_index(drop=True)
     strata = data["strata"][data["strata"]["year"].isin(years)]
-    return interviews, strata, score_interviews(interviews, codebook or load_codebook())
+    cb = codebook or load_codebook()
+    return interviews, strata, score_interviews(interviews, cb, items=cb.trend_items(years))
 
 
 def sample_by_year(interviews: pd.DataFrame, strata: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -20,6 +20,11 @@ Two kinds of problem, as for the Mystery Guest:
   file, the header is row 1). Skip logic is checked, never repaired: an answer to a question that its
   filter skipped (``q01 = no`` but ``q02`` answered) is quarantined, as is a blank answer the
   filter required. ``rows read = rows accepted + rows quarantined`` is checked for every file.
+  Each problem is named once per row with its columns (:class:`helpers.io.quarantine.RowProblems`).
+
+Personal data: the free-text ``suggestions`` are scrubbed at ingestion with the interviews' patterns
+(:func:`helpers.io.pii.scrub_series`: names, phones, e-mails, SNILS, passport, INN, OMS, addresses, birth
+dates), counted per file in the log (``pii_<kind>``); a value quoted in a quarantine reason is scrubbed first.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import pandas as pd
 
 from helpers.io.codebook import normalise_label
 from helpers.io.ingest import DataContractError, read_table
-from helpers.io.pii import scrub_series
+from helpers.io.pii import COUNTED, scrub_series
 from helpers.io.quarantine import RowProblems, empty_quarantine
 from helpers.studies.nok.codebook import NokCodebook, load_nok_codebook
 
@@ -76,11 +81,20 @@ def _blank(s: pd.Series) -> np.ndarray:
     return (s.str.strip() == "").to_numpy()
 
 
+def _safe(values: pd.Series) -> pd.Series:
+    """A typed value as a quarantine reason may quote it: personal data scrubbed (``'[телефон]'``).
+
+    >>> _safe(pd.Series(["5", "+7 916 123-45-67"])).tolist()
+    ['5', '[телефон]']
+    """
+    return scrub_series(values.astype(str).fillna(""))[0].astype(object)
+
+
 def _check_ids(raw: pd.DataFrame, column: str, problems: RowProblems, what: str) -> pd.Series:
     ids = raw[column].str.strip()
     problems.add(ids == "", column, "missing value")
     dup = ids.duplicated(keep=False) & (ids != "")
-    problems.add(dup, column, f"duplicate {what} id '" + ids.astype(str) + "'")
+    problems.add(dup, column, f"duplicate {what} id '" + _safe(ids) + "'")
     return ids
 
 
@@ -98,7 +112,7 @@ def read_organisations(path: str | Path, codebook: NokCodebook | None = None) ->
     lookup = cb.vocabulary_lookup(cb.kinds)
     kind = raw["kind"].map(lambda v: lookup.get(normalise_label(v)))
     problems.add(kind.isna() & ~_blank(raw["kind"]), "kind",
-                 "unknown kind '" + raw["kind"].astype(str) + f"' (expected one of {sorted(cb.kinds)})")
+                 "unknown kind '" + _safe(raw["kind"]) + f"' (expected one of {sorted(cb.kinds)})")
     problems.add(_blank(raw["kind"]), "kind", "missing value")
     out["kind"] = kind
     for col, spec in cb.checklist.items():
@@ -115,7 +129,7 @@ def _check_count(values: pd.Series, col: str, spec: dict, problems: RowProblems)
     n = _whole_numbers(values)
     blank = _blank(values)
     problems.add(blank, col, "missing value")
-    problems.add(n.isna().to_numpy() & ~blank, col, "'" + values.astype(str) + "' is not a whole number")
+    problems.add(n.isna().to_numpy() & ~blank, col, "'" + _safe(values) + "' is not a whole number")
     low = (n < spec.get("min", 0)).fillna(False).to_numpy(dtype=bool)
     problems.add(low, col, f"{col} " + n.astype(str) + f" is below {spec.get('min', 0)}")
     if "max" in spec:
@@ -137,7 +151,7 @@ def _answers(raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> pd.Da
     for q in cb.question_codes:
         key = raw[q].map(lambda v: normalise_label(re.sub(r"^\s*(\d+)[.,]0*\s*$", r"\1", str(v))))
         code = key.map(lambda k: lookup.get(k, -1) if k else -2).to_numpy()
-        problems.add(code == -1, q, "unknown answer label '" + raw[q].astype(str) + "' (expected yes/no, да/нет or 1/0)")
+        problems.add(code == -1, q, "unknown answer label '" + _safe(raw[q]) + "' (expected yes/no, да/нет or 1/0)")
         out[q] = pd.array(np.where(code >= 0, code, 0), dtype="Int64")
         out[q][code < 0] = pd.NA
     return pd.DataFrame(out, index=raw.index)
@@ -162,22 +176,27 @@ def _extras(raw: pd.DataFrame, cb: NokCodebook, problems: RowProblems) -> pd.Dat
     sex = raw["sex"] if "sex" in raw else pd.Series("", index=raw.index, dtype="string")
     lookup = cb.vocabulary_lookup(cb.sex_vocabulary)
     out["sex"] = sex.map(lambda v: lookup.get(normalise_label(v)))
-    problems.add(out["sex"].isna() & ~_blank(sex), "sex", "unknown value '" + sex.astype(str) + "'")
+    problems.add(out["sex"].isna() & ~_blank(sex), "sex", "unknown value '" + _safe(sex) + "'")
     age = raw["age"] if "age" in raw else pd.Series("", index=raw.index, dtype="string")
     out["age"] = _whole_numbers(age)
     low, high = cb.age_range
     bad = (~_blank(age)) & (out["age"].isna() | (out["age"] < low) | (out["age"] > high)).fillna(True).to_numpy(dtype=bool)
-    problems.add(bad, "age", "age '" + age.astype(str) + f"' is not a whole number from {low} to {high}")
+    problems.add(bad, "age", "age '" + _safe(age) + f"' is not a whole number from {low} to {high}")
     # free text: personal data (names, phones, addresses, ...) replaced by placeholders before anything is kept
-    out["suggestions"] = scrub_series(raw["suggestions"].str.strip())[0] if "suggestions" in raw else ""
+    suggestions = raw["suggestions"].str.strip() if "suggestions" in raw else pd.Series("", index=raw.index)
+    cleaned, counts = scrub_series(suggestions.fillna(""))
+    out["suggestions"] = cleaned.astype(object)
+    out.attrs["pii"] = counts
     return out
 
 
 def validate_respondents(raw: pd.DataFrame, path: str | Path, organisation_ids, codebook: NokCodebook | None = None,
-                         organisations_file: str = "the organisation file") -> tuple[pd.DataFrame, pd.DataFrame]:
+                         organisations_file: str = "the organisation file", pii: dict[str, int] | None = None,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the respondent table against the questionnaire and the accepted organisations.
 
-    Returns (accepted, quarantine). Answers become 1 (yes), 0 (no) or <NA> (skipped by a filter).
+    Returns (accepted, quarantine). Answers become 1 (yes), 0 (no) or <NA> (skipped by a filter); the
+    suggestions are scrubbed of personal data, whose spans per kind are added to ``pii`` when given.
     """
     cb, path = codebook or load_nok_codebook(), Path(path)
     _require_columns(path, raw, RESPONDENT_IDS + cb.question_codes,
@@ -189,11 +208,14 @@ def validate_respondents(raw: pd.DataFrame, path: str | Path, organisation_ids, 
     problems.add(org == "", "organisation_id", "missing value")
     unknown = ~org.isin(set(organisation_ids)) & (org != "")
     problems.add(unknown, "organisation_id",
-                 "organisation '" + org.astype(str) + f"' missing from {organisations_file} (or quarantined there)")
+                 "organisation '" + _safe(org) + f"' missing from {organisations_file} (or quarantined there)")
     out["organisation_id"] = org
     answers = _answers(raw, cb, problems)
     _skip_logic(answers, raw, cb, problems)
-    out = pd.concat([out, answers, _extras(raw, cb, problems)], axis=1)
+    extras = _extras(raw, cb, problems)
+    if pii is not None:
+        pii.update({k: pii.get(k, 0) + n for k, n in extras.attrs["pii"].items()})
+    out = pd.concat([out, answers, extras], axis=1)
     out["source_file"] = path.name
     out["source_row"] = np.arange(len(out), dtype="int64") + 2
     return _reconciled(raw, *problems.split(out, path, "respondent_id"), path)
@@ -231,13 +253,14 @@ def ingest_nok(raw_dir: str | Path, year: int, codebook: NokCodebook | None = No
     files = find_nok_files(raw_dir, year)
     orgs, org_q = read_organisations(files["organisations"], cb)
     raw = read_nok_table(files["respondents"], cb)
+    pii = dict.fromkeys(COUNTED, 0)
     resp, resp_q = validate_respondents(raw, files["respondents"], orgs["organisation_id"], cb,
-                                        organisations_file=files["organisations"].name)
+                                        organisations_file=files["organisations"].name, pii=pii)
     log = pd.DataFrame([
         {"file": files["organisations"].name, "rows_read": len(orgs) + len(org_q),
-         "rows_accepted": len(orgs), "rows_quarantined": len(org_q)},
+         "rows_accepted": len(orgs), "rows_quarantined": len(org_q), **{f"pii_{k}": 0 for k in COUNTED}},
         {"file": files["respondents"].name, "rows_read": len(raw),
-         "rows_accepted": len(resp), "rows_quarantined": len(resp_q)},
+         "rows_accepted": len(resp), "rows_quarantined": len(resp_q), **{f"pii_{k}": pii[k] for k in COUNTED}},
     ])
     quarantine = pd.concat([q for q in (org_q, resp_q) if len(q)] or [empty_quarantine()], ignore_index=True)
     return NokData(respondents=resp, organisations=orgs, quarantine=quarantine, log=log, year=year)

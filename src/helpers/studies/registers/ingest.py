@@ -22,7 +22,10 @@ Two kinds of problem, as for the Mystery Guest and НОК:
 Personal data never leave this module: free text (appeal text, signature, decision, notes), names and
 contact details are dropped; recipients' and users' ids become keyed pseudonyms
 (:func:`helpers.io.ingest.pseudonymise`). A quarantine reason never repeats a free-text or contact value:
-for controlled columns the typed value is shown after :func:`_scrub` (phones, e-mails, names masked).
+for controlled columns the typed value is shown after :func:`_scrub` (every kind of :mod:`helpers.io.pii`
+masked). The one free text kept, the appeal's ``department``, is scrubbed and its spans counted per file in the
+log (``pii_<kind>``). Each problem is named once per row with its columns
+(:class:`helpers.io.quarantine.RowProblems`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from helpers.io.ingest import (
     pseudonymise,
     read_table,
 )
+from helpers.io.pii import COUNTED
 from helpers.io.quarantine import RowProblems, empty_quarantine
 from helpers.studies.registers.codebook import RegistersCodebook, load_registers_codebook
 
@@ -76,9 +80,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _scrub(text: pd.Series) -> pd.Series:
-    """Mask personal data in free text: phones -> ``[телефон]``, e-mails -> ``[e-mail]``, names -> ``[ФИО]``.
-
-    The same patterns as the interviews' free text (:func:`helpers.io.pii.scrub_series`).
+    """Mask personal data in free text (phones, e-mails, names, SNILS, passport, INN, OMS, addresses, birth
+    dates) with the patterns of the interviews' free text (:func:`helpers.io.pii.scrub_series`).
 
     >>> _scrub(pd.Series(["Спасибо Ивановой М. П., тел. +7 (918) 123-45-67, ivan@mail.ru"])).tolist()
     ['Спасибо [ФИО], тел. [телефон], [e-mail]']
@@ -223,8 +226,11 @@ def _appeals(raw, year, cb, problems, key) -> pd.DataFrame:
     # a name typed where a code belongs is personal data: the reason does not repeat it
     problems.add(not_code, "worker_id", "worker_id must be a worker code such as W01, not a name or text")
     out["worker_id"] = worker.where(worker != "", None).str.upper()
-    # the department is short free text: kept, but only after masking names, phones and e-mails
-    out["department"] = _scrub(_col(raw, "department")).where(lambda s: s != "", None)
+    # the department is short free text: kept, but only after scrubbing personal data (counted in the log)
+    from helpers.io.pii import scrub_series
+
+    department, out.attrs["pii"] = scrub_series(_col(raw, "department").fillna(""))
+    out["department"] = department.astype(object).where(lambda s: s != "", None)
     out["decision_date"] = _dates(raw, "decision_date", problems, required=False)
     _after(out["decision_date"], out["collected"], "decision_date", problems,
            "decision_date before the box was opened (collected)")
@@ -436,10 +442,11 @@ def ingest_register(raw_dir: str | Path, register: str, year: int, codebook: Reg
         else:
             out = READERS[table](raw, year, cb, problems, key)
         out["source_row"] = np.arange(len(out), dtype="int64") + 2
+        pii = out.attrs.get("pii", {})
         accepted, q = _split(problems, out, raw, path, ID_COLUMN[table])
         tables[table], quarantines = accepted, [*quarantines, q]
         log.append({"file": path.name, "rows_read": len(raw), "rows_accepted": len(accepted),
-                    "rows_quarantined": len(q)})
+                    "rows_quarantined": len(q), **{f"pii_{k}": int(pii.get(k, 0)) for k in COUNTED}})
     quarantine = pd.concat([q for q in quarantines if len(q)] or [empty_quarantine()], ignore_index=True)
     return RegisterData(register, year, tables, quarantine, pd.DataFrame(log))
 
