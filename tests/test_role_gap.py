@@ -51,6 +51,28 @@ def test_welch_anova_uses_the_covariance_of_correlated_means():
     assert r.p_value < independent.p_value  # a positive covariance makes the difference more precise
 
 
+def test_welch_anova_with_a_group_copied_into_another_group():
+    # a year's data copied into the next (same recipients, same answers): the copy's gap has the same mean and its
+    # difference has variance 0; the test stands on the other directions instead of a singular-matrix error
+    ma, va, mb, vb = 2.0, 0.25, 3.0, 0.36
+    cov = np.array([[va, 0, 0], [0, vb, vb], [0, vb, vb]])
+    r = welch_anova([ma, mb, mb], [va, vb, vb], [40, 40, 40], cov=cov)
+    two = welch_anova([ma, mb], [va, vb], [40, 40])
+    assert r.df_num == 1 and np.isfinite(r.p_value)
+    # the one direction left is year 1 against the copied pair: its Wald statistic is the two-group t^2 = F (k = 2),
+    # divided by Welch's k = 3 factor 1 + 2 (k - 2) L / (k^2 - 1)
+    factor = 1 + 2 * (3 - 2) * _welch_lambda([va, vb, vb], [40] * 3) / 8
+    assert r.statistic * factor == pytest.approx(two.statistic, rel=1e-9)
+    assert two.statistic == pytest.approx((mb - ma) ** 2 / (va + vb), rel=1e-12)
+    # a difference without variance is certain
+    assert welch_anova([ma, mb, mb + 1], [va, vb, vb], [40] * 3, cov=cov).p_value == 0.0
+
+
+def _welch_lambda(v, n):
+    w = 1 / np.asarray(v)
+    return float(((1 - w / w.sum()) ** 2 / (np.asarray(n) - 1)).sum())
+
+
 def test_welch_anova_says_why_there_is_no_test():
     assert welch_anova([1.0], [0.1], [10]).reason == "fewer_than_two_groups"
     assert welch_anova([1.0, 2.0], [0.1, 0.0], [10, 10]).reason == "zero_variance"

@@ -276,6 +276,10 @@ def welch_anova(estimates, variances, n, cov=None) -> WelchAnova:
     contrasts ``C`` for a diagonal ``V`` - is computed as that Wald statistic with the full ``V``; ``L`` and
     the df keep the groups' own variances. For ``k = 2`` this is :func:`difference` with its covariance (``F = t^2``,
     the same p). Groups with fewer than two units or ``v_j = 0`` are left out (``k`` counts the rest).
+    When ``C V C'`` is singular (two groups are the same units with the same values - a year's data copied
+    into another - so a contrast has variance 0), the Wald statistic uses its ``r`` directions with a variance
+    (eigenvalues above 1e-10 of the largest) and ``df_num = r``; a nonzero contrast in a direction without
+    variance is a certain difference (F = inf, p = 0).
 
     Validated against ``statsmodels.stats.oneway.anova_oneway(use_var="unequal")`` and ``scipy.stats.ttest_ind
     (equal_var=False)`` (tests/test_role_gap.py).
@@ -306,8 +310,19 @@ def welch_anova(estimates, variances, n, cov=None) -> WelchAnova:
     lam = float(((1 - w / w.sum()) ** 2 / (nn - 1)).sum())
     C = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])  # m_j - m_1, j = 2..k
     cm = C @ m
-    wald = float(cm @ np.linalg.solve(C @ V @ C.T, cm))
-    stat = wald / (k - 1) / (1 + 2 * (k - 2) * lam / (k**2 - 1))
+    wald, rank = _wald_on_the_directions_with_variance(cm, C @ V @ C.T)
+    stat = wald / rank / (1 + 2 * (k - 2) * lam / (k**2 - 1)) if rank else np.inf if wald else 0.0
     df_den = float((k**2 - 1) / (3 * lam))
-    p = float(stats.f.sf(stat, k - 1, df_den))
-    return WelchAnova(float(stat), float(k - 1), df_den, p, k, total, rng)
+    p = float(stats.f.sf(stat, max(rank, 1), df_den)) if np.isfinite(stat) else 0.0
+    return WelchAnova(float(stat), float(rank), df_den, p, k, total, rng)
+
+
+def _wald_on_the_directions_with_variance(cm: np.ndarray, S: np.ndarray) -> tuple[float, int]:
+    """``(cm' S^+ cm, rank of S)`` over the eigen-directions of ``S`` with variance (eigenvalue > 1e-10 of the
+    largest); ``inf`` when ``cm`` has a part (beyond 1e-9 of its size) in a direction without variance."""
+    lam, U = np.linalg.eigh((S + S.T) / 2)
+    keep = lam > 1e-10 * max(float(lam.max()), 0.0) if lam.size and lam.max() > 0 else np.zeros(lam.shape, bool)
+    proj = U.T @ cm
+    if np.any(np.abs(proj[~keep]) > 1e-9 * max(float(np.abs(cm).max()), 1e-300)):
+        return np.inf, int(keep.sum())
+    return float((proj[keep] ** 2 / lam[keep]).sum()), int(keep.sum())
