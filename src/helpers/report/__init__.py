@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import io
+import re
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -32,6 +33,9 @@ table.mg-table{border-collapse:collapse;font-size:.9em;margin-bottom:1em}
 table.mg-table th,table.mg-table td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}
 table.mg-table th{text-align:left;vertical-align:bottom}
 .mg-warning{background:#fff4e0;border-left:4px solid #e69f00;padding:.5em .8em;margin:.8em 0}
+.mg-scroll{overflow-x:auto;max-width:100%}
+.mg-scroll:focus{outline:2px solid #1f4e79;outline-offset:2px}
+table.mg-table td.mg-wrap{min-width:10em;max-width:24em;white-space:normal;overflow-wrap:anywhere}
 </style>"""
 
 
@@ -266,7 +270,11 @@ class Report:
                           or {bool, np.bool_} & set(df[c].dropna().map(type).unique())})
         obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
         df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        df = whole_counts(df)
         counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]
+        # whole numbers among the text of a mixed column (a count beside shares in a long table) are counts too
+        mixed = [not is_count and df[c].dtype == object and not _year_name(c)
+                 for c, is_count in zip(df.columns, counts, strict=True)]
         labels = [header(c, self.lang) for c in df.columns]
         seen: dict[object, int] = {}
         heads = []
@@ -274,9 +282,12 @@ class Report:
             seen[lab] = seen.get(lab, 0) + 1
             heads.append(f"{lab} ({seen[lab]})" if seen[lab] > 1 else lab)
         df.columns = heads
-        for col, is_count in zip(heads, counts, strict=True):
+        for col, is_count, is_mixed in zip(heads, counts, mixed, strict=True):
             if is_count:
                 df[col] = df[col].map(lambda v: v if _missing(v) else self.integer(v))
+            elif is_mixed:
+                df[col] = df[col].map(lambda v: self.integer(v) if isinstance(v, int | np.integer)
+                                      and not isinstance(v, bool | np.bool_) else v)
         text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
@@ -284,8 +295,13 @@ class Report:
                           escape="html")
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
-                  .set_properties(subset=long_text, **{"min-width": "16em"}))
-        body = f"<div style='overflow-x:auto;max-width:100%'>{styler.to_html()}</div>"
+                  .set_td_classes(pd.DataFrame("", index=df.index, columns=df.columns)
+                                  .assign(**{c: "mg-wrap" for c in long_text})))
+        title = f"{self.say('report.table')} {self.n_tables}. {caption}"
+        # a table wider than the page scrolls inside its own region, which a keyboard can reach and a screen
+        # reader names (WCAG 2.1.1, axe "scrollable-region-focusable")
+        body = (f"<div class='mg-scroll' role='region' tabindex='0' aria-label='{_html.escape(title, quote=True)}'>"
+                f"{styler.to_html()}</div>")
         return (f"{CSS}<div class='mg-caption'>{self.say('report.table')} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
 
@@ -356,6 +372,59 @@ def _spec(template: str) -> str:
     if template.startswith("{") and template.endswith("}"):
         return template[1:-1].split(":", 1)[1] if ":" in template else ""
     return template
+
+
+# column names that hold counts of people, interviews or events (a float column of these is a count that lost
+# its integer type to a missing value or a pivot)
+COUNT_NAMES = frozenset({"n", "count", "recipients", "interviews", "respondents", "users", "appeals", "contacts",
+                         "workers", "interviewers", "organisations", "visits", "mailings", "answers", "pairs",
+                         "n_recipients", "n_interviews", "n_pairs", "n_workers", "n_respondents", "n_answers",
+                         "n_items", "n_raters", "n_units", "n_obs"})
+
+
+def is_count_name(column: object) -> bool:
+    """A column that counts things, by its code: :data:`COUNT_NAMES`, ``n_<what>``, ``<what>_n`` or ``n<what>``
+    such as ``n_a`` / ``na`` of a year pair.
+
+    >>> [is_count_name(c) for c in ("n", "n_recipients", "recipients_b", "respondents", "mean", "ci_low", 2021)]
+    [True, True, True, True, False, False, False]
+    """
+    if not isinstance(column, str):
+        return False
+    name = column.lower()
+    base = name.rsplit("_", 1)[0] if name.endswith(("_a", "_b")) else name
+    return (base in COUNT_NAMES or name.startswith("n_") or name.endswith("_n") or bool(re.fullmatch(r"n[ab]?|n_?\d+", name)))
+
+
+def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every float count column (:func:`is_count_name`) whose values are whole numbers as nullable
+    ``Int64``: a count prints ``47``, never ``47.0``, also when a missing value made pandas store it as float.
+
+    >>> t = whole_counts(pd.DataFrame({"n": [40.0, None], "mean": [1.0, 2.0], "users": [1.5, 2.0]}))
+    >>> [str(d) for d in t.dtypes]
+    ['Int64', 'float64', 'float64']
+    """
+    out = df
+    for c in df.columns:
+        col = df[c]
+        if not is_count_name(c) or not pd.api.types.is_float_dtype(col):
+            continue
+        v = col.dropna()
+        if len(v) and bool(np.isfinite(v).all()) and bool((v == v.round()).all()):
+            if out is df:
+                out = df.copy()
+            out[c] = col.round().astype("Int64")
+    return out
+
+
+def _year_name(column: object) -> bool:
+    """A column named as years, ranks or periods (its whole numbers are labels, not counts).
+
+    >>> _year_name("year"), _year_name("год"), _year_name("rank_low"), _year_name("n")
+    (True, True, True, False)
+    """
+    name = str(column).lower()
+    return name.startswith(("year", "rank", "год", "ранг", "место")) or name in {"quarter", "half", "квартал"}
 
 
 def _year_like(column: object, values: pd.Series) -> bool:
