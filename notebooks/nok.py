@@ -72,7 +72,11 @@ rep.paragraph("nok.nok.s1.intro")
 ranking = study.ranking[["rank", "rank_low", "rank_high", "organisation_id", "name", "kind", "respondents",
                          "total_official", "ci_low", "ci_high", "vs_region", "distinguishable_from_region"]]
 ranking = rep.suppress(ranking, n_col="respondents", columns=["total_official", "ci_low", "ci_high"])
-show(ranking, "ranking", "nok.nok.captions.ranking", year=year)
+# the page shows what fits 1280 px (the total and its interval in view): the name without its id, no kind and
+# no yes/no twin of the comparison; the CSV keeps every column
+view = ranking[["rank", "rank_low", "rank_high", "name", "respondents", "total_official", "ci_low", "ci_high",
+                "vs_region"]]
+show(view, "ranking", "nok.nok.captions.ranking", csv=ranking, year=year)
 fig = figures.ranking_plot(study.ranking, float(study.region["total"].iloc[0]), lang)
 rep.figure(fig, rep.say("nok.nok.texts.t1"))
 k = int(study.ranking["distinguishable_from_region"].sum())

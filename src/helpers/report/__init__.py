@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
+from helpers.io.safe_csv import is_count_name, whole_counts  # noqa: F401  (counts print as integers)
 
 CSS = """<style>
 .mg-caption{font-weight:600;margin:1.2em 0 .4em 0}
@@ -264,12 +265,12 @@ class Report:
         df = df.rename(columns=str)
         yes_no = (self.say("report.answer_yes"), self.say("report.answer_no"))
         # yes / no for every truth value, also in a column where suppression left the mark beside them
-        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
-                                       else yes_no[0] if v else yes_no[1])
+        df = df.assign(**{c: _cells(df[c], lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
+                                    else yes_no[0] if v else yes_no[1])
                           for c in df.columns if pd.api.types.is_bool_dtype(df[c])
                           or {bool, np.bool_} & set(df[c].dropna().map(type).unique())})
         obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-        df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        df = df.assign(**{c: _cells(df[c], lambda v: translate(v, self.lang)) for c in obj})
         df = whole_counts(df)
         counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]
         # whole numbers among the text of a mixed column (a count beside shares in a long table) are counts too
@@ -282,13 +283,15 @@ class Report:
             seen[lab] = seen.get(lab, 0) + 1
             heads.append(f"{lab} ({seen[lab]})" if seen[lab] > 1 else lab)
         df.columns = heads
+        # text columns are those before counts become text (a count is right-aligned like any number)
+        text_cols = [c for c, is_count in zip(df.columns, counts, strict=True)
+                     if not is_count and not pd.api.types.is_numeric_dtype(df[c]) and not _numbers(df[c])]
         for col, is_count, is_mixed in zip(heads, counts, mixed, strict=True):
             if is_count:
                 df[col] = df[col].map(lambda v: v if _missing(v) else self.integer(v))
             elif is_mixed:
-                df[col] = df[col].map(lambda v: self.integer(v) if isinstance(v, int | np.integer)
+                df[col] = _cells(df[col], lambda v: self.integer(v) if isinstance(v, int | np.integer)
                                       and not isinstance(v, bool | np.bool_) else v)
-        text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         styler = (df.style.hide(axis="index")
                   .format(lambda v: "—" if _missing(v) else self.number(v, fmt) if isinstance(v, float) else v,
@@ -353,7 +356,6 @@ class Report:
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
-        import re
 
         from helpers.narrative.methods import methods_html
 
@@ -361,6 +363,27 @@ class Report:
         if self.lang != "en":  # a bibliographic reference is cited in its original language, and marked so
             page = re.sub(r"<i>([^<]*\(\d{4}\)[^<]*)</i>", r'<i lang="en">\1</i>', page)
         _show(page)
+
+
+def _numbers(values: pd.Series) -> bool:
+    """An object column of numbers and suppression marks (a public table's estimates): right-aligned as numbers.
+
+    >>> _numbers(pd.Series([98.6, SUPPRESSED, None], dtype=object)), _numbers(pd.Series(["above", 1.0]))
+    (True, False)
+    """
+    v = [x for x in values if not _missing(x) and x != SUPPRESSED]
+    return bool(v) and all(isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+                           for x in v)
+
+
+def _cells(values: pd.Series, f) -> pd.Series:
+    """``f`` of every cell, as an object column: ``Series.map`` infers a dtype, and a count 47 beside a share
+    93.5 would come back as ``47.0``.
+
+    >>> _cells(pd.Series([47, 93.5], dtype=object), lambda v: v).tolist()
+    [47, 93.5]
+    """
+    return pd.Series([f(v) for v in values], index=values.index, dtype=object)
 
 
 def _spec(template: str) -> str:
@@ -372,49 +395,6 @@ def _spec(template: str) -> str:
     if template.startswith("{") and template.endswith("}"):
         return template[1:-1].split(":", 1)[1] if ":" in template else ""
     return template
-
-
-# column names that hold counts of people, interviews or events (a float column of these is a count that lost
-# its integer type to a missing value or a pivot)
-COUNT_NAMES = frozenset({"n", "count", "recipients", "interviews", "respondents", "users", "appeals", "contacts",
-                         "workers", "interviewers", "organisations", "visits", "mailings", "answers", "pairs",
-                         "n_recipients", "n_interviews", "n_pairs", "n_workers", "n_respondents", "n_answers",
-                         "n_items", "n_raters", "n_units", "n_obs"})
-
-
-def is_count_name(column: object) -> bool:
-    """A column that counts things, by its code: :data:`COUNT_NAMES`, ``n_<what>``, ``<what>_n`` or ``n<what>``
-    such as ``n_a`` / ``na`` of a year pair.
-
-    >>> [is_count_name(c) for c in ("n", "n_recipients", "recipients_b", "respondents", "mean", "ci_low", 2021)]
-    [True, True, True, True, False, False, False]
-    """
-    if not isinstance(column, str):
-        return False
-    name = column.lower()
-    base = name.rsplit("_", 1)[0] if name.endswith(("_a", "_b")) else name
-    return (base in COUNT_NAMES or name.startswith("n_") or name.endswith("_n") or bool(re.fullmatch(r"n[ab]?|n_?\d+", name)))
-
-
-def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every float count column (:func:`is_count_name`) whose values are whole numbers as nullable
-    ``Int64``: a count prints ``47``, never ``47.0``, also when a missing value made pandas store it as float.
-
-    >>> t = whole_counts(pd.DataFrame({"n": [40.0, None], "mean": [1.0, 2.0], "users": [1.5, 2.0]}))
-    >>> [str(d) for d in t.dtypes]
-    ['Int64', 'float64', 'float64']
-    """
-    out = df
-    for c in df.columns:
-        col = df[c]
-        if not is_count_name(c) or not pd.api.types.is_float_dtype(col):
-            continue
-        v = col.dropna()
-        if len(v) and bool(np.isfinite(v).all()) and bool((v == v.round()).all()):
-            if out is df:
-                out = df.copy()
-            out[c] = col.round().astype("Int64")
-    return out
 
 
 def _year_name(column: object) -> bool:
@@ -442,7 +422,6 @@ def _slug(words: str) -> str:
     >>> _slug("1. Показатели по организации: с весами и без")
     '1-показатели-по-организации-с-весами-и-без'
     """
-    import re
 
     return re.sub(r"[^\w]+", "-", words.lower(), flags=re.U).strip("-")
 
