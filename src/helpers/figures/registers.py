@@ -104,10 +104,13 @@ def channels_plot(overview: pd.DataFrame, lang: str = "en"):
     panels = [(ch, ms) for ch, ms in panels if ms]
     ncols = 2 if len(panels) > 1 else 1
     nrows = max(1, -(-len(panels) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
     years = sorted(int(y) for y in overview["year"].unique())
     for ax, (channel, measures) in zip(axes.flat, panels, strict=False):
-        ax.set_title(channel_title(channel, lang), fontsize=10, loc="left")
+        title = channel_title(channel, lang)
+        if len(measures) == 1:  # one measure: named in the title, no legend
+            title += "\n" + label("registers.measures", measures[0], lang)
+        ax.set_title(title, fontsize=9, loc="left")
         width = 0.8 / len(measures)
         for k, m in enumerate(measures):
             d = overview[(overview["channel_name"] == channel) & (overview["measure"] == m)]
@@ -124,9 +127,11 @@ def channels_plot(overview: pd.DataFrame, lang: str = "en"):
                                 xytext=(0, 2), textcoords="offset points")
                 ax.set_ylim(0, max(float(np.nanmax(v)), 1.0) * 1.18)
         ax.set_xticks(range(len(years)), [str(y) for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)  # every panel spans every year, with or without data
         _locale_ticks(ax.yaxis, lang)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(frameon=False, fontsize=7.5, loc="lower left" if len(measures) > 1 else "best")
+        if len(measures) > 1:  # below the axis, where it hides no interval
+            ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(0, -0.12))
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()

@@ -348,6 +348,7 @@ def channels_overview(raw_dir, years, processed_dir=None, artefact_dir=None) -> 
     out = pd.DataFrame(rows, columns=["year", "channel_name", "measure", "value", "n", "ci_low", "ci_high"])
     out["n"] = out["n"].astype("Int64")
     # counts stay whole numbers in the report, estimates keep their decimals
-    out["value"] = pd.Series([int(v) if not m.endswith(("_share", "_index", "_all")) and m != "hours" else v
+    out["value"] = pd.Series([int(v) if not m.endswith(("_share", "_index", "_all"))
+                              and (m != "hours" or float(v).is_integer()) else float(v)
                               for v, m in zip(out["value"], out["measure"], strict=True)], dtype=object)
     return out, notes
