@@ -53,7 +53,7 @@ def audit(pages: list[Path], axe: Path | None = AXE) -> dict[str, dict]:
             seen: dict = {"violations": []}
             if script is not None:
                 page.add_script_tag(content=script)
-                result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+                result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG)
                 seen["violations"] = [f"{v['id']}: {len(v['nodes'])} ({v['nodes'][0]['target']})"
                                       for v in result["violations"]]
             page.set_viewport_size({"width": NARROW, "height": 900})
@@ -109,7 +109,8 @@ def html_count_defects(pages: list[Path], lang: str) -> dict[str, list[str]]:
     or ``9,839.0``."""
     from bs4 import BeautifulSoup
 
-    decimal = re.compile(r"^-?\d[\d,\s\u00a0]*[.,]\d+$")
+    # a decimal number in the page's marks: "9,839.0" in English, "9 839,0" in Russian
+    decimal = re.compile(r"^-?\d[\d,]*\.\d+$" if lang == "en" else r"^-?\d[\d\s\u00a0\u202f]*,\d+$")
     words = _count_words(lang)
     found: dict[str, list[str]] = {}
     for path in pages:
