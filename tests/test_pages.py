@@ -242,3 +242,38 @@ def test_a_wide_table_scrolls_in_a_named_focusable_region(tmp_path):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
     assert "40" in cells and "47" in cells and "93.50" in cells
     assert not {"40.0", "40.00", "47.0", "47.00"} & set(cells)
+
+
+def test_a_run_page_reflows_at_320_px(tmp_path):
+    """The run's index page (``pipeline.publish``) with long report titles and a long code version: no axe
+    violation, and no sideways scrolling at 320 px (its table scrolls inside a named, focusable region)."""
+    from helpers.pipeline.publish import _index_html
+
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run `make axe-deps`")
+    jobs = [{"stem": f"scoring-{y}", "title": f"Scoring of the Mystery Guest interviews of {y}, with every "
+             "coefficient and its interval", "notebook": "scoring", "label": str(y), "status": "ok",
+             "seconds": 12.5} for y in (2018, 2019)]
+    manifest = {"run_id": "20261207-051546", "status": "complete", "started": "2026-12-07T05:15:46",
+                "finished": "2026-12-07T05:17:44", "git_commit": "5c82506-dirty-with-a-long-suffix",
+                "parameters": {"lang": "en", "years": [2018, 2019, 2020, 2021], "audience": "public"},
+                "ingest": {"rows_read": 1200, "rows_accepted": 1190, "rows_quarantined": 10},
+                "notebooks": jobs, "changes": {}}
+    page = tmp_path / "index.html"
+    html = _index_html(manifest)
+    assert '<div class="mg-scroll" role="region" tabindex="0" aria-label="Reports of this run"><table>' in html
+    page.write_text(html, encoding="utf-8")
+    assert audit([page])[str(page)] == {"violations": [], "overflow": 0}
+
+
+def test_the_csv_writer_keeps_counts_whole(tmp_path):
+    """Every notebook's CSV goes through ``df.safe.to_csv``: a count column that a missing value made float is
+    written ``40``, not ``40.0``, and a count beside a share in a long table stays ``47``."""
+    import numpy as np
+
+    from helpers.io.safe_csv import to_csv_safe
+
+    to_csv_safe(pd.DataFrame({"n": [40.0, np.nan], "mean": [1.0, 2.5],
+                              "value": pd.Series([47, 93.5], dtype=object)}), tmp_path / "t.csv", index=False)
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "n,mean,value\n40,1.0,47\n,2.5,93.5\n"
+    assert csv_defects(tmp_path) == {}
