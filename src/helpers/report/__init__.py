@@ -300,10 +300,10 @@ class Report:
                   .set_properties(subset=text_cols, **{"text-align": "left"})
                   .set_td_classes(pd.DataFrame("", index=df.index, columns=df.columns)
                                   .assign(**{c: "mg-wrap" for c in long_text})))
-        title = f"{self.say('report.table')} {self.n_tables}. {caption}"
         # a table wider than the page scrolls inside its own region, which a keyboard can reach and a screen
-        # reader names (WCAG 2.1.1, axe "scrollable-region-focusable")
-        body = (f"<div class='mg-scroll' role='region' tabindex='0' aria-label='{_html.escape(title, quote=True)}'>"
+        # reader names by the table's caption (WCAG 2.1.1, axe "scrollable-region-focusable"; the number stays in
+        # the visible caption only, so that a page's text numbers each table once)
+        body = (f"<div class='mg-scroll' role='region' tabindex='0' aria-label='{_html.escape(caption, quote=True)}'>"
                 f"{styler.to_html()}</div>")
         return (f"{CSS}<div class='mg-caption'>{self.say('report.table')} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
