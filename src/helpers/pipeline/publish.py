@@ -38,7 +38,7 @@ def _t(key: str, lang: str, **values) -> str:
 # the index pages reflow down to 320 CSS px (WCAG 1.4.10): long codes wrap, a wide table scrolls inside its own
 # region, which a keyboard can reach and a screen reader names (WCAG 2.1.1)
 _PAGE_HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
-_PAGE_CSS = ("body{font-family:sans-serif;max-width:%s;margin:2em auto;padding:0 .8em;overflow-wrap:anywhere}"
+_PAGE_CSS = ("body{font-family:sans-serif;max-width:%s;margin:2em auto;padding:0 .8em}p,li{overflow-wrap:anywhere}"
              "td,th{padding:.3em .8em;text-align:left}tr:nth-child(even){background:#f3f3f3}"
              ".mg-scroll{overflow-x:auto;max-width:100%%}.mg-scroll:focus{outline:2px solid #1f4e79}")
 
