@@ -7,7 +7,7 @@ JOBS   ?= 2
 YEARS  ?=# survey years to report (default: every year with an interview file in data/raw)
 LANG_REPORT ?= en
 
-.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps pdf-deps
+.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps pdf-deps axe-deps
 
 help:
 	@echo "make reports   create .venv, make demo data if data/raw has none, render every report (reports/latest)"
@@ -54,9 +54,22 @@ pdf-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
 
+# The accessibility test injects axe-core (npm package, pinned) into Chromium; installed once into a
+# project-local, git-ignored folder (Debian's nodejs/npm when missing).
+AXE_VERSION ?= 4.10.3
+AXE_DIR     := .cache/node_modules/axe-core
+axe-deps:
+	@test -f $(AXE_DIR)/axe.min.js || { \
+	  command -v npm >/dev/null 2>&1 || { \
+	    echo "installing Debian package npm (axe-core for the accessibility test)"; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }; \
+	  echo "installing axe-core $(AXE_VERSION) into .cache/node_modules"; \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .cache axe-core@$(AXE_VERSION) >/dev/null; }
+
 # two pytest-xdist workers; each full pipeline run of the suite is made once (tests/conftest.py _once_per_suite)
 TEST_WORKERS ?= 2
-test: $(STAMP) lint browser-deps pdf-deps
+test: $(STAMP) lint browser-deps pdf-deps axe-deps
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 # the long Monte-Carlo rate checks (tests marked slow; outside CI): rates told apart from their wrong values

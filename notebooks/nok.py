@@ -37,7 +37,7 @@ from pathlib import Path
 from helpers.report import Report
 from helpers.figures import nok as figures
 from helpers.studies.nok.benchmark import funnel_outliers, plan_priorities
-from helpers.narrative.nok import criteria_profile, denominator_table, localise, plan_table
+from helpers.narrative.nok import criteria_profile, criteria_tidy, denominator_table, localise, plan_table
 from helpers.studies.nok.study import open_nok_study, suggestion_counts
 
 study = open_nok_study(raw_dir, year, processed_dir, n_boot=n_boot, seed=seed, target=target)
@@ -47,10 +47,10 @@ tables = Path(tables_dir)
 tables.mkdir(parents=True, exist_ok=True)
 
 
-def show(df, name, caption_key, floats=None, **values):
-    """Save the tidy table as CSV (codes, English column names) and show it in the report's language with the
-    catalogue caption ``caption_key``."""
-    df.safe.to_csv(tables / f"nok_{year}_{name}.csv", index=False)
+def show(df, name, caption_key, floats=None, csv=None, **values):
+    """Save the tidy table as CSV (codes, English column names; ``csv`` instead of ``df`` when the page shows
+    it otherwise) and show it in the report's language with the catalogue caption ``caption_key``."""
+    (df if csv is None else csv).safe.to_csv(tables / f"nok_{year}_{name}.csv", index=False)
     rep.table(localise(df, lang, cb), rep.say(caption_key, **values), floats=floats)
 
 
@@ -72,7 +72,11 @@ rep.paragraph("nok.nok.s1.intro")
 ranking = study.ranking[["rank", "rank_low", "rank_high", "organisation_id", "name", "kind", "respondents",
                          "total_official", "ci_low", "ci_high", "vs_region", "distinguishable_from_region"]]
 ranking = rep.suppress(ranking, n_col="respondents", columns=["total_official", "ci_low", "ci_high"])
-show(ranking, "ranking", "nok.nok.captions.ranking", year=year)
+# the page shows what fits 1280 px (the total and its interval in view): the name without its id, no kind and
+# no yes/no twin of the comparison; the CSV keeps every column
+view = ranking[["rank", "rank_low", "rank_high", "name", "respondents", "total_official", "ci_low", "ci_high",
+                "vs_region"]]
+show(view, "ranking", "nok.nok.captions.ranking", csv=ranking, year=year)
 fig = figures.ranking_plot(study.ranking, float(study.region["total"].iloc[0]), lang)
 rep.figure(fig, rep.say("nok.nok.texts.t1"))
 k = int(study.ranking["distinguishable_from_region"].sum())
@@ -97,7 +101,8 @@ profile = criteria_profile(study, lang)
 if rep.public:
     small = profile["respondents"] < 5
     profile.loc[small, ["K1", "K2", "K3", "K4", "K5", "total"]] = "n<5"
-show(profile, "criteria", "nok.nok.captions.criteria")
+tidy = rep.suppress(criteria_tidy(study), n_col="respondents", columns=["estimate", "ci_low", "ci_high"])
+show(profile, "criteria", "nok.nok.captions.criteria", csv=tidy)
 
 # %%
 rep.heading("nok.nok.s4.heading", 2)

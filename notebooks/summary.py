@@ -51,7 +51,9 @@ if is_demo(processed_dir):
 rep.heading("summary.report.numbers")
 rep.paragraph("summary.report.numbers_intro")
 numbers = words.key_numbers(t["summary"], t["sample"], lang, summary_all=t["summary_all"])
-numbers.safe.to_csv(tables / "summary_key_numbers.csv", index=False)
+# the CSV is tidy (numbers in their own columns); the page shows each estimate with its interval as text
+words.key_numbers_tidy(t["summary"], t["sample"], t["summary_all"]).safe.to_csv(tables / "summary_key_numbers.csv",
+                                                                               index=False)
 rep.table(numbers, rep.say("summary.report.numbers_table"))
 rep.figure(figures.plot_raw_vs_adjusted(t["raw_vs_adjusted"], lang=lang), rep.say("summary.report.numbers_figure"))
 

@@ -88,3 +88,59 @@ def share_plot(table: pd.DataFrame, label_col: str, labels: dict, lang: str = "e
     ax.set_xlim(0, 100)
     _locale_ticks(ax.xaxis, lang)
     return fig
+
+
+# what each channel's panel of :func:`channels_plot` draws (the table of the channels page holds every measure)
+CHANNEL_PANELS = {"mystery_guest": ["composite_index", "composite_index_all"],
+                  "mailbox": ["gratitude_share", "complaint_share"],
+                  "elibrary": ["quarters_with_mailing_share"],
+                  "support_line": ["contacts"],
+                  "assistant": ["users_served"]}
+_SERIES = ["#1f4e79", "#d55e00"]
+
+
+def channels_plot(overview: pd.DataFrame, lang: str = "en"):
+    """Small multiples of the channels page: one panel per channel, its headline measures per year - an estimate
+    as a dot with its 95% interval, a count as a bar with its value written on it. Draws the rows of
+    ``overview`` (:func:`helpers.studies.registers.study.channels_overview`) as they are: the same numbers as
+    the page's table. Channels without a row are left out."""
+    from helpers.narrative.catalogue import label
+    from helpers.narrative.registers import channel_title
+
+    panels = [(ch, [m for m in ms if ((overview["channel_name"] == ch) & (overview["measure"] == m)).any()])
+              for ch, ms in CHANNEL_PANELS.items()]
+    panels = [(ch, ms) for ch, ms in panels if ms]
+    ncols = 2 if len(panels) > 1 else 1
+    nrows = max(1, -(-len(panels) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    years = sorted(int(y) for y in overview["year"].unique())
+    for ax, (channel, measures) in zip(axes.flat, panels, strict=False):
+        title = channel_title(channel, lang)
+        if len(measures) == 1:  # one measure: named in the title, no legend
+            title += "\n" + label("registers.measures", measures[0], lang)
+        ax.set_title(title, fontsize=9, loc="left")
+        width = 0.8 / len(measures)
+        for k, m in enumerate(measures):
+            d = overview[(overview["channel_name"] == channel) & (overview["measure"] == m)]
+            x = np.array([years.index(int(y)) for y in d["year"]]) + (k - (len(measures) - 1) / 2) * width
+            v = pd.to_numeric(d["value"], errors="coerce").to_numpy(dtype=float)
+            name = label("registers.measures", m, lang)
+            if d["ci_low"].notna().any():
+                lo, hi = d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float)
+                ax.errorbar(x, v, yerr=[v - lo, hi - v], fmt="o", color=_SERIES[k], capsize=3, label=name)
+            else:
+                ax.bar(x, v, width=0.6 * width / 0.8 if len(measures) > 1 else 0.6, color=_SERIES[k], label=name)
+                for xi, vi in zip(x, v, strict=True):
+                    ax.annotate(fmt.integer(vi, lang), (xi, vi), ha="center", va="bottom", fontsize=8,
+                                xytext=(0, 2), textcoords="offset points")
+                ax.set_ylim(0, max(float(np.nanmax(v)), 1.0) * 1.18)
+        ax.set_xticks(range(len(years)), [str(y) for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)  # every panel spans every year, with or without data
+        _locale_ticks(ax.yaxis, lang)
+        ax.spines[["top", "right"]].set_visible(False)
+        if len(measures) > 1:  # below the axis, where it hides no interval
+            ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(0, -0.12))
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

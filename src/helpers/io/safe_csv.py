@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,18 +46,74 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
+def _isna(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with text cells and column names neutralised; numeric columns untouched."""
-    out = df.copy()
+    """A copy of ``df`` with text cells and column names neutralised; numeric columns untouched (and the whole
+    numbers of a mixed column stay whole: ``47``, not ``47.0``).
+
+    >>> neutralise(pd.DataFrame({"v": pd.Series([47, 93.5, "=1"], dtype=object)}))["v"].tolist()
+    [47, 93.5, "'=1"]"""
+    out = whole_counts(df).copy()
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) \
                 or pd.api.types.is_datetime64_any_dtype(s):
             continue
-        out[col] = s.map(neutralise_cell, na_action="ignore")
+        # cell by cell into an object column: Series.map would infer a dtype and write a count 47 beside a
+        # share 93.5 as "47.0"
+        out[col] = pd.Series([v if _isna(v) else neutralise_cell(v) for v in s], index=s.index, dtype=object)
     out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
     if isinstance(out.index, pd.MultiIndex) or out.index.dtype == object:
         out.index = out.index.map(neutralise_cell)
+    return out
+
+
+# column names that hold counts of people, interviews or events (a float column of these is a count that lost
+# its integer type to a missing value or a pivot)
+COUNT_NAMES = frozenset({"n", "count", "recipients", "interviews", "respondents", "users", "appeals", "contacts",
+                         "workers", "interviewers", "organisations", "visits", "mailings", "answers", "pairs",
+                         "n_recipients", "n_interviews", "n_pairs", "n_workers", "n_respondents", "n_answers",
+                         "n_items", "n_raters", "n_units", "n_obs"})
+
+
+def is_count_name(column: object) -> bool:
+    """A column that counts things, by its code: :data:`COUNT_NAMES`, ``n_<what>``, ``<what>_n`` or ``n<what>``
+    such as ``n_a`` / ``na`` of a year pair.
+
+    >>> [is_count_name(c) for c in ("n", "n_recipients", "recipients_b", "respondents", "mean", "ci_low", 2021)]
+    [True, True, True, True, False, False, False]
+    """
+    if not isinstance(column, str):
+        return False
+    name = column.lower()
+    base = name.rsplit("_", 1)[0] if name.endswith(("_a", "_b")) else name
+    return (base in COUNT_NAMES or name.startswith("n_") or name.endswith("_n") or bool(re.fullmatch(r"n[ab]?|n_?\d+", name)))
+
+
+def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every float count column (:func:`is_count_name`) whose values are whole numbers as nullable
+    ``Int64``: a count prints ``47``, never ``47.0``, also when a missing value made pandas store it as float.
+
+    >>> t = whole_counts(pd.DataFrame({"n": [40.0, None], "mean": [1.0, 2.0], "users": [1.5, 2.0]}))
+    >>> [str(d) for d in t.dtypes]
+    ['Int64', 'float64', 'float64']
+    """
+    out = df
+    for c in df.columns:
+        col = df[c]
+        if not is_count_name(c) or not pd.api.types.is_float_dtype(col):
+            continue
+        v = col.dropna()
+        if len(v) and bool(np.isfinite(v).all()) and bool((v == v.round()).all()):
+            if out is df:
+                out = df.copy()
+            out[c] = col.round().astype("Int64")
     return out
 
 

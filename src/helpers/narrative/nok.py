@@ -23,7 +23,7 @@ from helpers.narrative.catalogue import text
 from helpers.narrative.reasons import indicator_number, localise_quarantine
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 
-__all__ = ["criteria_profile", "denominator_table", "denominator_text", "interval_text", "localise", "plan_table"]
+__all__ = ["criteria_profile", "criteria_tidy", "denominator_table", "denominator_text", "interval_text", "localise", "plan_table"]
 
 
 def interval_text(estimate: float, low: float, high: float, lang: str, digits: int = 1) -> str:
@@ -44,6 +44,17 @@ def criteria_profile(study, lang: str) -> pd.DataFrame:
             row[m] = interval_text(e["estimate"], e["ci_low"], e["ci_high"], lang)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def criteria_tidy(study) -> pd.DataFrame:
+    """The tidy twin of :func:`criteria_profile` for the CSV: one row per organisation and measure (K1…K5,
+    total) with ``respondents`` and the numbers ``estimate, ci_low, ci_high`` in their own columns (the page shows
+    them as 'estimate [interval]' text)."""
+    iv = study.intervals.set_index(["organisation_id", "measure"])
+    rows = [{"organisation_id": r["organisation_id"], "respondents": int(r["respondents"]), "measure": m,
+             **{c: float(iv.loc[(r["organisation_id"], m), c]) for c in ("estimate", "ci_low", "ci_high")}}
+            for _, r in study.ranking.iterrows() for m in [*CRITERIA, "total"]]
+    return pd.DataFrame(rows, columns=["organisation_id", "respondents", "measure", "estimate", "ci_low", "ci_high"])
 
 
 def denominator_text(cb: NokCodebook, indicator: str, lang: str) -> str:

@@ -15,7 +15,7 @@ from helpers.narrative import fmt
 from helpers.narrative.catalogue import text
 from helpers.narrative.trends import explain_adjustment, instrument_label, role_gap_sentence, signed
 
-__all__ = ["caveats", "change_clause", "key_findings", "key_numbers"]
+__all__ = ["caveats", "change_clause", "key_findings", "key_numbers", "key_numbers_tidy"]
 
 
 def change_clause(row: pd.Series, lang: str = "en") -> str:
@@ -159,6 +159,27 @@ def key_numbers(summary: pd.DataFrame, sample: pd.DataFrame, lang: str = "en",
             row["composite_ci_all"] = _with_ci(allc.loc[y], lang, 1)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def key_numbers_tidy(summary: pd.DataFrame, sample: pd.DataFrame,
+                     summary_all: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The tidy twin of :func:`key_numbers` for the CSV: one row per year and measure with numbers in their own
+    columns - ``year, measure, instrument, estimate, ci_low, ci_high, interviews`` and the year's
+    ``recipients``. Measures: ``composite`` and ``composite_top`` of ``summary`` (its ``instrument``), and the
+    ``composite`` of ``summary_all`` (every interview).
+    """
+    smp = sample.set_index("year")["recipients"] if "recipients" in sample else pd.Series(dtype=float)
+    parts = [summary[summary["measure"].isin(["composite", "composite_top"])]]
+    if summary_all is not None:
+        parts.append(summary_all[summary_all["measure"] == "composite"])
+    rows = [{"year": int(r["year"]), "measure": r["measure"], "instrument": r.get("instrument") or "all",
+             "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+             "interviews": int(r["n"]), "recipients": smp.get(r["year"], np.nan)}
+            for part in parts for _, r in part.iterrows()]
+    out = pd.DataFrame(rows, columns=["year", "measure", "instrument", "estimate", "ci_low", "ci_high",
+                                      "interviews", "recipients"])
+    out["recipients"] = out["recipients"].astype("Int64")
+    return out.sort_values("year", kind="stable", ignore_index=True)
 
 
 def caveats(summary: pd.DataFrame, ceiling: pd.DataFrame, comparisons: pd.DataFrame, sample: pd.DataFrame,

@@ -35,6 +35,24 @@ def _t(key: str, lang: str, **values) -> str:
     return text(f"pipeline.{key}", lang, **values)
 
 
+# the index pages reflow down to 320 CSS px (WCAG 1.4.10): long codes wrap, a wide table scrolls inside its own
+# region, which a keyboard can reach and a screen reader names (WCAG 2.1.1)
+_PAGE_HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+_PAGE_CSS = ("body{font-family:sans-serif;max-width:%s;margin:2em auto;padding:0 .8em}p,li{overflow-wrap:anywhere}"
+             "td,th{padding:.3em .8em;text-align:left}tr:nth-child(even){background:#f3f3f3}"
+             ".mg-scroll{overflow-x:auto;max-width:100%%}.mg-scroll:focus{outline:2px solid #1f4e79}")
+
+
+def _scroll_table(table: str, name: str) -> str:
+    """``table`` (HTML) inside a focusable region named ``name`` that scrolls sideways when the table is wider
+    than the page.
+
+    >>> _scroll_table("<table></table>", "Runs")
+    '<div class="mg-scroll" role="region" tabindex="0" aria-label="Runs"><table></table></div>'
+    """
+    return f'<div class="mg-scroll" role="region" tabindex="0" aria-label="{html.escape(name)}">{table}</div>'
+
+
 # ---- where a run is published, and who may read it ------------------------------------------------------
 def run_tree(out_dir: Path, audience: str) -> Path:
     """The folder a run of ``audience`` is published into: ``out_dir`` for the public, ``out_dir/internal``
@@ -361,18 +379,17 @@ def _index_html(manifest: dict) -> str:
     artefacts = (f"<p>{_t('artefacts', lang, computed=sum(a['computed'] for a in shared), loaded=sum(a['loaded'] for a in shared))}</p>"
                  if shared else "")
     cols = "".join(f"<th>{_t('columns.' + c, lang)}</th>" for c in ("report", "parameters", "status", "this_run"))
-    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{_private_head(audience)}
+    table = _scroll_table(f"<table><tr>{cols}</tr>\n{rows}</table>", _t("reports_table", lang))
+    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{_PAGE_HEAD}{_private_head(audience)}
 <title>{_t('run_title', lang, run=run)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;text-align:left}}
-tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
+<style>{_PAGE_CSS % "60em"}</style></head><body>
 {_private_top(audience, lang)}<h1>{_t('site_title', lang)}</h1>
 <p>{_t('run_summary', lang, run=f'<b>{run}</b>', status=f"<b>{html.escape(_status(manifest['status'], lang))}</b>",
        started=_when(manifest['started']), finished=_when(manifest.get('finished', '')),
        code=f"<code>{html.escape(manifest['git_commit'])}</code>",
        years=', '.join(map(str, manifest['parameters']['years'])))}
 {_t('ingest_summary', lang, read=ingest['rows_read'], accepted=ingest['rows_accepted'], quarantined=ingest['rows_quarantined'])}</p>
-{artefacts}<table><tr>{cols}</tr>
-{rows}</table>
+{artefacts}{table}
 {_plan_links(documents, lang)}
 <h2>{_t('changes_title', lang)}</h2>
 {_changes_html(manifest.get("changes", {}), lang)}
@@ -399,12 +416,13 @@ def _runs_index(reports: Path, lang: str = "en", audience: str = "public") -> No
                     f"<td>{html.escape(_run_parameters(m['parameters'], lang))}</td></tr>")
     cols = "".join(f"<th>{_t('columns.' + c, lang)}</th>" for c in ("run", "status", "started", "duration", "parameters"))
     (reports / "index.html").write_text(
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{_private_head(audience)}"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{_PAGE_HEAD}{_private_head(audience)}"
         f"<title>{_t('runs_title', lang)}</title>"
-        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}td,th{padding:.3em .8em}</style>"
+        f"<style>{_PAGE_CSS % '70em'}</style>"
         f"</head><body>{_private_top(audience, lang)}<h1>{_t('runs_title', lang)}</h1>"
         f"<p><a href='latest/index.html'>{_t('latest_link', lang)}</a></p>"
-        f"<table><tr>{cols}</tr>" + "\n".join(rows) + "</table></body></html>", encoding="utf-8")
+        + _scroll_table(f"<table><tr>{cols}</tr>" + "\n".join(rows) + "</table>", _t("runs_title", lang))
+        + "</body></html>", encoding="utf-8")
     if audience == "internal":
         owner_only(reports / "index.html")
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
+from helpers.io.safe_csv import is_count_name, whole_counts  # noqa: F401  (counts print as integers)
 
 CSS = """<style>
 .mg-caption{font-weight:600;margin:1.2em 0 .4em 0}
@@ -33,6 +34,9 @@ table.mg-table{border-collapse:collapse;font-size:.9em;margin-bottom:1em}
 table.mg-table th,table.mg-table td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}
 table.mg-table th{text-align:left;vertical-align:bottom}
 .mg-warning{background:#fff4e0;border-left:4px solid #e69f00;padding:.5em .8em;margin:.8em 0}
+.mg-scroll{overflow-x:auto;max-width:100%}
+.mg-scroll:focus{outline:2px solid #1f4e79;outline-offset:2px}
+table.mg-table td.mg-wrap{min-width:10em;max-width:24em;white-space:normal;overflow-wrap:anywhere}
 </style>"""
 
 
@@ -322,13 +326,17 @@ class Report:
         df = df.rename(columns=str)
         yes_no = (self.say("report.answer_yes"), self.say("report.answer_no"))
         # yes / no for every truth value, also in a column where suppression left the mark beside them
-        df = df.assign(**{c: df[c].map(lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
-                                       else yes_no[0] if v else yes_no[1])
+        df = df.assign(**{c: _cells(df[c], lambda v: v if _missing(v) or not isinstance(v, bool | np.bool_)
+                                    else yes_no[0] if v else yes_no[1])
                           for c in df.columns if pd.api.types.is_bool_dtype(df[c])
                           or {bool, np.bool_} & set(df[c].dropna().map(type).unique())})
         obj = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-        df = df.assign(**{c: df[c].map(lambda v: translate(v, self.lang)) for c in obj})
+        df = df.assign(**{c: _cells(df[c], lambda v: translate(v, self.lang)) for c in obj})
+        df = whole_counts(df)
         counts = [pd.api.types.is_integer_dtype(df[c]) and not _year_like(c, df[c]) for c in df.columns]
+        # whole numbers among the text of a mixed column (a count beside shares in a long table) are counts too
+        mixed = [not is_count and df[c].dtype == object and not _year_name(c)
+                 for c, is_count in zip(df.columns, counts, strict=True)]
         labels = [header(c, self.lang) for c in df.columns]
         seen: dict[object, int] = {}
         heads = []
@@ -336,10 +344,15 @@ class Report:
             seen[lab] = seen.get(lab, 0) + 1
             heads.append(f"{lab} ({seen[lab]})" if seen[lab] > 1 else lab)
         df.columns = heads
-        for col, is_count in zip(heads, counts, strict=True):
+        # text columns are those before counts become text (a count is right-aligned like any number)
+        text_cols = [c for c, is_count in zip(df.columns, counts, strict=True)
+                     if not is_count and not pd.api.types.is_numeric_dtype(df[c]) and not _numbers(df[c])]
+        for col, is_count, is_mixed in zip(heads, counts, mixed, strict=True):
             if is_count:
                 df[col] = df[col].map(lambda v: v if _missing(v) else self.integer(v))
-        text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+            elif is_mixed:
+                df[col] = _cells(df[col], lambda v: self.integer(v) if isinstance(v, int | np.integer)
+                                      and not isinstance(v, bool | np.bool_) else v)
         long_text = [c for c in text_cols if df[c].astype(str).str.len().max() > 30]
         def shown(v: object) -> object:
             return "—" if _missing(v) else self.number(v, fmt) if isinstance(v, float) else v
@@ -352,8 +365,13 @@ class Report:
                   .format(shown, escape="html")
                   .set_table_attributes('class="mg-table"')
                   .set_properties(subset=text_cols, **{"text-align": "left"})
-                  .set_properties(subset=long_text, **{"min-width": "16em"}))
-        body = f"<div style='overflow-x:auto;max-width:100%'>{styler.to_html()}</div>"
+                  .set_td_classes(pd.DataFrame("", index=df.index, columns=df.columns)
+                                  .assign(**{c: "mg-wrap" for c in long_text})))
+        # a table wider than the page scrolls inside its own region, which a keyboard can reach and a screen
+        # reader names by the table's caption (WCAG 2.1.1, axe "scrollable-region-focusable"; the number stays in
+        # the visible caption only, so that a page's text numbers each table once)
+        body = (f"<div class='mg-scroll' role='region' tabindex='0' aria-label='{_html.escape(caption, quote=True)}'>"
+                f"{styler.to_html()}</div>")
         return (f"{CSS}<div class='mg-caption'>{self.say('report.table')} {self.n_tables}. "
                 f"{_html.escape(caption)}</div>{body}")
 
@@ -444,7 +462,6 @@ class Report:
 
     def methods(self, keys: list[str]) -> None:
         """Show the methods appendix: one paragraph and reference per statistic used in the report."""
-        import re
 
         from helpers.narrative.methods import methods_html, methods_items
 
@@ -453,6 +470,27 @@ class Report:
             page = re.sub(r"<i>([^<]*\(\d{4}\)[^<]*)</i>", r'<i lang="en">\1</i>', page)
         title, items = methods_items(keys, self.lang)
         _show(page, {"kind": "methods", "title": title, "items": items})
+
+
+def _numbers(values: pd.Series) -> bool:
+    """An object column of numbers and suppression marks (a public table's estimates): right-aligned as numbers.
+
+    >>> _numbers(pd.Series([98.6, SUPPRESSED, None], dtype=object)), _numbers(pd.Series(["above", 1.0]))
+    (True, False)
+    """
+    v = [x for x in values if not _missing(x) and x != SUPPRESSED]
+    return bool(v) and all(isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+                           for x in v)
+
+
+def _cells(values: pd.Series, f) -> pd.Series:
+    """``f`` of every cell, as an object column: ``Series.map`` infers a dtype, and a count 47 beside a share
+    93.5 would come back as ``47.0``.
+
+    >>> _cells(pd.Series([47, 93.5], dtype=object), lambda v: v).tolist()
+    [47, 93.5]
+    """
+    return pd.Series([f(v) for v in values], index=values.index, dtype=object)
 
 
 def _spec(template: str) -> str:
@@ -464,6 +502,16 @@ def _spec(template: str) -> str:
     if template.startswith("{") and template.endswith("}"):
         return template[1:-1].split(":", 1)[1] if ":" in template else ""
     return template
+
+
+def _year_name(column: object) -> bool:
+    """A column named as years, ranks or periods (its whole numbers are labels, not counts).
+
+    >>> _year_name("year"), _year_name("год"), _year_name("rank_low"), _year_name("n")
+    (True, True, True, False)
+    """
+    name = str(column).lower()
+    return name.startswith(("year", "rank", "год", "ранг", "место")) or name in {"quarter", "half", "квартал"}
 
 
 def _year_like(column: object, values: pd.Series) -> bool:
@@ -481,7 +529,6 @@ def _slug(words: str) -> str:
     >>> _slug("1. Показатели по организации: с весами и без")
     '1-показатели-по-организации-с-весами-и-без'
     """
-    import re
 
     return re.sub(r"[^\w]+", "-", words.lower(), flags=re.U).strip("-")
 

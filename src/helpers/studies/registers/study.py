@@ -263,31 +263,45 @@ def open_assistant_study(raw_dir, year: int, processed_dir=None) -> AssistantStu
 
 
 # ---- one overview across channels -------------------------------------------------------------------------
-def _mg_composite(processed_dir) -> pd.DataFrame | None:
+# the trends report's two composite estimates the summary shows: the constant instrument (model-based, random
+# effects for worker, interviewer and recipient) and every interview as conducted (design-weighted, clustered)
+MG_MEASURES = {"reference": "composite_index", None: "composite_index_all"}
+
+
+def mg_composite(processed_dir, years, artefact_dir=None) -> pd.DataFrame | None:
+    """The Mystery Guest composite index per year **as the trends report estimates it**: the run's trends
+    artefacts ``trends.summary`` (:func:`helpers.studies.mystery_guest.trends.yearly_summary`), loaded when the
+    trends report of the run computed them (the executive summary shows the same), never recomputed from
+    interviews taken as independent. One row per (year, measure): ``composite_index`` (constant instrument) and
+    ``composite_index_all`` (every interview), with ``estimate, ci_low, ci_high`` and ``n`` (interviews).
+    ``None`` without validated interviews.
+    """
     path = Path(processed_dir) / "interviews.parquet" if processed_dir else None
     if path is None or not path.exists():
         return None
-    from scipy import stats
+    from helpers.studies.mystery_guest import trends
+    from helpers.studies.mystery_guest.study import open_study
 
-    from helpers.studies.mystery_guest.scoring import score_interviews
-
-    s = score_interviews(pd.read_parquet(path))
+    study = open_study(processed_dir, artefact_dir)
+    mg_years = [int(y) for y in years if int(y) in study.years]
+    if not mg_years:
+        return None
     rows = []
-    for y, g in s.groupby("year"):
-        c = g["composite"].dropna()
-        half = stats.t.ppf(0.975, len(c) - 1) * c.std(ddof=1) / np.sqrt(len(c)) if len(c) > 1 else np.nan
-        rows.append({"year": int(y), "n": len(c), "estimate": c.mean(), "ci_low": c.mean() - half,
-                     "ci_high": c.mean() + half})
+    for instrument, measure in MG_MEASURES.items():
+        s = trends.artefact(study, "summary", mg_years, instrument=instrument)
+        c = s[s["measure"] == "composite"]
+        rows += [{"year": int(r.year), "measure": measure, "estimate": float(r.estimate), "n": int(r.n),
+                  "ci_low": float(r.ci_low), "ci_high": float(r.ci_high)} for r in c.itertuples()]
     return pd.DataFrame(rows)
 
 
-def channels_overview(raw_dir, years, processed_dir=None) -> tuple[pd.DataFrame, list[str]]:
+def channels_overview(raw_dir, years, processed_dir=None, artefact_dir=None) -> tuple[pd.DataFrame, list[str]]:
     """Per year and channel, what it says about the centre: one row per (year, channel, measure) with its
     value, n and 95% interval where it is an estimate. Returns (table, notes on channels without data).
 
-    Mystery Guest: mean composite index of the interviews (0-100, t interval; interviews are clustered in
-    recipients and workers, so the interval is a lower bound of the uncertainty — the scoring report has
-    the design-based one). Mailbox: appeals, share of gratitude, complaints (Wilson). E-library: users
+    Mystery Guest: the composite index (0-100) of the trends report, :func:`mg_composite` (constant instrument
+    and every interview, each with its model- or design-based interval; loaded from the run's artefacts in
+    ``artefact_dir`` when the trends report computed them). Mailbox: appeals, share of gratitude, complaints (Wilson). E-library: users
     reached, share of active users reached every quarter. Support Line: contacts. Assistant support: users
     served, hours.
     """
@@ -298,12 +312,12 @@ def channels_overview(raw_dir, years, processed_dir=None) -> tuple[pd.DataFrame,
         rows.append({"year": year, "channel_name": channel, "measure": measure, "value": value, "n": n,
                      "ci_low": low, "ci_high": high})
 
-    mg = _mg_composite(processed_dir)
+    mg = mg_composite(processed_dir, years, artefact_dir)
     if mg is None:
         notes.append("mystery_guest")
     else:
-        for r in mg[mg["year"].isin(years)].itertuples():
-            add(r.year, "mystery_guest", "composite_index", r.estimate, r.n, r.ci_low, r.ci_high)
+        for r in mg.itertuples():
+            add(r.year, "mystery_guest", r.measure, r.estimate, r.n, r.ci_low, r.ci_high)
     for register in ("mailbox", "elibrary", "support_line", "assistant"):
         present = [y for y in register_years(raw_dir, register, processed_dir) if y in years]
         if not present:
@@ -329,10 +343,12 @@ def channels_overview(raw_dir, years, processed_dir=None) -> tuple[pd.DataFrame,
                 add(y, register, "contacts", len(d["contacts"]))
             else:
                 add(y, register, "users_served", int(d["visits"]["user_pid"].nunique()))
-                add(y, register, "hours", float(d["visits"]["hours"].sum()))
+                hours = float(d["visits"]["hours"].sum())
+                add(y, register, "hours", int(hours) if hours.is_integer() else hours)
     out = pd.DataFrame(rows, columns=["year", "channel_name", "measure", "value", "n", "ci_low", "ci_high"])
     out["n"] = out["n"].astype("Int64")
     # counts stay whole numbers in the report, estimates keep their decimals
-    out["value"] = pd.Series([int(v) if not m.endswith(("_share", "_index")) and m != "hours" else float(v)
+    out["value"] = pd.Series([int(v) if not m.endswith(("_share", "_index", "_all"))
+                              and (m != "hours" or float(v).is_integer()) else float(v)
                               for v, m in zip(out["value"], out["measure"], strict=True)], dtype=object)
     return out, notes
