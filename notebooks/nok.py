@@ -38,6 +38,7 @@ from helpers.report import Report
 from helpers.figures import nok as figures
 from helpers.studies.nok.benchmark import funnel_outliers, plan_priorities
 from helpers.narrative.nok import criteria_profile, criteria_tidy, denominator_table, localise, plan_table
+from helpers.narrative.privacy import log_in_words
 from helpers.studies.nok.study import open_nok_study, suggestion_counts
 
 study = open_nok_study(raw_dir, year, processed_dir, n_boot=n_boot, seed=seed, target=target)
@@ -60,7 +61,7 @@ rep.paragraph("nok.nok.title.intro")
 # %%
 rep.heading("nok.nok.s0.heading", 2)
 rep.paragraph("nok.nok.s0.intro")
-show(study.data.log, "ingest", "nok.nok.captions.ingest", year=year)
+show(log_in_words(study.data.log, lang), "ingest", "nok.nok.captions.ingest", csv=study.data.log, year=year)
 if len(study.data.quarantine):
     show(study.data.quarantine, "quarantine", "nok.nok.captions.quarantine")
 else:

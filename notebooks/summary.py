@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-years: list | None = None  # survey years to include; None: every year in the validated data
+years: list = None  # survey years to include, or None for every year in the validated data
 processed_dir: str = "../data/processed"  # validated, pseudonymised data
 tables_dir: str = "../reports/interactive/tables"  # where tidy CSV tables are written
 lang: str = "en"  # report language: en | ru

@@ -70,3 +70,14 @@ def test_figure_draws_the_numbers_of_the_table(overview):
     assert len(drawn) and all(np.isclose(expected.to_numpy(), d).any() for d in drawn)
     # and every value of a panel's measure is drawn
     assert all(np.isclose(drawn, v).any() for v in pd.to_numeric(shown["value"]))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_channels_figure_is_legible_as_shown(overview, lang):
+    """The house rules of every figure (tests/test_figure_legibility.py): drawn at the page's width, no text
+    under 11 px, no overlap, nothing leaving the figure."""
+    from helpers.figures.registers import channels_plot
+    from helpers.figures.style import legibility_problems
+
+    fig = channels_plot(overview[0], lang)
+    assert legibility_problems(fig) == []

@@ -97,8 +97,10 @@ CHANNEL_PANELS = {"mystery_guest": ["composite_index", "composite_index_all"],
                   "support_line": ["contacts"],
                   "assistant": ["users_served"]}
 _SERIES = ["#1f4e79", "#d55e00"]
+_MARKERS = ["o", "s"]  # meaning not by colour alone
 
 
+@house
 def channels_plot(overview: pd.DataFrame, lang: str = "en"):
     """Small multiples of the channels page: one panel per channel, its headline measures per year - an estimate
     as a dot with its 95% interval, a count as a bar with its value written on it. Draws the rows of
@@ -112,26 +114,26 @@ def channels_plot(overview: pd.DataFrame, lang: str = "en"):
     panels = [(ch, ms) for ch, ms in panels if ms]
     ncols = 2 if len(panels) > 1 else 1
     nrows = max(1, -(-len(panels) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width(), 3.2 * nrows), squeeze=False)
     years = sorted(int(y) for y in overview["year"].unique())
     for ax, (channel, measures) in zip(axes.flat, panels, strict=False):
         title = channel_title(channel, lang)
         if len(measures) == 1:  # one measure: named in the title, no legend
             title += "\n" + label("registers.measures", measures[0], lang)
-        ax.set_title(title, fontsize=9, loc="left")
-        width = 0.8 / len(measures)
+        ax.set_title(title, loc="left")
+        slot = 0.8 / len(measures)
         for k, m in enumerate(measures):
             d = overview[(overview["channel_name"] == channel) & (overview["measure"] == m)]
-            x = np.array([years.index(int(y)) for y in d["year"]]) + (k - (len(measures) - 1) / 2) * width
+            x = np.array([years.index(int(y)) for y in d["year"]]) + (k - (len(measures) - 1) / 2) * slot
             v = pd.to_numeric(d["value"], errors="coerce").to_numpy(dtype=float)
             name = label("registers.measures", m, lang)
             if d["ci_low"].notna().any():
                 lo, hi = d["ci_low"].to_numpy(dtype=float), d["ci_high"].to_numpy(dtype=float)
-                ax.errorbar(x, v, yerr=[v - lo, hi - v], fmt="o", color=_SERIES[k], capsize=3, label=name)
+                ax.errorbar(x, v, yerr=[v - lo, hi - v], fmt=_MARKERS[k], color=_SERIES[k], capsize=3, label=name)
             else:
-                ax.bar(x, v, width=0.6 * width / 0.8 if len(measures) > 1 else 0.6, color=_SERIES[k], label=name)
+                ax.bar(x, v, width=0.6 * slot / 0.8 if len(measures) > 1 else 0.6, color=_SERIES[k], label=name)
                 for xi, vi in zip(x, v, strict=True):
-                    ax.annotate(fmt.integer(vi, lang), (xi, vi), ha="center", va="bottom", fontsize=8,
+                    ax.annotate(fmt.integer(vi, lang), (xi, vi), ha="center", va="bottom",
                                 xytext=(0, 2), textcoords="offset points")
                 ax.set_ylim(0, max(float(np.nanmax(v)), 1.0) * 1.18)
         ax.set_xticks(range(len(years)), [str(y) for y in years])
@@ -139,8 +141,7 @@ def channels_plot(overview: pd.DataFrame, lang: str = "en"):
         _locale_ticks(ax.yaxis, lang)
         ax.spines[["top", "right"]].set_visible(False)
         if len(measures) > 1:  # below the axis, where it hides no interval
-            ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(0, -0.12))
+            ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12))
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.tight_layout()
     return fig

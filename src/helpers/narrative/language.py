@@ -23,7 +23,7 @@ ALLOWED_LATIN = frozenset([
     "p", "n", "r", "k", "N", "df", "SE", "SD", "IQR", "CI", "AC1", "AC2", "ICC", "RMSE", "REML", "ML", "BLUP", "BCa",
     "MDD", "OR", "HR", "vs", "e", "COVID", "COVID-19", "SARS-CoV-2",
     # file formats and standards
-    "HTML", "CSV", "XLSX", "XLS", "UTF-8", "ID", "PDF", "URL", "SHA-256", "HMAC", "HMAC-SHA256",
+    "HTML", "CSV", "XLSX", "XLS", "UTF-8", "ID", "PDF", "DOCX", "URL", "SHA-256", "HMAC", "HMAC-SHA256",
     # software (proper names)
     "Python", "pandas", "statsmodels", "R", "Jupyter", "JupyterLab", "papermill", "FunnelPlotR", "SciPy",
     # instruments and services (proper names): the study's own name, the messenger the E-library mails through

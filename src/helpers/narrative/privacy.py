@@ -13,7 +13,7 @@ from __future__ import annotations
 from helpers.io.pii import COUNTED
 from helpers.narrative.catalogue import text
 
-__all__ = ["counts_words", "plural_form"]
+__all__ = ["counts_words", "log_in_words", "plural_form"]
 
 
 def plural_form(n: int) -> str:
@@ -38,3 +38,19 @@ def counts_words(counts: dict[str, int], lang: str) -> str:
             form = plural_form(n) if lang == "ru" else ("one" if n == 1 else "many")
             parts.append(text(f"privacy.kinds.{kind}.{form}", lang, n=n))
     return ", ".join(parts) if parts else text("privacy.none", lang)
+
+
+def log_in_words(log, lang: str):
+    """An ingestion log as a page shows it: its ``pii_<kind>`` count columns replaced by one column
+    ``personal_data_replaced`` that says them in words (:func:`counts_words`); the CSV keeps the counts.
+
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"file": ["a.csv"], "rows_read": [3], "pii_phone": [1], "pii_address": [2]})
+    >>> log_in_words(log, "ru").to_dict("records")
+    [{'file': 'a.csv', 'rows_read': 3, 'personal_data_replaced': '1 телефон, 2 адреса'}]
+    """
+    kinds = [c for c in log.columns if c.startswith("pii_")]
+    if not kinds:
+        return log
+    words = [counts_words({c[4:]: row[c] for c in kinds}, lang) for _, row in log[kinds].iterrows()]
+    return log.drop(columns=kinds).assign(personal_data_replaced=words)

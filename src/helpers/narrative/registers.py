@@ -102,7 +102,10 @@ def table_writer(rep, tables: Path, prefix: str, lang: str):
         rep.table(localise(df, lang), caption, floats=floats)
 
     def data_section(study):
-        show(study.log, "ingest", "registers.captions.ingest")
+        from helpers.narrative.privacy import log_in_words
+
+        study.log.safe.to_csv(Path(tables) / f"{prefix}_ingest.csv", index=False)  # the counts per kind
+        rep.table(localise(log_in_words(study.log, lang), lang), text("registers.captions.ingest", lang), floats="{:.1f}")
         if len(study.quarantine):
             show(study.quarantine, "quarantine", "registers.captions.quarantine")
         else:
