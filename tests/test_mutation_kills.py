@@ -134,3 +134,151 @@ def test_bowker_symmetry_counts_only_pairs_with_discordance():
     none = ra.bowker_symmetry(np.diag([3, 4, 5]))
     assert (none.statistic, none.n) == ("bowker_symmetry", 12) and none.reason.startswith("no discordant")
     assert np.isnan(none.estimate) and np.isnan(none.df) and np.isnan(none.p_value)
+
+
+# ---------------------------------------------------------------------------- stats/funnel.py
+def _funnel():
+    from helpers.stats import funnel
+
+    return funnel
+
+
+def _arcsine_limit_by_root(n: int, p0: float, tau2: float, z: float, sign: int) -> float:
+    """Second implementation of an over-dispersed proportion limit: the root in [0, 1] of
+    (asin(sqrt(L)) - asin(sqrt(p0))) / sqrt(1/(4n) + tau2) = sign * z, or the end of [0, 1] when there is none."""
+    from scipy import optimize
+
+    se = np.sqrt(1 / (4 * n) + tau2)
+
+    def f(p):
+        return (np.arcsin(np.sqrt(p)) - np.arcsin(np.sqrt(p0))) / se - sign * z
+
+    if sign < 0:
+        return optimize.brentq(f, 0.0, p0, xtol=1e-14) if f(0.0) < 0 else 0.0
+    return optimize.brentq(f, p0, 1.0, xtol=1e-14) if f(1.0) > 0 else 1.0
+
+
+@pytest.mark.parametrize("p0, tau2", [(0.05, 0.03), (0.05, 0.0005), (0.97, 0.004), (0.999, 0.0001)])
+def test_funnel_overdispersed_proportion_limits_at_both_ends_of_the_scale(p0, tau2):
+    """Targets near 0 and 1 (the existing check uses p0 = 0.83 only): the angle is clipped to [0, pi/2]
+    - a lower angle below 0 must give the limit 0, not sin^2 of a negative angle, and neither clip may bite
+    inside (0, pi/2)."""
+    from scipy import stats
+
+    sizes = np.array([3, 10, 150, 900, 20000])
+    lim = _funnel().funnel_limits(sizes, target=p0, tau2=tau2)
+    for level, lab in ((0.95, "95"), (0.998, "998")):
+        z = stats.norm.isf((1 - level) / 2)
+        for n, low, high in zip(sizes, lim[f"ll{lab}"], lim[f"ul{lab}"], strict=True):
+            assert low == pytest.approx(_arcsine_limit_by_root(n, p0, tau2, z, -1), abs=1e-9)
+            assert high == pytest.approx(_arcsine_limit_by_root(n, p0, tau2, z, 1), abs=1e-9)
+
+
+def test_funnel_exact_binomial_lower_limit_is_zero_when_the_quantile_falls_below():
+    """Binomial(10, 0.1): P(R = 0) = 0.349 > 0.025, so the smoothed count's 2.5% quantile is negative,
+    -(0.349 - 0.025) / 0.349 = -0.928; a share cannot lie below 0, so the limit is 0."""
+    from scipy import stats
+
+    p_zero = stats.binom.pmf(0, 10, 0.1)
+    assert p_zero == pytest.approx(0.9**10)
+    lim = _funnel().funnel_limits([10, 20], target=0.1)
+    assert lim["ll95"].tolist() == [0.0, 0.0] and lim["ll998"].tolist() == [0.0, 0.0]
+    # the upper limit of Binomial(10, 0.1) is an interior quantile: r = 3, a = (F(3) - 0.975) / P(R = 3)
+    f3, f2 = stats.binom.cdf(3, 10, 0.1), stats.binom.cdf(2, 10, 0.1)
+    assert lim["ul95"].iloc[0] == pytest.approx((3 - (f3 - 0.975) / (f3 - f2)) / 10, abs=1e-12)
+
+
+def _hand_tau2(events, size, target, trim):
+    """tau2 by the moment formula on winsorised arcsine z-scores around ``target`` (Spiegelhalter et al. 2012,
+    eq. 4), written out with numpy: the second implementation of ``overdispersion``."""
+    z = (np.arcsin(np.sqrt(events / size)) - np.arcsin(np.sqrt(target))) * 2 * np.sqrt(size)
+    zw = np.clip(z, *np.quantile(z, [trim, 1 - trim]))
+    k, w = len(z), 4.0 * size
+    return z, max(0.0, (np.sum(zw**2) - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+
+
+def _hand_arcsine_limits(size, target, tau2, level):
+    from scipy import stats
+
+    y0, q = np.arcsin(np.sqrt(target)), stats.norm.isf((1 - level) / 2)
+    half = q * np.sqrt(1 / (4 * size) + tau2)
+    return np.sin(np.clip(y0 - half, 0, np.pi / 2)) ** 2, np.sin(np.clip(y0 + half, 0, np.pi / 2)) ** 2
+
+
+def _over_dispersed_units(target, trim, level):
+    """30 units with between-unit variance on the arcsine scale (seeded), and two probes of 1,000 answers each
+    exactly at the half-answer boundary of the over-dispersed limits of ``level``: the lower probe's count O has
+    (O - 1/2)/n < lower limit <= (O + 1/2)/n (not "below"), the upper one (O - 1/2)/n <= upper < (O + 1/2)/n (not
+    "above"). The probes lie beyond the winsorising quantiles, so their exact count does not change tau2."""
+    rng = np.random.default_rng(41)
+    size = rng.integers(40, 400, size=30)
+    theta = np.arcsin(np.sqrt(0.85)) + rng.normal(0, 0.09, size=30)
+    events = np.r_[rng.binomial(size, np.sin(theta) ** 2), 399, 250, 500, 1000]  # one far above, one far below
+    size = np.r_[size, 400, 400, 1000, 1000]
+    for _ in range(3):  # the probes' counts to a fixed point (they do not move tau2)
+        _, tau2 = _hand_tau2(events, size, target, trim)
+        low, high = _hand_arcsine_limits(size[-2:], target, tau2, level)
+        events[-2:] = np.floor(low[0] * 1000 + 0.5), np.ceil(high[1] * 1000 - 0.5)
+    return events, size
+
+
+def test_funnel_table_over_dispersed_proportion_flags_by_hand():
+    """The ``_od`` flags of proportions, computed independently: tau2 by the DerSimonian-Laird-type moment
+    formula on winsorised z-scores around the GIVEN target (Spiegelhalter et al. 2012, eq. 4), limits
+    sin^2(asin(sqrt(p0)) +- z sqrt(1/(4n) + tau2)), and the half-answer correction: (O + 1/2)/n below the
+    lower, (O - 1/2)/n above the upper limit. Also the given trim, the given levels and z around the target."""
+    from scipy import stats
+
+    target, trim = 0.88, 0.15  # neither the pooled share nor the default trim
+    events, size = _over_dispersed_units(target, trim, 0.9)
+    t = _funnel().funnel_table(events, size, target=target, trim=trim, levels=(0.9, 0.99))
+    z, tau2 = _hand_tau2(events, size, target, trim)
+    np.testing.assert_allclose(t["z"], z, rtol=1e-12)
+    assert tau2 > 0.002 and t.attrs["tau2"] == pytest.approx(tau2, rel=1e-12)
+    assert t.attrs["trim"] == trim and t.attrs["target"] == target
+    assert [c for c in t.columns if c.startswith(("ll", "ul"))] == [
+        "ll90", "ll90_od", "ul90", "ul90_od", "ll99", "ll99_od", "ul99", "ul99_od"]
+    for level, lab in ((0.9, "90"), (0.99, "99")):
+        low, high = _hand_arcsine_limits(size, target, tau2, level)
+        np.testing.assert_allclose(t[f"ll{lab}_od"], low, rtol=1e-12)
+        np.testing.assert_allclose(t[f"ul{lab}_od"], high, rtol=1e-12)
+        expected = np.where((events + 0.5) / size < low, "below", np.where((events - 0.5) / size > high, "above", ""))
+        assert t[f"outside{lab}_od"].tolist() == expected.tolist()
+        # plain flags: the mid-p tails of scipy's binomial at the given target
+        mid_low = stats.binom.cdf(events - 1, size, target) + stats.binom.pmf(events, size, target) / 2
+        mid_high = stats.binom.sf(events, size, target) + stats.binom.pmf(events, size, target) / 2
+        plain = np.where(mid_low < (1 - level) / 2, "below", np.where(mid_high < (1 - level) / 2, "above", ""))
+        assert t[f"outside{lab}"].tolist() == plain.tolist()
+    # both directions occur, and the probes sit on the boundary: not flagged, yet half an answer from it
+    assert {"below", "above"} <= set(t["outside90_od"].iloc[:-2])
+    low, high = t["ll90_od"].to_numpy()[-2:], t["ul90_od"].to_numpy()[-2:]
+    assert (events[-2] - 0.5) / 1000 < low[0] <= (events[-2] + 0.5) / 1000
+    assert (events[-1] - 0.5) / 1000 <= high[1] < (events[-1] + 0.5) / 1000
+    assert t["outside90_od"].tolist()[-2:] == ["", ""]
+
+
+def test_funnel_table_without_over_dispersion_keeps_the_mid_p_flags():
+    """tau2 = 0 (40 units exactly on target, winsorised away the two others): the ``_od`` flags are the exact
+    mid-p flags. 83 of 100 at p0 = 0.9 is "below" by mid-p (F(82) + P(83)/2 < 0.025) but not by the corrected
+    share 83.5% against the lower limit 83.2%; 97 of 100 is "above" both ways."""
+    from scipy import stats
+
+    assert stats.binom.cdf(82, 100, 0.9) + stats.binom.pmf(83, 100, 0.9) / 2 < 0.025
+    events = np.r_[np.full(40, 90), 83, 97]
+    t = _funnel().funnel_table(events, np.full(42, 100), target=0.9)
+    assert t.attrs["tau2"] == 0.0
+    assert t["outside95"].tolist()[-2:] == ["below", "above"]
+    assert t["outside95_od"].tolist() == t["outside95"].tolist()
+    assert t["outside998_od"].tolist() == t["outside998"].tolist() == [""] * 42
+    for col in ("ll95", "ul95", "ll998", "ul998"):
+        assert t[f"{col}_od"].tolist() == t[col].tolist()
+
+
+def test_funnel_table_ratio_target_defaults_to_one():
+    """Ratios are centred on 1 (observed = expected), not on the pooled ratio; FunnelPlotR's published limits
+    for expected counts 15, 20, 30 (tests/testthat/test-poisson_limits.R)."""
+    t = _funnel().funnel_table([30, 30, 45], [15, 20, 30], kind="ratio")
+    assert t.attrs["target"] == 1.0
+    np.testing.assert_allclose(t["ll95"], [0.5596924, 0.6108260, 0.6746958], atol=5e-8)
+    np.testing.assert_allclose(t["ul998"], [2.082907, 1.902094, 1.702771], atol=5e-7)
+    np.testing.assert_allclose(t["z"], (np.sqrt([2.0, 1.5, 1.5]) - 1) * 2 * np.sqrt([15, 20, 30]), rtol=1e-12)
