@@ -126,6 +126,28 @@ def run(name: str, max_children: int) -> dict:
     return collect(name, time.perf_counter() - start, max_children)
 
 
+def recheck(name: str, max_children: int) -> dict:
+    """Re-run only the survivors of an earlier run of ``name`` against the current tests (the tests written to
+    kill them): the tests are copied in again, mutmut finds the new ones and maps them to functions, and runs
+    only the named mutants. The wall time recorded is the first run's plus this one's."""
+    work = WORK / name
+    before = json.loads((WORK / "results.json").read_text(encoding="utf-8"))[name]
+    survivors = [line.split(":")[0] for line in (work / "survivors.txt").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    shutil.rmtree(work / "tests")
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    start = time.perf_counter()
+    with open(work / "mutmut-recheck.log", "w", encoding="utf-8") as log:
+        if survivors:
+            subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *survivors], cwd=work,
+                           env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - start
+    row = collect(name, before["seconds"] + seconds, max_children)
+    row["first_run"] = {k: before[k] for k in ("mutants", "killed", "survived", "score", "seconds")}
+    return row
+
+
 def collect(name: str, seconds: float, max_children: int) -> dict:
     """Read the verdicts of ``.mutation/<name>`` (also of a run stopped early: its unchecked mutants are
     counted apart, and the score is over the checked ones)."""
@@ -168,6 +190,8 @@ def record(rows: list[dict]) -> None:
               "killed": r["killed"], "survived": r["survived"], "no tests": r["no_tests"],
               "not run (stopped)": r.get("not_checked", 0),
               "score": f"{r['score']:.0%}" if r["score"] is not None else "-",
+              "before the added tests": (f"{r['first_run']['killed']}/{r['first_run']['mutants']} "
+                                         f"({r['first_run']['score']:.0%})" if r.get("first_run") else "-"),
               "wall time": f"{r['seconds'] / 60:.1f} min ({r['max_children']} workers)"}
              for r in sorted(done.values(), key=lambda r: list(MODULES).index(r["module"]))]
     not_run = [m for m in MODULES if m not in done]
@@ -189,6 +213,8 @@ def main() -> None:
     ap.add_argument("modules", nargs="*", help=f"modules (default: all): {', '.join(MODULES)}")
     ap.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
     ap.add_argument("--list", action="store_true", help="print the modules and their test selections")
+    ap.add_argument("--recheck", action="store_true",
+                    help="re-run only the survivors of the last run of each module against the current tests")
     ap.add_argument("--collect", type=float, metavar="SECONDS",
                     help="only read the results already in .mutation/<module> (a run stopped early) and record "
                          "them with this wall time")
@@ -202,7 +228,7 @@ def main() -> None:
         ap.error(f"unknown modules {unknown}; choose from {list(MODULES)}")
     for name in args.modules or list(MODULES):
         row = (collect(name, args.collect, args.max_children) if args.collect is not None
-               else run(name, args.max_children))
+               else recheck(name, args.max_children) if args.recheck else run(name, args.max_children))
         print(f"{name}: {row['killed']}/{row['mutants']} killed ({row['score']}), {row['survived']} survived, "
               f"{row['no_tests']} without tests, {row['seconds']} s", flush=True)
         record([row])

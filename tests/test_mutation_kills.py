@@ -4,6 +4,7 @@ behaviour a mutant broke without any other test noticing."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats.power import TTestIndPower
 
@@ -282,3 +283,48 @@ def test_funnel_table_ratio_target_defaults_to_one():
     np.testing.assert_allclose(t["ll95"], [0.5596924, 0.6108260, 0.6746958], atol=5e-8)
     np.testing.assert_allclose(t["ul998"], [2.082907, 1.902094, 1.702771], atol=5e-7)
     np.testing.assert_allclose(t["z"], (np.sqrt([2.0, 1.5, 1.5]) - 1) * 2 * np.sqrt([15, 20, 30]), rtol=1e-12)
+
+
+def test_mean_funnel_over_dispersed_by_hand():
+    """A mean funnel whose units differ more than their within-unit spread allows (the existing checks have
+    tau2 = 0): pooled sd, z, tau2 (moment formula on winsorised z, the given trim) and the widened normal limits
+    target +- z_a sqrt(sd^2/n + tau2) at the given levels, all written out with numpy and scipy."""
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(3, 25, size=24)
+    units = np.repeat([f"u{i:02d}" for i in range(24)], sizes)
+    values = rng.normal(80, 6, size=len(units)) + np.repeat(rng.normal(0, 5, size=24), sizes)
+    trim, levels = 0.2, (0.9, 0.99)
+    t = _funnel().mean_funnel(values, units, trim=trim, levels=levels)
+    frame = pd.DataFrame({"u": units, "v": values})
+    g = frame.groupby("u")["v"]
+    n, mean, var = g.size().to_numpy(float), g.mean().to_numpy(), g.var(ddof=1).to_numpy()
+    sd = np.sqrt(np.sum((n - 1) * var) / np.sum(n - 1))
+    target = values.mean()
+    z = (mean - target) / (sd / np.sqrt(n))
+    zw = np.clip(z, *np.quantile(z, [trim, 1 - trim]))
+    w = n / sd**2
+    tau2 = (np.sum(zw**2) - 23) / (w.sum() - (w**2).sum() / w.sum())
+    assert t["unit"].tolist() == sorted(set(units))
+    assert t.attrs["sd"] == pytest.approx(sd, rel=1e-12) and t.attrs["target"] == pytest.approx(target, rel=1e-12)
+    np.testing.assert_allclose(t["z"], z, rtol=1e-10)
+    assert tau2 > 1 and t.attrs["tau2"] == pytest.approx(tau2, rel=1e-10) and t.attrs["trim"] == trim
+    for level in levels:
+        lab = f"{level * 100:g}"
+        q = stats.norm.isf((1 - level) / 2)
+        np.testing.assert_allclose(t[f"ll{lab}"], target - q * sd / np.sqrt(n), rtol=1e-10)
+        np.testing.assert_allclose(t[f"ul{lab}_od"], target + q * np.sqrt(sd**2 / n + tau2), rtol=1e-10)
+        wide_low = target - q * np.sqrt(sd**2 / n + tau2)
+        assert t[f"outside{lab}_od"].tolist() == np.where(mean < wide_low, "below", np.where(
+            mean > target + q * np.sqrt(sd**2 / n + tau2), "above", "")).tolist()
+    assert (t["outside90"] != "").sum() > (t["outside90_od"] != "").sum() > 0
+
+
+def test_mean_funnel_needs_a_within_unit_spread():
+    """Units of one observation each give no pooled sd (0/0): refused with the reason. One unit of two
+    observations (one degree of freedom) is enough."""
+    with pytest.raises(ValueError, match="two or more observations"):
+        _funnel().mean_funnel([70.0, 80.0, 90.0], ["a", "b", "c"])
+    t = _funnel().mean_funnel([70.0, 74.0, 90.0], ["a", "a", "b"], trim=0)
+    assert t.attrs["sd"] == pytest.approx(np.sqrt(8.0))  # (70 - 72)^2 + (74 - 72)^2 over 1 df
