@@ -328,3 +328,44 @@ def test_mean_funnel_needs_a_within_unit_spread():
         _funnel().mean_funnel([70.0, 80.0, 90.0], ["a", "b", "c"])
     t = _funnel().mean_funnel([70.0, 74.0, 90.0], ["a", "a", "b"], trim=0)
     assert t.attrs["sd"] == pytest.approx(np.sqrt(8.0))  # (70 - 72)^2 + (74 - 72)^2 over 1 df
+
+
+def test_funnel_ratio_flags_z_and_defaults_by_hand():
+    """Ratios: a unit above is called "above" (the existing checks count flags only), z around a target that is
+    not 1 (Spiegelhalter 2005 Table I: y = sqrt(O/E), s = 1/(2 sqrt(E))), units numbered 0.. when not named,
+    phi in the attributes, and the over-dispersed lower limit clipped at 0 (a root below 0 has no meaning)."""
+    from scipy import stats
+
+    f = _funnel()
+    expected = np.array([20.0, 30.0, 25.0, 40.0, 50.0])
+    t = f.funnel_table([20, 30, 60, 10, 50], expected, kind="ratio", trim=0)
+    assert t["unit"].tolist() == [0, 1, 2, 3, 4]
+    lim = f.funnel_limits(expected, kind="ratio")
+    assert lim["ul998"].iloc[2] < 60 / 25 and lim["ll998"].iloc[3] > 10 / 40  # exact Poisson limits
+    assert t["outside998"].tolist() == ["", "", "above", "below", ""]
+    z = (np.sqrt(np.array([20, 30, 60, 10, 50]) / expected) - 1) * 2 * np.sqrt(expected)
+    assert t.attrs["phi"] == pytest.approx(np.mean(z**2), rel=1e-12)
+    zs = f.funnel_z_scores([30, 10], [20, 20], kind="ratio", target=1.44)
+    np.testing.assert_allclose(zs["z"], (np.sqrt([1.5, 0.5]) - 1.2) * 2 * np.sqrt(20), rtol=1e-12)
+    np.testing.assert_allclose(zs["y"], np.sqrt([1.5, 0.5]), rtol=1e-12)
+    # the default kind is a proportion: asin(sqrt(O/n)) around the pooled share
+    zp = f.funnel_z_scores([30, 10], [40, 40])
+    np.testing.assert_allclose(zp["z"], (np.arcsin(np.sqrt([0.75, 0.25])) - np.arcsin(np.sqrt(0.5))) * 2 * np.sqrt(40))
+    # (1 - 3.09 sqrt(1/8 + 0.2)) < 0: the lower over-dispersed limit is 0, not the square of a negative root
+    wide = f.funnel_limits([2.0], kind="ratio", tau2=0.2)
+    assert wide["ll998"].iloc[0] == 0.0
+    assert wide["ul998"].iloc[0] == pytest.approx((1 + stats.norm.isf(0.001) * np.sqrt(1 / 8 + 0.2)) ** 2)
+
+
+def test_funnel_limits_refuse_impossible_arguments_with_the_reason():
+    f = _funnel()
+    with pytest.raises(ValueError, match="tau2 must be non-negative"):
+        f.funnel_limits([10], kind="ratio", tau2=-0.1)
+    with pytest.raises(ValueError, match="target between 0 and 1"):
+        f.funnel_limits([10], target=1.5)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        f.funnel_z_scores([1], [2], kind="rate")
+    with pytest.raises(ValueError, match="whole-number denominators"):
+        f.funnel_limits([10.5], target=0.5)
+    # a target of exactly 0 is a proportion too: every limit is 0
+    assert f.funnel_limits([10], target=0.0).iloc[0].tolist() == [0.0, 0.0, 0.0, 0.0]
