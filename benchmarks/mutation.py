@@ -64,7 +64,8 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "mixed": ("src/helpers/stats/mixed.py", [],
               ["tests/test_outputs_agree.py", "tests/test_scoring.py", "src/helpers/stats/mixed.py",
                "-k", "reml or mme or statsmodels or henderson"]),
-    "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "src/helpers/stats/funnel.py"]),
+    "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
+                                                   "src/helpers/stats/funnel.py", "-k", "funnel"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
             ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "src/helpers/io/pii.py", "-k",
              "(scrub or look_alikes or ids_are_not or pii) and not real_ingestion"]),
@@ -73,8 +74,9 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "report_suppression": ("src/helpers/report/__init__.py",
                            ["helpers.report.xǁReportǁsuppress*", "helpers.report.xǁReportǁsmall*",
                             "helpers.report.xǁReportǁdrawable*"],
-                           ["tests/test_suppression.py", "src/helpers/report/__init__.py", "-k",
-                            "not trajectories"]),
+                           ["tests/test_suppression.py", "tests/test_mutation_kills.py",
+                            "src/helpers/report/__init__.py", "-k",
+                            "not trajectories and (suppression or suppress or small or drawable or Report)"]),
     "nok_scoring": ("src/helpers/studies/nok/scoring.py", [], ["tests/test_nok_scoring.py"]),
     "nok_uncertainty": ("src/helpers/studies/nok/uncertainty.py", [], ["tests/test_nok_uncertainty.py"]),
     "year_verdicts": ("src/helpers/studies/mystery_guest/trends.py",
@@ -136,6 +138,12 @@ def recheck(name: str, max_children: int) -> dict:
                  if line.strip()]
     shutil.rmtree(work / "tests")
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source, _, selection = MODULES[name]
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
+                                         + _config(source, selection), encoding="utf-8")
+    # a changed test selection makes mutmut forget every verdict: keep those of the mutants not re-run
+    metas = list((work / "mutants").rglob("*.meta"))
+    saved = {m: json.loads(m.read_text(encoding="utf-8"))["exit_code_by_key"] for m in metas}
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
     start = time.perf_counter()
     with open(work / "mutmut-recheck.log", "w", encoding="utf-8") as log:
@@ -143,6 +151,11 @@ def recheck(name: str, max_children: int) -> dict:
             subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *survivors], cwd=work,
                            env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     seconds = time.perf_counter() - start
+    rerun = set(survivors)
+    for m, codes in saved.items():
+        meta = json.loads(m.read_text(encoding="utf-8"))
+        meta["exit_code_by_key"] |= {k: v for k, v in codes.items() if k not in rerun}
+        m.write_text(json.dumps(meta), encoding="utf-8")
     row = collect(name, before["seconds"] + seconds, max_children)
     row["first_run"] = {k: before[k] for k in ("mutants", "killed", "survived", "score", "seconds")}
     return row

@@ -369,3 +369,40 @@ def test_funnel_limits_refuse_impossible_arguments_with_the_reason():
         f.funnel_limits([10.5], target=0.5)
     # a target of exactly 0 is a proportion too: every limit is 0
     assert f.funnel_limits([10], target=0.0).iloc[0].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_funnel_additive_tau2_small_and_edge_cases_by_hand():
+    """tau2 = max(0, (k phi - (k - 1)) / (sum w - sum w^2 / sum w)), w = 1/s^2, computed by hand:
+    two units already show between-unit variance; k phi just above k - 1 gives a small positive tau2; every
+    field is returned on the tau2 = 0 path too; no unit at all gives phi NaN, not an error."""
+    f = _funnel()
+    two = f.additive_tau2([3.0, -3.0], [0.1, 0.2], trim=0)  # phi 9; w 100, 25: 125 - 10625/125 = 40
+    assert (two.phi, two.n_units, two.trim) == (9.0, 2, 0) and two.tau2 == pytest.approx(17 / 40, rel=1e-12)
+    near = f.additive_tau2([1.1**0.5] * 5, [0.1] * 5, trim=0)  # phi 1.1: k phi = 5.5 > 4
+    assert near.tau2 == pytest.approx(1.5 / 400, rel=1e-9)
+    none = f.additive_tau2([0.5, -0.5, 0.2], [0.1, 0.1, 0.1], trim=0)
+    assert (none.tau2, none.n_units, none.trim) == (0.0, 3, 0) and none.phi == pytest.approx(0.54 / 3)
+    empty = f.additive_tau2([], [])
+    assert np.isnan(empty.phi) and (empty.tau2, empty.n_units) == (0.0, 0)
+    assert f.winsorise([]).tolist() == [] and f.winsorise([4.0]).tolist() == [4.0]
+    # the default trim is 10% at each end (R type-7 quantiles 1 and 9 of 0..10)
+    assert f.winsorise(np.arange(11.0)).tolist() == [1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9]
+
+
+@pytest.mark.parametrize("size", [[np.nan], [np.inf], [10, -1]])
+def test_funnel_sizes_must_be_positive_and_finite(size):
+    with pytest.raises(ValueError, match="size must be positive and finite"):
+        _funnel().funnel_limits(size, kind="ratio")
+
+
+# ---------------------------------------------------------------------------- report: small-cell suppression
+def test_suppression_reads_a_count_that_is_not_a_number_as_small():
+    """A recipient count that is not a number (a text cell, an earlier suppression mark) is taken as 0 and
+    suppressed, not an error and never shown; ``drawable`` honours another count column's name."""
+    from helpers.report import SUPPRESSED, Report
+
+    t = pd.DataFrame({"worker_id": ["W1", "W2", "W3"], "n_recipients": ["3", "n<5", 7], "mean": [1.0, 2.0, 3.0]})
+    assert Report().small(t).tolist() == [True, True, False]
+    assert Report().suppress(t)["mean"].tolist() == [SUPPRESSED, SUPPRESSED, 3.0]
+    other = pd.DataFrame({"worker": ["W1", "W2"], "respondents": [4, 5]})
+    assert Report().drawable(other, n_col="respondents")["worker"].tolist() == ["W2"]
