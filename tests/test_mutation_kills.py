@@ -406,3 +406,47 @@ def test_suppression_reads_a_count_that_is_not_a_number_as_small():
     assert Report().suppress(t)["mean"].tolist() == [SUPPRESSED, SUPPRESSED, 3.0]
     other = pd.DataFrame({"worker": ["W1", "W2"], "respondents": [4, 5]})
     assert Report().drawable(other, n_col="respondents")["worker"].tolist() == ["W2"]
+
+
+# ---------------------------------------------------------------------------- io/pii.py (pii: names in the selection)
+def test_pii_scrub_series_missing_empty_and_id_kinds():
+    """Missing cells come out as empty text (never a placeholder or 'nan'), the result is a string column,
+    an empty column gives every count 0, and the kinds asked for reach ``scrub``: in an id column a long digit
+    run is an id (only the mobile-phone scan applies), in free text it is a phone."""
+    from helpers.io.pii import COUNTED, ID_KINDS, scrub_series
+
+    out, counts = scrub_series(pd.Series(["Иванова Мария Петровна", None, pd.NA, "2021-00017"], dtype=object))
+    assert out.tolist() == ["[ФИО]", "", "", "2021-00017"] and str(out.dtype) == "string"
+    assert counts == dict.fromkeys(COUNTED, 0) | {"name": 1}
+    empty, zero = scrub_series(pd.Series([], dtype=object))
+    assert empty.tolist() == [] and zero == dict.fromkeys(COUNTED, 0)
+    assert all(type(v) is int for v in zero.values())
+    ids, c = scrub_series(pd.Series(["Код 1234567890123", "Код 1234567890123"]), ID_KINDS)
+    assert ids.tolist() == ["Код 1234567890123"] * 2 and c["phone"] == 0
+    text, c = scrub_series(pd.Series(["Код 1234567890123", "Код 1234567890123"]))
+    assert text.tolist() == ["Код [телефон]"] * 2 and c["phone"] == 2  # counted per cell
+
+
+def test_pii_counts_words_and_quote_edges():
+    """Phones, e-mails and names are always named, at 0 when absent; a value of exactly ``limit`` characters
+    is quoted whole, one more is cut to ``limit`` with an ellipsis."""
+    from helpers.io.pii import counts_words, quote
+
+    assert counts_words({}) == "0 phones, 0 e-mails, 0 names"
+    assert counts_words({"email": 2, "birth": 1}) == "0 phones, 2 e-mails, 0 names, 1 birth dates"
+    assert quote("x" * 40) == "'" + "x" * 40 + "'"
+    assert quote("x" * 41) == "'" + "x" * 39 + "…'" and len(quote("x" * 41)) == 42
+
+
+@pytest.mark.parametrize("text", [
+    "Спасибо Марию", "Спасибо Натальей", "Звонила Ольгой", "Спасибо Сашей", "Спасибо Сергею", "Спасибо Игорем",
+    "Спасибо Анатолия", "Приходила с Иваном", "Спасибо Ивану", "Спасибо Иване"])
+def test_pii_first_names_in_their_case_forms(text):
+    """A first name standing alone in an oblique case, one of each ending class of ``_name_forms``
+    (-ия/-ья, -а/-я, -й/-ь, a consonant), is a name (the regex is built at import, so mutmut cannot mutate it:
+    these were checked by applying changes by hand)."""
+    from helpers.io.pii import scrub, scrub_series
+
+    word = text.split()[-1]
+    assert scrub(text)[0] == text.replace(word, "[ФИО]")
+    assert scrub_series(pd.Series([text]))[0].tolist() == [text.replace(word, "[ФИО]")]
