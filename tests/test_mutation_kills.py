@@ -207,19 +207,21 @@ def _hand_arcsine_limits(size, target, tau2, level):
 
 
 def _over_dispersed_units(target, trim, level):
-    """30 units with between-unit variance on the arcsine scale (seeded), and two probes of 1,000 answers each
-    exactly at the half-answer boundary of the over-dispersed limits of ``level``: the lower probe's count O has
+    """30 units with between-unit variance on the arcsine scale (seeded), and probes of 1,000 answers each at
+    the half-answer boundary of the over-dispersed limits of ``level``: the lower probe's count O has
     (O - 1/2)/n < lower limit <= (O + 1/2)/n (not "below"), the upper one (O - 1/2)/n <= upper < (O + 1/2)/n (not
-    "above"). The probes lie beyond the winsorising quantiles, so their exact count does not change tau2."""
+    "above"); one answer further out each is flagged. The probes lie beyond the winsorising quantiles, so their
+    exact count does not change tau2."""
     rng = np.random.default_rng(41)
     size = rng.integers(40, 400, size=30)
     theta = np.arcsin(np.sqrt(0.85)) + rng.normal(0, 0.09, size=30)
-    events = np.r_[rng.binomial(size, np.sin(theta) ** 2), 399, 250, 500, 1000]  # one far above, one far below
-    size = np.r_[size, 400, 400, 1000, 1000]
+    events = np.r_[rng.binomial(size, np.sin(theta) ** 2), 399, 250, 500, 499, 1000, 1000]  # one far above, below
+    size = np.r_[size, 400, 400, 1000, 1000, 1000, 1000]
     for _ in range(3):  # the probes' counts to a fixed point (they do not move tau2)
         _, tau2 = _hand_tau2(events, size, target, trim)
-        low, high = _hand_arcsine_limits(size[-2:], target, tau2, level)
-        events[-2:] = np.floor(low[0] * 1000 + 0.5), np.ceil(high[1] * 1000 - 0.5)
+        low, high = _hand_arcsine_limits(np.array([1000, 1000]), target, tau2, level)
+        at_low, at_high = np.floor(low[0] * 1000 + 0.5), np.ceil(high[1] * 1000 - 0.5)
+        events[-4:] = at_low, at_low - 1, at_high, at_high + 1
     return events, size
 
 
@@ -251,11 +253,11 @@ def test_funnel_table_over_dispersed_proportion_flags_by_hand():
         plain = np.where(mid_low < (1 - level) / 2, "below", np.where(mid_high < (1 - level) / 2, "above", ""))
         assert t[f"outside{lab}"].tolist() == plain.tolist()
     # both directions occur, and the probes sit on the boundary: not flagged, yet half an answer from it
-    assert {"below", "above"} <= set(t["outside90_od"].iloc[:-2])
-    low, high = t["ll90_od"].to_numpy()[-2:], t["ul90_od"].to_numpy()[-2:]
-    assert (events[-2] - 0.5) / 1000 < low[0] <= (events[-2] + 0.5) / 1000
-    assert (events[-1] - 0.5) / 1000 <= high[1] < (events[-1] + 0.5) / 1000
-    assert t["outside90_od"].tolist()[-2:] == ["", ""]
+    assert {"below", "above"} <= set(t["outside90_od"].iloc[:-4])
+    low, high = t["ll90_od"].iloc[-4], t["ul90_od"].iloc[-2]
+    assert (events[-4] - 0.5) / 1000 < low <= (events[-4] + 0.5) / 1000
+    assert (events[-2] - 0.5) / 1000 <= high < (events[-2] + 0.5) / 1000
+    assert t["outside90_od"].tolist()[-4:] == ["", "below", "", "above"]
 
 
 def test_funnel_table_without_over_dispersion_keeps_the_mid_p_flags():
