@@ -67,7 +67,8 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
-            ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "src/helpers/io/pii.py", "-k",
+            ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "tests/test_mutation_kills.py",
+             "src/helpers/io/pii.py", "-k",
              "(scrub or look_alikes or ids_are_not or pii) and not real_ingestion"]),
     "ingest": ("src/helpers/io/ingest.py", [], ["tests/test_ingest.py", "tests/test_ingest_faults.py",
                                                  "tests/test_ingest_privacy.py"]),
