@@ -430,12 +430,16 @@ def test_pii_scrub_series_missing_empty_and_id_kinds():
 
 
 def test_pii_counts_words_and_quote_edges():
-    """Phones, e-mails and names are always named, at 0 when absent; a value of exactly ``limit`` characters
-    is quoted whole, one more is cut to ``limit`` with an ellipsis."""
-    from helpers.io.pii import counts_words, quote
+    """The kinds found are said in words in the order of COUNTED, with each language's plural forms (the word
+    for none when nothing was found); a value of exactly ``limit`` characters is quoted whole, one more is cut to
+    ``limit`` with an ellipsis."""
+    from helpers.io.pii import quote
+    from helpers.narrative.privacy import counts_words
 
-    assert counts_words({}) == "0 phones, 0 e-mails, 0 names"
-    assert counts_words({"email": 2, "birth": 1}) == "0 phones, 2 e-mails, 0 names, 1 birth dates"
+    assert counts_words({}, "en") == "none" and counts_words({"phone": 0}, "ru") == counts_words({}, "ru")
+    assert counts_words({"email": 2, "birth": 1}, "en") == "2 e-mails, 1 birth date"
+    assert counts_words({"address": 2, "phone": 1}, "ru") == "1 телефон, 2 адреса"
+    assert counts_words({"phone": 5, "name": 21}, "ru") == "5 телефонов, 21 имя"
     assert quote("x" * 40) == "'" + "x" * 40 + "'"
     assert quote("x" * 41) == "'" + "x" * 39 + "…'" and len(quote("x" * 41)) == 42
 
