@@ -533,7 +533,7 @@ def _flags(value: np.ndarray, limits: pd.DataFrame, levels: tuple[float, ...], s
     return out
 
 
-def _proportion_flags(o: np.ndarray, n: np.ndarray, target: float, plain: pd.DataFrame, wide: pd.DataFrame,
+def _proportion_flags(o: np.ndarray, n: np.ndarray, target: float, wide: pd.DataFrame,
                       levels: tuple[float, ...], tau2: float, pooled: bool) -> dict:
     """Plain limits: the exact mid-p rule, around the pooled share conditional on the total
     (:func:`pooled_share_flags`) or around a given target (:func:`binomial_tail_flags`). Over-dispersed
@@ -591,7 +591,7 @@ def funnel_table(observed, size, kind: str = "proportion", target: float | None 
     plain = (pooled_share_limits(n, o.sum(), n.sum(), levels) if pooled
              else funnel_limits(n, kind, target, levels))
     wide = funnel_limits(n, kind, target, levels, tau2=tau2) if tau2 > 0 else plain
-    flags = _proportion_flags(o, n, target, plain, wide, levels, tau2, pooled) if kind == "proportion" else None
+    flags = _proportion_flags(o, n, target, wide, levels, tau2, pooled) if kind == "proportion" else None
     out = _assemble(units, value, n, funnel_z_scores(o, n, kind, target)["z"], plain, wide, levels, od, target,
                     flags)
     out.attrs.update(tau2=tau2, tau2_estimated=od.tau2, homogeneity_p=homogeneity_p, pooled=pooled)
