@@ -51,6 +51,7 @@ from helpers.io.contract import DataContractError
 from helpers.io.demo import DEMO_KEY, DEMO_MARKER
 from helpers.io.pii import COUNTED, ID_KINDS, quote, scrub_series
 from helpers.io.provenance import file_sha256
+from helpers.io.quarantine import problems_per_row
 
 KEY_ENV = "MG_PSEUDONYM_KEY"
 KEY_FILE_ENV = "MG_PSEUDONYM_KEY_FILE"
@@ -470,15 +471,9 @@ def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path
     out["source_file"] = path.name
     out["source_row"] = lines
     if len(pf):
-        pf = pf.sort_values("pos", kind="stable")
         # each problem once per row, with the columns it concerns: "answer to an item not asked in 2022
         # [eth_appearance, eth_discipline, ...]", not the same sentence once per column
-        per_problem = pf.groupby(["pos", "reason"], sort=False).agg(
-            column=("column", "first"), named=("column", lambda c: ", ".join(dict.fromkeys(c)))).reset_index()
-        per_problem["reason"] = per_problem["reason"] + " [" + per_problem["named"] + "]"
-        first = per_problem.groupby("pos", sort=True).agg(
-            column=("column", "first"), reason=("reason", "; ".join),
-            columns=("named", lambda c: ", ".join(dict.fromkeys(", ".join(c).split(", ")))))
+        first = problems_per_row(pf)
         quarantine = pd.DataFrame(
             {
                 "file": path.name,

@@ -32,6 +32,25 @@ def empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in QUARANTINE_COLUMNS})
 
 
+
+def problems_per_row(problems: pd.DataFrame) -> pd.DataFrame:
+    """One row per row at fault (index ``pos``) from ``pos, column, reason`` (one line per column and problem):
+    ``column`` (the first at fault), ``reason`` (each problem once with its columns, "; "-joined:
+    ``"missing value [age, sex]"``) and ``columns`` (every column at fault).
+
+    >>> p = pd.DataFrame({"pos": [3, 3, 3], "column": ["age", "sex", "q1"],
+    ...                   "reason": ["missing value", "missing value", "unknown answer"]})
+    >>> problems_per_row(p).to_dict("records")
+    [{'column': 'age', 'reason': 'missing value [age, sex]; unknown answer [q1]', 'columns': 'age, sex, q1'}]
+    """
+    p = problems.sort_values("pos", kind="stable")
+    named = p.groupby(["pos", "reason"], sort=False).agg(
+        column=("column", "first"), named=("column", lambda c: ", ".join(dict.fromkeys(c)))).reset_index()
+    named["reason"] = named["reason"] + " [" + named["named"] + "]"
+    return named.groupby("pos", sort=True).agg(
+        column=("column", "first"), reason=("reason", "; ".join),
+        columns=("named", lambda c: ", ".join(dict.fromkeys(", ".join(c).split(", ")))))
+
 class RowProblems:
     """Row problems as (position, column, reason); :meth:`split` names each problem of a row once."""
 
@@ -55,13 +74,7 @@ class RowProblems:
         """
         if not self.rows:
             return out.reset_index(drop=True), empty_quarantine()
-        p = pd.DataFrame(self.rows, columns=["pos", "column", "reason"]).sort_values("pos", kind="stable")
-        named = p.groupby(["pos", "reason"], sort=False).agg(
-            column=("column", "first"), named=("column", lambda c: ", ".join(dict.fromkeys(c)))).reset_index()
-        named["reason"] = named["reason"] + " [" + named["named"] + "]"
-        first = named.groupby("pos", sort=True).agg(
-            column=("column", "first"), reason=("reason", "; ".join),
-            columns=("named", lambda c: ", ".join(dict.fromkeys(", ".join(c).split(", ")))))
+        first = problems_per_row(pd.DataFrame(self.rows, columns=["pos", "column", "reason"]))
         pos = first.index.to_numpy()
         shown = (out[id_column] if ids is None else ids).to_numpy()
         q = pd.DataFrame({"file": Path(path).name, "row": (pos + 2).astype("int64"), "id": shown[pos],
