@@ -10,10 +10,11 @@ a ``[tool.mutmut]`` section written here), so each has its own test selection an
     .venv/bin/python benchmarks/mutation.py --list                # the modules and their test selections
 
 Per module it records the mutants, killed (a test failed or timed out), survived, without tests, the score
-``killed / mutants`` and the wall time, in ``.mutation/results.json`` (kept between runs), and writes the table
-into the ``mutation`` section of benchmarks/RESULTS.md. The surviving mutants of a module are listed in
+``killed / mutants`` and the wall time, in ``benchmarks/mutation/<module>.json`` (committed: one file a module,
+so modules run on different branches merge without conflict), and writes the table of every recorded module
+into the ``mutation`` section of benchmarks/RESULTS.md (``--table`` rewrites it from those files alone). The surviving mutants of a module are listed in
 ``.mutation/<module>/survivors.txt`` (``mutmut show <name>`` in that folder prints one); the ones judged
-harmless, and why, are in docs/mutation.md. Timeouts count as killed (a mutant that makes a loop endless is
+harmless, and why, are in docs/mutation/<module>.md. Timeouts count as killed (a mutant that makes a loop endless is
 noticed). Goal: at least 85% killed in every module.
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutation"
+RECORDS = ROOT / "benchmarks" / "mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -134,7 +136,7 @@ def recheck(name: str, max_children: int) -> dict:
     kill them): the tests are copied in again, mutmut finds the new ones and maps them to functions, and runs
     only the named mutants. The wall time recorded is the first run's plus this one's."""
     work = WORK / name
-    before = json.loads((WORK / "results.json").read_text(encoding="utf-8"))[name]
+    before = json.loads((RECORDS / f"{name}.json").read_text(encoding="utf-8"))
     survivors = [line.split(":")[0] for line in (work / "survivors.txt").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     shutil.rmtree(work / "tests")
@@ -197,10 +199,13 @@ def collect(name: str, seconds: float, max_children: int) -> dict:
 
 
 def record(rows: list[dict]) -> None:
-    path = WORK / "results.json"
-    done = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    done.update({r["module"]: r for r in rows})
-    path.write_text(json.dumps(done, indent=1), encoding="utf-8")
+    """Keep each row in ``benchmarks/mutation/<module>.json`` and rewrite the RESULTS.md table from all of them."""
+    RECORDS.mkdir(exist_ok=True)
+    for r in rows:
+        (RECORDS / f"{r['module']}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False) + "\n",
+                                                     encoding="utf-8")
+    done = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(RECORDS.glob("*.json"))
+            if p.stem in MODULES}
     shown = [{"module": r["module"], "file": r["file"].removeprefix("src/helpers/"), "mutants": r["mutants"],
               "killed": r["killed"], "survived": r["survived"], "no tests": r["no_tests"],
               "not run (stopped)": r.get("not_checked", 0),
@@ -213,9 +218,7 @@ def record(rows: list[dict]) -> None:
     body = (f"Command: `make mutation` (= `.venv/bin/python benchmarks/mutation.py`; one module: "
             f"`.venv/bin/python benchmarks/mutation.py power`). mutmut {_version()}; score = killed "
             "(a test failed or timed out) / mutants checked. Surviving mutants and the ones judged harmless: "
-            "docs/mutation.md (pii.py is below 85% because 37 of its mutants are in `_name_forms`, which builds a "
-            "regular expression at import, before mutmut switches a mutant on: no test can kill them there; they "
-            "were checked by hand). \"before the added tests\": the first run, before the tests written to kill "
+            "docs/mutation.md and docs/mutation/<module>.md. \"before the added tests\": the first run, before the tests written to kill "
             "its survivors (`--recheck`).\n\n" + table(shown)
             + ("\n\nNot run yet: " + ", ".join(not_run) + "." if not_run else ""))
     write_section("mutation", "Mutation testing (issue 23)", body)
@@ -233,6 +236,8 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="print the modules and their test selections")
     ap.add_argument("--recheck", action="store_true",
                     help="re-run only the survivors of the last run of each module against the current tests")
+    ap.add_argument("--table", action="store_true",
+                    help="only rewrite the RESULTS.md table from benchmarks/mutation/*.json")
     ap.add_argument("--collect", type=float, metavar="SECONDS",
                     help="only read the results already in .mutation/<module> (a run stopped early) and record "
                          "them with this wall time")
@@ -240,6 +245,9 @@ def main() -> None:
     if args.list:
         for name, (source, globs, selection) in MODULES.items():
             print(f"{name:20s} {source} {' '.join(globs)}\n{'':20s} pytest {' '.join(selection + NOT_SLOW)}")
+        return
+    if args.table:
+        record([])
         return
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
