@@ -153,3 +153,30 @@ def _env(**values):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+#: the full runs the browser visits, their language, and whether axe-core audits them and SVG texts are measured
+VISITED_RUNS = {"public_run": ("en", True), "russian_run": ("ru", True), "internal_run": ("ru", False)}
+
+
+@pytest.fixture(scope="session")
+def visited(request, suite_once):
+    """``visited(which)``: (the run folder, :func:`_chromium.visit` of every page of a full run fixture, keyed
+    ``<run>/<page>.html`` and ``index.html`` for the reports index), once for the whole suite: the browser,
+    accessibility and figure tests read the same visit (screenshots in the run's ``screenshots/``)."""
+    from _chromium import AXE, run_pages, visit
+
+    def get(which: str) -> tuple[Path, dict[str, dict]]:
+        rc, out = request.getfixturevalue(which)
+        assert rc == 0
+        run_dir = (out / "latest").resolve()
+        lang, deep = VISITED_RUNS[which]
+
+        def compute():
+            seen = visit(run_pages(out), lang, run_dir, shots_dir=run_dir / "screenshots",
+                         axe=AXE if deep and AXE.exists() else None, measure=deep)
+            return {str(Path(k).resolve().relative_to(run_dir.parent)): v for k, v in seen.items()}
+
+        return run_dir, suite_once(f"visit_{which}", compute)
+
+    return get

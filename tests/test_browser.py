@@ -1,4 +1,5 @@
-"""Reports in a real browser (headless Chromium via Playwright, network blocked) and the leak scan.
+"""Reports in a real browser (headless Chromium via Playwright, network blocked: tests/_chromium.py) and the
+leak scan.
 
 Chromium is the Debian package (/usr/bin/chromium), installed by `make test` when missing.
 Screenshots land in the run's `screenshots/` folder for people to look at.
@@ -7,95 +8,27 @@ Screenshots land in the run's `screenshots/` folder for people to look at.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _chromium import visit
 
 from helpers.io.ingest import read_table
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def _pages(run_dir: Path) -> list[Path]:
     return [run_dir / "index.html", *sorted(p for p in run_dir.glob("*.html") if p.name != "index.html")]
 
 
-# The page's visible text; a passage marked as written in another language (a cited title kept in its original
-# language, <span lang="en">) is the author's declared quotation, not the page's language, and is left out.
-_VISIBLE_TEXT = """(own) => {
-  for (const el of document.body.querySelectorAll('[lang]')) {
-    if (el.lang.slice(0, 2) !== own) el.style.display = 'none';
-  }
-  return document.body.innerText;
-}"""
-
-
-def _problems(page, page_path: Path, run_dir: Path) -> list[str]:
-    """What is wrong with an opened page: undecoded images, table-of-contents links to nothing, broken links."""
-    found: list[str] = []
-    images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    found += [f"image {k} not decoded" for k, (ok, w, h) in enumerate(images) if not (ok and w > 0 and h > 0)]
-    anchors = page.evaluate("Array.from(document.querySelectorAll('nav.mg-toc a')).map(a => a.getAttribute('href'))")
-    for href in anchors:
-        # the browser tries the fragment as written, then percent-decoded (HTML standard)
-        js = "h => !!(document.getElementById(h.slice(1)) || document.getElementById(decodeURIComponent(h.slice(1))))"
-        if not page.evaluate(js, href):
-            found.append(f"table-of-contents link {href} resolves to nothing")
-    links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
-    for href in links:
-        if not href.startswith(("#", "http")) and not (page_path.parent / href).resolve().exists():
-            found.append(f"broken link {href}")
-    if page_path.name != "index.html" and page_path.parent == run_dir and not anchors:
-        found.append("no table of contents")
-    return found
-
-
 def browse(run_dir: Path, lang: str, index: Path | None = None, shots: bool = True) -> dict[str, dict]:
-    """Open every page of a run (and the reports index) once, offline, in Chromium: per page the problems found
-    (console errors, requests that failed or left the machine, and :func:`_problems`) and the visible text
-    (``innerText``, passages marked as another language than ``lang`` left out).
-
-    With ``shots``, a screenshot of each page lands in the run's ``screenshots/`` folder: the first screen, or
-    the whole page when ``MG_FULL_SCREENSHOTS=1`` (about 0.4 s more a page).
-    """
-    from playwright.sync_api import sync_playwright
-
-    full = os.environ.get("MG_FULL_SCREENSHOTS") == "1"
-    shots_dir = run_dir / "screenshots"
-    if shots:
-        shots_dir.mkdir(exist_ok=True)
-    pages: dict[str, dict] = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in ([index] if index is not None else []) + _pages(run_dir):
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            found: list[str] = []
-            page.on("console", lambda m, f=found: f.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-            page.on("requestfailed", lambda r, f=found: f.append(f"failed request {r.url}"))
-
-            def block(route, f=found):
-                if route.request.url.startswith(("file:", "data:")):
-                    route.continue_()
-                else:
-                    f.append(f"network request {route.request.url}")
-                    route.abort()
-
-            page.route("**/*", block)
-            page.goto(page_path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            found += _problems(page, page_path, run_dir)
-            if shots:
-                page.screenshot(path=str(shots_dir / f"{page_path.parent.name}-{page_path.stem}.png"), full_page=full)
-            text = page.evaluate(_VISIBLE_TEXT, lang)  # after the screenshot: it hides the other language
-            pages[str(page_path.relative_to(run_dir.parent))] = {"problems": found, "text": text}
-            page.close()
-        browser.close()
-    return pages
+    """Open every page of a run (and the reports index) once, offline, in Chromium (:func:`_chromium.visit`):
+    per page (``<run>/<page>.html``) the problems found and the visible text (passages marked as another
+    language than ``lang`` left out). With ``shots``, a screenshot of each page lands in ``screenshots/``."""
+    pages = ([index] if index is not None else []) + _pages(run_dir)
+    seen = visit(pages, lang, run_dir, shots_dir=run_dir / "screenshots" if shots else None)
+    return {str(Path(k).resolve().relative_to(run_dir.resolve().parent)): v for k, v in seen.items()}
 
 
 def check_pages(run_dir: Path, index: Path) -> dict[str, list[str]]:
@@ -113,17 +46,9 @@ RUNS = [("public_run", "en"), ("russian_run", "ru"), ("internal_run", "ru")]
 
 
 @pytest.fixture(scope="session")
-def browsed(request, suite_once):
-    """``browsed(which)``: :func:`browse` of a full run fixture, once for the whole suite (several tests read it)."""
-    langs = dict(RUNS)
-
-    def get(which: str) -> tuple[Path, dict[str, dict]]:
-        rc, out = request.getfixturevalue(which)
-        assert rc == 0
-        run_dir = (out / "latest").resolve()
-        return run_dir, suite_once(f"browse_{which}", lambda: browse(run_dir, langs[which], out / "index.html"))
-
-    return get
+def browsed(visited):
+    """``browsed(which)``: the suite's one browser visit of a full run fixture (tests/conftest.py ``visited``)."""
+    return visited
 
 
 @pytest.mark.parametrize("which", [w for w, _ in RUNS])

@@ -16,7 +16,6 @@ import inspect
 import json
 import pkgutil
 import re
-import shutil
 from pathlib import Path
 
 import matplotlib
@@ -25,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _chromium import visit  # noqa: E402
 
 import helpers.figures  # noqa: E402
 from helpers.figures.style import (  # noqa: E402
@@ -204,45 +204,11 @@ def test_report_figure_is_one_bundle_of_inline_svg_with_text_and_a_2x_png(monkey
 
 
 # ---- in the browser ------------------------------------------------------------------------------------
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-# per page: the output area's width where figures are shown, and per SVG its displayed / drawn width and,
-# per text, the height of its bounding box (in its own, unrotated frame) and its font size, both as displayed
-_MEASURE = """() => {
-  const scale = m => Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
-  const out = {areas: [], svgs: []};
-  for (const fig of document.querySelectorAll('figure.mg-figure')) {
-    const cs = getComputedStyle(fig);
-    out.areas.push(fig.getBoundingClientRect().width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight));
-  }
-  for (const svg of document.querySelectorAll('svg.mg-svg')) {
-    const texts = [];
-    for (const t of svg.querySelectorAll('text')) {
-      const s = scale(t.getScreenCTM());
-      texts.push([t.textContent, t.getBBox().height * s, parseFloat(getComputedStyle(t).fontSize) * s]);
-    }
-    out.svgs.push({ratio: svg.getBoundingClientRect().width / svg.width.baseVal.value, texts});
-  }
-  return out;
-}"""
-
-
 def measure_pages(run_dir: Path) -> dict[str, dict]:
-    """Every page of a run in Chromium at 1280 x 900, offline: :data:`_MEASURE` per page."""
-    from playwright.sync_api import sync_playwright
-
-    found = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                   else route.abort())
-        for path in sorted(run_dir.glob("*.html")):
-            page.goto(path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            found[path.name] = page.evaluate(_MEASURE)
-        browser.close()
-    return found
+    """Every page of a run in Chromium at 1280 x 900, offline (:func:`_chromium.visit`): per page its figures'
+    output areas and, per SVG, its displayed / drawn width and its texts' box heights and font sizes."""
+    pages = sorted(run_dir.glob("*.html"))
+    return {Path(k).name: v["measure"] for k, v in visit(pages, measure=True).items()}
 
 
 def small_texts(measured: dict[str, dict], min_px: float = MIN_TEXT_PX) -> list[str]:
@@ -261,11 +227,11 @@ def small_texts(measured: dict[str, dict], min_px: float = MIN_TEXT_PX) -> list[
 
 
 @pytest.mark.parametrize("which,lang", RUNS)
-def test_every_svg_text_is_at_least_11_px_in_chromium(which, lang, request, suite_once):
-    rc, out = request.getfixturevalue(which)
-    assert rc == 0
-    run_dir = (out / "latest").resolve()
-    measured = suite_once(f"svg_text_{which}", lambda: measure_pages(run_dir))
+def test_every_svg_text_is_at_least_11_px_in_chromium(which, lang, visited):
+    """Every SVG text of every page of the run as Chromium shows it at 1280 px (the suite's one browser visit,
+    tests/conftest.py ``visited``)."""
+    _, pages = visited(which)
+    measured = {Path(k).name: v["measure"] for k, v in pages.items()}
     n_svgs = sum(len(m["svgs"]) for m in measured.values())
     n_texts = sum(len(s["texts"]) for m in measured.values() for s in m["svgs"])
     assert n_svgs >= 40 and n_texts > 2000, (n_svgs, n_texts)

@@ -9,60 +9,27 @@ without it the accessibility test is skipped with the command to run.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _chromium import AXE, run_pages, visit
 
 from helpers.io.safe_csv import is_count_name
 from helpers.narrative.catalogue import label
 
-# as tests/test_browser.py launches it (the system's Chromium, offline)
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-AXE = Path(__file__).resolve().parents[1] / ".cache" / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-NARROW = 320  # CSS px (WCAG 1.4.10 reflow)
-
 
 def _pages(out: Path) -> list[Path]:
     """The reports index, the run's index and every report page of the run."""
-    run = (out / "latest").resolve()
-    return [out / "index.html", run / "index.html",
-            *sorted(p for p in run.glob("*.html") if p.name != "index.html")]
+    return run_pages(out)
 
 
 def audit(pages: list[Path], axe: Path | None = AXE) -> dict[str, dict]:
-    """Open each page offline in Chromium: per page the axe-core WCAG 2.1 A/AA violations (``id: n nodes``,
-    when ``axe`` is given) and, at :data:`NARROW` CSS px wide, how far the page scrolls sideways
-    (``scrollWidth - clientWidth`` of the document, 0 when it reflows)."""
-    from playwright.sync_api import sync_playwright
-
-    script = axe.read_text(encoding="utf-8") if axe is not None else None
-    found: dict[str, dict] = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for path in pages:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
-            page.goto(path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            seen: dict = {"violations": []}
-            if script is not None:
-                page.add_script_tag(content=script)
-                result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG)
-                seen["violations"] = [f"{v['id']}: {len(v['nodes'])} ({v['nodes'][0]['target']})"
-                                      for v in result["violations"]]
-            page.set_viewport_size({"width": NARROW, "height": 900})
-            seen["overflow"] = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            found[str(path)] = seen
-            page.close()
-        browser.close()
-    return found
+    """Open each page offline in Chromium (:func:`_chromium.visit`): per page the axe-core WCAG 2.1 A/AA
+    violations (``id: n nodes``, when ``axe`` is given) and, at :data:`_chromium.NARROW` CSS px wide, how far the
+    page scrolls sideways (``scrollWidth - clientWidth`` of the document, 0 when it reflows)."""
+    return {k: {"violations": v.get("violations", []), "overflow": v["overflow"]}
+            for k, v in visit(pages, axe=axe).items()}
 
 
 # ---- tidy tables --------------------------------------------------------------------------------------------
@@ -129,15 +96,16 @@ def html_count_defects(pages: list[Path], lang: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="session")
-def audited(request, suite_once):
-    """``audited(which)``: :func:`audit` of every page of a full run fixture, once for the whole suite."""
+def audited(visited):
+    """``audited(which)``: the axe-core audit and the 320 px reflow of every page of a full run fixture, from the
+    suite's one browser visit (tests/conftest.py ``visited``)."""
 
     def get(which: str) -> dict[str, dict]:
-        rc, out = request.getfixturevalue(which)
-        assert rc == 0
         if not AXE.exists():
             pytest.skip("axe-core is not installed: run `make axe-deps`")
-        return suite_once(f"audit_{which}", lambda: audit(_pages(out)))
+        _, pages = visited(which)
+        assert all("violations" in v for v in pages.values()), "the visit ran without axe-core"
+        return pages
 
     return get
 
