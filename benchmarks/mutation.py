@@ -68,6 +68,13 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                "-k", "reml or mme or statsmodels or henderson"]),
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
+    # the pooled-share funnel (issue 19), written after the funnel run above: its functions and funnel_table
+    "funnel_pooled": ("src/helpers/stats/funnel.py",
+                      [f"helpers.stats.funnel.x_{f}*" for f in ("_smoothed_quantile_limit", "_pooled_pmf",
+                                                                "pooled_share_limits", "pooled_share_flags",
+                                                                "homogeneity_test", "funnel_table")],
+                      ["tests/test_funnel.py", "tests/test_mutation_kills.py", "tests/test_mutation_kills_funnel_pooled.py",
+                       "src/helpers/stats/funnel.py", "-k", "funnel or pooled or homogeneity or overdispersion"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
             ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "tests/test_mutation_kills.py",
              "src/helpers/io/pii.py", "-k",
