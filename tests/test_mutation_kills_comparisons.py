@@ -180,3 +180,47 @@ def test_welch_anova_comparisons_fields_and_groups_left_out():
     assert (none.k, none.n, none.reason) == (0, 0, "fewer_than_two_groups") and np.isnan(none.estimate)
     zero = welch_anova([1.0, 2.0], [0.0, 0.3], [10, 10])
     assert (zero.k, zero.n, zero.estimate, zero.reason) == (1, 10, 0.0, "zero_variance")
+
+
+def test_linear_trend_comparisons_default_level_is_95_percent():
+    r = linear_trend([1, 2, 3, 4], [1.0, 3.0, 2.0, 5.0], np.eye(4) * 0.5)
+    se = np.sqrt(0.5 / 5.0)  # c = (-1.5, -0.5, 0.5, 1.5), c'c = 5
+    assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - 1.959964 * se, r.estimate + 1.959964 * se), rel=1e-6)
+
+
+def test_welch_anova_comparisons_groups_of_two_units_count():
+    # a group of exactly two units has n - 1 = 1 df and enters the test (Welch's L has 1 / (n_j - 1) = 1)
+    m, v, n = [1.0, 2.0, 4.0], [0.5, 0.2, 1.0], [2, 10, 5]
+    r = welch_anova(m, v, n)
+    w = 1 / np.array(v)
+    mt = (w * m).sum() / w.sum()
+    lam = ((1 - w / w.sum()) ** 2 / (np.array(n) - 1)).sum()
+    f = (w * (np.array(m) - mt) ** 2).sum() / 2 / (1 + 2 * 1 * lam / 8)
+    assert (r.k, r.n, r.statistic, r.df_den) == (3, 17, pytest.approx(f), pytest.approx(8 / (3 * lam)))
+    assert r.p_value == pytest.approx(stats.f.sf(f, 2, 8 / (3 * lam)))
+    zero = welch_anova([1.0, 2.0], [0.0, 0.3], [2, 10])  # the group of two with variance 0: "zero_variance"
+    assert (zero.k, zero.reason) == (1, "zero_variance")
+
+
+def test_welch_anova_comparisons_contrasts_without_any_variance():
+    # a covariance matrix of zeros (every mean known exactly): equal means are no evidence (F = 0, p = 1),
+    # different means a certain difference (F = inf, p = 0)
+    same = welch_anova([2.0, 2.0], [0.1, 0.1], [10, 10], cov=np.zeros((2, 2)))
+    assert (same.statistic, same.p_value, same.df_num) == (0.0, 1.0, 0.0)
+    diff = welch_anova([2.0, 3.0], [0.1, 0.1], [10, 10], cov=np.zeros((2, 2)))
+    assert (diff.statistic, diff.p_value, diff.df_num) == (np.inf, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e3])
+def test_welch_anova_comparisons_do_not_depend_on_the_unit_of_measurement(scale):
+    # F, its df and p are scale-free: the same design in other units (means x s, variances x s^2) gives the same test,
+    # also for a group copied into another (a direction without variance) and a certain difference in that direction
+    ma, va, mb, vb = 2.0, 0.25, 3.0, 0.36
+    cov = np.array([[va, 0, 0], [0, vb, vb], [0, vb, vb]])
+    ref = welch_anova([ma, mb, mb], [va, vb, vb], [40] * 3, cov=cov)
+    r = welch_anova(np.array([ma, mb, mb]) * scale, np.array([va, vb, vb]) * scale**2, [40] * 3, cov=cov * scale**2)
+    assert (r.statistic, r.df_num, r.df_den, r.p_value) == pytest.approx(
+        (ref.statistic, ref.df_num, ref.df_den, ref.p_value), rel=1e-6)
+    sure = welch_anova(np.array([ma, mb, mb + 1]) * scale, np.array([va, vb, vb]) * scale**2, [40] * 3,
+                       cov=cov * scale**2)
+    assert (sure.statistic, sure.p_value) == (np.inf, 0.0)
