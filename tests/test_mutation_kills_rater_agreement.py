@@ -124,3 +124,12 @@ def test_rating_counts_on_a_given_scale():
     with pytest.raises(ValueError, match="rating 4 is not among categories"):
         ra.rating_counts([[1, 4], [5, 1]], categories=[1, 2, 3])
     assert ra.expand_table([[0, 2], [1, 0]]) == ([1, 1, 2], [2, 2, 1])
+
+
+def test_gwet_ac_edges_return_every_field_with_the_reason():
+    one = ra.gwet_ac([[3, 3], [3, 3], [3, NA]], "quadratic")  # one category and no scale: K unknown
+    assert (one.statistic, one.n) == ("gwet_ac2_quadratic", 3) and one.reason.startswith("fewer than two categories")
+    single = ra.gwet_ac([[1, NA], [NA, 2], [2, NA]], categories=[1, 2])
+    assert (single.statistic, single.n, single.reason) == ("gwet_ac1", 3, "no unit rated by two or more raters")
+    for r in (one, single):
+        assert all(np.isnan(v) for v in (r.estimate, r.ci_low, r.ci_high, r.se))
