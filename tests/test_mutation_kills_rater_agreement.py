@@ -26,7 +26,7 @@ def test_gwet_ac1_with_missing_ratings_reproduces_irrcac():
     r = ra.gwet_ac(CAC_RAW4RATERS)
     assert r.estimate == pytest.approx(0.77544, abs=5e-6)
     assert r.se == pytest.approx(0.14295, abs=5e-6)  # the unit rated once enters the linearised variance
-    assert (r.n, r.statistic, r.reason) == (12, "gwet_ac1", "")
+    assert (r.n, r.statistic, r.reason, r.ci_method) == (12, "gwet_ac1", "", "analytic (Gwet)")
     assert r.ci_low == pytest.approx(0.461, abs=5e-4)
     q = stats.t.ppf(0.975, 11)
     assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - q * r.se, r.estimate + q * r.se), abs=1e-12)
@@ -56,6 +56,7 @@ def test_stuart_maxwell_drops_unused_categories_as_statsmodels_on_the_rest():
     r = ra.stuart_maxwell(t)
     ref = SquareTable(t[np.ix_([0, 1, 3], [0, 1, 3])], shift_zeros=False).homogeneity()
     assert (r.estimate, r.df, r.p_value, r.n) == (pytest.approx(ref.statistic), 2.0, pytest.approx(ref.pvalue), 44)
+    assert r.statistic == "stuart_maxwell" and r.reason == ""
     a, b = ra.expand_table(t)
     assert ra.stuart_maxwell(a, b, categories=[1, 2, 3, 4, 5]).estimate == pytest.approx(ref.statistic)
 
@@ -69,9 +70,9 @@ def test_stuart_maxwell_singular_p_value_on_its_rank():
 
 def test_square_table_refuses_a_table_that_is_not_square():
     for bad in ([[1, 2, 3], [4, 5, 6]], [1, 2, 3]):
-        with pytest.raises(ValueError, match="with b=None, a must be a square contingency table"):
+        with pytest.raises(ValueError, match="^with b=None, a must be a square contingency table$"):
             ra.stuart_maxwell(bad)
-        with pytest.raises(ValueError, match="with b=None, a must be a square contingency table"):
+        with pytest.raises(ValueError, match="^with b=None, a must be a square contingency table$"):
             ra.bowker_symmetry(bad)
 
 
@@ -133,3 +134,14 @@ def test_gwet_ac_edges_return_every_field_with_the_reason():
     assert (single.statistic, single.n, single.reason) == ("gwet_ac1", 3, "no unit rated by two or more raters")
     for r in (one, single):
         assert all(np.isnan(v) for v in (r.estimate, r.ci_low, r.ci_high, r.se))
+
+
+def test_krippendorff_alpha_reads_text_as_missing_and_keeps_its_documented_defaults():
+    from helpers.datasets import load_reference
+
+    d = load_reference("krippendorff_2011").set_index("unit").T
+    text = d.astype(object).where(d.notna(), "n/a")  # blanks written as text
+    assert ra.krippendorff_alpha(text, n_boot=0).estimate == pytest.approx(0.743421, abs=5e-7)  # Krippendorff (2011)
+    # the documented defaults: 1,000 resamples, seed 0
+    default, given = ra.krippendorff_alpha(d), ra.krippendorff_alpha(d, n_boot=1000, seed=0)
+    assert (default.ci_low, default.ci_high) == (given.ci_low, given.ci_high)
