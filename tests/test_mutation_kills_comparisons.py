@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers.stats.comparisons import cliffs_delta, difference, holm, linear_trend, quantile, welch_anova
+from helpers.stats.comparisons import (
+    cliffs_delta,
+    difference,
+    holm,
+    linear_trend,
+    quantile,
+    welch_anova,
+)
 
 
 # ---------------------------------------------------------------------------- Cliff's delta
