@@ -114,6 +114,7 @@ def test_alpha_reads_numbers_written_as_text():
     assert cronbach_alpha(x).n == 3
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a constant item or rest gives NaN without a warning
 def test_corrected_item_total_constant_item_rest_and_missing_rows():
     x = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 9.0], "b": [2.0, 1.0, 4.0, 3.0, None], "c": 5.0})
     r = corrected_item_total(x)

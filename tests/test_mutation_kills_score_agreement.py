@@ -126,6 +126,16 @@ def test_bland_altman_every_interval_by_hand(confidence):
     assert ba.bias == ba.estimate and ba.statistic == "bland_altman_bias"
 
 
+def test_bland_altman_of_two_pairs_and_text_answers():
+    """Two pairs are enough (n - 1 = 1 degree of freedom); text that is not a number counts as missing."""
+    ba = sa.bland_altman([1, 3, "n/a", 5.0], [0, 0, 1.0, "?"], z=2)
+    sd, t = math.sqrt(2), stats.t.ppf(0.975, 1)
+    assert (ba.n, ba.bias, ba.sd, ba.reason) == (2, 2.0, pytest.approx(sd), "")
+    assert (ba.ci_low, ba.ci_high) == pytest.approx((2 - t * sd / math.sqrt(2), 2 + t * sd / math.sqrt(2)))
+    se_l = sd * math.sqrt(1 / 2 + 4 / 2)
+    assert ba.loa_low_ci_low == pytest.approx(2 - 2 * sd - t * se_l)
+
+
 def test_bland_altman_without_two_pairs_says_why():
     one = sa.bland_altman([1.0, math.nan], [3.0, 2.0], z=2)
     assert one.bias == -2.0 and one.n == 1 and one.z == 2
@@ -162,6 +172,23 @@ def test_wilcoxon_fields_and_bootstrap_interval_by_a_loop(confidence):
     q = (1 - confidence) / 2
     assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [q, 1 - q])), abs=1e-12)
     assert r.statistic == "rank_biserial"
+
+
+def test_wilcoxon_bootstrap_with_many_zero_and_fractional_differences():
+    """Resamples in which every difference is 0 have no r (left out) and one non-zero difference gives r = +-1;
+    differences between 0 and 1 are positive."""
+    d = np.r_[np.zeros(12), 0.5, -0.25, 0.75]
+    r = sa.wilcoxon_signed_rank(d + 3, np.full(15, 3.0), n_boot=400, seed=2)
+    assert r.estimate == pytest.approx((2 + 3 - 1) / 6) and r.n_nonzero == 3
+    boot = np.array([_rbc(d[i]) for i in np.random.default_rng(2).integers(0, 15, size=(400, 15))])
+    assert np.isnan(boot).sum() > 5 and (np.abs(boot) == 1).sum() > 20  # both cases occur
+    boot = boot[~np.isnan(boot)]
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=1e-12)
+
+
+def test_wilcoxon_reads_text_as_missing():
+    r = sa.wilcoxon_signed_rank(["1", "x", 4, 6, 2], [0, 1, 1, 1, "?"], n_boot=0)
+    assert r.n == 3 and r.estimate == 1.0 and r.median_difference == 3.0
 
 
 def test_wilcoxon_rank_biserial_with_ties_and_negative_shift():
