@@ -178,12 +178,13 @@ def test_wilcoxon_bootstrap_with_many_zero_and_fractional_differences():
     """Resamples in which every difference is 0 have no r (left out) and one non-zero difference gives r = +-1;
     differences between 0 and 1 are positive."""
     d = np.r_[np.zeros(12), 0.5, -0.25, 0.75]
-    r = sa.wilcoxon_signed_rank(d + 3, np.full(15, 3.0), n_boot=400, seed=2)
+    r = sa.wilcoxon_signed_rank(d + 3, np.full(15, 3.0), n_boot=400, seed=2, confidence=0.8)
     assert r.estimate == pytest.approx((2 + 3 - 1) / 6) and r.n_nonzero == 3
     boot = np.array([_rbc(d[i]) for i in np.random.default_rng(2).integers(0, 15, size=(400, 15))])
     assert np.isnan(boot).sum() > 5 and (np.abs(boot) == 1).sum() > 20  # both cases occur
     boot = boot[~np.isnan(boot)]
-    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=1e-12)
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.1, 0.9])), abs=1e-12)
+    assert r.ci_low == pytest.approx(-0.14)  # counting the 16 all-zero resamples as r = 0 would give 0
 
 
 def test_wilcoxon_reads_text_as_missing():
