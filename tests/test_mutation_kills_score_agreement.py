@@ -203,8 +203,17 @@ def test_wilcoxon_rank_biserial_with_ties_and_negative_shift():
 def test_wilcoxon_without_pairs_or_differences_says_why():
     none = sa.wilcoxon_signed_rank([math.nan], [1.0])
     assert none.n == 0 and none.reason == "no complete pairs" and none.n_nonzero == 0
-    assert math.isnan(none.median_difference) and math.isnan(none.p_value)
+    assert all(math.isnan(v) for v in (none.estimate, none.ci_low, none.ci_high, none.statistic_w, none.p_value,
+                                        none.median_difference))
     same = sa.wilcoxon_signed_rank([1, 2, 3], [1, 2, 3])
     assert same.reason == "no non-zero difference: the test and effect size are 0/0"
     assert same.n == 3 and same.n_nonzero == 0 and same.median_difference == 0
-    assert math.isnan(same.statistic_w) and math.isnan(same.ci_low)
+    assert all(math.isnan(v) for v in (same.estimate, same.ci_low, same.ci_high, same.statistic_w, same.p_value))
+
+
+def test_wilcoxon_default_bootstrap_is_2000_resamples_of_seed_0():
+    x, y = np.array([3.0, 5, 6, 8, 9, 9, 4, 7]), np.array([1.0, 4, 7, 4, 5, 9, 6, 2])
+    r = sa.wilcoxon_signed_rank(x, y)
+    d = x - y
+    boot = np.array([_rbc(d[i]) for i in np.random.default_rng(0).integers(0, 8, size=(2000, 8))])
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.nanquantile(boot, [0.025, 0.975])), abs=1e-12)
