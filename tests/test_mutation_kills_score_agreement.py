@@ -130,7 +130,7 @@ def test_bland_altman_of_two_pairs_and_text_answers():
     """Two pairs are enough (n - 1 = 1 degree of freedom); text that is not a number counts as missing."""
     ba = sa.bland_altman([1, 3, "n/a", 5.0], [0, 0, 1.0, "?"], z=2)
     sd, t = math.sqrt(2), stats.t.ppf(0.975, 1)
-    assert (ba.n, ba.bias, ba.sd, ba.reason) == (2, 2.0, pytest.approx(sd), "")
+    assert (ba.n, ba.bias, ba.sd, ba.reason, ba.z) == (2, 2.0, pytest.approx(sd), "", 2)
     assert (ba.ci_low, ba.ci_high) == pytest.approx((2 - t * sd / math.sqrt(2), 2 + t * sd / math.sqrt(2)))
     se_l = sd * math.sqrt(1 / 2 + 4 / 2)
     assert ba.loa_low_ci_low == pytest.approx(2 - 2 * sd - t * se_l)
@@ -143,7 +143,10 @@ def test_bland_altman_without_two_pairs_says_why():
     none = sa.bland_altman([math.nan], [1.0])
     assert none.n == 0 and math.isnan(none.bias) and none.reason == one.reason
     assert all(math.isnan(v) for v in (one.ci_low, one.ci_high, one.sd, one.loa_low, one.loa_high,
-                                        one.loa_low_ci_low, one.loa_high_ci_high))
+                                        one.loa_low_ci_low, one.loa_low_ci_high, one.loa_high_ci_low,
+                                        one.loa_high_ci_high))
+    assert one.to_frame().columns.tolist() == ["statistic", "estimate", "ci_low", "ci_high", "n", "reason"]
+    assert (one.to_frame()["reason"] == one.reason).all()
 
 
 def _rbc(d: np.ndarray) -> float:
