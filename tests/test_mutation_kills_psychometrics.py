@@ -13,7 +13,12 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from helpers.stats.psychometrics import corrected_item_total, cronbach_alpha, floor_ceiling, mcdonald_omega
+from helpers.stats.psychometrics import (
+    corrected_item_total,
+    cronbach_alpha,
+    floor_ceiling,
+    mcdonald_omega,
+)
 
 
 @pytest.fixture(scope="module")
