@@ -107,7 +107,10 @@ def test_alpha_of_two_respondents_and_its_undefined_cases():
     one = cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), ci=0.9)
     assert (one.n, one.k, one.confidence, one.reason) == (3, 1, 0.9, "too_few_items_or_respondents")
     row = cronbach_alpha(pd.DataFrame({"a": [1.0, None], "b": [2.0, 4.0]}))
-    assert (row.n, row.k, row.reason) == (1, 2, "too_few_items_or_respondents") and np.isnan(row.ci_high)
+    assert (row.n, row.k, row.reason) == (1, 2, "too_few_items_or_respondents")
+    assert all(np.isnan(v) for v in (one.estimate, one.ci_low, one.ci_high, row.ci_low, row.ci_high))
+    small = cronbach_alpha(pd.DataFrame({"a": [0.1, 0.2, 0.4], "b": [0.2, 0.1, 0.5]}))  # var of the sum 0.12 < 1
+    assert small.estimate == pytest.approx(2 * (1 - (0.07 / 3 + 0.13 / 3) / 0.12)) and small.reason == ""
     flat = cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]}), ci=0.9)
     assert (flat.n, flat.k, flat.confidence, flat.reason) == (3, 2, 0.9, "zero_variance")
     assert np.isnan(flat.ci_low) and np.isnan(flat.ci_high)
@@ -126,6 +129,7 @@ def test_corrected_item_total_constant_item_rest_and_missing_rows():
     assert r.name == "corrected_item_total" and r.index.tolist() == ["a", "b", "c"]
     # complete rows only; c is constant (NaN), so a's rest is b + 5: r(a, b) = 0.6, and b's rest is a + 5
     assert r["a"] == pytest.approx(0.6) and r["b"] == pytest.approx(0.6) and np.isnan(r["c"])
+    assert corrected_item_total(x / 10)["a"] == pytest.approx(0.6)  # a rest score with SD below 1
     only = corrected_item_total(pd.DataFrame({"a": [1.0, 2.0, 3.0], "c": 5.0}))
     assert np.isnan(only["a"])  # the rest score (c) is constant
 
