@@ -142,3 +142,41 @@ def test_floor_ceiling_at_given_bounds_and_empty_columns():
     assert t.loc["b", "n"] == 0 and np.isnan(t.loc["b", "floor_share"]) and np.isnan(t.loc["b", "ceiling_share"])
     d = floor_ceiling(pd.Series([0.0, 0.0, 0.0, 100.0, 99.0], name="s"))
     assert d.loc["s"].tolist() == [5, 0.6, 0.2]
+
+
+def test_omega_clips_negative_uniquenesses_of_principal_axis(congeneric):
+    """Principal axis gives the near-copy of the factor a uniqueness below 0 (a Heywood case): it enters the
+    omega formula as 0, ``omega = (sum l s)^2 / ((sum l s)^2 + sum max(u, 0) s^2)``."""
+    f = np.random.default_rng(11).normal(size=300)
+    y = congeneric.assign(a=f * 10 + np.random.default_rng(1).normal(size=300) * 0.01)
+    r = mcdonald_omega(y, method="pa")
+    load, uniq = np.array(r.loadings), np.array(r.uniquenesses)
+    assert uniq.min() < -0.01 and r.reason == "heywood_case"
+    s = y.std(ddof=1).to_numpy()
+    lam, psi = load * s, np.clip(uniq, 0, None) * s**2
+    assert r.estimate == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum()), abs=1e-5)
+
+
+def test_omega_of_three_items_and_of_weak_items():
+    """Three items are the fewest a one-factor model fits; loadings summing to less than 1 stay positive."""
+    rng = np.random.default_rng(5)
+    g = rng.normal(size=3000)
+    weak = pd.DataFrame({f"i{j}": 0.25 * g + rng.normal(size=3000) for j in range(3)})
+    for x in (weak, -weak):
+        r = mcdonald_omega(x)
+        assert r.k == 3 and r.reason == "" and 0 < sum(r.loadings) < 1 and min(r.loadings) > 0
+        load, uniq = _ml_one_factor(x)
+        lam, psi = load * x.std(ddof=1).to_numpy(), uniq * x.var(ddof=1).to_numpy()
+        assert r.estimate == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum()), abs=1e-5)
+
+
+def test_omega_says_when_the_factor_model_fails(congeneric, monkeypatch):
+    from statsmodels.multivariate.factor import Factor
+
+    def fail(self, *args, **kwargs):
+        raise np.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(Factor, "fit", fail)
+    r = mcdonald_omega(congeneric.assign(z=0.0), method="pa")
+    assert np.isnan(r.estimate) and (r.n, r.k, r.method, r.dropped) == (300, 4, "pa", ("z",))
+    assert r.reason == "constant_items_dropped;factor_model_failed"
