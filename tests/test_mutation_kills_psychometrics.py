@@ -140,8 +140,8 @@ def test_floor_ceiling_at_given_bounds_and_empty_columns():
     assert t.loc["a", "n"] == 6 and t.loc["a", "floor_share"] == pytest.approx(3 / 6)
     assert t.loc["a", "ceiling_share"] == pytest.approx(2 / 6)
     assert t.loc["b", "n"] == 0 and np.isnan(t.loc["b", "floor_share"]) and np.isnan(t.loc["b", "ceiling_share"])
-    d = floor_ceiling(pd.Series([0.0, 0.0, 0.0, 100.0, 99.0], name="s"))
-    assert d.loc["s"].tolist() == [5, 0.6, 0.2]
+    d = floor_ceiling(pd.Series([0.0, 0.0, 0.5, 100.0, 99.0], name="s"))  # default floor 0, ceiling 100
+    assert d.loc["s"].tolist() == [5, 0.4, 0.2]
 
 
 def test_omega_clips_negative_uniquenesses_of_principal_axis(congeneric):
