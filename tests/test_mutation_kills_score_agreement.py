@@ -115,6 +115,7 @@ def test_bland_altman_every_interval_by_hand(confidence):
     assert (ba.loa_low, ba.loa_high) == pytest.approx((lo, hi))
     assert (ba.loa_low_ci_low, ba.loa_low_ci_high) == pytest.approx((lo - t * se_l, lo + t * se_l))
     assert (ba.loa_high_ci_low, ba.loa_high_ci_high) == pytest.approx((hi - t * se_l, hi + t * se_l))
+    assert ba.to_frame().columns.tolist() == ["statistic", "estimate", "ci_low", "ci_high", "n", "reason"]
     f = ba.to_frame().set_index("statistic")
     assert f.index.tolist() == ["bland_altman_bias", "bland_altman_sd", "bland_altman_loa_low",
                                 "bland_altman_loa_high"]
