@@ -134,3 +134,34 @@ def test_bootstrap_interval_percentile_by_hand(confidence):
     assert (lo, hi) == pytest.approx(tuple(np.quantile(b[:-1], [q, 1 - q])), abs=1e-12)
     assert used == "bootstrap percentile"
     assert ag.bootstrap_interval(math.nan, b)[2] == "" and math.isnan(ag.bootstrap_interval(0.1, b[:1])[0])
+
+
+def test_agreement_from_table_defaults_fields_and_two_pairs():
+    r = ag.agreement_from_table("gwet_ac1", GWET)  # default level 0.95
+    q = stats.t.ppf(0.975, 99)
+    assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - q * r.se, r.estimate + q * r.se), abs=1e-12)
+    two = ag.agreement_from_table("percent_agreement", np.array([[1, 1], [0, 0]]))  # two pairs: an interval
+    se = math.sqrt(0.5 * 0.5 / 2)
+    assert (two.estimate, two.se, two.n) == (0.5, pytest.approx(se), 2)
+    assert (two.ci_low, two.ci_high) == pytest.approx((0.5 - stats.t.ppf(0.975, 1) * se, 0.5 + stats.t.ppf(0.975, 1) * se))
+    one = ag.agreement_from_table("cohen_kappa", np.array([[4, 0], [0, 0]]))
+    assert one.statistic == "cohen_kappa" and math.isnan(one.ci_low) and math.isnan(one.ci_high)
+    single = ag.agreement_from_table("percent_agreement", np.array([[1, 0], [0, 0]]))
+    assert single.statistic == "percent_agreement" and math.isnan(single.se)
+    pinned = ag.agreement_from_table("cohen_kappa", np.array([[0, 0], [1, 39]]))
+    assert pinned.statistic == "cohen_kappa" and 0 <= pinned.se <= ag.MIN_SE and pinned.ci_method == ""
+    assert pinned.reason == ag.pinned_reason("cohen_kappa", np.array([[0, 0], [1, 39]]))
+    vals = np.array([1.0, 2.0, 4.0])
+    k = ag.agreement_from_table("krippendorff_alpha_interval", GWET, values=vals)
+    a = np.repeat(np.arange(3), GWET.sum(1))
+    b = np.concatenate([np.repeat(np.arange(3), row) for row in GWET])
+    ref = krippendorff.alpha(np.vstack([vals[a], vals[b]]), level_of_measurement="interval")
+    assert k.statistic == "krippendorff_alpha_interval" and k.estimate == pytest.approx(ref, abs=1e-12)
+
+
+def test_korn_graubard_edges_fall_back_to_n():
+    """Without a usable variance (0) or at p = 0 or 1 the effective size is n; n may be below 1."""
+    for p, var in ((0.5, 0.0), (0.0, 0.01), (1.0, 0.01)):
+        lo, hi, n_eff = ag.korn_graubard(p, var, 30)
+        assert n_eff == 30.0 and (lo, hi) == pytest.approx(ag.clopper_pearson(p * 30, 30))
+    assert ag.korn_graubard(0.5, 0.0, 0.5)[2] == 0.5
