@@ -165,3 +165,19 @@ def test_korn_graubard_edges_fall_back_to_n():
         lo, hi, n_eff = ag.korn_graubard(p, var, 30)
         assert n_eff == 30.0 and (lo, hi) == pytest.approx(ag.clopper_pearson(p * 30, 30))
     assert ag.korn_graubard(0.5, 0.0, 0.5)[2] == 0.5
+
+
+def test_analytic_se_of_ac1_on_two_categories_and_of_a_single_category():
+    """Gwet (2014, ch. 5) linearised variance written out for a 2 x 2 table; with one category Brennan-Prediger's
+    chance agreement is 1 and there is no standard error."""
+    t = np.array([[40, 5], [3, 12]])
+    n, p = 60, t / 60
+    m = (p.sum(0) + p.sum(1)) / 2
+    pe = 2 / 2 * (m * (1 - m)).sum()
+    pa = np.trace(p)
+    theta = (pa - pe) / (1 - pe)
+    u = 2 * (1 - m) / 2
+    s1 = (p * (np.eye(2) - (1 - theta) * (u[:, None] + u[None, :])) ** 2).sum()
+    se = math.sqrt((s1 - (pa - 2 * (1 - theta) * pe) ** 2) / (n * (1 - pe) ** 2))
+    assert ag.analytic_se("gwet_ac1", t) == pytest.approx(se, rel=1e-12)
+    assert math.isnan(ag.analytic_se("brennan_prediger", np.array([[3]])))
