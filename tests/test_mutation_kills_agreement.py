@@ -181,3 +181,4 @@ def test_analytic_se_of_ac1_on_two_categories_and_of_a_single_category():
     se = math.sqrt((s1 - (pa - 2 * (1 - theta) * pe) ** 2) / (n * (1 - pe) ** 2))
     assert ag.analytic_se("gwet_ac1", t) == pytest.approx(se, rel=1e-12)
     assert math.isnan(ag.analytic_se("brennan_prediger", np.array([[3]])))
+    assert math.isnan(ag.analytic_se("cohen_kappa", np.array([[5, 0], [0, 0]])))  # chance agreement 1: 0/0
