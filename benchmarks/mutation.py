@@ -230,7 +230,8 @@ def record(rows: list[dict]) -> None:
                                                      encoding="utf-8")
     done = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(RECORDS.glob("*.json"))
             if p.stem in MODULES}
-    shown = [{"module": r["module"], "file": r["file"].removeprefix("src/helpers/"), "mutants": r["mutants"],
+    shown = [{"module": r["module"], "file": r["file"].removeprefix("src/helpers/"),
+              "scope": _scope(r["module"]), "mutants": r["mutants"],
               "killed": r["killed"], "survived": r["survived"], "no tests": r["no_tests"],
               "not run (stopped)": r.get("not_checked", 0),
               "score": f"{r['score']:.0%}" if r["score"] is not None else "-",
@@ -246,6 +247,12 @@ def record(rows: list[dict]) -> None:
             "its survivors (`--recheck`).\n\n" + table(shown)
             + ("\n\nNot run yet: " + ", ".join(not_run) + "." if not_run else ""))
     write_section("mutation", "Mutation testing (issue 23)", body)
+
+
+def _scope(name: str) -> str:
+    """"whole file", or how many functions the module's mutant-name globs restrict it to."""
+    globs = MODULES[name][1]
+    return f"{len(globs)} functions" if globs else "whole file"
 
 
 def _version() -> str:
