@@ -303,7 +303,7 @@ def _map_distinct_text(values: pd.Series, func) -> pd.Series:
     ['A', <NA>, 'A', <NA>]
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    mapped = pa.array([func(u) for u in uniques], type=pa.string())
+    mapped = pa.array([func(u) for u in np.asarray(uniques, dtype=object)], type=pa.string())
     return pd.Series(pd.array(mapped.take(pa.array(codes, type=pa.int64())), dtype="string"), index=values.index)
 
 
@@ -483,21 +483,39 @@ def validate_interviews(
 
 
 def _check_pairs(out: pd.DataFrame, problems: _Problems) -> None:
-    paired = out["pair_id"].notna()
-    if not paired.any():
+    """A pair id names two interviews of one recipient, one by each interviewer role; else both are quarantined.
+
+    Without groupby: the pairs are numbered (factorize), their sizes counted (bincount), and the two
+    interviews of each pair of two compared side by side (an unknown role or recipient never clashes).
+    """
+    paired = np.flatnonzero(out["pair_id"].notna().to_numpy(dtype=bool))
+    if not len(paired):
         return
-    g = out[paired].groupby("pair_id", sort=False)
-    size = g["interview_id"].transform("size")
-    roles = g["role"].transform("nunique")
-    role_unknown = out.loc[paired, "role"].isna().groupby(out.loc[paired, "pair_id"]).transform("any")
-    recipients = g["recipient_id"].transform("nunique")
-    mask = np.zeros(len(out), dtype=bool)
-    for cond, reason in ((size > 2, "pair id on more than two interviews"),
-                         ((size == 2) & (roles < 2) & ~role_unknown, "pair id on two interviews of the same interviewer role"),
-                         ((size == 2) & (recipients > 1), "pair id links interviews of different recipients")):
-        mask[:] = False
-        mask[np.flatnonzero(paired)[cond.to_numpy()]] = True
+    codes, _ = pd.factorize(out["pair_id"].iloc[paired])
+    size = np.bincount(codes)[codes]
+    two = np.flatnonzero(size == 2)
+    two = two[np.argsort(codes[two], kind="stable")]
+    first, second = paired[two[0::2]], paired[two[1::2]]  # the two interviews of each pair of two
+
+    def compare(col: str) -> tuple[np.ndarray, np.ndarray]:  # (known in both, equal)
+        a = out[col].iloc[first].reset_index(drop=True)
+        b = out[col].iloc[second].reset_index(drop=True)
+        known = (a.notna() & b.notna()).to_numpy(dtype=bool)
+        return known, known & (a == b).fillna(False).to_numpy(dtype=bool)
+
+    _, same_role = compare("role")
+    recipient_known, same_recipient = compare("recipient_id")
+    for rows, reason in ((paired[size > 2], "pair id on more than two interviews"),
+                         (_both(first, second, same_role), "pair id on two interviews of the same interviewer role"),
+                         (_both(first, second, recipient_known & ~same_recipient), "pair id links interviews of different recipients")):
+        mask = np.zeros(len(out), dtype=bool)
+        mask[rows] = True
         problems.add(mask, "pair_id", reason)
+
+
+def _both(first: np.ndarray, second: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Positions of both interviews of the pairs where ``hit`` holds."""
+    return np.concatenate([first[hit], second[hit]])
 
 
 def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path, lines: np.ndarray):

@@ -275,7 +275,8 @@ def _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_r
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=len(body) > THREADED_PARSE_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            # large_string: the type pandas' string columns hold, so no column is cast (copied) on conversion
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as err:
@@ -284,7 +285,7 @@ def _parse_body(path, body, names, delimiter, data, starts, stops, lines, data_r
         raise _err(path, _locate_bad_row(data, starts, stops, lines, data_rec, len(names), delimiter)) from None
     if table.num_rows != len(data_rec):
         raise _err(path, _locate_bad_row(data, starts, stops, lines, data_rec, len(names), delimiter))
-    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t in (pa.string(), pa.large_string()) else None)
     return frame.fillna("") if any(c.null_count for c in table.columns) else frame
 
 
