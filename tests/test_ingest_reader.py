@@ -33,15 +33,16 @@ def _read(path):
 # ---- every cell stays the text that was typed --------------------------------------------------------
 def test_cells_that_look_like_numbers_or_missing_stay_as_typed(tmp_path):
     p = tmp_path / "t.csv"
+    # each column is what a type-guessing reader would convert: integers, floats, missing markers, booleans
     p.write_text("interview_id,date,comment,mode\n"
-                 "007,1e3,NA,\n"
-                 '0012,"1,50",N/A,TRUE\n'
-                 " 42 ,null,nan,-\n"
-                 '"",NaN,"",#N/A\n', encoding="utf-8")
+                 "007,1e3,NA,TRUE\n"
+                 "0012,1.50,N/A,false\n"
+                 "10,2,null,True\n"
+                 '"",NaN,"",\n', encoding="utf-8")
     t = _read(p)
     assert all(isinstance(d, pd.StringDtype) for d in t.frame.dtypes)
-    assert t.frame.to_numpy().tolist() == [["007", "1e3", "NA", ""], ["0012", "1,50", "N/A", "TRUE"],
-                                           [" 42 ", "null", "nan", "-"], ["", "NaN", "", "#N/A"]]
+    assert t.frame.to_numpy().tolist() == [["007", "1e3", "NA", "TRUE"], ["0012", "1.50", "N/A", "false"],
+                                           ["10", "2", "null", "True"], ["", "NaN", "", ""]]
     assert t.frame.notna().all().all()  # a blank cell is "", never <NA>
     assert t.lines.tolist() == [2, 3, 4, 5]
 
