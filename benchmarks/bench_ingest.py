@@ -3,7 +3,8 @@
 Targets (issue 20, item 5): 1M interviews ingested and validated in <= 10 s on the 2-core machine; a
 200k-row XLSX read once (values and merged-cell detection in one pass over the file).
 
-Rows, each in a fresh interpreter (wall time from the start of the call, peak resident memory):
+Rows, each in a fresh interpreter (wall time from the start of the call, CPU time of the process and its threads
+(less sensitive to the load of a shared machine), peak resident memory):
 
 * ``ingest``: :func:`helpers.io.ingest.ingest` of the 1M-interview CSV year (reading, label mapping, every
   row-level check, personal-data scrub, pseudonymisation, the pandera schema check of the output);
@@ -53,8 +54,9 @@ elif mode == "xlsx_read":
 elif mode.startswith("pandas_excel_"):
     import pandas as pd
     n = len(pd.read_excel(xlsx, dtype=str, engine=mode.removeprefix("pandas_excel_")))
-print(json.dumps({"rows": n, "seconds": time.perf_counter() - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rows": n, "seconds": time.perf_counter() - t0, "cpu": ru.ru_utime + ru.ru_stime,
+                  "peak_mb": ru.ru_maxrss / 1024}))
 """
 
 
@@ -111,11 +113,12 @@ def main() -> None:
         loads.append(os.getloadavg()[0])
         r = run(mode, raw, xlsx)
         rows.append({"step": label, "rows": f"{r['rows']:,}", "wall s": f"{r['seconds']:.1f}",
-                     "peak MB": f"{r['peak_mb']:.0f}", "load before": f"{loads[-1]:.1f}"})
+                     "CPU s": f"{r['cpu']:.1f}", "peak MB": f"{r['peak_mb']:.0f}", "load before": f"{loads[-1]:.1f}"})
         print(rows[-1], flush=True)
     after = os.getloadavg()[0]
     body = (table(rows) + f"\n\n1-minute load average {load:.1f} before, {after:.1f} after "
-            "(the machine is shared: wall times vary with the load). Targets (issue 20): 1M interviews ingested "
+            "(the machine is shared: wall times vary with the load; CPU s, user + system time of the process and its "
+            "threads, varies less). Targets (issue 20): 1M interviews ingested "
             "and validated in <= 10 s; a 200k-row XLSX read once, merged cells still detected. The ingest row "
             "does everything validation does; the pandas rows only read.\n"
             f"Reproduce: `.venv/bin/python benchmarks/bench_ingest.py --recipients {args.recipients} "
