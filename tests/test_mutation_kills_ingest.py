@@ -244,3 +244,29 @@ def test_whole_file_warnings_by_hand():
         "interviews_2020.csv: 0 of 4 rows accepted (all quarantined)",
         "interviews_2020.csv: every date falls outside 2020 (most in 2019); is this the file of 2019?"]
     assert _warnings(p, raw.assign(date=["01.02.2020"] * 3 + ["01.02.2019"]), raw.iloc[:1], raw.iloc[1:], 2020) == []
+
+
+def test_warnings_of_a_table_without_dates():
+    from helpers.io.ingest import _warnings
+
+    raw = pd.DataFrame({"mode": pd.Series(["лично"], dtype="string")})
+    assert _warnings(Path("x.csv"), raw, raw, raw.iloc[:0], 2020) == []
+
+
+def test_pseudonym_of_an_id_that_is_not_text_is_that_of_its_text():
+    want = hmac.new(b"k", b"17", hashlib.sha256).hexdigest()[:16]
+    assert pseudonymise(pd.Series([17, "17"], dtype=object), b"k").tolist() == [want, want]
+
+
+@pytest.mark.parametrize("size", [63, 64, 65])
+def test_pseudonym_keys_at_the_block_size(size):
+    key = bytes(range(size))
+    assert pseudonymise(pd.Series(["R1"]), key).tolist() == [hmac.new(key, b"R1", hashlib.sha256).hexdigest()[:16]]
+
+
+def test_require_accepted_without_a_log_or_a_folder_name():
+    r = IngestResult(interviews=pd.DataFrame({"year": [2021]}), quarantine=empty_quarantine(), rosters={},
+                     log=pd.DataFrame())
+    with pytest.raises(DataContractError, match=r"^2022: requested, but the raw folder holds no interview rows of "
+                                                r"2022 \(expected interviews_2022.csv, .tsv, .txt, .xlsx or .xls\)$"):
+        require_accepted(r, [2021, 2022])
