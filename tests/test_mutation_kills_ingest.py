@@ -72,7 +72,7 @@ ROWS = [
 LINES = np.array([2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 20])  # a blank line after line 3, six after line 13
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: mutmut maps a function to the tests that call it, fixture included
 def validated():
     raw = pd.DataFrame(ROWS, dtype="string")
     return validate_interviews(raw, Path("interviews_2020.csv"), YEAR, CB, ROSTERS, LINES)
@@ -92,6 +92,16 @@ def test_accepted_rows_hold_codes_dates_and_scrubbed_comments(validated):
     assert ok["source_row"].tolist() == [2, 3] and ok["source_file"].tolist() == ["interviews_2020.csv"] * 2
     assert ok["pair_id"].tolist() == ["P1", "P1"] and ok["year"].tolist() == [2020, 2020]
     assert "recipient_name" not in ok and "recipient_phone" not in ok
+    assert "index" not in ok and ok.index.tolist() == [0, 1]
+
+
+def test_a_table_without_problems_has_an_empty_quarantine_with_the_contract_columns():
+    raw = pd.DataFrame([_row("a"), _row("b")], dtype="string").set_axis([10, 20])
+    ok, bad, pii = validate_interviews(raw, Path("x.csv"), YEAR, CB, ROSTERS, np.array([4, 9]))
+    assert ok["interview_id"].tolist() == ["a", "b"] and ok["source_row"].tolist() == [4, 9]
+    assert ok.index.tolist() == [0, 1] and "index" not in ok
+    assert len(bad) == 0 and list(bad.columns) == list(empty_quarantine().columns)
+    assert pii == dict.fromkeys(pii, 0)
 
 
 def test_each_bad_row_quarantined_once_with_its_line_columns_and_reasons(validated):
