@@ -280,3 +280,15 @@ def test_require_accepted_without_a_log_or_a_folder_name():
     with pytest.raises(DataContractError, match=r"^2022: requested, but the raw folder holds no interview rows of "
                                                 r"2022 \(expected interviews_2022.csv, .tsv, .txt, .xlsx or .xls\)$"):
         require_accepted(r, [2021, 2022])
+
+
+def test_a_pair_with_one_unknown_recipient_or_role_is_no_clash():
+    from helpers.io.ingest import _check_pairs
+
+    out = pd.DataFrame({"interview_id": ["a", "b", "c", "d"],
+                        "pair_id": pd.array(["P1", "P1", "P2", "P2"], dtype="string"),
+                        "role": pd.array(["volunteer", "social_worker", None, "volunteer"], dtype="string"),
+                        "recipient_id": pd.array(["r1", None, "r2", "r2"], dtype="string")})
+    problems = _Problems(len(out))
+    _check_pairs(out, problems)
+    assert len(problems.frame()) == 0  # nunique of a pair ignores the unknown value: nothing to compare
