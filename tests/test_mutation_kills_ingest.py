@@ -292,3 +292,14 @@ def test_a_pair_with_one_unknown_recipient_or_role_is_no_clash():
     problems = _Problems(len(out))
     _check_pairs(out, problems)
     assert len(problems.frame()) == 0  # nunique of a pair ignores the unknown value: nothing to compare
+
+
+def test_distinct_mapping_and_dates_keep_the_index_and_an_unknown_value():
+    from helpers.io.ingest import _map_distinct_text
+
+    s = pd.Series(["a", None, "a"], dtype="string", index=[10, 20, 30])
+    got = _map_distinct_text(s, lambda v: "?" if pd.isna(v) else v.upper())
+    assert got.tolist() == ["A", "?", "A"] and got.index.tolist() == [10, 20, 30]
+    dates = _parse_dates(pd.Series(["05.06.2020", None, "06.06.2020"], dtype="string", index=[7, 8, 9]))
+    assert dates.tolist()[0] == pd.Timestamp("2020-06-05") and pd.isna(dates.iloc[1])
+    assert dates.iloc[2] == pd.Timestamp("2020-06-06") and dates.index.tolist() == [7, 8, 9]
