@@ -303,3 +303,16 @@ def test_distinct_mapping_and_dates_keep_the_index_and_an_unknown_value():
     dates = _parse_dates(pd.Series(["05.06.2020", None, "06.06.2020"], dtype="string", index=[7, 8, 9]))
     assert dates.tolist()[0] == pd.Timestamp("2020-06-05") and pd.isna(dates.iloc[1])
     assert dates.iloc[2] == pd.Timestamp("2020-06-06") and dates.index.tolist() == [7, 8, 9]
+
+
+def test_optional_comment_absent_items_own_address_and_blank_ids():
+    later = [i for i in CB.item_codes if i not in CB.items_for_year(2018)]
+    rows = [{**_row("a", date="12.03.2018"), "comment": "ул. Советская, д. 12"},
+            _row("", date="12.03.2018"), _row("", date="12.03.2018"), _row("d", date="12.03.2018", worker_id=" ")]
+    raw = pd.DataFrame(rows, dtype="string").drop(columns=later)
+    ok, bad, _ = validate_interviews(raw, Path("x.csv"), 2018, CB, ROSTERS)
+    assert ok["comment"].tolist() == ["ул. Советская, д. 12"]  # the centre's own address is no personal data
+    assert all(str(ok[i].dtype) == "Int64" and ok[i].isna().all() for i in later) and later
+    assert bad["reason"].tolist() == ["missing value [interview_id]"] * 2 + ["missing value [worker_id]"]
+    no_comment = validate_interviews(raw.drop(columns="comment"), Path("x.csv"), 2018, CB, ROSTERS)[0]
+    assert no_comment["comment"].tolist() == [""] and isinstance(no_comment["comment"].dtype, pd.StringDtype)
