@@ -256,7 +256,7 @@ def _rank_biserial(d: np.ndarray) -> np.ndarray:
     neg = np.nansum(np.where(d < 0, ranks, 0.0), axis=-1)
     tot = pos + neg
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot >= 0, (pos - neg) / np.where(tot > 0, tot, 1), np.nan)
+        return np.where(tot > 0, (pos - neg) / np.where(tot > 0, tot, 1), np.nan)
 
 
 def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float], n_boot: int = 2000,
