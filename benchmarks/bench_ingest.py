@@ -3,17 +3,19 @@
 Targets (issue 20, item 5): 1M interviews ingested and validated in <= 10 s on the 2-core machine; a
 200k-row XLSX read once (values and merged-cell detection in one pass over the file).
 
-Rows, each in a fresh interpreter (wall time from the start of the call, peak resident memory):
+Rows, each in a fresh interpreter (wall time from the start of the call, CPU time of the process and its threads
+(less sensitive to the load of a shared machine), peak resident memory):
 
 * ``ingest``: :func:`helpers.io.ingest.ingest` of the 1M-interview CSV year (reading, label mapping, every
   row-level check, personal-data scrub, pseudonymisation, the pandera schema check of the output);
 * ``pandas_read``: ``pandas.read_csv(dtype=str)`` of the same file - reading only, no checks;
+* ``pandas_read_pyarrow``: ``pandas.read_csv(dtype=str, engine="pyarrow")`` of the same file - reading only;
 * ``xlsx_read``: :func:`helpers.io.ingest.read_source` of a 200k-row XLSX of interviews (python-calamine for the
   values, the sheet XML's ``<mergeCells>`` streamed for merged cells; header search; no validation);
-* ``pandas_excel_openpyxl`` / ``pandas_excel_calamine``: ``pandas.read_excel(dtype=str)`` of the same workbook
-  with either engine - reading only, no merged-cell check.
+* ``pandas_excel_calamine`` (and with ``--openpyxl`` ``pandas_excel_openpyxl``, 11 min under load):
+  ``pandas.read_excel(dtype=str)`` of the same workbook with that engine - reading only, no merged-cell check.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--recipients 500000] [--xlsx-rows 200000]
+    .venv/bin/python benchmarks/bench_ingest.py [--recipients 500000] [--xlsx-rows 200000] [--openpyxl]
 """
 
 from __future__ import annotations
@@ -43,14 +45,18 @@ if mode == "ingest":
 elif mode == "pandas_read":
     import pandas as pd
     n = len(pd.read_csv(raw / "interviews_2020.csv", dtype=str, keep_default_na=False))
+elif mode == "pandas_read_pyarrow":
+    import pandas as pd
+    n = len(pd.read_csv(raw / "interviews_2020.csv", dtype=str, keep_default_na=False, engine="pyarrow"))
 elif mode == "xlsx_read":
     from helpers.io.ingest import read_source
     n = len(read_source(xlsx, "interviews").frame)
 elif mode.startswith("pandas_excel_"):
     import pandas as pd
     n = len(pd.read_excel(xlsx, dtype=str, engine=mode.removeprefix("pandas_excel_")))
-print(json.dumps({"rows": n, "seconds": time.perf_counter() - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rows": n, "seconds": time.perf_counter() - t0, "cpu": ru.ru_utime + ru.ru_stime,
+                  "peak_mb": ru.ru_maxrss / 1024}))
 """
 
 
@@ -78,6 +84,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--recipients", type=int, default=500_000, help="recipients (x2 interviews: paired year)")
     p.add_argument("--xlsx-rows", type=int, default=200_000)
+    p.add_argument("--openpyxl", action="store_true", help="also time pandas.read_excel(engine='openpyxl') (slow)")
     args = p.parse_args()
     raw = DATA / f"ingest_{args.recipients}"
     if not (raw / "interviews_2020.csv").exists():
@@ -93,22 +100,29 @@ def main() -> None:
         print(f"wrote {args.xlsx_rows:,}-row XLSX in {time.perf_counter() - t0:.0f} s")
     load = os.getloadavg()[0]
     rows = []
-    for mode, label in [("ingest", "helpers.io.ingest.ingest, 1M-interview CSV (read + validate + scrub + pseudonymise)"),
-                        ("pandas_read", "plain pandas.read_csv(dtype=str), same CSV, reading only"),
-                        ("xlsx_read", "helpers.io.ingest.read_source, XLSX (python-calamine + <mergeCells>)"),
-                        ("pandas_excel_openpyxl", "plain pandas.read_excel(engine='openpyxl'), same XLSX, reading only"),
-                        ("pandas_excel_calamine", "plain pandas.read_excel(engine='calamine'), same XLSX, reading only")]:
+    modes = [("ingest", f"helpers.io.ingest.ingest, {2 * args.recipients:,}-interview CSV "
+                        "(read + validate + scrub + pseudonymise)"),
+             ("pandas_read", "plain pandas.read_csv(dtype=str), same CSV, reading only"),
+             ("pandas_read_pyarrow", "plain pandas.read_csv(dtype=str, engine='pyarrow'), same CSV, reading only"),
+             ("xlsx_read", "helpers.io.ingest.read_source, XLSX (python-calamine + <mergeCells>)"),
+             ("pandas_excel_calamine", "plain pandas.read_excel(engine='calamine'), same XLSX, reading only")]
+    if args.openpyxl:
+        modes.append(("pandas_excel_openpyxl", "plain pandas.read_excel(engine='openpyxl'), same XLSX, reading only"))
+    loads = []
+    for mode, label in modes:
+        loads.append(os.getloadavg()[0])
         r = run(mode, raw, xlsx)
         rows.append({"step": label, "rows": f"{r['rows']:,}", "wall s": f"{r['seconds']:.1f}",
-                     "peak MB": f"{r['peak_mb']:.0f}"})
+                     "CPU s": f"{r['cpu']:.1f}", "peak MB": f"{r['peak_mb']:.0f}", "load before": f"{loads[-1]:.1f}"})
         print(rows[-1], flush=True)
     after = os.getloadavg()[0]
     body = (table(rows) + f"\n\n1-minute load average {load:.1f} before, {after:.1f} after "
-            "(the machine is shared: wall times vary with the load). Targets (issue 20): 1M interviews ingested "
+            "(the machine is shared: wall times vary with the load; CPU s, user + system time of the process and its "
+            "threads, varies less). Targets (issue 20): 1M interviews ingested "
             "and validated in <= 10 s; a 200k-row XLSX read once, merged cells still detected. The ingest row "
             "does everything validation does; the pandas rows only read.\n"
             f"Reproduce: `.venv/bin/python benchmarks/bench_ingest.py --recipients {args.recipients} "
-            f"--xlsx-rows {args.xlsx_rows}`")
+            f"--xlsx-rows {args.xlsx_rows}{' --openpyxl' if args.openpyxl else ''}`")
     write_section("bench_ingest", f"Ingestion of {2 * args.recipients:,} interviews and a "
                   f"{args.xlsx_rows:,}-row XLSX", body)
 

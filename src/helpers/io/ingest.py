@@ -33,7 +33,6 @@ replaced by placeholders before anything is written, and counted per file and ki
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -44,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from helpers.io.codebook import Codebook, load_codebook, normalise_label
 from helpers.io.columns import HeaderMatcher, explain_unmatched, read_mapping
@@ -226,13 +226,15 @@ def read_roster(path: Path, kind: str, cb: Codebook) -> pd.DataFrame:
     vocab = {"workers": ("department", "department"), "interviewers": ("role", "interviewer_role"),
              "strata": ("department", "department")}[kind]
     lookup = cb.vocabulary_lookup(vocab[1])
-    for i, v in enumerate(df[vocab[0]]):
-        if normalise_label(v) not in lookup:
-            raise DataContractError(
-                f"{path}: row {lines[i]}: column '{vocab[0]}': unknown value {quote(v)}; expected one of "
-                f"{sorted(cb.vocabularies[vocab[1]])}"
-            )
-    df[vocab[0]] = df[vocab[0]].map(lambda v: lookup[normalise_label(v)])
+    mapped = _map_distinct_text(df[vocab[0]], lambda v: lookup.get(normalise_label(v)))
+    unknown = np.flatnonzero(mapped.isna().to_numpy(dtype=bool))
+    if len(unknown):
+        i = int(unknown[0])
+        raise DataContractError(
+            f"{path}: row {lines[i]}: column '{vocab[0]}': unknown value {quote(df[vocab[0]].iloc[i])}; expected one "
+            f"of {sorted(cb.vocabularies[vocab[1]])}"
+        )
+    df[vocab[0]] = mapped
     key = cols[0]
     dup = df[key].str.strip().duplicated(keep=False)
     if dup.any():
@@ -262,6 +264,20 @@ _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
 
 
 def _parse_dates(s: pd.Series) -> pd.Series:
+    """Dates typed as DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY or DD.MM.YY (a midnight time allowed); NaT if none fits.
+
+    Each distinct value is parsed once (a year of interviews holds a few hundred dates).
+
+    >>> _parse_dates(pd.Series(["12.03.2020", " 2020-03-12 00:00 ", "12/03/2020", "x", "12.03.20", "12.03.2020"],
+    ...                        dtype="string")).dt.strftime("%Y-%m-%d").tolist()
+    ['2020-03-12', '2020-03-12', '2020-03-12', nan, '2020-03-12', '2020-03-12']
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    parsed = _parse_distinct_dates(pd.Series(uniques, dtype=s.dtype)).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(parsed[codes], index=s.index, dtype="datetime64[ns]")
+
+
+def _parse_distinct_dates(s: pd.Series) -> pd.Series:
     s = s.str.strip().str.replace(r"[ T]00:00(:00)?$", "", regex=True)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     for fmt in _DATE_FORMATS:
@@ -279,6 +295,18 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
+def _map_distinct_text(values: pd.Series, func) -> pd.Series:
+    """:func:`_map_distinct` for a ``func`` returning text (or None): a string column built by Arrow's ``take``
+    from the distinct results, never a column of a million Python objects.
+
+    >>> _map_distinct_text(pd.Series(["a", "b", "a", "c"], dtype="string"), {"a": "A", "b": None}.get).tolist()
+    ['A', <NA>, 'A', <NA>]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = pa.array([func(u) for u in np.asarray(uniques, dtype=object)], type=pa.string())
+    return pd.Series(pd.array(mapped.take(pa.array(codes, type=pa.int64())), dtype="string"), index=values.index)
+
+
 def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
     """Scrubbed, quoted form of ``values`` at positions ``idx`` (see :func:`helpers.io.pii.quote`)."""
     return _map_distinct(values.iloc[idx].fillna("").astype(str), quote).to_numpy(dtype=object)
@@ -289,8 +317,16 @@ def _texts(values: pd.Series | np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.asarray(v, dtype=object)
 
 
-def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd.Series]:
-    """Map typed answers to codes via unique values. Returns (codes Int64, problem text or '')."""
+def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, np.ndarray, object]:
+    """Map typed answers to codes via unique values.
+
+    Returns the codes (Int64, <NA> for a blank or a problem), a mask of the rows with a problem and a function
+    giving the problem text of rows at given positions (built only for those rows).
+
+    >>> codes, bad, reasons = _map_codes(pd.Series(["Да", " 2.0 ", "", "9", "может"]), {"да": 1, "2": 2})
+    >>> codes.tolist(), bad.tolist(), reasons(np.flatnonzero(bad)).tolist()
+    ([1, 2, <NA>, <NA>, <NA>], [False, False, False, True, True], ["out-of-range code '9' (expected [1, 2])", "unknown answer label 'может'"])
+    """
     inverse, uniques = pd.factorize(values, use_na_sentinel=False)
     uniques = np.asarray(uniques, dtype=object).astype(str)
     codes = np.full(len(uniques), -1, dtype=np.int64)
@@ -306,9 +342,10 @@ def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, pd
             problems[k] = f"out-of-range code {quote(u)} (expected {sorted(set(lookup.values()))})"
         else:
             problems[k] = f"unknown answer label {quote(u)}"
-    c = pd.array(codes[inverse], dtype="Int64")
-    c[(codes[inverse] < 0)] = pd.NA
-    return pd.Series(c, index=values.index), pd.Series(problems[inverse], index=values.index)
+    per_row = codes[inverse]
+    c = pd.arrays.IntegerArray(per_row, per_row < 0)
+    bad = (problems != "")[inverse]
+    return pd.Series(c, index=values.index), bad, lambda idx: problems[inverse[idx]]
 
 
 class _Problems:
@@ -370,32 +407,32 @@ def validate_interviews(
     n = len(raw)
     raw = raw.reset_index(drop=True)
     problems = _Problems(n)
+    stripped = {col: raw[col].str.strip() for col in [*NON_EMPTY, "pair_id"]}
+    blank = {col: (stripped[col] == "").to_numpy(dtype=bool) for col in NON_EMPTY}
     for col in NON_EMPTY:
-        problems.add(raw[col].str.strip() == "", col, "missing value")
-    out = pd.DataFrame({"interview_id": raw["interview_id"].str.strip(), "year": np.full(n, year, dtype="int64")})
+        problems.add(blank[col], col, "missing value")
+    out = pd.DataFrame({"interview_id": stripped["interview_id"], "year": np.full(n, year, dtype="int64")})
     # controlled vocabularies
     for col, vocab, target in (("interviewer_role", "interviewer_role", "role"),
                                ("department", "department", "department"), ("mode", "mode", "mode")):
         lookup = cb.vocabulary_lookup(vocab)
-        mapped = _map_distinct(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
-        bad = mapped.isna() & (raw[col].str.strip() != "")
+        mapped = _map_distinct_text(raw[col], lambda v, lk=lookup: lk.get(normalise_label(v)))
+        bad = mapped.isna().to_numpy(dtype=bool) & ~blank[col]
         expected = f" (expected one of {sorted(cb.vocabularies[vocab])})"
         problems.add(bad, col, lambda i, c=col, e=expected: "unknown value " + _quoted(raw[c], i) + e)
-        out[target] = mapped.astype("string")
+        out[target] = mapped
     # dates
     dates = _parse_dates(raw["date"])
-    nonblank = raw["date"].str.strip() != ""
-    unparsed = (dates.isna() & nonblank).to_numpy(dtype=bool)
+    unparsed = dates.isna().to_numpy(dtype=bool) & ~blank["date"]
     problems.add(unparsed, "date", lambda i: "unparseable date " + _quoted(raw["date"], i)
                  + " (expected DD.MM.YYYY or YYYY-MM-DD)")
     outside = dates.notna() & (dates.dt.year != year)
     problems.add(outside, "date", lambda i: "date " + _texts(dates.iloc[i].dt.strftime("%Y-%m-%d"), np.arange(len(i)))
                  + f" outside survey year {year}")
     out["date"] = dates
-    for col in ("interviewer_id", "worker_id", "stratum"):
-        out[col] = raw[col].str.strip()
-    out["recipient_id"] = raw["recipient_id"].str.strip()
-    out["pair_id"] = raw["pair_id"].str.strip().replace("", pd.NA)
+    for col in ("interviewer_id", "worker_id", "stratum", "recipient_id"):
+        out[col] = stripped[col]
+    out["pair_id"] = stripped["pair_id"].replace("", pd.NA)
     # personal data in free text: scrubbed before anything is kept; in an id it quarantines the row
     pii = dict.fromkeys(COUNTED, 0)
     comment = raw["comment"].str.strip() if "comment" in raw else pd.Series("", index=raw.index, dtype="string")
@@ -429,8 +466,8 @@ def validate_interviews(
         if item not in raw:
             out[item] = pd.array([pd.NA] * n, dtype="Int64")
             continue
-        codes, msg = _map_codes(raw[item], cb.answer_lookup(item))
-        problems.add(msg != "", item, msg.to_numpy())
+        codes, bad, reasons = _map_codes(raw[item], cb.answer_lookup(item))
+        problems.add(bad, item, reasons)
         if item not in items_asked:
             problems.add(codes.notna(), item, f"answer to an item not asked in {year}")
         out[item] = codes
@@ -446,21 +483,39 @@ def validate_interviews(
 
 
 def _check_pairs(out: pd.DataFrame, problems: _Problems) -> None:
-    paired = out["pair_id"].notna()
-    if not paired.any():
+    """A pair id names two interviews of one recipient, one by each interviewer role; else both are quarantined.
+
+    Without groupby: the pairs are numbered (factorize), their sizes counted (bincount), and the two
+    interviews of each pair of two compared side by side (an unknown role or recipient never clashes).
+    """
+    paired = np.flatnonzero(out["pair_id"].notna().to_numpy(dtype=bool))
+    if not len(paired):
         return
-    g = out[paired].groupby("pair_id", sort=False)
-    size = g["interview_id"].transform("size")
-    roles = g["role"].transform("nunique")
-    role_unknown = out.loc[paired, "role"].isna().groupby(out.loc[paired, "pair_id"]).transform("any")
-    recipients = g["recipient_id"].transform("nunique")
-    mask = np.zeros(len(out), dtype=bool)
-    for cond, reason in ((size > 2, "pair id on more than two interviews"),
-                         ((size == 2) & (roles < 2) & ~role_unknown, "pair id on two interviews of the same interviewer role"),
-                         ((size == 2) & (recipients > 1), "pair id links interviews of different recipients")):
-        mask[:] = False
-        mask[np.flatnonzero(paired)[cond.to_numpy()]] = True
+    codes, _ = pd.factorize(out["pair_id"].iloc[paired])
+    size = np.bincount(codes)[codes]
+    two = np.flatnonzero(size == 2)
+    two = two[np.argsort(codes[two], kind="stable")]
+    first, second = paired[two[0::2]], paired[two[1::2]]  # the two interviews of each pair of two
+
+    def compare(col: str) -> tuple[np.ndarray, np.ndarray]:  # (known in both, equal)
+        a = out[col].iloc[first].reset_index(drop=True)
+        b = out[col].iloc[second].reset_index(drop=True)
+        known = (a.notna() & b.notna()).to_numpy(dtype=bool)
+        return known, known & (a == b).fillna(False).to_numpy(dtype=bool)
+
+    _, same_role = compare("role")
+    recipient_known, same_recipient = compare("recipient_id")
+    for rows, reason in ((paired[size > 2], "pair id on more than two interviews"),
+                         (_both(first, second, same_role), "pair id on two interviews of the same interviewer role"),
+                         (_both(first, second, recipient_known & ~same_recipient), "pair id links interviews of different recipients")):
+        mask = np.zeros(len(out), dtype=bool)
+        mask[rows] = True
         problems.add(mask, "pair_id", reason)
+
+
+def _both(first: np.ndarray, second: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Positions of both interviews of the pairs where ``hit`` holds."""
+    return np.concatenate([first[hit], second[hit]])
 
 
 def _split(out: pd.DataFrame, raw: pd.DataFrame, problems: _Problems, path: Path, lines: np.ndarray):
@@ -545,9 +600,34 @@ def key_file_warning(key_file: Path) -> str | None:
 
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
-    """Keyed pseudonym HMAC-SHA256(key, id), first 16 hex digits: stable across years, not reversible."""
-    return _map_distinct(ids, lambda u: hmac.digest(key, str(u).encode("utf-8"), hashlib.sha256).hex()[:16]
-                         ).astype("string")
+    """Keyed pseudonym HMAC-SHA256(key, id), first 16 hex digits: stable across years, not reversible.
+
+    HMAC (RFC 2104): H((K' xor opad) || H((K' xor ipad) || m)), K' the key padded to SHA-256's block of 64
+    bytes (hashed first if longer). The two keyed states are computed once and copied for every distinct id,
+    which gives the same digest as :func:`hmac.digest` at half the cost.
+
+    >>> pseudonymise(pd.Series(["R-1", "R-2", "R-1"]), b"key").tolist()
+    ['df40d3c4dbf730a5', '705e71c505e662c3', 'df40d3c4dbf730a5']
+    >>> import hmac; hmac.digest(b"key", b"R-1", "sha256").hex()[:16]
+    'df40d3c4dbf730a5'
+    """
+    inner, outer = _hmac_states(key)
+
+    def pseudonym(u: object) -> str:
+        h = inner.copy()
+        h.update((u if type(u) is str else str(u)).encode("utf-8"))
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:16]
+
+    return _map_distinct_text(ids, pseudonym)
+
+
+def _hmac_states(key: bytes):
+    """SHA-256 states after (K' xor ipad) and (K' xor opad), RFC 2104 section 2 (block size 64 bytes)."""
+    k = hashlib.sha256(key).digest() if len(key) > 64 else key
+    k = k.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in k)), hashlib.sha256(bytes(b ^ 0x5C for b in k))
 
 
 # ---- orchestration --------------------------------------------------------------------------------
