@@ -57,8 +57,9 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                          "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
                          "src/helpers/stats/rater_agreement.py", "-k", "not cover"]),
     "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "src/helpers/stats/survey.py"]),
-    "ordinal": ("src/helpers/stats/ordinal.py", [], ["tests/test_trends.py", "src/helpers/stats/ordinal.py",
-                                                     "-k", "ordinal"]),
+    "ordinal": ("src/helpers/stats/ordinal.py", [],  # the demo year-model test (a whole demo ingestion) is left out
+                ["tests/test_trends.py", "tests/test_mutation_kills_ordinal.py", "src/helpers/stats/ordinal.py",
+                 "-k", "ordinal and not recovers"]),
     "psychometrics": ("src/helpers/stats/psychometrics.py", [],
                       ["tests/test_psychometrics.py", "src/helpers/stats/psychometrics.py"]),
     "score_agreement": ("src/helpers/stats/score_agreement.py", [],
@@ -70,7 +71,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
             ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "tests/test_mutation_kills.py",
-             "src/helpers/io/pii.py", "-k",
+             "tests/test_mutation_kills_pii.py", "src/helpers/io/pii.py", "-k",
              "(scrub or look_alikes or ids_are_not or pii) and not real_ingestion"]),
     "ingest": ("src/helpers/io/ingest.py", [], ["tests/test_ingest.py", "tests/test_ingest_faults.py",
                                                  "tests/test_ingest_privacy.py"]),
