@@ -71,3 +71,40 @@ def test_ordinal_probit_density_is_the_normal_one(small):
     z = np.r_[-np.inf, -40.0, -1.5, 0.0, 0.7, 3.0, np.inf]
     assert np.array_equal(probit.pdf(z), stats.norm.pdf(z))
     assert np.array_equal(probit.cdf(z), stats.norm.cdf(z))
+
+
+#: R 4 MASS::polr(y ~ ., method = "logistic", Hess = TRUE) on the data of ``_twelve_covariates`` (written to CSV
+#: and read by R): coefficients, thresholds zeta (logit P(y <= k) = zeta_k - x'b) and standard errors
+POLR_COEF = [-0.91493416562, -0.45826986857, -0.61976712777, -0.62992764356, -0.15556224900, -0.02682601014,
+             0.02514858967, 0.34016383652, 0.55361259349, 0.45284999885, 0.63319364746, 0.88102834252]
+POLR_ZETA = [-1.8477085958, -0.1822507433, 1.2269948335]
+POLR_SE = [0.11282447834, 0.10759945413, 0.10305765797, 0.10845362666, 0.10442178906, 0.10219769221,
+           0.10743193833, 0.09684954791, 0.10199197745, 0.10514632151, 0.10013650308, 0.10967893952]
+
+
+def _twelve_covariates():
+    rng = np.random.default_rng(8)
+    n, k = 400, 12
+    X = pd.DataFrame(rng.normal(size=(n, k)), columns=[f"x{i}" for i in range(k)])
+    latent = X.to_numpy() @ np.linspace(-0.8, 0.8, k) + rng.logistic(size=n)
+    return X, pd.Series(1 + np.digitize(latent, [-1.5, 0.0, 1.2]))
+
+
+def test_ordinal_fit_with_many_covariates_matches_r_polr():
+    """Twelve covariates (15 parameters): the fit reaches R ``MASS::polr``'s maximum (coefficients, thresholds
+    and model-based standard errors). statsmodels' default optimiser (Nelder-Mead) stops far from it."""
+    X, y = _twelve_covariates()
+    r = fit_cumulative_logit(y, X)
+    np.testing.assert_allclose(np.asarray(r.params[:12]), POLR_COEF, atol=2e-4)
+    th = np.asarray(r.params[12:])
+    zeta = np.cumsum(np.r_[th[0], np.exp(th[1:])])  # statsmodels: a_1 = t_0, a_j = a_{j-1} + exp(t_{j-1})
+    np.testing.assert_allclose(zeta, POLR_ZETA, atol=2e-4)
+    np.testing.assert_allclose(np.asarray(r.bse[:12]), POLR_SE, rtol=2e-3)
+
+
+def test_ordinal_fit_stops_at_the_iteration_limit_asked_for():
+    """``maxiter`` reaches the optimiser: three iterations are not enough to reach R's maximum."""
+    X, y = _twelve_covariates()
+    r = fit_cumulative_logit(y, X, maxiter=3)
+    assert not r.mle_retvals["converged"]
+    assert np.abs(np.asarray(r.params[:12]) - POLR_COEF).max() > 0.01
