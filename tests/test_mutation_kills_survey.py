@@ -1,0 +1,122 @@
+"""Tests written to kill surviving mutants of ``stats/survey.py`` (docs/mutation/survey.md).
+
+Every expected value is computed here from the textbook formula, not from the module: the stratified mean
+``sum_h (N_h / N) ybar_h`` and Lohr's (2019, eq. 3.6) variance ``sum_h (1 - n_h/N_h) (N_h/N)^2 s_h^2 / n_h`` on
+the recipients' means (with the same number of interviews per recipient the linearised variance of the module
+is exactly this), ``t`` intervals on ``n_psu - H`` degrees of freedom, and the Korn-Graubard interval of
+``survey::svyciprop(method = "beta")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.stats.survey import design_weights, weighted_mean, weighted_share, weighted_vs_unweighted
+
+
+def _lohr(groups: dict[str, tuple[float, list[float]]]) -> tuple[float, float]:
+    """Stratified mean and variance (Lohr 3.6) of ``{stratum: (N_h, recipient means)}``."""
+    big_n = sum(n for n, _ in groups.values())
+    mean = sum(n / big_n * np.mean(v) for n, v in groups.values())
+    var = sum((1 - len(v) / n) * (n / big_n) ** 2 * np.var(v, ddof=1) / len(v) for n, v in groups.values()
+              if len(v) > 1)
+    return mean, var
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """Two interviews per recipient (volunteer and social worker): home care, 4 recipients of 400; temporary
+    residence, a census of 3 recipients. ``score`` on 0-100, ``top`` 0/1."""
+    rec = ["h1", "h2", "h3", "h4", "t1", "t2", "t3"]
+    score = {"h1": (70, 80), "h2": (84, 86), "h3": (60, 70), "h4": (90, 80), "t1": (100, 96), "t2": (90, 94),
+             "t3": (98, 98)}
+    top = {"h1": (0, 1), "h2": (1, 1), "h3": (0, 0), "h4": (1, 0), "t1": (1, 1), "t2": (0, 1), "t3": (1, 1)}
+    rows = [{"year": 2020, "stratum": "home" if r[0] == "h" else "temp", "recipient_pid": r, "score": float(s),
+             "top": float(t)} for r in rec for s, t in zip(score[r], top[r], strict=True)]
+    roster = pd.DataFrame({"year": [2020, 2020], "stratum": ["home", "temp"], "population": [400, 3]})
+    return pd.DataFrame(rows), roster, score, top
+
+
+def test_survey_weighted_vs_unweighted_every_column_by_hand(panel):
+    """Weighted: stratified by the roster and clustered on the recipient (Lohr 3.6 on recipient means, the
+    census stratum without variance); unweighted: the plain mean of 14 interviews with the SE of 7 recipients.
+    Interval level, ``n`` and ``n_recipients`` as asked."""
+    frame, roster, score, _ = panel
+    t = weighted_vs_unweighted(frame, ["score"], roster, ci=0.9).iloc[0]
+    means = {r: np.mean(v) for r, v in score.items()}
+    est, var = _lohr({"home": (400, [means[r] for r in ("h1", "h2", "h3", "h4")]),
+                      "temp": (3, [means[r] for r in ("t1", "t2", "t3")])})
+    assert t["weighted"] == pytest.approx(est, rel=1e-12)
+    assert t["weighted_se"] == pytest.approx(np.sqrt(var), rel=1e-10)
+    half = stats.t.ppf(0.95, 7 - 2) * np.sqrt(var)
+    assert (t["weighted_ci_low"], t["weighted_ci_high"]) == pytest.approx((est - half, est + half), rel=1e-10)
+    plain = frame["score"].mean()
+    se = np.std(list(means.values()), ddof=1) / np.sqrt(7)  # equal weights: the SE of 7 recipient means
+    assert t["unweighted"] == pytest.approx(plain) and t["unweighted_se"] == pytest.approx(se, rel=1e-10)
+    uhalf = stats.t.ppf(0.95, 7 - 1) * se
+    assert (t["unweighted_ci_low"], t["unweighted_ci_high"]) == pytest.approx((plain - uhalf, plain + uhalf))
+    assert (t["n"], t["n_recipients"]) == (14, 7)
+    assert t["difference"] == pytest.approx(est - plain) and t["measure"] == "score"
+
+
+def test_survey_weighted_vs_unweighted_shares_in_points(panel):
+    """``share=True``: the design-weighted share and its Korn-Graubard interval (svyciprop "beta", by hand),
+    in percentage points, and the unweighted share."""
+    frame, roster, _, top = panel
+    t = weighted_vs_unweighted(frame, ["top"], roster, share=True).iloc[0]
+    means = {r: np.mean(v) for r, v in top.items()}
+    p, var = _lohr({"home": (400, [means[r] for r in ("h1", "h2", "h3", "h4")]),
+                    "temp": (3, [means[r] for r in ("t1", "t2", "t3")])})
+    n_eff = p * (1 - p) / var * (stats.t.ppf(0.025, 14 - 1) / stats.t.ppf(0.025, 7 - 2)) ** 2
+    low = stats.beta.ppf(0.025, n_eff * p, n_eff * (1 - p) + 1)
+    high = stats.beta.ppf(0.975, n_eff * p + 1, n_eff * (1 - p))
+    assert t["weighted"] == pytest.approx(100 * p) and t["weighted_se"] == pytest.approx(100 * np.sqrt(var))
+    assert (t["weighted_ci_low"], t["weighted_ci_high"]) == pytest.approx((100 * low, 100 * high), rel=1e-8)
+    assert t["unweighted"] == pytest.approx(100 * frame["top"].mean())
+
+
+def test_survey_material_by_size_or_by_the_interval(panel):
+    """Material: a difference of at least ``material`` points (default 1), or an unweighted figure outside the
+    weighted interval. Home care (recipient means 80, 84, 78, 82) and temporary residence ``delta`` higher: the
+    weighted mean is ``81 + 3/403 delta``, the unweighted ``81 + 6/14 delta``. A difference of 0.9 point inside
+    the interval is not material, 1.001 points are; 4 points with ``material=5`` is, only because it falls outside the
+    weighted interval (half-width ``t_5 SE``, 3.3 points)."""
+    _, roster, _, _ = panel
+    home = {"h1": (79, 81), "h2": (83, 85), "h3": (77, 79), "h4": (81, 83)}
+
+    def frame(delta):
+        rows = [("home", r, s) for r, v in home.items() for s in v]
+        rows += [("temp", r, 81.0 + delta) for r in ("t1", "t2", "t3") for _ in range(2)]
+        return pd.DataFrame(rows, columns=["stratum", "recipient_pid", "score"]).assign(year=2020)
+
+    _, var = _lohr({"home": (400, [80, 84, 78, 82]), "temp": (3, [81.0, 81.0, 81.0])})
+    half = stats.t.ppf(0.975, 5) * np.sqrt(var)
+    assert 3.2 < half < 3.4
+    for d, material, expected in ((0.9, 1.0, False), (1.001, 1.0, True), (4.0, 5.0, True), (3.0, 5.0, False)):
+        delta = -d / (3 / 403 - 6 / 14)
+        kw = {} if material == 1.0 else {"material": material}
+        t = weighted_vs_unweighted(frame(delta), ["score"], roster, **kw).iloc[0]
+        assert t["difference"] == pytest.approx(-d, rel=1e-9)
+        assert t["weighted_se"] == pytest.approx(np.sqrt(var), rel=1e-9)
+        assert bool(t["material"]) is expected
+
+
+def test_survey_design_weights_refuse_a_bad_roster_naming_the_strata():
+    """A roster with a stratum twice, or with a population of 0, is refused; the message names the strata of the
+    frame that have no positive population, as (year, stratum) or, with ``by=("stratum",)``, as the stratum."""
+    f = pd.DataFrame({"year": [2020] * 4, "stratum": ["a", "a", "b", "c"]})
+    roster = pd.DataFrame({"year": [2020] * 3, "stratum": ["a", "b", "c"], "population": [30, 0, 1]})
+    with pytest.raises(ValueError, match="^roster has duplicate strata$"):
+        design_weights(f, pd.concat([roster, roster.iloc[[0]]]))
+    with pytest.raises(ValueError, match=r"population <= 0: \[\(2020, 'b'\)\]$"):
+        design_weights(f, roster)
+    with pytest.raises(ValueError, match=r"population <= 0: \['b'\]$"):
+        design_weights(f, roster, by=("stratum",))
+    ok = roster.assign(population=[30, 1, 2])
+    assert design_weights(f, ok).tolist() == [15.0, 15.0, 1.0, 2.0]  # N_h / n_h
+    assert design_weights(f, ok, by=("stratum",)).tolist() == [15.0, 15.0, 1.0, 2.0]
+    half = roster.assign(population=[30, 0.5, 1])  # a population between 0 and 1 is positive
+    assert design_weights(f, half).tolist() == [15.0, 15.0, 0.5, 1.0]
