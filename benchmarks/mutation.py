@@ -56,7 +56,8 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                         ["tests/test_rater_agreement.py", "tests/test_agreement_bootstrap_values.py",
                          "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
                          "src/helpers/stats/rater_agreement.py", "-k", "not cover"]),
-    "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "src/helpers/stats/survey.py"]),
+    "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "tests/test_mutation_kills_survey.py",
+                                                   "src/helpers/stats/survey.py"]),
     "ordinal": ("src/helpers/stats/ordinal.py", [],  # the demo year-model test (a whole demo ingestion) is left out
                 ["tests/test_trends.py", "tests/test_mutation_kills_ordinal.py", "src/helpers/stats/ordinal.py",
                  "-k", "(ordinal or ordered_model) and not recovers"]),

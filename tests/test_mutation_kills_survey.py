@@ -14,7 +14,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.stats.survey import design_weights, weighted_mean, weighted_share, weighted_vs_unweighted
+from helpers.stats.survey import (
+    design_weights,
+    weighted_mean,
+    weighted_share,
+    weighted_vs_unweighted,
+)
 
 
 def _lohr(groups: dict[str, tuple[float, list[float]]]) -> tuple[float, float]:
@@ -120,3 +125,55 @@ def test_survey_design_weights_refuse_a_bad_roster_naming_the_strata():
     assert design_weights(f, ok, by=("stratum",)).tolist() == [15.0, 15.0, 1.0, 2.0]
     half = roster.assign(population=[30, 0.5, 1])  # a population between 0 and 1 is positive
     assert design_weights(f, half).tolist() == [15.0, 15.0, 0.5, 1.0]
+
+
+def test_survey_prepare_refuses_bad_weights():
+    """Weights must be as many as the values, positive (0 refused) and present."""
+    with pytest.raises(ValueError, match="^values and weights differ in length$"):
+        weighted_mean([1.0, 2.0], [1.0])
+    for w in ([1.0, 0.0], [1.0, -2.0], [1.0, np.nan]):
+        with pytest.raises(ValueError, match="^weights must be positive and non-missing$"):
+            weighted_mean([1.0, 2.0], w)
+
+
+def test_survey_census_strata_and_the_reasons_for_no_interval():
+    """A census stratum of one unit (n_h = N_h = 1) adds no variance and no NaN (FPC 0); a sampled stratum of
+    one unit makes the SE NaN, named once however many such strata; one unit per stratum everywhere leaves
+    no degree of freedom (``too_few_psu``, df 1); no value at all gives ``no_values``."""
+    r = weighted_mean([1.0, 2.0, 3.0], [10.0, 10.0, 1.0], ["A", "A", "B"])
+    assert r.estimate == pytest.approx((20 * 1.5 + 1 * 3) / 21)
+    assert r.se**2 == pytest.approx((1 - 2 / 20) * (20 / 21) ** 2 * 0.5 / 2, rel=1e-12)
+    assert (r.n, r.n_psu, r.df, r.reason) == (3, 3, 1.0, "")
+    half = stats.t.ppf(0.975, 1) * r.se
+    assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - half, r.estimate + half))
+    two = weighted_mean([1.0, 2.0, 3.0, 4.0], [10.0, 10.0, 5.0, 5.0], ["A", "A", "B", "C"])
+    assert np.isnan(two.se) and np.isnan(two.ci_low) and two.reason == "single_psu_stratum"
+    census = weighted_mean([1.0, 2.0], [1.0, 1.0], ["A", "B"])
+    assert census.se == 0.0 and (census.n_psu, census.df, census.reason) == (2, 1.0, "too_few_psu")
+    assert np.isnan(census.ci_low) and np.isnan(census.ci_high) and census.estimate == 1.5
+    none = weighted_mean([np.nan, np.nan], [1.0, 1.0], ["A", "A"])
+    assert (none.n, none.n_psu, none.reason, none.confidence) == (0, 0, "no_values", 0.95)
+    assert np.isnan(none.estimate) and np.isnan(none.se) and np.isnan(none.df)
+    assert weighted_share([np.nan, np.nan]).reason == "no_values"
+
+
+def test_survey_share_without_design_variance_is_clopper_pearson():
+    """SE 0 (a census of each stratum, or every answer the same): the exact Clopper-Pearson interval of the
+    sampling units (scipy's ``binomtest``), at the level asked for; 0 of 10 has the lower limit 0."""
+    r = weighted_share([1, 0, 1, 0], [1.0, 1.0, 1.0, 1.0], ["A", "A", "B", "B"])
+    cp = stats.binomtest(2, 4).proportion_ci(0.95, method="exact")
+    assert r.se == 0 and (r.ci_low, r.ci_high) == pytest.approx((cp.low, cp.high), rel=1e-9)
+    zero = weighted_share([0] * 10, ci=0.9)
+    cp = stats.binomtest(0, 10).proportion_ci(0.9, method="exact")
+    assert (zero.ci_low, zero.ci_high) == pytest.approx((0.0, cp.high), rel=1e-9)
+    one = weighted_share([1] * 10, ci=0.9)
+    assert (one.ci_low, one.ci_high) == pytest.approx((0.05 ** (1 / 10), 1.0), rel=1e-9)
+    assert one.confidence == 0.9
+
+
+def test_survey_share_korn_graubard_at_another_level():
+    """8 of 10 at 90%: ``n_eff = 9`` (equal weights, df = n - 1), interval ``[B(0.05; 7.2, 2.8), B(0.95; 8.2, 1.8)]``."""
+    r = weighted_share([1, 0, 1, 1, 0, 1, 1, 1, 1, 1], ci=0.9)
+    assert (r.ci_low, r.ci_high) == pytest.approx((stats.beta.ppf(0.05, 7.2, 2.8), stats.beta.ppf(0.95, 8.2, 1.8)),
+                                                  rel=1e-9)
+    assert (r.n, r.n_psu, r.df) == (10, 10, 9.0)
