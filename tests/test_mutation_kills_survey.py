@@ -177,3 +177,13 @@ def test_survey_share_korn_graubard_at_another_level():
     assert (r.ci_low, r.ci_high) == pytest.approx((stats.beta.ppf(0.05, 7.2, 2.8), stats.beta.ppf(0.95, 8.2, 1.8)),
                                                   rel=1e-9)
     assert (r.n, r.n_psu, r.df) == (10, 10, 9.0)
+
+
+def test_survey_share_of_one_answer_and_of_non_indicators():
+    """One answer of 1: the Clopper-Pearson interval of 1 of 1, [0.025, 1] (no design SE, but an interval).
+    A value other than 0/1 is refused with the reason."""
+    r = weighted_share([1])
+    assert (r.estimate, r.n, r.n_psu) == (1.0, 1, 1)
+    assert (r.ci_low, r.ci_high) == pytest.approx((0.025, 1.0), rel=1e-9)
+    with pytest.raises(ValueError, match=r"^indicator must be 0/1 \(or missing\)$"):
+        weighted_share([0, 1, 2])
