@@ -187,3 +187,18 @@ def test_survey_share_of_one_answer_and_of_non_indicators():
     assert (r.ci_low, r.ci_high) == pytest.approx((0.025, 1.0), rel=1e-9)
     with pytest.raises(ValueError, match=r"^indicator must be 0/1 \(or missing\)$"):
         weighted_share([0, 1, 2])
+
+
+def test_survey_unequal_weights_in_one_stratum_by_the_linearisation_formula():
+    """Unequal weights without strata: the Taylor-linearised variance of the ratio ``sum w y / sum w``
+    (Lohr, 2019, ch. 9; R ``svymean`` with ``ids = ~1``, no FPC) ``n/(n-1) sum w_i^2 (y_i - ybar_w)^2 / (sum w)^2``,
+    and with clusters of unequal size the same on the cluster totals of ``w_i (y_i - ybar_w)``."""
+    y, w = np.array([1.0, 2.0, 4.0, 7.0, 3.0]), np.array([1.0, 2.0, 3.0, 4.0, 2.0])
+    ybar = (w * y).sum() / w.sum()
+    r = weighted_mean(y, w)
+    assert r.estimate == pytest.approx(ybar)
+    assert r.se**2 == pytest.approx(5 / 4 * (w**2 * (y - ybar) ** 2).sum() / w.sum() ** 2, rel=1e-12)
+    c = weighted_mean(y, w, clusters=["a", "a", "b", "b", "b"])
+    e = w * (y - ybar)
+    totals = np.array([e[:2].sum(), e[2:].sum()])
+    assert c.se**2 == pytest.approx(2 / 1 * ((totals - totals.mean()) ** 2).sum() / w.sum() ** 2, rel=1e-12)
