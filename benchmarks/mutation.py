@@ -65,9 +65,14 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                       ["tests/test_psychometrics.py", "src/helpers/stats/psychometrics.py"]),
     "score_agreement": ("src/helpers/stats/score_agreement.py", [],
                         ["tests/test_score_agreement.py", "src/helpers/stats/score_agreement.py"]),
-    "mixed": ("src/helpers/stats/mixed.py", [],
-              ["tests/test_outputs_agree.py", "tests/test_scoring.py", "src/helpers/stats/mixed.py",
-               "-k", "reml or mme or statsmodels or henderson"]),
+    # restricted to the door (fit, its fixed-only fallback, the PEV of x'b + u): the whole module is ~600 mutants
+    # of 10-20 s each; the Nelder-Mead comparison (80 s) and the two-BLAS-kernel test (subprocesses) are left out
+    "mixed": ("src/helpers/stats/mixed.py",
+              ["helpers.stats.mixed.x_fit__*", "helpers.stats.mixed.x__fixed_only*", "helpers.stats.mixed.xǁMixedFitǁx_pev*"],
+              ["tests/test_outputs_agree.py", "tests/test_scoring.py", "tests/test_mixed_door.py",
+               "tests/test_mutation_kills_mixed.py",
+               "src/helpers/stats/mixed.py", "-k",
+               "(reml or mme or statsmodels or henderson or door) and not nelder_mead and not blas_kernels"]),
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
