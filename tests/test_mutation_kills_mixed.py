@@ -57,7 +57,9 @@ def test_mixed_door_x_pev_of_a_dropped_factor_is_that_of_x_b():
     y = rng.normal(0, 2, 20)[g] + rng.normal(0, 1, len(g))
     res = fit(y, np.ones((len(g), 1)), [("group", g, 20), ("flat", h, 5)])
     assert res.kept == ("group",)
-    np.testing.assert_allclose(res.x_pev(np.ones(1), "flat"), np.full(5, res.cov_beta[0, 0]))
+    flat = res.x_pev(np.ones(1), "flat")
+    assert flat.shape == (5,)
+    np.testing.assert_allclose(flat, np.full(5, res.cov_beta[0, 0]))
 
 
 def test_mixed_door_without_random_factors_is_weighted_least_squares():
