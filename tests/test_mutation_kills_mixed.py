@@ -109,4 +109,37 @@ def test_mixed_door_weighted_fit_matches_lme4():
     np.testing.assert_allclose(res.beta, LMER_FIXEF, atol=1e-5)
     np.testing.assert_allclose(np.sqrt(np.diag(res.cov_beta)), LMER_SE, rtol=1e-4)
     np.testing.assert_allclose(res.blups["g"], LMER_BLUP, atol=1e-5)
+    np.testing.assert_allclose(res.residuals, y - X @ LMER_FIXEF - np.asarray(LMER_BLUP)[g], atol=1e-5)
+    assert np.isfinite(res.reml_criterion) and res.converged and res.notes == ()
     assert abs(fit(y, X, [("g", g, 15)]).sigma2 - LMER_VAR[1]) > 0.01
+
+
+def test_mixed_door_every_factor_at_zero_falls_back_to_least_squares():
+    """A factor whose level means are all equal has REML variance 0: dropped, and the fit is least squares with
+    the REML residual variance ``RSS / (n - p)`` (statsmodels OLS), zero BLUPs, the note, ``rho`` at the bound."""
+    rng = np.random.default_rng(2)
+    h = np.tile(np.arange(6), 10)
+    e = rng.normal(0, 1, len(h))
+    y = 5.0 + e - (np.bincount(h, e) / 10)[h]  # every level mean exactly 5
+    res = fit(y, np.ones((len(h), 1)), [("flat", h, 6)])
+    ref = sm.OLS(y, np.ones((len(h), 1))).fit()
+    assert res.kept == () and res.variances == {"flat": 0.0}
+    assert res.notes == ("flat variance estimated at 0 (boundary)",)
+    np.testing.assert_allclose(res.beta, ref.params, rtol=1e-12)
+    assert res.sigma2 == pytest.approx(ref.scale, rel=1e-8)
+    np.testing.assert_allclose(res.cov_beta, ref.cov_params(), rtol=1e-8)
+    np.testing.assert_allclose(res.residuals, ref.resid, atol=1e-10)
+    assert not res.blups["flat"].any() and res.blups["flat"].shape == (6,)
+    assert res.converged and np.isfinite(res.reml_criterion) and res.rho[0] < -600
+
+
+def test_mixed_door_says_when_reml_did_not_converge(monkeypatch):
+    """A REML search that does not report convergence is carried into the fit and named in its notes."""
+    import helpers.stats.mixed as mixed
+
+    real = mixed.reml
+    monkeypatch.setattr(mixed, "reml", lambda *a, **k: (*real(*a, **k)[:2], False, real(*a, **k)[3]))
+    y, X, g, w = _weighted_design()
+    res = mixed.fit(y, X, [("g", g, 15)], weights=w)
+    assert not res.converged and res.notes == ("REML did not report convergence",)
+    assert res.variances["g"] == pytest.approx(LMER_VAR[0], rel=1e-4)
