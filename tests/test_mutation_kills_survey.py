@@ -143,7 +143,9 @@ def test_survey_census_strata_and_the_reasons_for_no_interval():
     r = weighted_mean([1.0, 2.0, 3.0], [10.0, 10.0, 1.0], ["A", "A", "B"])
     assert r.estimate == pytest.approx((20 * 1.5 + 1 * 3) / 21)
     assert r.se**2 == pytest.approx((1 - 2 / 20) * (20 / 21) ** 2 * 0.5 / 2, rel=1e-12)
-    assert (r.n, r.n_psu, r.df, r.reason) == (3, 3, 1.0, "")
+    assert (r.n, r.n_psu, r.df, r.reason, r.confidence) == (3, 3, 1.0, "", 0.95)
+    first = weighted_mean([3.0, 1.0, 2.0], [1.0, 10.0, 10.0], ["B", "A", "A"])  # the census stratum first
+    assert (first.estimate, first.se) == pytest.approx((r.estimate, r.se), rel=1e-12)
     half = stats.t.ppf(0.975, 1) * r.se
     assert (r.ci_low, r.ci_high) == pytest.approx((r.estimate - half, r.estimate + half))
     two = weighted_mean([1.0, 2.0, 3.0, 4.0], [10.0, 10.0, 5.0, 5.0], ["A", "A", "B", "C"])
