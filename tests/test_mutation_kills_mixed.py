@@ -76,7 +76,7 @@ def test_mixed_door_without_random_factors_is_weighted_least_squares():
     np.testing.assert_allclose(res.cov_beta, ref.cov_params(), rtol=1e-8)
     assert res.sigma2 == pytest.approx(ref.scale, rel=1e-10)
     np.testing.assert_allclose(res.residuals, y - X @ ref.params, atol=1e-10)
-    assert res.converged and res.kept == () and res.notes == () and res.variances == {}
+    assert res.converged and res.kept == () and res.notes == () and res.variances == {} and res.blups == {}
     plain = fit(y, X, [])
     np.testing.assert_allclose(plain.beta, sm.OLS(y, X).fit().params, rtol=1e-10)
 
@@ -130,6 +130,7 @@ def test_mixed_door_every_factor_at_zero_falls_back_to_least_squares():
     np.testing.assert_allclose(res.cov_beta, ref.cov_params(), rtol=1e-8)
     np.testing.assert_allclose(res.residuals, ref.resid, atol=1e-10)
     assert not res.blups["flat"].any() and res.blups["flat"].shape == (6,)
+    np.testing.assert_allclose(res.x_pev(np.ones(1), "flat"), np.full(6, ref.cov_params()[0, 0]), rtol=1e-8)
     assert res.converged and np.isfinite(res.reml_criterion) and res.rho[0] < -600
 
 
