@@ -204,3 +204,15 @@ def test_survey_unequal_weights_in_one_stratum_by_the_linearisation_formula():
     e = w * (y - ybar)
     totals = np.array([e[:2].sum(), e[2:].sum()])
     assert c.se**2 == pytest.approx(2 / 1 * ((totals - totals.mean()) ** 2).sum() / w.sum() ** 2, rel=1e-12)
+
+
+def test_survey_share_interval_with_fewer_than_one_expected_success_and_two_answers():
+    """Equal weights: ``n_eff = n - 1`` and no degrees-of-freedom adjustment. 1 of 10: ``x = 0.9`` (below 1, still a
+    beta quantile, not 0); 1 of 2: ``n_eff = 1``, ``x = 0.5``."""
+    r = weighted_share([1] + [0] * 9)
+    assert (r.ci_low, r.ci_high) == pytest.approx((stats.beta.ppf(0.025, 0.9, 9.1), stats.beta.ppf(0.975, 1.9, 8.1)),
+                                                  rel=1e-9)
+    assert r.ci_low > 0
+    two = weighted_share([1, 0])
+    assert (two.ci_low, two.ci_high) == pytest.approx((stats.beta.ppf(0.025, 0.5, 1.5), stats.beta.ppf(0.975, 1.5, 0.5)),
+                                                      rel=1e-9)
