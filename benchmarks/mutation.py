@@ -71,18 +71,26 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                          "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
                          "tests/test_mutation_kills_rater_agreement.py", "src/helpers/stats/rater_agreement.py",
                          "-k", "not cover"]),
-    "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "src/helpers/stats/survey.py"]),
-    "ordinal": ("src/helpers/stats/ordinal.py", [], ["tests/test_trends.py", "src/helpers/stats/ordinal.py",
-                                                     "-k", "ordinal"]),
+    "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "tests/test_mutation_kills_survey.py",
+                                                   "src/helpers/stats/survey.py"]),
+    "ordinal": ("src/helpers/stats/ordinal.py", [],  # the demo year-model test (a whole demo ingestion) is left out
+                ["tests/test_trends.py", "tests/test_mutation_kills_ordinal.py", "src/helpers/stats/ordinal.py",
+                 "-k", "(ordinal or ordered_model) and not recovers"]),
     "psychometrics": ("src/helpers/stats/psychometrics.py", [],
                       ["tests/test_psychometrics.py", "tests/test_mutation_kills_psychometrics.py",
                        "src/helpers/stats/psychometrics.py"]),
     "score_agreement": ("src/helpers/stats/score_agreement.py", [],
                         ["tests/test_score_agreement.py", "tests/test_mutation_kills_score_agreement.py",
                          "src/helpers/stats/score_agreement.py"]),
-    "mixed": ("src/helpers/stats/mixed.py", [],
-              ["tests/test_outputs_agree.py", "tests/test_scoring.py", "src/helpers/stats/mixed.py",
-               "-k", "reml or mme or statsmodels or henderson"]),
+    # restricted to the door (fit, its fixed-only fallback, the PEV of x'b + u): the whole module is ~600 mutants
+    # of 10-20 s each; the Nelder-Mead comparison (80 s) and the two-BLAS-kernel test (subprocesses) are left out
+    "mixed": ("src/helpers/stats/mixed.py",
+              ["helpers.stats.mixed.x_fit__*", "helpers.stats.mixed.x__fixed_only*",
+               "helpers.stats.mixed.xǁMixedFitǁx_pev*"],
+              ["tests/test_outputs_agree.py", "tests/test_scoring.py", "tests/test_mixed_door.py",
+               "tests/test_mutation_kills_mixed.py",
+               "src/helpers/stats/mixed.py", "-k",
+               "(reml or mme or statsmodels or henderson or door) and not nelder_mead and not blas_kernels"]),
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     # the pooled-share funnel (issue 19), written after the funnel run above: its functions and funnel_table
@@ -94,7 +102,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                        "src/helpers/stats/funnel.py", "-k", "funnel or pooled or homogeneity or overdispersion"]),
     "pii": ("src/helpers/io/pii.py", [],  # the real-ingestion tests (30-60 s each) are left out: too slow per mutant
             ["tests/test_privacy_paths.py", "tests/test_ingest_privacy.py", "tests/test_mutation_kills.py",
-             "src/helpers/io/pii.py", "-k",
+             "tests/test_mutation_kills_pii.py", "src/helpers/io/pii.py", "-k",
              "(scrub or look_alikes or ids_are_not or pii) and not real_ingestion"]),
     # validation, quarantine and pseudonymisation only (the functions behind a reviewer's rows and counts); the
     # real-ingestion tests (test_ingest*.py, 60 s together) are too slow per mutant: small hand-made tables instead

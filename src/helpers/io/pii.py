@@ -94,14 +94,20 @@ _FIRST = (  # noqa: SIM905
 FIRST_NAMES = tuple(dict.fromkeys(_FIRST))
 
 
+#: first names whose vowel drops in the other cases (Павел -> Павла, Пётр -> Петра)
+_FLEETING = {"Павел": "Павл", "Пётр": "Петр"}
+
+
 def _name_forms(name: str) -> str:
-    """Regex for a first name in its usual case forms (Мария -> Мари[яиюейе]...)."""
+    """Regex for a first name in its usual case forms (Мария -> Мари[яиюейе]..., Илья -> Ильёй, Павел -> Павлом)."""
     if name.endswith(("ия", "ья")):
-        return re.escape(name[:-1]) + r"(?:я|и|ю|ей|е)"
+        return re.escape(name[:-1]) + r"(?:я|и|ю|ей|ёй|е)"
     if name.endswith(("а", "я")):
         return re.escape(name[:-1]) + r"(?:а|я|ы|и|е|у|ю|ой|ей|ою|ею)"
     if name.endswith(("й", "ь")):
         return re.escape(name[:-1]) + r"(?:й|ь|я|ю|ем|ём|е)"
+    if name in _FLEETING:
+        return "(?:" + re.escape(name) + "|" + re.escape(_FLEETING[name]) + r"(?:а|у|ом|е))"
     return re.escape(name) + r"(?:а|у|ом|е|ы)?"
 
 
