@@ -85,12 +85,18 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "year_verdicts": ("src/helpers/studies/mystery_guest/trends.py",
                       ["helpers.studies.mystery_guest.trends.x_compare_years*",
                        "helpers.studies.mystery_guest.trends.x__mdds*"],
-                      ["tests/test_outputs_agree.py", "tests/test_trends.py", "-k", "year or compare or verdict"]),
+                      # not the demo-data or simulation tests: seconds per mutant, not a minute
+                      ["tests/test_mutation_kills_year_verdicts.py", "tests/test_outputs_agree.py",
+                       "tests/test_trends.py", "src/helpers/studies/mystery_guest/trends.py", "-k",
+                       "year_verdicts or year_verdict or year_adjusted or compare_years or ceiling_blocks "
+                       "or holm_levels"]),
     "worker_verdicts": ("src/helpers/studies/mystery_guest/scoring.py",
                         ["helpers.studies.mystery_guest.scoring.x_recognition_lists*",
                          "helpers.studies.mystery_guest.scoring.x__multiplicity*",
                          "helpers.studies.mystery_guest.scoring.x__effect_p*"],
-                        ["tests/test_worker_flags.py", "tests/test_scoring.py", "-k", "list or holm or recognition"]),
+                        # not the 40-simulation rate test of test_worker_flags.py (a minute per mutant)
+                        ["tests/test_mutation_kills_worker_verdicts.py", "tests/test_scoring.py",
+                         "tests/test_worker_flags.py", "-k", "worker_verdicts or recognition or holm_on"]),
 }
 
 
