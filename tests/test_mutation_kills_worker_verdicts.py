@@ -150,3 +150,13 @@ def test_multiplicity_keeps_nan_and_the_index():
     none = _multiplicity(p, "none")
     assert np.isnan(none[11]) and none[[10, 12, 13]].tolist() == [0.01, 0.04, 0.03]
     assert _multiplicity(pd.Series([np.nan, np.nan]), "holm").isna().all()
+
+
+def test_a_worker_without_a_p_value_is_not_counted_in_the_family():
+    """F has no estimate (no contrast, no effect): its p is NaN, Holm runs over the other five and n_compared is 5."""
+    t = _table(contrast=[7.0, 6.5, -8.0, 0.5, -3.0, np.nan], contrast_se=[1.5, 1.6, 2.0, 1.0, 1.5, np.nan],
+               effect=[6.0, 4.0, -7.0, 0.0, -4.0, np.nan])
+    r = recognition_lists(t)
+    adj5 = multipletests(_t_p(t)[:5], method="holm")[1]
+    assert (r["n_compared"] == 5).all()
+    np.testing.assert_allclose(r["p_adjusted"], adj5[adj5 < 0.05], rtol=1e-12)
