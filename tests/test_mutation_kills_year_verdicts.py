@@ -59,7 +59,7 @@ def _cliff(x, y) -> float:
 def test_reference_comparisons_by_hand_from_the_fitted_means():
     s = _scored()
     r = compare_years(s, fit=_fit())
-    assert len(r) == 3 and (r["instrument"] == "reference").all()
+    assert len(r) == 3 and (r["instrument"] == "reference").all() and (r["measure"] == "composite").all()
     assert r[["year_a", "year_b"]].values.tolist() == [[2018, 2019], [2018, 2020], [2019, 2020]]
     assert r["n_a"].tolist() == [30, 30, 40] and r["n_b"].tolist() == [40, 50, 50]
     assert r["recipients_a"].tolist() == [15, 15, 21] and r["recipients_b"].tolist() == [21, 26, 26]
@@ -87,6 +87,22 @@ def test_reference_comparisons_by_hand_from_the_fitted_means():
     np.testing.assert_allclose(r["mdd"], [_normal_mdd(v, 0.05 / 3) for v in r["se"]], rtol=1e-8)
     np.testing.assert_allclose(r["mdd_unadjusted"], [_normal_mdd(v, 0.05) for v in r["se"]], rtol=1e-8)
     assert (r["power"] == 0.8).all()
+    assert list(r.columns) == ["year_a", "year_b", "difference", "ci_low", "ci_high", "p_adjusted", "mdd", "measure",
+                               "n_a", "n_b", "recipients_a", "recipients_b", "estimate_a", "estimate_b", "se", "df",
+                               "p", "covariance", "cliffs_delta", "cliffs_ci_low", "cliffs_ci_high", "ceiling_blocked",
+                               "alpha_adjusted", "alpha_step", "ci_low_adjusted", "ci_high_adjusted", "mdd_unadjusted",
+                               "verdict", "power", "instrument"]
+
+
+def test_a_year_without_volunteer_interviews_has_no_cliffs_delta():
+    """The model still compares 2020 (its mean is standardised to a volunteer), but Cliff's delta, on the volunteers'
+    interviews, has no 2020 sample: NaN for its pairs, the 2018-2019 value as before."""
+    s = _scored()
+    s = s[~((s["year"] == 2020) & (s["role"] == "volunteer"))]
+    r = compare_years(s, fit=_fit())
+    assert np.isnan(r.loc[1, "cliffs_delta"]) and np.isnan(r.loc[2, "cliffs_delta"])
+    assert r.loc[0, "cliffs_delta"] == pytest.approx(_cliff([75.0, 85, 95, 60], [70.0, 80, 90]))
+    assert r["verdict"].tolist() == ["increase", "decrease", "increase"]
 
 
 def test_reference_comparisons_at_another_alpha_and_power():
@@ -132,13 +148,14 @@ def _design_years(n=(12, 15), shift=4.0, seed=7) -> pd.DataFrame:
 
 def test_design_based_comparison_is_welch_with_its_interval():
     f = _design_years()
+    f["ethics"] = 100 - f["composite"]  # another measure in the table changes nothing
     r = compare_years(f).iloc[0]
     a, b = (f.loc[f["year"] == y, "composite"].to_numpy() for y in (2018, 2019))
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     se = np.sqrt(va + vb)
     q = stats.t.ppf(0.975, df)
-    assert r["instrument"] == "unrecorded" and r["covariance"] == 0
+    assert r["instrument"] == "unrecorded" and r["covariance"] == 0 and r["measure"] == "composite"
     assert (r["n_a"], r["n_b"], r["recipients_a"], r["recipients_b"]) == (12, 15, 12, 15)
     assert r["estimate_a"] == pytest.approx(a.mean()) and r["estimate_b"] == pytest.approx(b.mean())
     assert r["se"] == pytest.approx(se, rel=1e-10) and r["df"] == pytest.approx(df, rel=1e-10)
@@ -171,7 +188,9 @@ def test_recipients_seen_in_both_years_enter_the_covariance():
     f = pd.DataFrame({"year": np.repeat([2018, 2019], 8), "recipient_pid": [f"r{i}" for i in range(8)] * 2,
                       "composite": np.r_[80 + own + rng.normal(0, 2, 8), 83 + own + rng.normal(0, 2, 8)]})
     r = compare_years(f, instrument=None).iloc[0]
-    sa, sb = (f.loc[f["year"] == y, "composite"].std(ddof=1) / np.sqrt(8) for y in (2018, 2019))
+    ya, yb = (f.loc[f["year"] == y, "composite"].to_numpy() for y in (2018, 2019))
+    sa, sb = ya.std(ddof=1) / np.sqrt(8), yb.std(ddof=1) / np.sqrt(8)
+    assert r["covariance"] == pytest.approx(np.cov(ya, yb)[0, 1] / 8, rel=1e-10)  # Kish: n_c s_ab / (n_a n_b)
     assert r["covariance"] > 0.5 * sa * sb
     assert r["se"] ** 2 == pytest.approx(sa**2 + sb**2 - 2 * r["covariance"], rel=1e-8)
     assert r["recipients_a"] == 8 and r["recipients_b"] == 8
@@ -197,3 +216,100 @@ def test_mdds_of_normal_and_t_contrasts():
     assert out[3] == minimum_detectable_difference(0.0, np.inf, 0.05, 0.8) or np.isnan(out[3])
     assert np.isnan(out[4])
     assert _mdds([2.0], [np.inf], 0.01, 0.9)[0] == pytest.approx(_normal_mdd(2.0, 0.01, 0.9), rel=1e-8)
+
+
+def _panel(seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three years of 36 interviews: 6 workers, 6 interviewers (volunteers in person, social workers by phone
+    from 2019), two strata with their roster."""
+    rng = np.random.default_rng(seed)
+    n = 36
+    rows = []
+    for y, shift in zip(YEARS, (0.0, 3.0, 6.0), strict=True):
+        role = np.where(np.arange(n) % 3 == 0, "social_worker", "volunteer") if y > 2018 else np.full(n, "volunteer")
+        rows.append(pd.DataFrame({
+            "year": y, "worker_id": [f"W{i % 6}" for i in range(n)], "interviewer_id": [f"I{i % 6}" for i in range(n)],
+            "role": role, "mode": np.where(role == "volunteer", "in_person", "phone"),
+            "recipient_pid": [f"{y}-{i // 2}" for i in range(n)], "stratum": np.where(np.arange(n) < 24, "A", "B"),
+            "composite": 75 + shift - 6 * (role != "volunteer") + rng.normal(0, 5, n)}))
+    roster = pd.DataFrame({"year": np.repeat(YEARS, 2), "stratum": ["A", "B"] * 3, "population": [300, 60] * 3})
+    return pd.concat(rows, ignore_index=True), roster
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return _panel()
+
+
+@pytest.mark.parametrize("instrument", ["reference", "pooled"])
+def test_without_a_fit_the_year_model_is_fitted_with_the_given_arguments(panel, instrument):
+    """compare_years fits year_mixed_model itself with the measure, the years, the instrument, the roster and the
+    weighting it was given: the same rows as with that model passed in (whose contrasts are checked by hand above)."""
+    from helpers.studies.mystery_guest.trends import year_mixed_model
+
+    s, roster = panel
+    for kwargs in ({"years": [2018, 2020]}, {"roster": roster}, {"roster": roster, "weighted": False}):
+        fit = year_mixed_model(s, "composite", instrument=instrument, **kwargs)
+        own = compare_years(s, instrument=instrument, **kwargs)
+        given = compare_years(s, fit=fit, **kwargs)
+        assert (own["instrument"] == instrument).all()
+        pd.testing.assert_frame_equal(own, given)
+        np.testing.assert_allclose(own["estimate_a"], fit.means.set_index("year").loc[own["year_a"], "estimate"])
+    assert len(compare_years(s, years=[2018, 2020], instrument=instrument)) == 1
+
+
+def test_a_fit_of_another_measure_is_refused(panel):
+    s, _ = panel
+    with pytest.raises(ValueError, match="fit is a model of 'composite', not of 'ethics'"):
+        compare_years(s.assign(ethics=s["composite"]), "ethics", fit=_fit())
+
+
+def test_without_volunteers_cliffs_delta_takes_every_interview():
+    """The reference role is absent (or the role is not recorded): Cliff's delta on all interviews."""
+    s = _scored()
+    for frame in (s[s["role"] == "social_worker"], s.drop(columns="role")):
+        r = compare_years(frame, fit=_fit())
+        by = frame.groupby("year")["composite"].apply(list)
+        np.testing.assert_allclose(r["cliffs_delta"], [_cliff(by[2019], by[2018]), _cliff(by[2020], by[2018]),
+                                                       _cliff(by[2020], by[2019])], rtol=1e-12)
+
+
+def _stratified_cov(f: pd.DataFrame, roster: pd.DataFrame) -> float:
+    """Kish's covariance of two stratified yearly means from the recipients in both (written out here):
+    weights N_h / n_h, z_hi = w (y - ybar) / sum w centred within the stratum, k_h = (1 - n_h / N_h) n_h / (n_h - 1)
+    per year, cov = sum over common recipients of sqrt(k_ah k_bh) z_ai z_bi."""
+    z, k = {}, {}
+    for y in (2018, 2019):
+        g = f[f["year"] == y]
+        pop = roster[roster["year"] == y].set_index("stratum")["population"]
+        n_h = g.groupby("stratum").size()
+        w = g["stratum"].map(pop / n_h).to_numpy(float)
+        v = g["composite"].to_numpy()
+        zz = pd.Series(w * (v - (w * v).sum() / w.sum()) / w.sum(), index=g["recipient_pid"].to_numpy())
+        zz -= g.assign(z=zz.to_numpy()).groupby("stratum")["z"].transform("mean").to_numpy()
+        z[y] = zz
+        k[y] = g["stratum"].map((1 - n_h / pop) * n_h / (n_h - 1)).set_axis(g["recipient_pid"].to_numpy())
+    return float((np.sqrt(k[2018] * k[2019]) * z[2018] * z[2019]).sum())
+
+
+def test_stratified_covariance_of_recurring_recipients_by_hand():
+    rng = np.random.default_rng(5)
+    own = rng.normal(0, 8, 12)
+    pid = [f"r{i}" for i in range(12)]
+    f = pd.DataFrame({"year": np.repeat([2018, 2019], 12), "recipient_pid": pid * 2, "stratum": (["A"] * 8 + ["B"] * 4) * 2,
+                      "composite": np.r_[80 + own + rng.normal(0, 2, 12), 83 + own + rng.normal(0, 2, 12)]})
+    roster = pd.DataFrame({"year": [2018, 2018, 2019, 2019], "stratum": ["A", "B"] * 2, "population": [40, 20, 30, 30]})
+    r = compare_years(f, roster=roster, instrument=None).iloc[0]
+    assert r["covariance"] == pytest.approx(_stratified_cov(f, roster), rel=1e-10)
+    plain = compare_years(f, roster=roster, weighted=False, instrument=None).iloc[0]
+    ya, yb = (f.loc[f["year"] == y, "composite"].to_numpy() for y in (2018, 2019))
+    assert plain["covariance"] == pytest.approx(np.cov(ya, yb)[0, 1] / 12, rel=1e-10)
+
+
+def test_all_interviews_as_conducted_are_plain_means_whatever_the_roles(panel):
+    """instrument=None: the design-based estimate of every interview, not the model standardised to volunteers."""
+    s, _ = panel
+    r = compare_years(s, instrument=None)
+    means = s.groupby("year")["composite"].mean()
+    np.testing.assert_allclose(r["estimate_a"], means[r["year_a"]].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r["estimate_b"], means[r["year_b"]].to_numpy(), rtol=1e-12)
+    assert r["instrument"].isna().all()
