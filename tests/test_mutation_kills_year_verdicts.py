@@ -216,6 +216,20 @@ def test_mdds_of_normal_and_t_contrasts():
     assert out[3] == minimum_detectable_difference(0.0, np.inf, 0.05, 0.8) or np.isnan(out[3])
     assert np.isnan(out[4])
     assert _mdds([2.0], [np.inf], 0.01, 0.9)[0] == pytest.approx(_normal_mdd(2.0, 0.01, 0.9), rel=1e-8)
+    assert _mdds([2.0], [12.0], 0.01, 0.9)[0] == pytest.approx(minimum_detectable_difference(2.0, 12.0, 0.01, 0.9),
+                                                               rel=1e-12)
+
+
+def test_a_small_significant_increase_is_an_increase_and_p_equal_to_alpha_is_not_significant():
+    """The sign alone decides increase / decrease (a change of half a point is an increase), and a change is
+    significant only when the adjusted p is strictly below alpha (one pair: Holm's p is the p itself)."""
+    r = compare_years(_scored(), fit=_fit(p=(1e-6, 1e-6, 0.5), diff=(0.5, -0.5, 0.2), se=(0.1, 0.1, 0.3)))
+    assert r["verdict"].tolist() == ["increase", "decrease", "not significant"]
+    two = _fit(p=(0.05, 0.5, 0.5))
+    two.means = two.means[two.means["year"] < 2020]
+    two.contrasts = two.contrasts.head(1)
+    r = compare_years(_scored().query("year < 2020"), fit=two)
+    assert r["p_adjusted"].tolist() == [0.05] and r["verdict"].tolist() == ["not significant"]
 
 
 def _panel(seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
