@@ -25,7 +25,7 @@ def _table(**extra) -> pd.DataFrame:
                       "adjusted": [96.0, 94.0, 83.0, 90.0, 86.0, 91.0], "ci_low": 80.0, "ci_high": 99.0,
                       "org_mean": 90.0, "effect": [6.0, 4.0, -7.0, 0.0, -4.0, 1.0],
                       "effect_se": [10.0, 10.0, 10.0, 10.0, 10.0, 10.0],
-                      "contrast": [7.0, 6.5, -8.0, 0.5, -3.0, 1.0], "contrast_se": [1.5, 1.6, 2.0, 1.0, 1.5, 1.0],
+                      "contrast": [4.2, 6.5, -8.0, 0.5, -3.0, 1.0], "contrast_se": [0.9, 1.6, 2.0, 1.0, 1.5, 1.0],
                       "contrast_df": [12.0, 30.0, 8.0, 20.0, 15.0, 25.0], "flag": False, "model": "m"})
     return t.assign(**extra)
 
@@ -46,7 +46,7 @@ def test_lists_by_hand_holm_on_the_contrast_t_with_its_columns_and_order():
     np.testing.assert_allclose(r["p"], p[:3], rtol=1e-12)
     np.testing.assert_allclose(r["p_adjusted"], adj[:3], rtol=1e-12)
     assert (r["test"] == "contrast_t").all() and (r["n_compared"] == 6).all()
-    assert (r["method"] == "holm").all() and (r["alpha"] == 0.05).all()
+    assert (r["method"] == "holm").all() and (r["alpha"] == 0.05).all() and r["n_compared"].dtype.kind == "i"
     assert r["n_recipients"].tolist() == [10, 9, 11] and r["contrast_df"].tolist() == [12.0, 30.0, 8.0]
     assert (r["model_kind"] == "").all() and (r["adjusted_note"] == "").all()
     assert list(r.columns) == ["list", "worker_id", "year", "measure", "n", "n_recipients", "raw_mean", "raw_ci_low",
@@ -127,8 +127,14 @@ def test_a_table_without_effect_or_contrast_columns_is_tested_on_its_interval():
     assert set(r.index) == {w for w, q in zip(t["worker_id"], p, strict=True) if q < 0.05} == {"A", "C", "B", "E"}
     np.testing.assert_allclose(r["p"], [p[list(t["worker_id"]).index(w)] for w in r.index], rtol=1e-12)
     np.testing.assert_allclose(r["effect_se"], 2.0, rtol=1e-12)
-    assert (r["test"] == "effect_z").all() and r["n_recipients"].isna().all()
+    assert (r["test"] == "effect_z").all() and r["n_recipients"].isna().all() and r["n_recipients"].dtype == "Int64"
     assert r["contrast"].isna().all() and r["contrast_se"].isna().all() and r["contrast_df"].isna().all()
+    assert r["contrast"].dtype == float and r["contrast_df"].dtype == float
+    # an effect without its SE: both are taken from the interval
+    half = recognition_lists(_table().drop(columns=["effect_se", "contrast", "contrast_se", "contrast_df"]).assign(
+        ci_low=t["ci_low"], ci_high=t["ci_high"]), method="none").set_index("worker_id")
+    np.testing.assert_allclose(half["effect_se"], 2.0, rtol=1e-12)
+    np.testing.assert_allclose(half["effect"], half["adjusted"] - 90.0, rtol=1e-12)
 
 
 def test_effect_p_of_a_shrunk_worker_is_one_and_otherwise_normal():
