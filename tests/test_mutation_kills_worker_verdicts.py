@@ -56,9 +56,18 @@ def test_lists_by_hand_holm_on_the_contrast_t_with_its_columns_and_order():
     # the order within a list follows the adjusted score, not the table's order
     swapped = recognition_lists(_table(adjusted=[94.0, 96.0, 83.0, 90.0, 86.0, 91.0]))
     assert swapped["worker_id"].tolist() == ["B", "A", "C"]
-    # two concerns: the lowest adjusted score first
-    two = recognition_lists(_table(contrast=[7.0, -6.5, -8.0, 0.5, -3.0, 1.0], adjusted=[96.0, 80.0, 83.0, 90, 86, 91]))
-    assert two[["list", "worker_id"]].values.tolist() == [["recognition", "A"], ["concern", "B"], ["concern", "C"]]
+    # two concerns: the lowest adjusted score first (C, listed after B in the table)
+    two = recognition_lists(_table(contrast=[7.0, -6.5, -8.0, 0.5, -3.0, 1.0], adjusted=[96.0, 83.0, 80.0, 90, 86, 91]))
+    assert two[["list", "worker_id"]].values.tolist() == [["recognition", "A"], ["concern", "C"], ["concern", "B"]]
+    # across families: recognition, then concern; within each by measure, then year (ascending)
+    many = pd.concat([_table(measure="quality", year=2021), _table(measure="quality", year=2020),
+                      _table(measure="ethics", year=2021)], ignore_index=True)
+    got = recognition_lists(many)
+    assert got[["list", "measure", "year", "worker_id"]].values.tolist() == [
+        ["recognition", "ethics", 2021, "A"], ["recognition", "ethics", 2021, "B"],
+        ["recognition", "quality", 2020, "A"], ["recognition", "quality", 2020, "B"],
+        ["recognition", "quality", 2021, "A"], ["recognition", "quality", 2021, "B"],
+        ["concern", "ethics", 2021, "C"], ["concern", "quality", 2020, "C"], ["concern", "quality", 2021, "C"]]
     kept = recognition_lists(_table(model_kind="mixed", adjusted_note="note"))
     assert (kept["model_kind"] == "mixed").all() and (kept["adjusted_note"] == "note").all()
 
@@ -137,9 +146,16 @@ def test_a_table_without_effect_or_contrast_columns_is_tested_on_its_interval():
     np.testing.assert_allclose(half["effect"], half["adjusted"] - 90.0, rtol=1e-12)
 
 
+def test_a_small_significant_contrast_is_listed_by_its_sign():
+    """Half a point above the others with SE 0.1 is a recognition, half a point below a concern."""
+    t = _table(contrast=[0.5, -0.5, 0.0, 0.1, -0.1, 0.0], contrast_se=0.1)
+    r = recognition_lists(t).set_index("worker_id")
+    assert r["list"].to_dict() == {"A": "recognition", "B": "concern"}
+
+
 def test_effect_p_of_a_shrunk_worker_is_one_and_otherwise_normal():
-    e = pd.Series([0.0, 0.0, 3.0, -2.0, 1.0])
-    se = pd.Series([0.0, 2.0, 1.0, 1.0, 0.0])
+    e = pd.Series([0.0, 0.0, 3.0, -2.0, 1.0], index=[5, 6, 7, 8, 9])
+    se = pd.Series([0.0, 2.0, 1.0, 1.0, 0.0], index=[5, 6, 7, 8, 9])
     p = _effect_p(e, se)
     assert p.iloc[0] == 1.0 and p.iloc[1] == 1.0  # 0/0: the worker shrunk to the mean
     np.testing.assert_allclose(p.iloc[2:4], 2 * stats.norm.sf([3.0, 2.0]), rtol=1e-12)
