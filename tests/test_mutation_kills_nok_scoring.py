@@ -126,3 +126,36 @@ def test_region_scores_leave_out_undefined_values_and_the_text_columns():
     r = region_scores(s)
     assert list(r.columns) == ["organisations", "respondents", "K1", "total"]
     assert r.iloc[0].tolist() == [3, 15, 80.0, 90.0]
+
+
+def custom_codebook():
+    """The shipped codebook with four changes a caller's codebook could make: 25 points a remote channel (not 30),
+    i2_2 on question q06 (not q05), K2's weights 0.2 / 0.4 / 0.4 (not 0.3 / 0.4 / 0.3), and "ага" meaning yes."""
+    import copy
+
+    from helpers.studies.nok.codebook import NokCodebook, load_nok_codebook
+
+    raw = copy.deepcopy(load_nok_codebook().raw)
+    raw["indicators"]["i1_2"]["points"] = 25
+    raw["indicators"]["i2_2"]["parts"] = [{"numerator": "q06", "denominator": "all"}]
+    raw["indicators"]["i2_1"]["weight"], raw["indicators"]["i2_3"]["weight"] = 0.2, 0.4
+    raw["answers"][1]["aliases"] = [*raw["answers"][1]["aliases"], "ага"]
+    return NokCodebook(raw)
+
+
+def test_a_given_codebook_is_used_by_every_step():
+    """Organisation 7 of _resp() scored with the changed codebook: i1_2 = 25·1, i2_2 = 100·4/4 (q06),
+    K2 = 0.2·40 + 0.4·100 + 0.4·100; "ага" is read as yes."""
+    cb = custom_codebook()
+    orgs = pd.DataFrame({"organisation_id": ["7"], "info_stand_required": [4], "info_stand_present": [3],
+                         "info_site_required": [5], "info_site_present": [5], "remote_channels": [1],
+                         "comfort_conditions": [2], "premises_conditions": [6], "services_conditions": [3]})
+    resp = _resp().assign(organisation_id="7", q06=["ага", "1", "да", "yes"])
+    s = score_organisations(resp, orgs, cb).iloc[0]
+    assert s["i1_2"] == 25 and s["i2_2"] == 100 and s["K2"] == pytest.approx(0.2 * 40 + 0.4 * 100 + 0.4 * 100)
+    assert answer_codes(pd.Series(["ага"]), cb).tolist() == [1.0]
+    assert respondent_count_matrix(resp, cb)["i2_2_s1"].tolist() == [1, 1, 1, 1]
+    assert survey_counts(resp, ["7"], cb).loc["7", "i2_2_s1"] == 4
+    assert checklist_indicator({"remote_channels": [2]}, "i1_2", cb).tolist() == [50.0]
+    assert survey_indicator({"i2_2_s1": [3], "i2_2_u1": [4]}, "i2_2", cb).tolist() == [75.0]
+    assert criterion_score({"i2_1": [40.0], "i2_2": [100.0], "i2_3": [100.0]}, "K2", cb).tolist() == [88.0]

@@ -299,3 +299,26 @@ def test_ranking_table_joins_the_official_total_its_interval_ranks_and_region(da
     assert t["rank_low"].to_dict() == ranks["rank_low"].to_dict()
     assert t["p_value"].to_dict() == region["p_value"].to_dict()
     assert t.loc["A", "name"] == "Home A" and t.loc["A", "kind"] == "home"
+
+
+def test_a_given_codebook_is_used_by_the_bootstrap_and_the_intervals(data):
+    """With i1_2 at 25 points a channel (tests/test_mutation_kills_nok_scoring.py): the checklist indicator is 100
+    (4 channels) in every replicate and estimate; i2_2 on q06 (all "yes") is 100 for A instead of 70."""
+    from test_mutation_kills_nok_scoring import custom_codebook
+
+    resp, orgs, _ = data
+    cb = custom_codebook()
+    for method in ("jeffreys", "classic", "pooled"):
+        d = bootstrap_draws(resp, orgs, n_boot=20, seed=1, codebook=cb, method=method)
+        assert (d["i1_2"] == 100.0).all(), method
+    d = bootstrap_draws(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb, method="classic")
+    assert (d["i1_2"] == 50.0).all() and (d["i2_2"][:, 0] == 100.0).all()
+    iv = score_intervals(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb).set_index(
+        ["organisation_id", "measure"])
+    assert iv.loc[("A", "i1_2"), "estimate"] == 50.0 and iv.loc[("A", "i2_2"), "estimate"] == 100.0
+    with pytest.warns(UserWarning, match="20 replicates cannot show"):
+        t = ranking_table(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb)
+    t = t.set_index("organisation_id")
+    assert t.loc["B", "total"] == pytest.approx(score_organisations(resp, orgs.assign(remote_channels=2), cb)
+                                                .set_index("organisation_id").loc["B", "total"])
+    assert t.loc["B", "total"] < 100  # K1 has i1_2 = 50
