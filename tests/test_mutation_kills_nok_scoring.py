@@ -159,3 +159,12 @@ def test_a_given_codebook_is_used_by_every_step():
     assert checklist_indicator({"remote_channels": [2]}, "i1_2", cb).tolist() == [50.0]
     assert survey_indicator({"i2_2_s1": [3], "i2_2_u1": [4]}, "i2_2", cb).tolist() == [75.0]
     assert criterion_score({"i2_1": [40.0], "i2_2": [100.0], "i2_3": [100.0]}, "K2", cb).tolist() == [88.0]
+
+
+def test_unknown_organisations_are_named_five_at_most():
+    orgs = pd.DataFrame({"organisation_id": ["7"], "info_stand_required": [4], "info_stand_present": [3],
+                         "info_site_required": [5], "info_site_present": [5], "remote_channels": [1],
+                         "comfort_conditions": [2], "premises_conditions": [6], "services_conditions": [3]})
+    resp = pd.concat([_resp().assign(organisation_id=o) for o in "ABCDEF"], ignore_index=True)
+    with pytest.raises(ValueError, match=r"missing from the checklist: \['A', 'B', 'C', 'D', 'E'\]$"):
+        score_organisations(resp, orgs)
