@@ -52,7 +52,9 @@ def _resp() -> pd.DataFrame:
 
 
 def test_count_matrix_and_counts_per_organisation_by_hand():
-    m = respondent_count_matrix(_resp())
+    m = respondent_count_matrix(_resp().set_axis([10, 11, 12, 13]))
+    assert m.index.tolist() == [10, 11, 12, 13]  # one row per respondent, aligned with the input
+    assert (m.drop(columns="organisation_id").dtypes == "int64").all()  # whole counts
     assert m["n"].tolist() == [1, 1, 1, 1]
     assert m["i1_3_u1"].tolist() == [1, 1, 1, 0] and m["i1_3_s1"].tolist() == [1, 1, 0, 0]
     assert m["i1_3_u2"].tolist() == [1, 0, 0, 0] and m["i1_3_s2"].tolist() == [0, 0, 0, 0]
@@ -60,6 +62,7 @@ def test_count_matrix_and_counts_per_organisation_by_hand():
     assert m["i3_3_u1"].sum() == 0 and m["i3_3_s1"].sum() == 0
     c = survey_counts(_resp(), ["Y", "X"])
     assert c.index.tolist() == ["Y", "X"] and c.loc["Y"].sum() == 0  # no respondents: zero counts
+    assert c.index.name == "organisation_id" and c.dtypes.eq("int64").all()
     assert c.loc["X", "n"] == 4 and c.loc["X", "i1_3_u1"] == 3 and c.loc["X", "i1_3_s1"] == 2
 
 
