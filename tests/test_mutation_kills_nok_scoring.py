@@ -101,6 +101,9 @@ def test_the_formulas_broadcast_over_replicates():
               "i1_3_s2": np.array([[3, 1], [0, 0]]), "i1_3_u2": np.array([[4, 2], [0, 0]])}
     out = survey_indicator(counts, "i1_3")
     np.testing.assert_allclose(out, [[82.5, 50.0], [50.0, 50.0]])
+    # the Bayesian bootstrap weighs respondents: a denominator below one respondent is still a denominator
+    frac = survey_indicator({"i2_2_s1": np.array([0.3, 0.45]), "i2_2_u1": np.array([0.6, 0.5])}, "i2_2")
+    np.testing.assert_allclose(frac, [50.0, 90.0])
     both_undefined = survey_indicator({k: np.zeros(2) for k in counts}, "i1_3")
     assert np.isnan(both_undefined).all()
     ind = {"i3_1": np.array([[60.0, 100.0]]), "i3_2": np.array([[80.0], [40.0]]),
