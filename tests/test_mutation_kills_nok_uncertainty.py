@@ -202,13 +202,24 @@ def _rank_sets(d: np.ndarray, est: np.ndarray, level: float = 0.95):
 
 def test_rank_intervals_by_loops_over_pairs_and_no_rank_without_a_total():
     rng = np.random.default_rng(3)
-    est = np.array([90.0, 88.5, 80.0, 79.5, 70.0])
+    est = np.array([90.0, 86.5, 80.0, 79.5, 70.0])
     d = est + rng.normal(0, 1.0, size=(199, 5))
+    sets = {}
     for level in (0.95, 0.5):
         r = rank_intervals({"total": d}, list("ABCDE"), est, level=level)
-        low, high = _rank_sets(d, est, level)
-        assert r["rank_low"].tolist() == low and r["rank_high"].tolist() == high, level
+        sets[level] = _rank_sets(d, est, level)
+        assert (r["rank_low"].tolist(), r["rank_high"].tolist()) == sets[level], level
+    assert sets[0.95] != sets[0.5]  # 90 vs 86.5 told apart at 50%, not at 95%
     assert r["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert r["rank"].dtype == "Int64" and r["rank_low"].dtype == "Int64" and r["rank_high"].dtype == "Int64"
+    # organisations moving together (a shock common to all): the differences vary little, and the order of the
+    # table is not the order of the totals
+    est2 = np.array([80.0, 90.0, 70.0, 89.1, 79.5])
+    d2 = est2 + rng.normal(0, 3.0, size=(199, 1)) + rng.normal(0, 0.1, size=(199, 5))
+    r2 = rank_intervals({"total": d2}, list("ABCDE"), est2)
+    low, high = _rank_sets(d2, est2)
+    assert r2["rank_low"].tolist() == low and r2["rank_high"].tolist() == high == [3, 1, 5, 2, 4]
+    assert r2["rank_low"].tolist() == [3, 1, 5, 2, 4]
     # the pooled totals are used when present
     moved = rank_intervals({"total": d, JOINT_TOTAL: est + rng.normal(0, 30, size=(199, 5))}, list("ABCDE"), est)
     assert moved["rank_low"].tolist() == [1] * 5 and moved["rank_high"].tolist() == [5] * 5
@@ -299,6 +310,17 @@ def test_ranking_table_joins_the_official_total_its_interval_ranks_and_region(da
     assert t["rank_low"].to_dict() == ranks["rank_low"].to_dict()
     assert t["p_value"].to_dict() == region["p_value"].to_dict()
     assert t.loc["A", "name"] == "Home A" and t.loc["A", "kind"] == "home"
+    assert list(t.reset_index().columns) == [
+        "organisation_id", "name", "kind", "respondents", "total", "total_official", "ci_low", "ci_high", "rank",
+        "rank_low", "rank_high", "diff_from_region", "diff_low", "diff_high", "p_value", "p_holm",
+        "distinguishable_from_region", "vs_region"]
+    # another level reaches the interval, the ranks and the region comparison
+    half = ranking_table(resp, orgs, draws=draws, level=0.5).set_index("organisation_id")
+    r50 = rank_intervals(draws, list("ABC"), tot, level=0.5).set_index("organisation_id")
+    g50 = region_comparison(draws, list("ABC"), tot, level=0.5).set_index("organisation_id")
+    assert half["rank_high"].to_dict() == r50["rank_high"].to_dict()
+    assert half["diff_high"].to_dict() == g50["diff_high"].to_dict()
+    assert half.loc["A", "ci_high"] == pytest.approx(max(np.quantile(draws["total"][:, 0], 0.75), tot[0]), rel=1e-12)
 
 
 def test_a_given_codebook_is_used_by_the_bootstrap_and_the_intervals(data):
@@ -319,6 +341,10 @@ def test_a_given_codebook_is_used_by_the_bootstrap_and_the_intervals(data):
     with pytest.warns(UserWarning, match="20 replicates cannot show"):
         t = ranking_table(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb)
     t = t.set_index("organisation_id")
+    own = score_intervals(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb).set_index(
+        ["organisation_id", "measure"]).xs("total", level="measure")
+    np.testing.assert_allclose(t.loc[list("ABC"), "ci_high"], own.loc[list("ABC"), "ci_high"], rtol=1e-12)
+    np.testing.assert_allclose(t.loc[list("ABC"), "ci_low"], own.loc[list("ABC"), "ci_low"], rtol=1e-12)
     assert t.loc["B", "total"] == pytest.approx(score_organisations(resp, orgs.assign(remote_channels=2), cb)
                                                 .set_index("organisation_id").loc["B", "total"])
     assert t.loc["B", "total"] < 100  # K1 has i1_2 = 50
