@@ -95,6 +95,12 @@ def test_score_intervals_n_and_source_by_hand(data):
     assert iv.loc[("C", "i3_3"), "n"] == 0 and iv.loc[("C", "i2_2"), "n"] == 10 and iv.loc[("B", "K3"), "n"] == 20
     assert iv.loc[("C", "total"), "n"] == 10
     assert np.isnan(iv.loc[("A", "i1_1"), "n"]) and np.isnan(iv.loc[("A", "i1_2"), "n"])
+    # organisations in another order than their respondents, and one without respondents: n follows the ids
+    orgs2 = pd.concat([_orgs(("C", "A")), _orgs(("D",)), _orgs(("B",))], ignore_index=True)
+    d2 = {m: np.full((20, 4), 50.0) for m in MEASURES}
+    iv2 = score_intervals(resp, orgs2, draws=d2).set_index(["organisation_id", "measure"])
+    assert [iv2.loc[(o, "total"), "n"] for o in "CADB"] == [10, 20, 0, 20]
+    assert [iv2.loc[(o, "i3_3"), "n"] for o in "CADB"] == [0, 20, 0, 20]
     src = iv.xs("A")["source"].to_dict()
     assert src["i1_1"] == "checklist" and src["i1_2"] == "checklist" and src["i2_1"] == "checklist"
     assert src["i2_2"] == "survey" and src["i1_3"] == "survey"
@@ -137,6 +143,15 @@ def test_pooled_bootstrap_draws_from_the_region(data):
     assert np.isnan(d["i3_3"][:, 2]).all() and np.isfinite(d["total"]).all()  # C's undefined share stays undefined
 
 
+def test_pooled_bootstrap_of_an_organisation_with_one_respondent(data):
+    resp, _, _ = data
+    one = pd.concat([resp, resp.head(1).assign(organisation_id="E")], ignore_index=True)
+    d = bootstrap_draws(one, pd.concat([_orgs(), _orgs(("E",))], ignore_index=True), n_boot=300, seed=2,
+                        method="pooled")
+    x = d["i2_2"][:, 3]
+    assert set(np.unique(x)) == {0.0, 100.0} and x.mean() == pytest.approx(100 * 40 / 51, abs=8)
+
+
 def test_undefined_shares_stay_undefined_and_an_organisation_without_respondents_has_no_survey(data):
     resp, _, official = data
     orgs = _orgs(("A", "B", "C"))
@@ -169,7 +184,7 @@ def test_mixed_takes_the_classic_total_unless_it_is_constant_and_the_pooled_tota
 # ---- the joint verdicts -----------------------------------------------------------------------------------------
 def test_simultaneous_critical_value_is_the_monte_carlo_order_statistic():
     rng = np.random.default_rng(2)
-    d = rng.normal(size=(99, 3)) * [1.0, 2.0, 3.0]
+    d = rng.normal(size=(99, 3)) * [0.5, 2.0, 3.0]  # one column with sd below 1
     d = np.c_[d, np.full(99, 7.0)]  # a constant column: sd 0, left out of the maximum
     c, sd = simultaneous_critical_value(d)
     s = d[:, :3].std(axis=0, ddof=1)
@@ -338,6 +353,7 @@ def test_a_given_codebook_is_used_by_the_bootstrap_and_the_intervals(data):
     iv = score_intervals(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb).set_index(
         ["organisation_id", "measure"])
     assert iv.loc[("A", "i1_2"), "estimate"] == 50.0 and iv.loc[("A", "i2_2"), "estimate"] == 100.0
+    assert iv.loc[("A", "i1_2"), "ci_high"] == 50.0 and iv.loc[("A", "i2_2"), "ci_low"] > 90  # replicates too
     with pytest.warns(UserWarning, match="20 replicates cannot show"):
         t = ranking_table(resp, orgs.assign(remote_channels=2), n_boot=20, seed=1, codebook=cb)
     t = t.set_index("organisation_id")
