@@ -67,6 +67,7 @@ def test_score_intervals_are_percentiles_of_the_replicates_widened_to_the_estima
     draws["i3_3"][:50, 0] = np.nan  # A: a quarter of the replicates undefined
     iv = score_intervals(resp, orgs, draws=draws).set_index(["organisation_id", "measure"])
     assert len(iv) == 3 * len(MEASURES)
+    assert score_intervals(resp, orgs, draws=draws).index.equals(pd.RangeIndex(3 * len(MEASURES)))
     for (org, m), row in iv.iterrows():
         j = "ABC".index(org)
         d = draws[m][:, j]
