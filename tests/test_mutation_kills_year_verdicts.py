@@ -327,3 +327,14 @@ def test_all_interviews_as_conducted_are_plain_means_whatever_the_roles(panel):
     np.testing.assert_allclose(r["estimate_a"], means[r["year_a"]].to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(r["estimate_b"], means[r["year_b"]].to_numpy(), rtol=1e-12)
     assert r["instrument"].isna().all()
+
+
+def test_without_a_fit_the_model_is_of_the_measure_compared(panel):
+    from helpers.studies.mystery_guest.trends import year_mixed_model
+
+    s, _ = panel
+    s = s.assign(ethics=100 - s["composite"])
+    r = compare_years(s, "ethics")
+    means = year_mixed_model(s, "ethics").means.set_index("year")["estimate"]
+    np.testing.assert_allclose(r["estimate_a"], means[r["year_a"]].to_numpy(), rtol=1e-10)
+    assert (r["measure"] == "ethics").all()
