@@ -120,17 +120,30 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                            ["tests/test_suppression.py", "tests/test_mutation_kills.py",
                             "src/helpers/report/__init__.py", "-k",
                             "not trajectories and (suppression or suppress or small or drawable or Report)"]),
-    "nok_scoring": ("src/helpers/studies/nok/scoring.py", [], ["tests/test_nok_scoring.py"]),
-    "nok_uncertainty": ("src/helpers/studies/nok/uncertainty.py", [], ["tests/test_nok_uncertainty.py"]),
+    "nok_scoring": ("src/helpers/studies/nok/scoring.py", [],  # not the 10 s subprocess test of lazy exports
+                    ["tests/test_mutation_kills_nok_scoring.py", "tests/test_nok_scoring.py",
+                     "src/helpers/studies/nok/scoring.py", "-k", "not exported_lazily"]),
+    "nok_uncertainty": ("src/helpers/studies/nok/uncertainty.py", [],  # small organisations, not the demo (40 s)
+                        ["tests/test_mutation_kills_nok_uncertainty.py", "tests/test_nok_uncertainty.py",
+                         "tests/test_nok_verdicts.py", "-k",
+                         "mutation_kills or jeffreys_posterior or all_satisfied or against_sidak or too_few_replicates"]),
     "year_verdicts": ("src/helpers/studies/mystery_guest/trends.py",
                       ["helpers.studies.mystery_guest.trends.x_compare_years*",
                        "helpers.studies.mystery_guest.trends.x__mdds*"],
-                      ["tests/test_outputs_agree.py", "tests/test_trends.py", "-k", "year or compare or verdict"]),
+                      # not the demo-data or simulation tests, one seed of each Holm test: 476 mutants of one
+                      # long function at ~17 s each took hours with the full selection on the loaded machine
+                      ["tests/test_mutation_kills_year_verdicts.py",
+                       "tests/test_outputs_agree.py::test_year_verdict_is_significant_exactly_when_the_holm_p_is_below_alpha[0]",
+                       "tests/test_outputs_agree.py::test_year_adjusted_interval_excludes_zero_exactly_when_significant[5]",
+                       "tests/test_trends.py::test_compare_years_welch_and_holm",
+                       "tests/test_trends.py::test_ceiling_blocks_the_test"]),
     "worker_verdicts": ("src/helpers/studies/mystery_guest/scoring.py",
                         ["helpers.studies.mystery_guest.scoring.x_recognition_lists*",
                          "helpers.studies.mystery_guest.scoring.x__multiplicity*",
                          "helpers.studies.mystery_guest.scoring.x__effect_p*"],
-                        ["tests/test_worker_flags.py", "tests/test_scoring.py", "-k", "list or holm or recognition"]),
+                        # not the 40-simulation rate test of test_worker_flags.py (a minute per mutant)
+                        ["tests/test_mutation_kills_worker_verdicts.py", "tests/test_scoring.py",
+                         "tests/test_worker_flags.py", "-k", "worker_verdicts or recognition or holm_on"]),
 }
 
 
