@@ -38,12 +38,14 @@ import os
 import re
 import shlex
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.io.codebook import Codebook, load_codebook, normalise_label
 from helpers.io.columns import HeaderMatcher, explain_unmatched, read_mapping
@@ -348,6 +350,38 @@ def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, np
     return pd.Series(c, index=values.index), bad, lambda idx: problems[inverse[idx]]
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow array (its chunks combined, so that a kernel runs once, not per chunk).
+
+    >>> _arrow(pd.Series(["a", None], dtype="string")).to_pylist()
+    ['a', None]
+    """
+    arr = pa.array(values.astype("string").array) if len(values) else pa.array([], type=pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _in_roster(values: pd.Series, roster: pd.Series) -> np.ndarray:
+    """Whether each value is listed in ``roster`` (a hash lookup in Arrow; a blank or missing value is not).
+
+    >>> _in_roster(pd.Series(["W1", "W9", "", None], dtype="string"), pd.Series(["W1", "W2"])).tolist()
+    [True, False, False, False]
+    """
+    found = pc.is_in(_arrow(values), value_set=_arrow(roster))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _roster_values(values: pd.Series, keys: pd.Series, attrs: pd.Series) -> pd.Series:
+    """``attrs`` of the roster row whose key is each value (<NA> for a value not in the roster); the keys of a
+    roster are unique (:func:`read_roster` refuses a key listed twice).
+
+    >>> _roster_values(pd.Series(["S1", "S3", "S2"]), pd.Series(["S1", "S2"]), pd.Series(["volunteer", "social_worker"])).tolist()
+    ['volunteer', <NA>, 'social_worker']
+    """
+    at = pc.index_in(_arrow(values), value_set=_arrow(keys))
+    picked = pc.take(_arrow(attrs), at)
+    return pd.Series(pd.array(picked, dtype="string"), index=values.index)
+
+
 class _Problems:
     """Collects row-level problems as (row mask, column, reason) without a Python loop over rows."""
 
@@ -449,24 +483,27 @@ def validate_interviews(
     # roster membership
     for col, kind, key in (("worker_id", "workers", "worker_id"), ("interviewer_id", "interviewers", "interviewer_id"),
                            ("stratum", "strata", "stratum")):
-        known = set(rosters[kind][key])
-        absent = (~out[col].isin(known) & (out[col] != "")).to_numpy(dtype=bool)
+        absent = ~_in_roster(out[col], rosters[kind][key]) & (out[col] != "").to_numpy(dtype=bool)
         problems.add(absent, col, lambda i, c=col, k=kind: f"{c.replace('_id', '')} " + _quoted(out[c], i)
                      + f" missing from {k}_{year} roster")
     # contradictions with the rosters: the interviewer's role, the stratum's department
     for col, target, kind, key, attr in (("interviewer_role", "role", "interviewers", "interviewer_id", "role"),
                                          ("department", "department", "strata", "stratum", "department")):
-        roster_value = out[key].map(dict(zip(rosters[kind][key], rosters[kind][attr], strict=False)))
+        roster_value = _roster_values(out[key], rosters[kind][key], rosters[kind][attr])
         clash = (roster_value.notna() & out[target].notna() & (roster_value != out[target])).to_numpy(dtype=bool)
         problems.add(clash, col, lambda i, t=target, k=kind, key=key, rv=roster_value:
                      f"{t} '" + _texts(out[t], i) + f"' contradicts the {k}_{year} roster, where {key} "
                      + _quoted(out[key], i) + " is '" + _texts(rv, i) + "'")
     # answers
+    present = [item for item in cb.item_codes if item in raw]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's hashing releases the GIL: two columns at a time
+        mapped_items = dict(zip(present, pool.map(lambda it: _map_codes(raw[it], cb.answer_lookup(it)), present),
+                                strict=True))
     for item in cb.item_codes:
         if item not in raw:
             out[item] = pd.array([pd.NA] * n, dtype="Int64")
             continue
-        codes, bad, reasons = _map_codes(raw[item], cb.answer_lookup(item))
+        codes, bad, reasons = mapped_items[item]
         problems.add(bad, item, reasons)
         if item not in items_asked:
             problems.add(codes.notna(), item, f"answer to an item not asked in {year}")
@@ -714,6 +751,9 @@ def ingest(
     """
     cb = codebook or load_codebook()
     raw_dir = Path(raw_dir)
+    from helpers.io.readers import use_system_allocator
+
+    use_system_allocator()
     notes: list[str] = []
     found = discover(raw_dir, notes)
     if paths:

@@ -300,6 +300,8 @@ def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS, ow
     text = values.astype("string").fillna("")
     pattern = "|".join(dict.fromkeys(_PREFILTER[k] for k in kinds))
     arrow = pa.array(text.array) if len(text) else pa.array([], type=pa.string())
+    if isinstance(arrow, pa.ChunkedArray):  # one array: RE2 compiles the pattern once per chunk (0.4 s on 758)
+        arrow = arrow.combine_chunks()
     candidate = pc.match_substring_regex(arrow, pattern).to_numpy(zero_copy_only=False).astype(bool)
     out, totals = text, np.zeros(len(COUNTED), dtype=np.int64)
     if candidate.any():

@@ -73,6 +73,19 @@ def _err(path: Path, text: str) -> ReadError:
     return ReadError(f"{path}: {text}")
 
 
+def use_system_allocator() -> None:
+    """Make the C library's ``malloc`` pyarrow's default memory pool (instead of its bundled mimalloc).
+
+    Ingestion allocates and frees a few gigabytes of short-lived column buffers. mimalloc hands freed pages
+    back to the kernel within milliseconds, so each new buffer faults them in again: on the 1M-interview
+    benchmark that was 8.2 s of system time against 2.7 s with ``malloc``, and the CSV parse alone took 7.8 s of
+    CPU instead of 4.2 s (``benchmarks/bench_ingest.py``; measured on this 2-core machine). The pool is a
+    process-wide setting of pyarrow; results do not depend on it.
+    """
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 # ---- header detection ----------------------------------------------------------------------------
 def find_header(path: Path, rows: list[tuple[int, list[str]]], score, looked_for: str) -> int:
     """Index in ``rows`` of the header row; ``score(cells)`` counts the cells naming a known column."""
