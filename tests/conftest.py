@@ -74,6 +74,21 @@ def demo_dirs(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def copy_demo_years(demo_dirs):
+    """``copy_demo_years(folder, 2020, ...)``: the demo's raw files of those years and its demo marker copied into
+    a new ``folder`` (returned), for a test to alter."""
+
+    def copy(folder: Path, *years: int) -> Path:
+        folder.mkdir(parents=True)
+        for p in demo_dirs["raw"].iterdir():
+            if p.name.endswith(tuple(f"{y}.csv" for y in years)) or p.name == DEMO_MARKER:
+                shutil.copy(p, folder)
+        return folder
+
+    return copy
+
+
+@pytest.fixture(scope="session")
 def demo_result(demo_dirs):
     return ingest(demo_dirs["raw"])
 

@@ -201,13 +201,8 @@ def test_role_and_department_contradicting_rosters_are_quarantined(demo_dirs, tm
            "'home_care'" in dep["reason"].iloc[0]
 
 
-def test_worker_names_come_from_the_interview_year(demo_dirs, tmp_path):
-    src = demo_dirs["raw"]
-    d = tmp_path / "names"
-    d.mkdir()
-    for p in src.iterdir():
-        if p.name.endswith(("2020.csv", "2021.csv")) or p.name == "DEMO_DATA.txt":
-            shutil.copy(p, d)
+def test_worker_names_come_from_the_interview_year(copy_demo_years, tmp_path):
+    d = copy_demo_years(tmp_path / "names", 2020, 2021)
     w21 = read_table(d / "workers_2021.csv")
     w21.loc[w21["worker_id"] == "W01", "worker_name"] = "Новикова-Орлова Ольга Петровна"
     w21.to_csv(d / "workers_2021.csv", index=False)

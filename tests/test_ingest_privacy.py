@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -47,12 +46,8 @@ def test_scrub_patterns(text, expected):
     assert scrub(text)[0] == (text if expected is None else expected)
 
 
-def _plant(demo_dirs, tmp_path) -> tuple[Path, pd.DataFrame]:
-    d = tmp_path / "raw"
-    d.mkdir()
-    for p in demo_dirs["raw"].iterdir():
-        if p.name.endswith("2020.csv") or p.name == "DEMO_DATA.txt":
-            shutil.copy(p, d)
+def _plant(copy_demo_years, tmp_path) -> tuple[Path, pd.DataFrame]:
+    d = copy_demo_years(tmp_path / "raw", 2020)
     raw = read_table(d / "interviews_2020.csv")
     raw.loc[3, "comment"] = f"Звоните {PHONE} или пишите {EMAIL}, спросите {FULL_NAME}"
     raw.loc[4, "comment"] = "Сидоренко В.П. помогла; тел 89185551234"
@@ -86,8 +81,8 @@ def test_leak_scan_can_fail(tmp_path):
     assert leaks(tmp_path, PLANTED) == {"x.parquet": [FULL_NAME, "Петрова"]}
 
 
-def test_planted_personal_data_gone_from_processed_and_counted(demo_dirs, tmp_path, capsys):
-    d, _ = _plant(demo_dirs, tmp_path)
+def test_planted_personal_data_gone_from_processed_and_counted(copy_demo_years, tmp_path, capsys):
+    d, _ = _plant(copy_demo_years, tmp_path)
     out = tmp_path / "processed"
     assert main(["validate", str(d), "--out", str(out)]) == 0
     printed = capsys.readouterr()
@@ -107,8 +102,8 @@ def test_planted_personal_data_gone_from_processed_and_counted(demo_dirs, tmp_pa
     assert q.loc[8, "reason"].startswith("unknown value '[телефон]'")
 
 
-def test_public_quarantine_table_shows_no_quoted_value(demo_dirs, tmp_path):
-    d, _ = _plant(demo_dirs, tmp_path)
+def test_public_quarantine_table_shows_no_quoted_value(copy_demo_years, tmp_path):
+    d, _ = _plant(copy_demo_years, tmp_path)
     q = ingest(d).quarantine
     public = quarantine_reasons(q, 2020)
     unlisted = public["reason"].str.replace(r"\[[^\]]*\]", "", regex=True)  # lists of allowed codes aside
@@ -118,8 +113,8 @@ def test_public_quarantine_table_shows_no_quoted_value(demo_dirs, tmp_path):
         "unknown value '[телефон]' (expected one of ['in_person', 'phone']) [mode]"}
 
 
-def test_error_messages_do_not_quote_personal_data(demo_dirs, tmp_path, capsys):
-    d, raw = _plant(demo_dirs, tmp_path)
+def test_error_messages_do_not_quote_personal_data(copy_demo_years, tmp_path, capsys):
+    d, raw = _plant(copy_demo_years, tmp_path)
     lines = raw.to_csv(index=False).splitlines()
     lines[4] = lines[4] + ",,"  # a row with extra cells holding a planted comment
     (d / "interviews_2020.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -134,11 +129,11 @@ def test_error_messages_do_not_quote_personal_data(demo_dirs, tmp_path, capsys):
     assert "unknown value '[ФИО], тел. [телефон]'" in str(e.value) and FULL_NAME not in str(e.value)
 
 
-def test_run_writes_no_planted_personal_data_anywhere(demo_dirs, tmp_path):
+def test_run_writes_no_planted_personal_data_anywhere(copy_demo_years, tmp_path):
     """The leak scan over data/processed and the reports of a run (internal audience: names are shown)."""
     from helpers.pipeline import run_pipeline
 
-    d, _ = _plant(demo_dirs, tmp_path)
+    d, _ = _plant(copy_demo_years, tmp_path)
     reports, processed = tmp_path / "reports", tmp_path / "processed"
     rc = run_pipeline([2020], d, reports, processed_dir=processed, notebooks=["overview"], audience="internal")
     assert rc == 0
@@ -177,14 +172,10 @@ def test_every_csv_export_goes_through_the_safe_writer():
     assert not bare, bare
 
 
-def test_formula_in_an_id_reaches_the_tables_neutralised(demo_dirs, tmp_path):
+def test_formula_in_an_id_reaches_the_tables_neutralised(copy_demo_years, tmp_path):
     from helpers.pipeline import run_pipeline
 
-    d = tmp_path / "raw"
-    d.mkdir()
-    for p in demo_dirs["raw"].iterdir():
-        if p.name.endswith("2018.csv") or p.name == "DEMO_DATA.txt":
-            shutil.copy(p, d)
+    d = copy_demo_years(tmp_path / "raw", 2018)
     for name in ("interviews_2018.csv", "workers_2018.csv"):
         t = read_table(d / name)
         t["worker_id"] = t["worker_id"].replace("W01", "=1+2")

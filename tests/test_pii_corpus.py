@@ -99,12 +99,8 @@ def test_counts_in_plain_words(counts, en, ru):
     assert counts_words(counts, "ru") == ru
 
 
-def test_ingestion_reaches_the_targets(demo_dirs, tmp_path):
-    d = tmp_path / "raw"
-    d.mkdir()
-    for p in demo_dirs["raw"].iterdir():
-        if p.name.endswith("2020.csv") or p.name == "DEMO_DATA.txt":
-            shutil.copy(p, d)
+def test_ingestion_reaches_the_targets(copy_demo_years, tmp_path):
+    d = copy_demo_years(tmp_path / "raw", 2020)
     raw = read_table(d / "interviews_2020.csv")
     texts = [e["t"] for e in PERSONAL] + CLEAN
     extra = raw.head(len(texts) - len(raw)).assign(interview_id=lambda r: r["interview_id"] + "b", pair_id="")

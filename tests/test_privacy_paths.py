@@ -8,7 +8,6 @@ The people here are invented and use names that appear nowhere in the demo data,
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -133,14 +132,6 @@ def test_ids_are_not_taken_for_phones():
 
 
 # ---- a real ingestion -----------------------------------------------------------------------------
-def _copy_2020(demo_dirs, folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    for p in demo_dirs["raw"].iterdir():
-        if p.name.endswith("2020.csv") or p.name == "DEMO_DATA.txt":
-            shutil.copy(p, folder)
-    return folder
-
-
 def _texts(folder: Path) -> str:
     """Every file written under ``folder`` as text; parquet tables decoded as well (they are compressed)."""
     parts = []
@@ -153,10 +144,10 @@ def _texts(folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def planted_comments(demo_dirs, tmp_path_factory):
+def planted_comments(copy_demo_years, tmp_path_factory):
     """Every case typed into its own comment of the 2020 file; ingested and written as the pipeline does."""
     root = tmp_path_factory.mktemp("privacy_comments")
-    raw_dir = _copy_2020(demo_dirs, root / "raw")
+    raw_dir = copy_demo_years(root / "raw", 2020)
     raw = read_table(raw_dir / "interviews_2020.csv")
     rows = {case: 20 + k for k, (case, *_) in enumerate(CASES)}
     for case, _, text, _ in CASES:
@@ -184,10 +175,10 @@ def test_comments_scrubbed_by_a_real_ingestion(planted_comments):
 
 
 @pytest.fixture(scope="module")
-def planted_ids(demo_dirs, tmp_path_factory):
+def planted_ids(copy_demo_years, tmp_path_factory):
     """Every id case typed into every id column, one row each, of the 2020 file; ingested and written."""
     root = tmp_path_factory.mktemp("privacy_ids")
-    raw_dir = _copy_2020(demo_dirs, root / "raw")
+    raw_dir = copy_demo_years(root / "raw", 2020)
     raw = read_table(raw_dir / "interviews_2020.csv")
     planted = []
     row = 10
