@@ -88,7 +88,7 @@ def test_cliffs_delta_edges_return_every_field_with_the_reason():
         assert r.reason == "fewer_than_two" and (r.n_x, r.n_y) == (len(x), len(y))
         assert r.estimate == pytest.approx(1 / 3 if len(x) == 1 else -1 / 3)  # 2 of 3 pairs won, one lost
         assert all(np.isnan(v) for v in (r.ci_low, r.ci_high, r.se))
-    with pytest.raises(ValueError, match="^variance must be 'unbiased' or 'consistent'$"):
+    with pytest.raises(ValueError, match="^variance must be 'unbiased' or 'consistent', not 'pooled'$"):
         cliffs_delta([1, 2], [3, 4], variance="pooled")
 
 
@@ -231,3 +231,10 @@ def test_welch_anova_comparisons_do_not_depend_on_the_unit_of_measurement(scale)
     sure = welch_anova(np.array([ma, mb, mb + 1]) * scale, np.array([va, vb, vb]) * scale**2, [40] * 3,
                        cov=cov * scale**2)
     assert (sure.statistic, sure.p_value) == (np.inf, 0.0)
+
+
+@pytest.mark.parametrize("kw", [{"distribution": "norm"}, {"distribution": "T"}, {"variance": "unbaised"}])
+def test_cliffs_delta_refuses_an_unknown_option_by_name(kw):
+    # before, distribution="norm" (a typo of "normal") silently gave the t interval
+    with pytest.raises(ValueError, match=repr(next(iter(kw.values())))):
+        cliffs_delta([1, 2, 3, 4], [2, 3, 4, 5], **kw)

@@ -93,6 +93,10 @@ def cliffs_delta(x, y, ci: float = 0.95, variance: str = "unbiased", distributio
     """
     a = pd.to_numeric(pd.Series(x), errors="coerce").astype("float64").dropna().to_numpy()
     b = pd.to_numeric(pd.Series(y), errors="coerce").astype("float64").dropna().to_numpy()
+    if variance not in ("unbiased", "consistent"):
+        raise ValueError(f"variance must be 'unbiased' or 'consistent', not {variance!r}")
+    if distribution not in ("t", "normal"):  # a typo ('norm') must not silently give the t interval
+        raise ValueError(f"distribution must be 't' or 'normal', not {distribution!r}")
     nx, ny = len(a), len(b)
     if nx == 0 or ny == 0:
         return CliffsDelta(np.nan, np.nan, np.nan, np.nan, nx, ny, "empty_sample")
@@ -105,12 +109,10 @@ def cliffs_delta(x, y, ci: float = 0.95, variance: str = "unbiased", distributio
     ssr = float(((dom - dd) ** 2).sum())
     if variance == "unbiased":
         var = (ny**2 * ((di - dd) ** 2).sum() + nx**2 * ((dj - dd) ** 2).sum() - ssr) / (nx * ny * (nx - 1) * (ny - 1))
-    elif variance == "consistent":
+    else:  # "consistent"
         s_i = ((di - dd) ** 2).sum() / (nx - 1)
         s_j = ((dj - dd) ** 2).sum() / (ny - 1)
         var = ((ny - 1) * s_i + (nx - 1) * s_j + ssr / ((nx - 1) * (ny - 1))) / (nx * ny)
-    else:
-        raise ValueError("variance must be 'unbiased' or 'consistent'")
     var = max(float(var), 0.0)
     q = stats.norm.ppf(0.5 + ci / 2) if distribution == "normal" else stats.t.ppf(0.5 + ci / 2, nx + ny - 2)
     root = q * np.sqrt(var) * np.sqrt((1 - dd**2) ** 2 + q**2 * var)
