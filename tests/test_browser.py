@@ -155,11 +155,12 @@ def test_language_scan_finds_a_planted_word(tmp_path):
     a cited title marked lang="en" is not the page's language."""
     run = tmp_path / "run"
     run.mkdir()
-    (run / "index.html").write_text("<html lang='ru'><body><p>Доля лучших оценок (top box) "
+    (run / "index.html").write_text("<html lang='ru'><body><p>Доля лучших оценок (top box) по К1 и K2 "
                                     "<span lang='en'>Public Opinion Quarterly</span></p></body></html>",
                                     encoding="utf-8")
     (run / "a.html").write_text("<html lang='en'><body><p>The mean of eth_appearance</p></body></html>",
                                 encoding="utf-8")
     ru, en = visible_text(run, "ru"), visible_text(run, "en")
-    assert language_offenders({"index.html": ru["run/index.html"]}, "ru") == {"index.html": ["top", "box"]}
+    # a НОК criterion with a Latin K (K2) is caught, the Cyrillic К1 is not
+    assert language_offenders({"index.html": ru["run/index.html"]}, "ru") == {"index.html": ["K2", "top", "box"]}
     assert language_offenders({"a.html": en["run/a.html"]}, "en") == {"a.html": ["eth_appearance"]}

@@ -11,7 +11,7 @@ from matplotlib.ticker import FuncFormatter
 
 from helpers.figures.style import PALETTE, SMALL_PT, house, place_labels, renderer_of, width
 from helpers.narrative import fmt
-from helpers.narrative.catalogue import text
+from helpers.narrative.catalogue import label, text
 from helpers.studies.nok.codebook import CRITERIA, NokCodebook, load_nok_codebook
 
 GREY = "#949494"
@@ -72,7 +72,7 @@ def criteria_heatmap(scores: pd.DataFrame, order: list[str], lang: str = "en",
         txt = fmt.number(v, lang, 1)
         ax.text(j, i, txt, ha="center", va="center", fontsize=SMALL_PT,
                 color="white" if v < low + 0.6 * (100 - low) else "black")
-    ax.set_xticks(range(5), [f"{k}\n{_short(cb.criterion_label(k, lang), 15, 4)}" for k in CRITERIA],
+    ax.set_xticks(range(5), [f"{label('values', k, lang)}\n{_short(cb.criterion_label(k, lang), 15, 4)}" for k in CRITERIA],
                   fontsize=SMALL_PT)
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("top")
@@ -217,7 +217,8 @@ def region_gap_plot(view: pd.DataFrame, lang: str = "en", codebook: NokCodebook 
     cb = codebook or load_nok_codebook()
     fig, ax = plt.subplots(figsize=(width(), 0.45 * len(view) + 1.0))
     v = view.iloc[::-1]
-    ax.barh([f"{k} {_short(cb.criterion_label(k, lang), 60)}" for k in v["criterion"]], v["gap"], color=PALETTE[1])
+    ax.barh([f"{label('values', k, lang)} {_short(cb.criterion_label(k, lang), 60)}" for k in v["criterion"]], v["gap"],
+            color=PALETTE[1])
     ax.set_xlabel(_w("gap", lang))
     _locale_ticks(ax, lang, "x", 1)
     return fig

@@ -41,12 +41,20 @@ ALLOWED_LATIN = frozenset([
 #: an identifier joined by underscores (a file or column name the user must type: mailbox_collections_<год>)
 _CODE_LIKE = re.compile(r"[\w<>-]*_[\w<>-]*|[\w-]*\d[\w-]*|[\w.-]+\.(?:csv|xlsx|xls|parquet|json|md|html|ipynb|png|yaml)\b")
 _LATIN = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9'’-]*")
+#: codes that Russian text writes with a Cyrillic letter, the НОК criteria К1-К5: with a Latin K they look the same
+#: but a screen reader reads them in English and a search for "К1" misses them
+_CYRILLIC_CODES = re.compile(r"(?<![\w-])K[1-5](?![\w-])")
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 def latin_words(text: str, allowed: frozenset[str] | set[str] = ALLOWED_LATIN) -> list[str]:
-    """Latin-alphabet words of ``text`` not in ``allowed`` (single letters are symbols and pass)."""
-    found = []
+    """Latin-alphabet words of ``text`` not in ``allowed`` (single letters are symbols and pass), and the НОК
+    criteria written with a Latin K.
+
+    >>> latin_words("критерии K3 и К4, работник W15")
+    ['K3']
+    """
+    found = _CYRILLIC_CODES.findall(text)
     for word in _LATIN.findall(_CODE_LIKE.sub(" ", text)):
         word = word.rstrip("-'’")
         if len(word) <= 1 or word in allowed or word.upper() in allowed or re.fullmatch(r"[A-Z]{1,3}\d+[a-z]?", word):

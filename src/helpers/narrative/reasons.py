@@ -194,10 +194,11 @@ def _who(who: str, lang: str) -> str:
 def _rule(rule: str, lang: str) -> str:
     m = re.fullmatch(r"(?P<criterion>\w+) = weighted mean of (?P<indicators>[\w, ]+) \(weights rescaled to 1\)", rule)
     if m:
-        return text("reasons.rule_rescaled", lang, criterion=m["criterion"], indicators=indicator_number(m["indicators"]))
+        return text("reasons.rule_rescaled", lang, criterion=label("values", m["criterion"], lang),
+                    indicators=indicator_number(m["indicators"]))
     m = re.fullmatch(r"(?P<criterion>\w+) undefined, total undefined", rule)
     if m:
-        return text("reasons.rule_total_undefined", lang, **m.groupdict())
+        return text("reasons.rule_total_undefined", lang, criterion=label("values", m["criterion"], lang))
     return rule
 
 
