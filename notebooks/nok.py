@@ -98,10 +98,8 @@ rep.heading("nok.nok.s3.heading", 2)
 rep.paragraph("nok.nok.s3.intro")
 rep.figure(figures.criteria_heatmap(study.scores, list(study.ranking["organisation_id"]), lang, cb),
            rep.say("nok.nok.texts.t4"))
-profile = criteria_profile(study, lang)
-if rep.public:
-    small = profile["respondents"] < 5
-    profile.loc[small, ["K1", "K2", "K3", "K4", "K5", "total"]] = "n<5"
+profile = rep.suppress(criteria_profile(study, lang), n_col="respondents",
+                       columns=["K1", "K2", "K3", "K4", "K5", "total"])
 tidy = rep.suppress(criteria_tidy(study), n_col="respondents", columns=["estimate", "ci_low", "ci_high"])
 show(profile, "criteria", "nok.nok.captions.criteria", csv=tidy)
 

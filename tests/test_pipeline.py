@@ -569,26 +569,31 @@ def test_public_reports_suppress_the_small_cell(full_run):
     assert rows and all("n&lt;5" in r for r in rows), rows
     assert all(_rows(r, worker) for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if "n&lt;5" in r)
     assert "n&lt;5" not in (latest / "scoring-2020.html").read_text(encoding="utf-8")
+    # the CSV tables are tidy: a withheld cell is empty and its row flagged `suppressed`, no "n<5" text in a
+    # column of numbers
     tables = latest / "tables"
     scores = pd.read_csv(tables / f"scoring_{year}_workers.csv", dtype=str)
     small = scores["worker_id"] == worker
-    assert small.any() and (scores.loc[small, "adjusted"] == SUPPRESSED).all()
+    assert small.any() and scores.loc[small, "adjusted"].isna().all() and (scores.loc[small, "suppressed"] == "True").all()
     assert (scores.loc[small, "n_recipients"] == "3").all()
-    assert not (scores.loc[~small, "adjusted"] == SUPPRESSED).any()
+    assert scores.loc[~small, "adjusted"].notna().all() and (scores.loc[~small, "suppressed"] == "False").all()
     per_worker = pd.read_csv(tables / f"overview_{year}_workers.csv", dtype=str).set_index("worker")
-    assert per_worker.loc[worker, "interviews"] == SUPPRESSED and (per_worker["interviews"] == SUPPRESSED).sum() == 1
+    assert pd.isna(per_worker.loc[worker, "interviews"]) and (per_worker["suppressed"] == "True").sum() == 1
+    assert per_worker.loc[worker, "suppressed"] == "True"
     per_year = pd.read_csv(tables / "trends_workers_per_year.csv", dtype=str).set_index(["worker_id", "year"])
-    assert per_year.loc[(worker, str(year)), "estimate"] == SUPPRESSED
-    assert per_year.loc[(worker, "2020"), "estimate"] != SUPPRESSED
-    assert (per_year["estimate"] == SUPPRESSED).sum() == 1
+    assert pd.isna(per_year.loc[(worker, str(year)), "estimate"])
+    assert pd.notna(per_year.loc[(worker, "2020"), "estimate"])
+    assert (per_year["suppressed"] == "True").sum() == 1 and per_year.loc[(worker, str(year)), "suppressed"] == "True"
+    for t in tables.glob("*.csv"):
+        assert SUPPRESSED not in t.read_text(encoding="utf-8"), t.name
     # the per-interview table would give the blanked mean back: the worker's code is gone from its 2021 rows,
     # the rows stay, and 2020's rows keep it
     for stem in (str(year), "pooled"):
         interviews = pd.read_csv(tables / f"scoring_{stem}_interviews.csv", dtype=str)
         in_year = interviews["year"] == str(year)
         assert not ((interviews["worker_id"] == worker) & in_year).any()
-        masked = interviews["worker_id"] == SUPPRESSED
-        assert masked.sum() == 6 and (masked <= in_year).all()
+        masked = interviews["suppressed"] == "True"
+        assert masked.sum() == 6 and (masked <= in_year).all() and interviews.loc[masked, "worker_id"].isna().all()
         if stem == "pooled":
             assert ((interviews["worker_id"] == worker) & (interviews["year"] == "2020")).sum() > 0
 
@@ -608,5 +613,6 @@ def test_internal_reports_show_the_small_cell(internal_run):
     mine = scores[scores["worker_id"] == worker]
     assert len(mine) and (mine["n_recipients"] == "3").all()
     assert pd.to_numeric(mine["adjusted"]).notna().all() and not (scores == SUPPRESSED).any().any()
+    assert "suppressed" not in scores
     interviews = pd.read_csv(latest / "tables" / f"scoring_{year}_interviews.csv", dtype=str)
     assert (interviews["worker_id"] == worker).sum() == 6 and not (interviews["worker_id"] == SUPPRESSED).any()

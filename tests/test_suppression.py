@@ -119,3 +119,18 @@ def test_suppressed_table_shows_truth_values_in_words(lang, no):
     assert view["flag"].tolist() == [SUPPRESSED, False]
     html = rep.table_html(view, "workers")
     assert "False" not in html and f">{no}<" in html and "n&lt;5" in html
+
+
+def test_csv_export_of_a_public_table_is_tidy(tmp_path):
+    """A withheld cell is an empty cell of a number column in the CSV, its row flagged `suppressed`: read back,
+    the score column is numeric (its mean can be taken) and the count column whole numbers."""
+    t = pd.DataFrame({"worker_id": ["W1", "W2", "W3"], "n": [6, 9, 10], "n_recipients": [3, 4, 5],
+                      "mean": [90.0, 85.0, 80.5]})
+    Report().suppress(t).safe.to_csv(tmp_path / "t.csv", index=False)
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert back["mean"].dtype == float and back["mean"].isna().tolist() == [True, True, False]
+    assert back["mean"].mean() == 80.5 and back["n"].tolist()[2] == 10
+    assert back["suppressed"].tolist() == [True, True, False] and back["n_recipients"].tolist() == [3, 4, 5]
+    assert SUPPRESSED not in (tmp_path / "t.csv").read_text(encoding="utf-8")
+    Report(audience="internal").suppress(t).safe.to_csv(tmp_path / "i.csv", index=False)
+    assert "suppressed" not in pd.read_csv(tmp_path / "i.csv")

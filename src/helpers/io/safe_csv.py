@@ -117,10 +117,43 @@ def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: the mark of a cell that a public report withholds because it rests on fewer than 5 recipients (shown as such in
+#: the pages' tables; a CSV holds a missing value and the row's ``suppressed`` flag instead, :func:`tidy_suppressed`)
+SUPPRESSED = "n<5"
+
+
+def tidy_suppressed(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each withheld cell (:data:`SUPPRESSED`) a missing value, and a last column ``suppressed`` that
+    is true on the rows that lost cells; a column left with numbers only is numeric again. ``df`` itself when
+    nothing is withheld.
+
+    A CSV column holds one kind of value: a score column with the text ``n<5`` in some rows is read as text by
+    R, pandas or a spreadsheet, and its mean cannot be taken. The flag keeps "withheld" apart from "missing".
+
+    >>> t = tidy_suppressed(pd.DataFrame({"worker_id": ["W1", "W2"], "mean": [90.5, "n<5"], "n": [12, "n<5"]}))
+    >>> t.to_dict("list"), [str(d) for d in t.dtypes]
+    ({'worker_id': ['W1', 'W2'], 'mean': [90.5, nan], 'n': [12.0, nan], 'suppressed': [False, True]}, ['str', 'float64', 'float64', 'bool'])
+    """
+    marks = pd.DataFrame({c: [isinstance(v, str) and v == SUPPRESSED for v in df[c]] for c in df.columns},
+                         index=df.index)
+    if not marks.to_numpy().any():
+        return df
+    if "suppressed" in df.columns:
+        raise ValueError("a table with withheld cells cannot also have a column named 'suppressed'")
+    out = df.copy()
+    for c in marks.columns[marks.any()]:
+        kept = out[c].astype(object).where(~marks[c])
+        numbers = pd.to_numeric(kept, errors="coerce")
+        out[c] = numbers if numbers.notna().sum() == kept.notna().sum() else kept
+    out["suppressed"] = marks.any(axis=1).to_numpy()
+    return out
+
+
 def to_csv_safe(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    """Write ``df`` as CSV (UTF-8 by default) after :func:`neutralise`; keyword arguments go to ``to_csv``."""
+    """Write ``df`` as CSV (UTF-8 by default) after :func:`tidy_suppressed` and :func:`neutralise`; keyword
+    arguments go to ``to_csv``."""
     kwargs.setdefault("encoding", "utf-8")
-    neutralise(df).to_csv(path, **kwargs)
+    neutralise(tidy_suppressed(df)).to_csv(path, **kwargs)
 
 
 @pd.api.extensions.register_dataframe_accessor("safe")

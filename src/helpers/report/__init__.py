@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.io import safe_csv  # noqa: F401  (registers df.safe.to_csv for the notebooks)
-from helpers.io.safe_csv import is_count_name, whole_counts  # noqa: F401  (counts print as integers)
+from helpers.io.safe_csv import SUPPRESSED, is_count_name, whole_counts  # noqa: F401  (counts print as integers)
 
 CSS = """<style>
 .mg-caption{font-weight:600;margin:1.2em 0 .4em 0}
@@ -173,7 +173,6 @@ def translate(word: object, lang: str) -> object:
 
 AUDIENCES = ("public", "internal")
 MIN_CELL = 5  # public reports suppress any cell resting on fewer recipients than this
-SUPPRESSED = "n<5"
 
 
 @dataclass
