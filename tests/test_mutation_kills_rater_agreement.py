@@ -166,6 +166,7 @@ def test_two_units_are_enough_for_a_bootstrap_interval_by_hand():
     f = ra.fleiss_kappa(TWO_UNITS, n_boot=200, seed=0)
     assert (f.n, f.estimate) == (2, pytest.approx(-1 / 3))
     assert (f.ci_low, f.ci_high, f.reason) == (pytest.approx(-1 / 2), pytest.approx(-1 / 3), "")
+    assert f.ci_method == "bootstrap percentile"  # the interval says how it was made, as Krippendorff's does
     k = ra.krippendorff_alpha(TWO_UNITS.T, n_boot=200, seed=0)  # raters x units
     assert (k.n, k.estimate) == (2, pytest.approx(-1 / 9))
     assert (k.ci_low, k.ci_high, k.reason) == (pytest.approx(-1 / 4), pytest.approx(-1 / 9), "")
