@@ -235,3 +235,18 @@ def test_rating_counts_sorts_numbers_before_text():
     assert counts.tolist() == [[1, 0, 0, 1], [0, 1, 1, 0]]
     with pytest.raises(ValueError, match="rating 4 is not among categories"):
         ra.rating_counts([["x", 4], [1, 1]], categories=[1, 2])
+
+
+def test_bowker_symmetry_is_statsmodels_symmetry_under_its_name():
+    """Stuart's (1955) vision grades (no empty off-diagonal pair): statsmodels ``SquareTable.symmetry`` gives the
+    same chi-square, df and p (Bowker 1948); the result carries the test's name."""
+    from statsmodels.stats.contingency_tables import SquareTable
+
+    from helpers.datasets import load_reference
+
+    t = load_reference("stuart_1955_vision").set_index("right_eye").to_numpy()
+    ref = SquareTable(t, shift_zeros=False).symmetry()
+    r = ra.bowker_symmetry(t)
+    assert (r.statistic, r.n) == ("bowker_symmetry", t.sum())
+    assert (r.estimate, r.df, r.p_value) == pytest.approx((ref.statistic, ref.df, ref.pvalue), rel=1e-12)
+    assert r.estimate == pytest.approx(19.1066, abs=5e-5)  # the docstring's published value
