@@ -43,7 +43,7 @@ NOT_SLOW = ["-m", "not slow"]
 MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "power": ("src/helpers/stats/power.py", [],
               ["tests/test_trends.py", "tests/test_outputs_agree.py", "tests/test_mutation_kills.py",
-               "src/helpers/stats/power.py", "-k", "mdd or power"]),
+               "tests/test_mutation_kills_power.py", "src/helpers/stats/power.py", "-k", "mdd or power"]),
     "comparisons": ("src/helpers/stats/comparisons.py", [],
                     ["tests/test_comparisons.py", "tests/test_trends.py", "tests/test_role_gap.py",
                      "tests/test_mutation_kills.py", "tests/test_mutation_kills_comparisons.py",
