@@ -43,7 +43,7 @@ NOT_SLOW = ["-m", "not slow"]
 MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "power": ("src/helpers/stats/power.py", [],
               ["tests/test_trends.py", "tests/test_outputs_agree.py", "tests/test_mutation_kills.py",
-               "src/helpers/stats/power.py", "-k", "mdd or power"]),
+               "tests/test_mutation_kills_power.py", "src/helpers/stats/power.py", "-k", "mdd or power"]),
     "comparisons": ("src/helpers/stats/comparisons.py", [],
                     ["tests/test_comparisons.py", "tests/test_trends.py", "tests/test_role_gap.py",
                      "tests/test_mutation_kills.py", "tests/test_mutation_kills_comparisons.py",
@@ -61,12 +61,12 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                    "tests/test_mutation_kills_agreement.py", "src/helpers/stats/agreement.py", "-k",
                    "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
                    " and not population_truth and not category_probabilities"]),
-    # restricted (time) to the functions whose survivors were unread or never run in the first, stopped run:
-    # docs/mutation/rater_agreement.md
+    # restricted (time) to the functions whose survivors were unread or never run in the first, stopped run, and
+    # the two whose earlier run was stopped (percent_agreement, bowker_symmetry): docs/mutation/rater_agreement.md
     "rater_agreement": ("src/helpers/stats/rater_agreement.py",
                         [f"helpers.stats.rater_agreement.x_{f}__mutmut_*" for f in
                          ("gwet_ac", "stuart_maxwell", "_square_table", "krippendorff_alpha", "fleiss_kappa",
-                          "rating_counts")],
+                          "rating_counts", "percent_agreement", "bowker_symmetry")],
                         ["tests/test_rater_agreement.py", "tests/test_agreement_bootstrap_values.py",
                          "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
                          "tests/test_mutation_kills_rater_agreement.py", "src/helpers/stats/rater_agreement.py",

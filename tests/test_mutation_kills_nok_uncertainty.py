@@ -365,3 +365,122 @@ def test_a_given_codebook_is_used_by_the_bootstrap_and_the_intervals(data):
     assert t.loc["B", "total"] == pytest.approx(score_organisations(resp, orgs.assign(remote_channels=2), cb)
                                                 .set_index("organisation_id").loc["B", "total"])
     assert t.loc["B", "total"] < 100  # K1 has i1_2 = 50
+
+
+# ---- survivors of the full run (docs/mutation/nok_uncertainty.md, second part) ---------------------------------
+def test_mixed_draws_compute_the_total_and_the_joint_totals_with_the_given_codebook(data):
+    """"mixed" is the classic total (seed + 1) and the pooled totals (seed + 2), each with the caller's codebook:
+    with 25 points a channel and two channels i1_2 is 50, not the shipped 60, so the totals differ."""
+    from test_mutation_kills_nok_scoring import custom_codebook
+
+    resp, orgs, _ = data
+    orgs2, cb = orgs.assign(remote_channels=2), custom_codebook()
+    mixed = bootstrap_draws(resp, orgs2, n_boot=30, seed=1, codebook=cb)
+    classic = bootstrap_draws(resp, orgs2, n_boot=30, seed=2, codebook=cb, method="classic")["total"]
+    pooled = bootstrap_draws(resp, orgs2, n_boot=30, seed=3, codebook=cb, method="pooled")["total"]
+    # A's classic total varies (q05 14 of 20 is not in i2_2 here, but q09-q15); B and C, all "yes" on the
+    # questions of this codebook's survey indicators but i3_3, keep the Jeffreys total
+    assert np.ptp(classic[:, 0]) > 0
+    np.testing.assert_array_equal(mixed["total"][:, 0], classic[:, 0])
+    np.testing.assert_array_equal(mixed[JOINT_TOTAL], pooled)
+    shipped = bootstrap_draws(resp, orgs2, n_boot=30, seed=3, method="pooled")["total"]
+    assert np.all(np.abs(shipped - pooled) > 0.1)  # the codebook matters to every replicate
+
+
+def test_denominators_follow_a_given_codebook(data):
+    """i2_2 on q05 among those with q07 = yes (a changed denominator): n is A's 20 and C's 0 (nobody with q07 = yes),
+    not the shipped "all respondents" (C: 10)."""
+    import copy
+
+    from helpers.studies.nok.codebook import NokCodebook
+
+    resp, orgs, official = data
+    raw = copy.deepcopy(CB.raw)
+    raw["indicators"]["i2_2"]["parts"] = [{"numerator": "q05", "denominator": "q07"}]
+    cb = NokCodebook(raw)
+    draws = {m: np.tile(official[m].to_numpy(float), (20, 1)) for m in MEASURES}
+    iv = score_intervals(resp, orgs, draws=draws, codebook=cb).set_index(["organisation_id", "measure"])
+    assert [iv.loc[(o, "i2_2"), "n"] for o in "ABC"] == [20, 20, 0]
+
+
+def test_pooled_bootstrap_draws_the_first_respondent_of_the_region(data):
+    """A first respondent, the only one of the region's 51 not satisfied with q06 (i2_2 asked on q06 here): the
+    pooled i2_2 of an organisation of 20 has mean 100·50/51 over the replicates (se 0.18 at 300), not 100."""
+    resp, orgs, _ = data
+    first = resp.head(1).assign(organisation_id="A", q06=0)
+    d = bootstrap_draws(pd.concat([first, resp], ignore_index=True), orgs, n_boot=300, seed=4, method="pooled",
+                        codebook=_q06_codebook())
+    assert d["i2_2"][:, 1].mean() == pytest.approx(100 * 50 / 51, abs=0.7)
+
+
+def _q06_codebook():
+    import copy
+
+    from helpers.studies.nok.codebook import NokCodebook
+
+    raw = copy.deepcopy(CB.raw)
+    raw["indicators"]["i2_2"]["parts"] = [{"numerator": "q06", "denominator": "all"}]
+    return NokCodebook(raw)
+
+
+def test_ranking_table_passes_its_level_to_the_rank_intervals(data):
+    """Totals A 88, B 100, C 95.7; joint replicates with sd 1.7: B and C (4.3 apart) are told apart at 50% but not
+    at 95%, so the rank sets (by loops over pairs) differ between the levels and the table must follow its level."""
+    resp, orgs, official = data
+    tot = official["total"].to_numpy()
+    rng = np.random.default_rng(8)
+    draws = {"total": tot + rng.normal(0, 1, size=(400, 3)), JOINT_TOTAL: tot + rng.normal(0, 1.7, size=(400, 3))}
+    sets = {level: _rank_sets(draws[JOINT_TOTAL], tot, level) for level in (0.5, 0.95)}
+    assert sets[0.5] != sets[0.95]
+    for level, (low, high) in sets.items():
+        t = ranking_table(resp, orgs, draws=draws, level=level).set_index("organisation_id").loc[list("ABC")]
+        assert (t["rank_low"].tolist(), t["rank_high"].tolist()) == (low, high), level
+
+
+def _common_shock(offsets, n_boot=400, seed=5) -> np.ndarray:
+    """Replicates that move together: 85 + a shock common to all organisations + each one's offset, so every
+    organisation's difference from the regional mean is the same in every replicate (deviation 0 up to rounding)."""
+    return 85 + np.random.default_rng(seed).normal(0, 2, size=(n_boot, 1)) + np.asarray(offsets)
+
+
+def test_region_comparison_counts_ties_and_labels_a_small_distinguishable_difference():
+    """Deviations 0 in every replicate: p = 1/(B + 1) where the total differs from the region, and p = 1 for the
+    organisation exactly at the regional mean (each replicate's deviation 0 ties its |difference| 0: counted).
+    Holm over five: 5/401 < 0.05, so A (+0.5) is distinguishable "above", C (0) is not."""
+    offsets = np.array([0.5, -1.0, 0.0, -2.0, 2.5])  # mean 0: the regional mean is 85 exactly
+    r = region_comparison({"total": _common_shock(offsets)}, list("ABCDE"), 85 + offsets)
+    assert r["diff_from_region"].tolist() == offsets.tolist()
+    np.testing.assert_allclose(r["p_value"], [1 / 401, 1 / 401, 1.0, 1 / 401, 1 / 401], rtol=1e-12)
+    assert r["distinguishable_from_region"].tolist() == [True, True, False, True, True]
+    assert r["vs_region"].tolist() == ["above", "below", "", "below", "above"]
+
+
+def test_region_comparison_at_the_boundary_of_holm():
+    """B = 9 replicates, m = 5 organisations, level 0.5: the smallest p is 1/10 and its Holm p 5/10 = 1 - level,
+    not below it: nobody distinguishable, and the warning (m/(B + 1) >= 1 - level) is given."""
+    offsets = np.array([9.0, -1.0, 0.0, -3.0, -5.0])
+    d = _common_shock(np.zeros(5), n_boot=9) + np.random.default_rng(1).normal(0, 1, size=(9, 5))
+    with pytest.warns(UserWarning, match="9 replicates cannot show any of 5 organisations"):
+        r = region_comparison({"total": d}, list("ABCDE"), 85 + offsets, level=0.5)
+    assert r.loc[0, "p_value"] == 1 / 10 and r.loc[0, "p_holm"] == 0.5
+    assert not r["distinguishable_from_region"].any()
+
+
+def test_region_comparison_leaves_out_an_organisation_without_replicates():
+    """C has a total but no defined replicate: no p-value, and Holm runs over the other four (m = 4)."""
+    rng = np.random.default_rng(6)
+    d = 85 + rng.normal(0, 1.0, size=(400, 5))
+    d[:, 2] = np.nan
+    totals = np.array([89.0, 85.2, 84.9, 81.5, 85.0])
+    r = region_comparison({"total": d}, list("ABCDE"), totals)
+    keep = [0, 1, 3, 4]
+    est = totals - totals.mean()
+    diff = d[:, keep] - d[:, keep].mean(axis=1, keepdims=True)
+    dev = np.abs(diff - diff.mean(axis=0))
+    p = (1 + (dev >= np.abs(est[keep])).sum(axis=0)) / 401
+    assert np.isnan(r.loc[2, "p_value"]) and np.isnan(r.loc[2, "p_holm"])
+    assert not r.loc[2, "distinguishable_from_region"]
+    np.testing.assert_allclose(r.loc[keep, "p_value"], p, rtol=1e-12)
+    np.testing.assert_allclose(r.loc[keep, "p_holm"], multipletests(p, method="holm")[1], rtol=1e-12)
+    np.testing.assert_allclose(r.loc[keep, "diff_high"], est[keep] + np.quantile(dev, 1 - 0.05 / 4, axis=0),
+                               rtol=1e-12)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 
+import krippendorff as kd
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats import inter_rater as ir
 
 from helpers.stats import rater_agreement as ra
 
@@ -145,3 +147,106 @@ def test_krippendorff_alpha_reads_text_as_missing_and_keeps_its_documented_defau
     # the documented defaults: 1,000 resamples, seed 0
     default, given = ra.krippendorff_alpha(d), ra.krippendorff_alpha(d, n_boot=1000, seed=0)
     assert (default.ci_low, default.ci_high) == (given.ci_low, given.ci_high)
+
+
+# ---------------------------------------------------------------------------- second part of the run (fleiss_kappa,
+# krippendorff_alpha, rating_counts): docs/mutation/rater_agreement.md
+#: two units rated by three raters, (1, 1, 2) and (1, 2, 2). A unit bootstrap of two units has three outcomes:
+#: both units A (probability 1/4), both B (1/4), one of each (1/2). By hand:
+#: Fleiss: AA has p = (2/3, 1/3), P = ((4 + 1) - 3) / 6 = 1/3, Pe = 5/9: kappa = (1/3 - 5/9) / (4/9) = -1/2 (BB the
+#: same by symmetry); AB has p = (1/2, 1/2), Pe = 1/2: kappa = (1/3 - 1/2) / (1/2) = -1/3 (the estimate).
+#: Krippendorff (nominal): AA has o_11 = 2, o_12 = o_21 = 2, o_22 = 0, n = 6, n_1 = 4, n_2 = 2:
+#: alpha = 1 - 5 * 4 / (2 * 4 * 2) = -1/4; AB has o_11 = o_22 = 1, o_12 = o_21 = 2, n_1 = n_2 = 3:
+#: alpha = 1 - 5 * 4 / (2 * 3 * 3) = -1/9 (the estimate).
+#: So each replicate is one of two values, each with probability 1/2: the percentile interval is (low, estimate).
+TWO_UNITS = np.array([[1, 1, 2], [1, 2, 2]])
+
+
+def test_two_units_are_enough_for_a_bootstrap_interval_by_hand():
+    f = ra.fleiss_kappa(TWO_UNITS, n_boot=200, seed=0)
+    assert (f.n, f.estimate) == (2, pytest.approx(-1 / 3))
+    assert (f.ci_low, f.ci_high, f.reason) == (pytest.approx(-1 / 2), pytest.approx(-1 / 3), "")
+    assert f.ci_method == "bootstrap percentile"  # the interval says how it was made, as Krippendorff's does
+    k = ra.krippendorff_alpha(TWO_UNITS.T, n_boot=200, seed=0)  # raters x units
+    assert (k.n, k.estimate) == (2, pytest.approx(-1 / 9))
+    assert (k.ci_low, k.ci_high, k.reason) == (pytest.approx(-1 / 4), pytest.approx(-1 / 9), "")
+
+
+def test_one_resample_is_a_degenerate_bootstrap_not_an_interval_never_requested():
+    for r in (ra.fleiss_kappa(TWO_UNITS, n_boot=1), ra.krippendorff_alpha(TWO_UNITS.T, n_boot=1)):
+        assert r.reason.startswith("every resample gives the same value") and np.isnan(r.ci_low)
+
+
+def _pattern_draws(counts: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct unit patterns (rows of ``counts``) in lexicographic order and the multinomial
+    multiplicities a unit bootstrap over them draws with ``default_rng(seed)`` (the draws of the module)."""
+    pats, freq = np.unique(counts, axis=0, return_counts=True)
+    w = np.random.default_rng(seed).multinomial(len(counts), freq / freq.sum(), size=n_boot)
+    return pats, w
+
+
+def test_fleiss_interval_at_a_given_confidence_is_statsmodels_on_the_same_resamples():
+    from helpers.datasets import load_reference
+
+    d = load_reference("fleiss_1971_diagnoses").set_index("subject")
+    counts, _ = ra.rating_counts(d)
+    pats, w = _pattern_draws(counts, 60, 4)
+    # every replicate's kappa by statsmodels on the resampled units written out
+    boot = [ir.fleiss_kappa(np.repeat(pats, wi, axis=0)) for wi in w]
+    r = ra.fleiss_kappa(d, n_boot=60, seed=4, confidence=0.5)
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.25, 0.75])), abs=1e-12)
+    # the defaults of the signature: 1,000 resamples, seed 0
+    default, given = ra.fleiss_kappa(d), ra.fleiss_kappa(d, n_boot=1000, seed=0)
+    assert (default.ci_low, default.ci_high) == (given.ci_low, given.ci_high)
+
+
+def test_krippendorff_interval_at_a_given_confidence_is_the_package_on_the_same_resamples():
+    from helpers.datasets import load_reference
+
+    d = load_reference("krippendorff_2011").set_index("unit").T.to_numpy(float)  # raters x units
+    pairable = d[:, (~np.isnan(d)).sum(0) >= 2]
+    counts, _ = ra.rating_counts(pairable.T)
+    pats, w = _pattern_draws(counts, 40, 2)
+    # a unit pattern written back as the values of its unit (NaN for the raters left over)
+    cats = np.unique(pairable[~np.isnan(pairable)])
+    cols = [np.r_[np.repeat(cats, p.astype(int)), np.full(d.shape[0] - int(p.sum()), np.nan)] for p in pats]
+    boot = [kd.alpha(reliability_data=np.column_stack([c for c, k in zip(cols, wi, strict=True) for _ in range(k)]),
+                     level_of_measurement="interval") for wi in w]
+    r = ra.krippendorff_alpha(d, "interval", n_boot=40, seed=2, confidence=0.5)
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.25, 0.75])), abs=1e-12)
+    assert r.ci_method == "bootstrap percentile"
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_krippendorff_alpha_undefined_estimate_keeps_its_name():
+    r = ra.krippendorff_alpha([[1, 2, NA], [1, NA, 3]], "interval")  # the only pairable unit: one value twice
+    assert (r.statistic, r.n) == ("krippendorff_alpha_interval", 1)
+
+
+def test_fleiss_kappa_without_a_complete_unit_has_no_interval():
+    r = ra.fleiss_kappa([[1, NA], [2, NA]])
+    assert np.isnan(r.ci_low) and np.isnan(r.ci_high) and np.isnan(r.estimate)
+
+
+def test_rating_counts_sorts_numbers_before_text():
+    # sort_key: numbers in numeric order, then text; Python cannot compare 2 with "a" by itself
+    counts, cats = ra.rating_counts([[2, "b"], [10, "a"]])
+    assert cats == [2, 10, "a", "b"]
+    assert counts.tolist() == [[1, 0, 0, 1], [0, 1, 1, 0]]
+    with pytest.raises(ValueError, match="rating 4 is not among categories"):
+        ra.rating_counts([["x", 4], [1, 1]], categories=[1, 2])
+
+
+def test_bowker_symmetry_is_statsmodels_symmetry_under_its_name():
+    """Stuart's (1955) vision grades (no empty off-diagonal pair): statsmodels ``SquareTable.symmetry`` gives the
+    same chi-square, df and p (Bowker 1948); the result carries the test's name."""
+    from statsmodels.stats.contingency_tables import SquareTable
+
+    from helpers.datasets import load_reference
+
+    t = load_reference("stuart_1955_vision").set_index("right_eye").to_numpy()
+    ref = SquareTable(t, shift_zeros=False).symmetry()
+    r = ra.bowker_symmetry(t)
+    assert (r.statistic, r.n) == ("bowker_symmetry", t.sum())
+    assert (r.estimate, r.df, r.p_value) == pytest.approx((ref.statistic, ref.df, ref.pvalue), rel=1e-12)
+    assert r.estimate == pytest.approx(19.1066, abs=5e-5)  # the docstring's published value

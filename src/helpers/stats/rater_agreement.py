@@ -466,7 +466,7 @@ def fleiss_kappa(ratings, n_boot: int = 1000, seed: int | None = 0,
         for j, c in enumerate(cats)
     }
     lo = hi = math.nan
-    why = ""
+    how = why = ""
     if n_boot > 0 and n_units >= 2:
         pats, freq = np.unique(counts, axis=0, return_counts=True)
         rng = np.random.default_rng(seed)
@@ -478,10 +478,10 @@ def fleiss_kappa(ratings, n_boot: int = 1000, seed: int | None = 0,
         boot = np.where(1 - pe > 1e-12, (pb - pe) / np.where(1 - pe > 1e-12, 1 - pe, 1), np.nan)
         why, _, usable = bootstrap_degeneracy(est, boot)
         if usable:
-            lo, hi, _ = bootstrap_interval(est, boot, confidence=confidence, method="percentile")
+            lo, hi, how = bootstrap_interval(est, boot, confidence=confidence, method="percentile")
     else:
         why = _no_bootstrap_reason(n_boot, n_units)
-    return FleissKappa("fleiss_kappa", est, lo, hi, n_units, reason=why, z=float(z),
+    return FleissKappa("fleiss_kappa", est, lo, hi, n_units, reason=why, ci_method=how, z=float(z),
                        p_value=float(2 * stats.norm.sf(abs(z))), se0=float(se0), per_category=per)
 
 
