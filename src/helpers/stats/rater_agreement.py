@@ -306,7 +306,8 @@ def gwet_ac(
         return Agreement(name, float(ac), math.nan, math.nan, n, se,
                          reason="standard error 0 (every unit agrees): no zero-width interval")
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
-    return Agreement(name, float(ac), float(ac - q * se), float(ac + q * se), n, se,
+    # the upper bound closed at 1, the coefficient's maximum, as irrCAC publishes it (cac.raw4raters: (0.461, 1))
+    return Agreement(name, float(ac), float(ac - q * se), float(min(1.0, ac + q * se)), n, se,
                      ci_method="analytic (Gwet)")
 
 
