@@ -182,3 +182,113 @@ def test_analytic_se_of_ac1_on_two_categories_and_of_a_single_category():
     assert ag.analytic_se("gwet_ac1", t) == pytest.approx(se, rel=1e-12)
     assert math.isnan(ag.analytic_se("brennan_prediger", np.array([[3]])))
     assert math.isnan(ag.analytic_se("cohen_kappa", np.array([[5, 0], [0, 0]])))  # chance agreement 1: 0/0
+
+
+# --- second part of the run (docs/mutation/agreement.md, "second part") ----------------------------------------
+
+BOOT = np.random.default_rng(11).gamma(2.0, 0.1, 400)  # skewed replicates, estimate 0.17 inside them
+JACK = 0.2 + np.random.default_rng(12).gamma(1.5, 0.01, 30)  # skewed leave-one-out values: acceleration != 0
+
+
+def _bca_by_hand(est: float, b: np.ndarray, jack: np.ndarray, confidence: float,
+                 weights: np.ndarray | None = None) -> tuple[float, float]:
+    """Efron (1987) / Efron & Tibshirani (1993, eq. 14.10-14.15): z0 = Phi^-1(share of replicates below the
+    estimate, ties half), a = sum w d^3 / (6 (sum w d^2)^1.5), d = mean(jack) - jack (a = 0 without spread);
+    the bounds are the replicates' quantiles Phi(z0 + (z0 + z)/(1 - a (z0 + z)))."""
+    w = np.ones_like(jack) if weights is None else weights
+    z0 = stats.norm.ppf((np.sum(b < est) + 0.5 * np.sum(b == est)) / b.size)
+    d = np.average(jack, weights=w) - jack
+    s2 = np.sum(w * d**2)
+    acc = np.sum(w * d**3) / (6 * s2**1.5) if s2 > 0 else 0.0
+    z = stats.norm.ppf([(1 - confidence) / 2, 1 - (1 - confidence) / 2])
+    return tuple(np.quantile(b, stats.norm.cdf(z0 + (z0 + z) / (1 - acc * (z0 + z)))))
+
+
+def test_bootstrap_interval_defaults_to_95_percent_bca_with_equal_jackknife_weights():
+    lo, hi, used = ag.bootstrap_interval(0.17, BOOT, JACK)
+    assert used == "bootstrap bca"
+    assert (lo, hi) == pytest.approx(_bca_by_hand(0.17, BOOT, JACK, 0.95), abs=1e-12)
+    assert (lo, hi) != pytest.approx(tuple(np.quantile(BOOT, [0.025, 0.975])), abs=1e-3)  # BCa moved them
+
+
+def test_bootstrap_interval_bca_with_a_constant_or_a_two_value_jackknife():
+    """A jackknife without spread has no acceleration (a = 0: the bias-corrected percentile interval); two
+    usable jackknife values are enough. (0.25: its mean is exact in floating point, so d = 0 exactly.)"""
+    flat = np.full(30, 0.25)
+    assert ag.bootstrap_interval(0.17, BOOT, flat, confidence=0.9)[:2] == pytest.approx(
+        _bca_by_hand(0.17, BOOT, flat, 0.9), abs=1e-12)
+    two = np.r_[0.18, np.nan, 0.21]
+    lo, hi, used = ag.bootstrap_interval(0.17, BOOT, two, confidence=0.9)
+    assert used == "bootstrap bca"
+    assert (lo, hi) == pytest.approx(_bca_by_hand(0.17, BOOT, np.array([0.18, 0.21]), 0.9), abs=1e-12)
+
+
+def test_bootstrap_interval_falls_back_to_the_percentile_interval():
+    """Percentile whenever asked, or without a jackknife, or with the estimate outside every replicate (z0
+    infinite), or with fewer than two usable jackknife values; two replicates are enough for an interval."""
+    pct = tuple(np.quantile(BOOT, [0.05, 0.95]))
+    for est, jack, method in ((0.17, JACK, "percentile"), (0.17, None, "bca"), (-1.0, JACK, "bca"),
+                              (5.0, JACK, "bca"), (0.17, np.r_[0.2, np.nan, np.nan], "bca")):
+        lo, hi, used = ag.bootstrap_interval(est, BOOT, jack, confidence=0.9, method=method)
+        assert (lo, hi, used) == (pytest.approx(pct[0], abs=1e-12), pytest.approx(pct[1], abs=1e-12),
+                                  "bootstrap percentile"), (est, method)
+    lo, hi, _ = ag.bootstrap_interval(0.5, np.array([0.2, np.nan, 0.6]), method="percentile")
+    assert (lo, hi) == pytest.approx((0.2 + 0.025 * 0.4, 0.6 - 0.025 * 0.4))
+
+
+def test_ratio_metric_where_a_pair_sums_to_one():
+    """delta = ((c - k)/(c + k))^2 on values 0, 1, 3: (0, 1) gives 1, (1, 3) gives 1/4, (0, 3) gives 1."""
+    got = ag.krippendorff_metric("ratio", np.ones(3), np.array([0.0, 1.0, 3.0]))
+    assert got.ravel().tolist() == pytest.approx([0, 1, 1, 1, 0, 0.25, 1, 0.25, 0])
+    a = np.array([0, 1, 3, 1, 0, 3, 1, 1])
+    b = np.array([1, 1, 3, 3, 0, 3, 0, 1])
+    t = ag.contingency_table(a, b, categories=[0, 1, 3])[0]
+    o = (t + t.T).astype(float)
+    ours = float(ag.alpha_from_coincidence(o, ag.krippendorff_metric("ratio", o.sum(-1), np.array([0.0, 1, 3]))))
+    assert ours == pytest.approx(krippendorff.alpha(np.vstack([a, b]).astype(float), level_of_measurement="ratio"),
+                                 abs=1e-12)
+
+
+def test_two_category_table_by_hand_and_against_statsmodels():
+    """Yes/no: Brennan-Prediger (p_a - 1/2)/(1/2); AC1 with p_e = 2 m_1 m_2 (Gwet 2008); linear weights on two
+    categories are the identity, so the linear kappa and AC2 equal kappa and AC1 (statsmodels agrees)."""
+    t = np.array([[40, 5], [3, 12]])
+    pa = 52 / 60
+    m1 = (45 / 60 + 43 / 60) / 2
+    ac1 = (pa - 2 * m1 * (1 - m1)) / (1 - 2 * m1 * (1 - m1))
+    r = ag.table_coefficients(t)
+    assert float(r["brennan_prediger"]) == pytest.approx((pa - 0.5) / 0.5, abs=1e-12)
+    assert float(r["gwet_ac1"]) == pytest.approx(ac1, abs=1e-12)
+    assert float(r["gwet_ac2_linear"]) == pytest.approx(ac1, abs=1e-12)
+    assert float(r["cohen_kappa_linear"]) == pytest.approx(cohens_kappa(t, wt="linear").kappa, abs=1e-12)
+    assert float(r["cohen_kappa_linear"]) == pytest.approx(cohens_kappa(t).kappa, abs=1e-12)
+    assert ag.weight_matrix(2, "linear").tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert (ag.weight_matrix(3, "identity") == np.eye(3)).all()
+
+
+def test_ac2_asked_alone_by_hand():
+    """Gwet's AC2, linear weights, on Gwet's table: p_a = sum w p, p_e = T_w/(K(K-1)) sum m(1-m)."""
+    p = GWET / GWET.sum()
+    w = ag.weight_matrix(3, "linear")
+    m = (p.sum(0) + p.sum(1)) / 2
+    pa, pe = (w * p).sum(), w.sum() / 6 * (m * (1 - m)).sum()
+    got = ag.table_coefficients(GWET, which=("gwet_ac2_linear",))
+    assert list(got) == ["gwet_ac2_linear"] and float(got["gwet_ac2_linear"]) == pytest.approx((pa - pe) / (1 - pe))
+
+
+def test_table_coefficients_of_a_batch_an_empty_and_a_one_category_table():
+    """A batch (B, K, K) of asymmetric tables gives each table's own values (Krippendorff's alpha as the
+    krippendorff package on the raw pairs); an empty table gives NaN; one category: agreement 1, the rest NaN."""
+    tables = np.array([[[5, 3, 0], [0, 4, 1], [1, 0, 6]], [[2, 0, 4], [1, 7, 0], [0, 2, 3]], np.zeros((3, 3))])
+    batch = ag.table_coefficients(tables)
+    for i, t in enumerate(tables[:2]):
+        a = np.repeat(np.arange(3), t.sum(1).astype(int))
+        b = np.concatenate([np.repeat(np.arange(3), row.astype(int)) for row in t])
+        for level in ("nominal", "ordinal", "interval"):
+            assert batch[f"krippendorff_alpha_{level}"][i] == pytest.approx(
+                krippendorff.alpha(np.vstack([a, b]).astype(float), level_of_measurement=level), abs=1e-12)
+        assert batch["cohen_kappa"][i] == pytest.approx(cohens_kappa(t).kappa, abs=1e-12)
+    assert all(np.isnan(v[2]) for v in batch.values())
+    one = ag.table_coefficients(np.array([[7]]))
+    assert float(one["percent_agreement"]) == 1.0
+    assert all(np.isnan(float(v)) for name, v in one.items() if name != "percent_agreement")

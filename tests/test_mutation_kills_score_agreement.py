@@ -221,3 +221,87 @@ def test_wilcoxon_default_bootstrap_is_2000_resamples_of_seed_0():
     d = x - y
     boot = np.array([_rbc(d[i]) for i in np.random.default_rng(0).integers(0, 8, size=(2000, 8))])
     assert (r.ci_low, r.ci_high) == pytest.approx(tuple(np.nanquantile(boot, [0.025, 0.975])), abs=1e-12)
+
+
+# --- second part of the run (docs/mutation/score_agreement.md, "second part") ---------------------------------
+
+def _icc_values_by_hand(x: np.ndarray) -> dict[str, float]:
+    """The six ICCs from the mean squares (Shrout & Fleiss 1979, Table 2; McGraw & Wong 1996, Table 4)."""
+    n, k = x.shape
+    gm = x.mean()
+    msr = k * ((x.mean(1) - gm) ** 2).sum() / (n - 1)
+    msc = n * ((x.mean(0) - gm) ** 2).sum() / (k - 1)
+    mse = ((x - x.mean(1, keepdims=True) - x.mean(0, keepdims=True) + gm) ** 2).sum() / ((n - 1) * (k - 1))
+    msw = ((x - x.mean(1, keepdims=True)) ** 2).sum() / (n * (k - 1))
+    return {"ICC1": (msr - msw) / (msr + (k - 1) * msw),
+            "ICC2": (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n),
+            "ICC3": (msr - mse) / (msr + (k - 1) * mse),
+            "ICC1k": (msr - msw) / msr,
+            "ICC2k": (msr - mse) / (msr + (msc - mse) / n),
+            "ICC3k": (msr - mse) / msr}
+
+
+def test_icc_of_two_targets_by_hand():
+    """Two targets are enough (df1 = 1): the six ICCs and intervals written out from the mean squares."""
+    x = np.array([[1.0, 2.0, 4.0], [6.0, 8.0, 7.0]])
+    d = pd.DataFrame({"t": np.repeat([1, 2], 3), "r": ["a", "b", "c"] * 2, "s": x.ravel()})
+    r = sa.icc(d, "t", "r", "s").set_index("Type")
+    assert (r["reason"] == "").all() and (r["n"] == 2).all() and (r["df1"] == 1).all()
+    for t, v in _icc_values_by_hand(x).items():
+        assert r.loc[t, "ICC"] == pytest.approx(v, abs=1e-12), t
+    for t, (lo, hi) in _icc_by_hand(x, 0.95).items():
+        assert (r.loc[t, "ci_low"], r.loc[t, "ci_high"]) == pytest.approx((lo, hi), abs=1e-9), t
+
+
+def test_icc_is_free_of_the_rating_scale(sf_long):
+    """Ratings divided by 10 (mean squares below 1: MSW 0.0626, MSE 0.0102) give the published ICCs and
+    intervals of the Shrout-Fleiss data (R psych::ICC: lower bounds -0.133 0.019 0.342 -0.884 0.071 0.676)."""
+    r = sa.icc(sf_long.assign(score=sf_long.score / 10), "target", "judge", "score").set_index("Type")
+    assert r["ICC"].round(6).tolist() == [0.165742, 0.289764, 0.714841, 0.442797, 0.620051, 0.909316]
+    assert r["ci_low"].round(3).tolist() == [-0.133, 0.019, 0.342, -0.884, 0.071, 0.676]
+    assert r["ci_high"].round(2).tolist() == [0.72, 0.76, 0.95, 0.91, 0.93, 0.99]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "Int64"])
+def test_icc_of_perfect_agreement_is_one(dtype):
+    """Every rater gives each target the same rating: MSW = MSE = 0, so each ICC is MSR/MSR = 1 (not the 0/0
+    case, which needs MSR = 0 too); nullable integer ratings (pandas "Int64") are read as numbers."""
+    d = pd.DataFrame({"t": np.repeat([1, 2, 3, 4], 3), "r": ["a", "b", "c"] * 4,
+                      "s": np.repeat([1, 2, 4, 7], 3)}).astype({"s": dtype})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = sa.icc(d, "t", "r", "s").set_index("Type")
+    assert r["ICC"].tolist() == [1.0] * 6 and (r["reason"] == "").all()
+    assert (r.loc[["ICC1k", "ICC3k"], ["ci_low", "ci_high"]] == 1.0).all().all()  # 1 - 1/F with F infinite
+
+
+def test_icc_counts_the_first_of_repeated_ratings(sf_long):
+    """A judge's second rating of the same target is ignored: the published values stand."""
+    again = pd.DataFrame({"target": [1], "judge": ["J1"], "score": [1.0]})  # J1 first gave target 1 a 9
+    r = sa.icc(pd.concat([sf_long, again]), "target", "judge", "score").set_index("Type")
+    assert r["ICC"].round(6).tolist() == [0.165742, 0.289764, 0.714841, 0.442797, 0.620051, 0.909316]
+
+
+def test_icc_undefined_rows_keep_their_descriptions_and_float_columns():
+    numeric = ["ICC", "F", "df1", "df2", "p_value", "ci_low", "ci_high", "df_ci", "n", "k"]
+    small = sa.icc(pd.DataFrame({"t": [1, 2, 3], "r": ["a"] * 3, "s": [1.0, 2.0, 3.0]}), "t", "r", "s")
+    flat = sa.icc(pd.DataFrame({"t": np.repeat([1, 2, 3], 2), "r": ["a", "b"] * 3, "s": 4.0}), "t", "r", "s")
+    for r in (small, flat):
+        assert r["Description"].tolist() == [
+            "Single raters absolute (one-way random)",
+            "Single random raters (two-way random, absolute agreement)",
+            "Single fixed raters (two-way mixed, consistency)", "Average raters absolute (one-way random)",
+            "Average random raters (two-way random, absolute agreement)",
+            "Average fixed raters (two-way mixed, consistency)"]
+        assert (r[numeric].dtypes == "float64").all()
+
+
+def test_wilcoxon_bootstrap_needs_two_pairs_and_starts_at_two():
+    """One pair: r = 1 and no interval (every resample is that pair); two pairs (differences 1 and -2, r = -1/3):
+    the percentile interval of the resamples, computed by a loop."""
+    one = sa.wilcoxon_signed_rank([2.0], [1.0], n_boot=200)
+    assert one.estimate == 1.0 and math.isnan(one.ci_low) and math.isnan(one.ci_high)
+    two = sa.wilcoxon_signed_rank([2.0, 1.0], [1.0, 3.0], n_boot=200, seed=3, confidence=0.5)
+    d = np.array([1.0, -2.0])
+    boot = np.array([_rbc(d[i]) for i in np.random.default_rng(3).integers(0, 2, size=(200, 2))])
+    assert two.estimate == pytest.approx(-1 / 3)
+    assert (two.ci_low, two.ci_high) == pytest.approx(tuple(np.quantile(boot, [0.25, 0.75])), abs=1e-12)

@@ -50,6 +50,7 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str,
     The lower bound of ICC3 is 0.3425 (R psych::ICC prints 0.342; the reference README's 0.343
     is off in the last digit -- the exact F bound is (F/F_.975(5,15) - 1)/(F/F_.975 + 3)).
     Missing data: targets without a rating from every rater are dropped (complete cases).
+    A rater's repeated rating of the same target: the first one counts.
 
     References: Shrout PE, Fleiss JL (1979) Psychol Bull 86:420-428; McGraw KO, Wong SP (1996)
     Psychol Methods 1:30-46.
