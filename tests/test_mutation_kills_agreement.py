@@ -143,7 +143,7 @@ def test_agreement_from_table_defaults_fields_and_two_pairs():
     two = ag.agreement_from_table("percent_agreement", np.array([[1, 1], [0, 0]]))  # two pairs: an interval
     se = math.sqrt(0.5 * 0.5 / 2)
     assert (two.estimate, two.se, two.n) == (0.5, pytest.approx(se), 2)
-    assert (two.ci_low, two.ci_high) == pytest.approx((0.5 - stats.t.ppf(0.975, 1) * se, 0.5 + stats.t.ppf(0.975, 1) * se))
+    assert (two.ci_low, two.ci_high) == pytest.approx((0.5 - stats.t.ppf(0.975, 1) * se, min(1.0, 0.5 + stats.t.ppf(0.975, 1) * se)))
     one = ag.agreement_from_table("cohen_kappa", np.array([[4, 0], [0, 0]]))
     assert one.statistic == "cohen_kappa" and math.isnan(one.ci_low) and math.isnan(one.ci_high)
     single = ag.agreement_from_table("percent_agreement", np.array([[1, 0], [0, 0]]))
@@ -292,3 +292,13 @@ def test_table_coefficients_of_a_batch_an_empty_and_a_one_category_table():
     one = ag.table_coefficients(np.array([[7]]))
     assert float(one["percent_agreement"]) == 1.0
     assert all(np.isnan(float(v)) for name, v in one.items() if name != "percent_agreement")
+
+
+@pytest.mark.parametrize("statistic", ["cohen_kappa", "gwet_ac1", "percent_agreement", "brennan_prediger"])
+def test_analytic_interval_is_closed_at_one_as_irrcac_publishes_it(statistic):
+    # 20 pairs, one disagreement: est + t_19 se passes 1 for every coefficient; irrCAC reports min(1, ...)
+    t = np.array([[9, 1], [0, 10]])
+    r = ag.agreement_from_table(statistic, t)
+    q = stats.t.ppf(0.975, 19)
+    assert r.estimate + q * r.se > 1 and r.ci_high == 1.0
+    assert r.ci_low == pytest.approx(r.estimate - q * r.se, abs=1e-12)

@@ -485,7 +485,8 @@ def agreement_from_table(
     values: Sequence[float] | None = None,
     confidence: float = 0.95,
 ) -> Agreement:
-    """One coefficient of a table with the analytic (irrCAC) interval ``est +- t_{n-1} se``.
+    """One coefficient of a table with the analytic (irrCAC) interval ``est +- t_{n-1} se``, its upper bound at
+    most 1 (irrCAC: ``ucb <- min(1, coeff + stderr * qt(...))``).
 
     Never a zero-width interval: when the standard error is 0 (at or below :data:`MIN_SE`, the
     rounding left where it is exactly 0) the interval is NaN and ``reason`` says why
@@ -513,7 +514,8 @@ def agreement_from_table(
         return Agreement(statistic, est, math.nan, math.nan, n, se,
                          reason=pinned_reason(statistic, t))
     q = stats.t.ppf(0.5 + confidence / 2, n - 1)
-    return Agreement(statistic, est, est - q * se, est + q * se, n, se, ci_method="analytic (Gwet)")
+    # the upper bound closed at 1, the coefficient's maximum, as irrCAC's *.table functions publish it
+    return Agreement(statistic, est, est - q * se, min(1.0, est + q * se), n, se, ci_method="analytic (Gwet)")
 
 
 # ----------------------------------------------------------------------------------------------
