@@ -316,3 +316,25 @@ def test_optional_comment_absent_items_own_address_and_blank_ids():
     assert bad["reason"].tolist() == ["missing value [interview_id]"] * 2 + ["missing value [worker_id]"]
     no_comment = validate_interviews(raw.drop(columns="comment"), Path("x.csv"), 2018, CB, ROSTERS)[0]
     assert no_comment["comment"].tolist() == [""] and isinstance(no_comment["comment"].dtype, pd.StringDtype)
+
+
+# ---- the Arrow helpers of the ingestion speed (session 8) ----------------------------------------------------
+def test_arrow_gives_one_array_for_a_column_read_in_blocks():
+    import pyarrow as pa
+
+    from helpers.io.ingest import _arrow
+
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["a", "b"], ["c"]], type=pa.large_string())))
+    arr = _arrow(column)  # one array: a regex kernel compiles its pattern once, not once per block
+    assert isinstance(arr, pa.Array) and not isinstance(arr, pa.ChunkedArray) and arr.to_pylist() == ["a", "b", "c"]
+    assert _arrow(pd.Series([], dtype="string")).to_pylist() == []
+
+
+def test_roster_values_keep_the_callers_index_and_text_type():
+    from helpers.io.ingest import _in_roster, _roster_values
+
+    values = pd.Series(["S2", "S9", "S1"], index=[10, 11, 12], dtype="string")
+    got = _roster_values(values, pd.Series(["S1", "S2"]), pd.Series(["volunteer", "social_worker"]))
+    assert got.index.tolist() == [10, 11, 12] and got.dtype == "string"
+    assert got.tolist() == ["social_worker", pd.NA, "volunteer"]
+    assert _in_roster(values, pd.Series(["S1"])).tolist() == [False, False, True]

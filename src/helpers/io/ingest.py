@@ -356,7 +356,7 @@ def _arrow(values: pd.Series) -> pa.Array:
     >>> _arrow(pd.Series(["a", None], dtype="string")).to_pylist()
     ['a', None]
     """
-    arr = pa.array(values.astype("string").array) if len(values) else pa.array([], type=pa.string())
+    arr = pa.array(values.astype("string").array)
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
