@@ -147,7 +147,8 @@ def test_mixed_door_says_when_reml_did_not_converge(monkeypatch):
 
 
 # --- the core (MME, reml, henderson and their helpers): docs/mutation/mixed_core.md ------------------------------
-# A small crossed design (84 rows: 5 workers, 4 interviewers, 42 recipients with 1, 2 or 3 interviews each) checked
+# A small crossed design (84 rows: 5 workers, 4 interviewers and a fifth without interviews, 42 recipients with 1, 2
+# or 3 interviews each) checked
 # against the dense textbook formulas computed here with numpy (never the module's own code): Henderson's
 # coefficient matrix ``C`` and its inverse, ``V = sigma2 W^-1 + Z G Z'``, the profiled REML criterion
 # ``(n - p) log(y'Py / (n - p)) + log|H| + log|X'H^-1 X|`` (``H = V / sigma2``; equal to the module's
@@ -165,7 +166,7 @@ def _core_design(seed=11):
     y = (1 + 0.5 * x + rng.normal(0, 0.9, 5)[wk] + rng.normal(0, 0.7, 4)[iv] + rng.normal(0, 0.8, 42)[r]
          + rng.normal(0, 0.6, n))
     w = rng.uniform(0.5, 2.0, n)
-    return y, X, [(wk, 5), (iv, 4), (r, 42)], w
+    return y, X, [(wk, 5), (iv, 5), (r, 42)], w  # interviewer 4: no interview
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +223,16 @@ def test_core_criterion_and_gradient_are_the_dense_formula(core, absorb, weighte
         num = [(_dense_criterion(y, X, Zd, rho + e, w) - _dense_criterion(y, X, Zd, rho - e, w)) / (2 * h)
                for e in h * np.eye(3)]
         np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-6)
+    small = MME(y / 20, X, mme_zs(codes), absorb=absorb, weights=w)  # Q below 1: still a criterion
+    rho = np.array(RHOS[0])
+    ref = _dense_criterion(y / 20, X, Zd, rho, w)
+    assert ref == pytest.approx(_dense_criterion(y, X, Zd, rho, w) - 82 * np.log(400), rel=1e-12)
+    assert small.criterion(rho) == pytest.approx(ref, rel=1e-10)
+    assert small.criterion_and_gradient(rho)[0] == pytest.approx(ref, rel=1e-10)
+
+
+def mme_zs(codes):
+    return [indicator(c, k) for c, k in codes]
 
 
 def _schur(C, rhs, m):
@@ -235,7 +246,7 @@ def _schur(C, rhs, m):
 
 #: (MME.GROUP_LIMIT, MME.SPARSE_GROUP_LIMIT, the groups' blocks): the four ways of summing the absorbed factor
 GROUPINGS = {"dense": (4_000_000, 60_000_000, "dense"),
-             "dense blocks, sparse B": (400, 60_000_000, "dense"),  # 3 x 11^2 <= 400 < 11 x 42
+             "dense blocks, sparse B": (450, 60_000_000, "dense"),  # 3 x 12^2 <= 450 < 12 x 42
              "sparse blocks": (0, 60_000_000, "sparse"),
              "no groups": (0, 0, None),
              "too many non-zeros": (0, 5, None)}
@@ -295,9 +306,9 @@ def test_core_solve_is_the_dense_henderson_solution(core, weighted):
     mme = MME(y, X, Zs, absorb=True, weights=w)
     b, u, Ci = mme.solve(variances, sigma2)
     np.testing.assert_allclose(b, sol[:2], rtol=1e-9)
-    np.testing.assert_allclose(u, sol[2:11], rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(Ci, Cinv[:11, :11], rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(mme.absorbed_blup(variances, sigma2, np.concatenate([b, u])), sol[11:], rtol=1e-9,
+    np.testing.assert_allclose(u, sol[2:12], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(Ci, Cinv[:12, :12], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mme.absorbed_blup(variances, sigma2, np.concatenate([b, u])), sol[12:], rtol=1e-9,
                                atol=1e-12)
 
 
@@ -325,6 +336,13 @@ def test_core_henderson_standard_errors_are_the_dense_prediction_error_variances
     np.testing.assert_allclose(u[:5], G[:5, :5] @ Zd[0].T @ P @ y, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(se_adj, np.sqrt(x @ A @ x + 2 * x @ B + D), rtol=1e-8)
     np.testing.assert_allclose(se_eff, np.sqrt(D), rtol=1e-8)
+    _, u1, se1, _ = henderson(y, X, Zs[:1], [0.5], sigma2, x, 5)  # one factor: nothing to absorb by default
+    Vi1 = np.linalg.inv(0.5 * Zd[0] @ Zd[0].T + sigma2 * np.eye(len(y)))
+    A1 = np.linalg.inv(X.T @ Vi1 @ X)
+    P1 = Vi1 - Vi1 @ X @ A1 @ X.T @ Vi1
+    D1 = 0.5 - 0.25 * np.diag(Zd[0].T @ P1 @ Zd[0])
+    np.testing.assert_allclose(u1, 0.5 * Zd[0].T @ P1 @ y, rtol=1e-8)
+    np.testing.assert_allclose(se1, np.sqrt(x @ A1 @ x - 2 * 0.5 * x @ A1 @ X.T @ Vi1 @ Zd[0] + D1), rtol=1e-8)
     beta0, _, se0, nan = henderson(y, X, Zs, variances, sigma2, x, 0, absorb=absorb)
     np.testing.assert_allclose(beta0, beta_ref, rtol=1e-9)
     assert se0 == pytest.approx(np.sqrt(x @ A @ x), rel=1e-8) and np.isnan(nan)
@@ -456,6 +474,7 @@ def test_core_projected_gradient_by_hand():
     assert _projected_gradient(np.array([-15.0, 0.0, 8.0]), np.array([3.0, -0.5, -2.0]), box) == 0.5
     assert _projected_gradient(np.array([-15.0, 0.0, 8.0]), np.array([-3.0, 0.5, 2.0]), box) == 3.0
     assert _projected_gradient(np.array([-16.0, 9.0, 1.0]), np.array([1.0, -1.0, -0.25]), box) == 0.25
+    assert _projected_gradient(np.array([8.0, 8.0, -15.0]), np.array([0.5, -0.75, -0.25]), box) == 0.5
     assert _projected_gradient(np.array([-15.0, 8.0]), np.array([2, -7]), [(-15, 8)] * 2) == 0.0
 
 
@@ -479,3 +498,70 @@ def test_core_indicator_by_hand():
     Z = indicator(np.array([0, 2, 1, 2]), 4)
     assert Z.shape == (4, 4)
     np.testing.assert_array_equal(Z.toarray(), [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
+
+
+def test_core_absorbed_blocks_are_dense_exactly_up_to_the_memory_limit(core, monkeypatch):
+    """``G_g`` is kept dense when ``groups x dim^2`` floats fit ``GROUP_LIMIT`` (3 groups x 12^2 = 432 here), else
+    sparse; ``SPARSE_GROUP_LIMIT`` bounds only the sparse blocks (at 0 dense blocks are still kept)."""
+    from helpers.stats.mixed import MME
+
+    y, X, codes, _, _ = core
+    Zs = [indicator(c, k) for c, k in codes]
+    for limit, dense in ((432, True), (431, False), (100, False)):
+        monkeypatch.setattr(MME, "GROUP_LIMIT", limit)
+        assert (MME(y, X, Zs, absorb=True).groups["G"] is not None) == dense
+    monkeypatch.setattr(MME, "GROUP_LIMIT", 432)
+    monkeypatch.setattr(MME, "SPARSE_GROUP_LIMIT", 0)
+    assert MME(y, X, Zs, absorb=True).groups["G"] is not None
+
+
+def test_core_reml_accepts_a_stopped_line_search_only_near_a_stationary_point(core, monkeypatch):
+    """The rule of ``reml``'s docstring, with the real optimizer's answers reported as "line search stopped":
+    accepted when no projected gradient component exceeds 1e-4 (one gradient run, no Nelder-Mead); otherwise
+    restarted once from there, then the Nelder-Mead search and its polish (or, with a warm start, L-BFGS-B from it)
+    - each time at statsmodels' estimates."""
+    from scipy import optimize
+
+    from helpers.stats.mixed import reml
+
+    y, X, codes, Zd, _ = core
+    Zs = mme_zs(codes)
+    real, calls = optimize.minimize, []
+
+    def stopped(jac):
+        def minimize(fun, x0, **kw):
+            res = real(fun, x0, **kw)
+            calls.append((kw.get("method"), kw.get("jac") is True))
+            if kw.get("jac") is True:
+                res.success, res.jac = False, np.asarray(jac, dtype=float)
+            return res
+        return minimize
+
+    monkeypatch.setattr(optimize, "minimize", stopped([1e-4, -1e-4, 0.0]))
+    _check_reml(reml(y, X, Zs, absorb=True), y, X, Zd)
+    assert calls == [("L-BFGS-B", True)]
+    calls.clear()
+    monkeypatch.setattr(optimize, "minimize", stopped([0.0, 0.5, 0.0]))
+    _check_reml(reml(y, X, Zs, absorb=True), y, X, Zd)
+    assert calls == [("L-BFGS-B", True)] * 2 + [("Nelder-Mead", False), ("L-BFGS-B", False)]
+    calls.clear()
+    _check_reml(reml(y, X, Zs, absorb=True, start=np.array([-0.3, -2.1, 0.2])), y, X, Zd)
+    assert calls == [("L-BFGS-B", True)] * 2 + [("L-BFGS-B", False)]
+
+
+def test_core_reml_stops_at_the_upper_bound_of_rho():
+    """A variance ratio beyond ``exp(8)`` (group sd 300, residual sd 1): ``rho`` stops at its bound 8, ``sigma2`` is
+    the profiled ``y'Py / (n - p)`` there (dense, ``H = I + exp(8) ZZ'``) and ``s2 = exp(8) sigma2``."""
+    from helpers.stats.mixed import reml
+
+    rng = np.random.default_rng(8)
+    g = np.repeat(np.arange(10), 4)
+    y = rng.normal(0, 300, 10)[g] + rng.normal(0, 1, 40)
+    X = np.ones((40, 1))
+    sigma2, s2, ok, crit = reml(y, X, [indicator(g, 10)])
+    Z = np.eye(10)[g]
+    Hi = np.linalg.inv(np.eye(40) + np.exp(8) * Z @ Z.T)
+    P = Hi - Hi @ X @ np.linalg.inv(X.T @ Hi @ X) @ X.T @ Hi
+    assert ok and sigma2 == pytest.approx(y @ P @ y / 39, rel=1e-9)
+    assert s2[0] == pytest.approx(np.exp(8) * sigma2, rel=1e-12)
+    assert crit == pytest.approx(_dense_criterion(y, X, [Z], np.array([8.0])), rel=1e-10)
