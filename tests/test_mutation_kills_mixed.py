@@ -299,7 +299,7 @@ def test_core_solve_is_the_dense_henderson_solution(core, weighted):
     Zs = [indicator(c, k) for c, k in codes]
     variances, sigma2 = [0.5, 0.3, 0.8], 0.4
     _, _, sol, Cinv = _dense_mme(y, X, Zd, variances, sigma2, w)
-    b, u, Ci = MME(y, X, Zs, absorb=False, weights=w).solve(variances, sigma2)
+    b, u, Ci = MME(y, X, Zs, weights=w).solve(variances, sigma2)  # by default nothing is absorbed
     np.testing.assert_allclose(b, sol[:2], rtol=1e-9)
     np.testing.assert_allclose(u, sol[2:], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(Ci, Cinv, rtol=1e-9, atol=1e-12)
@@ -310,6 +310,12 @@ def test_core_solve_is_the_dense_henderson_solution(core, weighted):
     np.testing.assert_allclose(Ci, Cinv[:12, :12], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(mme.absorbed_blup(variances, sigma2, np.concatenate([b, u])), sol[12:], rtol=1e-9,
                                atol=1e-12)
+    _, _, sol1, _ = _dense_mme(y, X, Zd[:1], variances[:1], sigma2, w)
+    one = MME(y, X, Zs[:1], absorb=True, weights=w)  # a single factor is absorbed too: only b is solved for
+    b, u, Ci = one.solve(variances[:1], sigma2)
+    assert u.shape == (0,) and Ci.shape == (2, 2)
+    np.testing.assert_allclose(b, sol1[:2], rtol=1e-9)
+    np.testing.assert_allclose(one.absorbed_blup(variances[:1], sigma2, b), sol1[2:], rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("absorb", [False, True])
