@@ -526,11 +526,12 @@ def test_core_absorbed_blocks_are_dense_exactly_up_to_the_memory_limit(core, mon
     assert MME(y, X, Zs, absorb=True).groups["G"] is not None
 
 
+@pytest.mark.filterwarnings("error::scipy.optimize.OptimizeWarning")  # a misspelt solver option warns
 def test_core_reml_accepts_a_stopped_line_search_only_near_a_stationary_point(core, monkeypatch):
     """The rule of ``reml``'s docstring, with the real optimizer's answers reported as "line search stopped":
     accepted when no projected gradient component exceeds 1e-4 (one gradient run, no Nelder-Mead); otherwise
     restarted once from there, then the Nelder-Mead search and its polish (or, with a warm start, L-BFGS-B from it)
-    - each time at statsmodels' estimates."""
+    - each time at statsmodels' estimates. Every solver knows every option it is given (scipy warns otherwise)."""
     from scipy import optimize
 
     from helpers.stats.mixed import reml
@@ -584,3 +585,34 @@ def test_core_reml_stops_at_the_upper_bound_of_rho(monkeypatch, search):
     assert s2[0] == pytest.approx(np.exp(8) * sigma2, rel=1e-12)
     if search == "gradient":
         assert crit == pytest.approx(_dense_criterion(y, X, [Z], np.array([8.0])), rel=1e-10)
+
+
+def test_core_absorbed_sparse_blocks_are_kept_exactly_up_to_their_limit(core, monkeypatch):
+    """``SPARSE_GROUP_LIMIT`` bounds the non-zeros of all the sparse blocks together: counted by hand from the dense
+    ``B = M'R`` (``M = [X, Z_worker, Z_interviewer]``, ``R`` the recipients), ``G_g = B_g B_g'`` per distinct count,
+    the blocks are kept at a limit equal to that total and dropped one below it."""
+    from helpers.stats.mixed import MME
+
+    y, X, codes, Zd, _ = core
+    B = np.hstack([X, Zd[0], Zd[1]]).T @ Zd[2]
+    counts = Zd[2].sum(axis=0)
+    total = sum(np.count_nonzero(B[:, counts == c] @ B[:, counts == c].T) for c in np.unique(counts))
+    monkeypatch.setattr(MME, "GROUP_LIMIT", 0)
+    for limit, kept in ((total, True), (total - 1, False)):
+        monkeypatch.setattr(MME, "SPARSE_GROUP_LIMIT", limit)
+        mme = MME(y, X, mme_zs(codes), absorb=True)
+        assert (mme.groups is not None) == kept
+
+
+def test_core_criterion_is_infinite_not_an_error_far_outside_the_box(core):
+    """The Nelder-Mead fallback searches without bounds: a ratio ``exp(-rho)`` that overflows (``rho = -1000``) makes
+    ``C`` infinite, and the criterion is then ``inf`` (a point to move away from), not an exception."""
+    from helpers.stats.mixed import MME
+
+    y, X, codes, _, _ = core
+    for absorb in (False, True):
+        mme = MME(y, X, mme_zs(codes), absorb=absorb)
+        for rho in ([-1000.0, 0.0, 0.0], [0.0, 0.0, -1000.0]):
+            with np.errstate(over="ignore", invalid="ignore"):
+                assert mme.criterion(np.array(rho)) == np.inf
+                assert mme.criterion_and_gradient(np.array(rho))[0] == np.inf
