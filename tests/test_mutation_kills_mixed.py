@@ -568,7 +568,7 @@ def test_core_reml_stops_at_the_upper_bound_of_rho(monkeypatch, search):
     """A variance ratio beyond ``exp(8)`` (group sd 300, residual sd 1): ``rho`` stops at its bound 8, ``sigma2`` is
     the profiled ``y'Py / (n - p)`` there (dense, ``H = I + exp(8) ZZ'``), ``s2 = exp(8) sigma2`` and ``-2 l_R`` is
     the criterion there - also when the gradient search fails and the (unbounded) Nelder-Mead search takes over
-    (it stops near ``rho = 11``, outside the box: its criterion there is not that of the estimates returned)."""
+    (it stops at ``rho = 11.7``, outside the box: its criterion there is not that of the estimates returned)."""
     from helpers.stats import mixed
     from helpers.stats.mixed import reml
 
