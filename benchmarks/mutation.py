@@ -91,6 +91,13 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                "tests/test_mutation_kills_mixed.py",
                "src/helpers/stats/mixed.py", "-k",
                "(reml or mme or statsmodels or henderson or door) and not nelder_mead and not blas_kernels"]),
+    # the core under the door (never scored by "mixed": 10-20 s a mutant): Henderson's equations, REML and their
+    # helpers, against a fast selection (dense formulas and statsmodels on an 84-row design, the doctests)
+    "mixed_core": ("src/helpers/stats/mixed.py",
+                   ["helpers.stats.mixed.xǁMMEǁ*", "helpers.stats.mixed.x_reml__*", "helpers.stats.mixed.x_henderson__*",
+                    "helpers.stats.mixed.x__cho_inverse__*", "helpers.stats.mixed.x__projected_gradient__*",
+                    "helpers.stats.mixed.x_indicator__*"],
+                   ["tests/test_mutation_kills_mixed.py", "src/helpers/stats/mixed.py"]),
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     # the pooled-share funnel (issue 19), written after the funnel run above: its functions and funnel_table

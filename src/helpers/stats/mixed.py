@@ -338,7 +338,9 @@ def reml(y: np.ndarray, X: np.ndarray, Zs: list, absorb: bool = False,
     sigma2 = float((mme.yty - sol @ rhs - extra) / (mme.n - mme.p))
     s2 = sigma2 * np.exp(rho)
     s2[rho <= -14.9] = 0.0  # at the lower bound: variance component estimated at 0
-    return sigma2, s2, ok, float(res.fun)
+    # -2 l_R at the estimates returned: the unbounded Nelder-Mead search may have stopped outside the box
+    crit = float(res.fun) if np.array_equal(rho, res.x) else float(mme.criterion(rho))
+    return sigma2, s2, ok, crit
 
 
 @dataclass(frozen=True)
