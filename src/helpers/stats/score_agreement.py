@@ -116,14 +116,15 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str,
         fs_l, fs_u = fcrit(df1, v), fcrit(v, df1)
         l2 = n * (msr - fs_l * mse) / (fs_l * (k * msc + (k * n - k - n) * mse) + n * msr)
         u2 = n * (fs_u * msr - mse) / (k * msc + (k * n - k - n) * mse + n * fs_u * msr)
-    ci = {
-        "ICC1": ((fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1), math.nan),
-        "ICC2": (l2, u2, v),
-        "ICC3": ((fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1), math.nan),
-        "ICC1k": (1 - 1 / fl1, 1 - 1 / fu1, math.nan),
-        "ICC2k": (k * l2 / (1 + (k - 1) * l2), k * u2 / (1 + (k - 1) * u2), v),
-        "ICC3k": (1 - 1 / fl3, 1 - 1 / fu3, math.nan),
-    }
+        # at perfect agreement F is infinite and these are inf/inf: NaN, as in R psych::ICC (no warning printed)
+        ci = {
+            "ICC1": ((fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1), math.nan),
+            "ICC2": (l2, u2, v),
+            "ICC3": ((fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1), math.nan),
+            "ICC1k": (1 - 1 / fl1, 1 - 1 / fu1, math.nan),
+            "ICC2k": (k * l2 / (1 + (k - 1) * l2), k * u2 / (1 + (k - 1) * u2), v),
+            "ICC3k": (1 - 1 / fl3, 1 - 1 / fu3, math.nan),
+        }
     # pingouin 0.7 labels the forms ICC(1,1), ICC(A,1), ICC(C,1), ...; older versions ICC1, ...
     pg_names = {"ICC1": ("ICC1", "ICC(1,1)"), "ICC2": ("ICC2", "ICC(A,1)"),
                 "ICC3": ("ICC3", "ICC(C,1)"), "ICC1k": ("ICC1k", "ICC(1,k)"),
