@@ -98,6 +98,12 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                     "helpers.stats.mixed.x__cho_inverse__*", "helpers.stats.mixed.x__projected_gradient__*",
                     "helpers.stats.mixed.x_indicator__*"],
                    ["tests/test_mutation_kills_mixed.py", "src/helpers/stats/mixed.py"]),
+    # Satterthwaite's df of the worker contrasts (session 8: the one stats/ module not listed before)
+    "mixed_inference": ("src/helpers/stats/mixed_inference.py", [],
+                        ["tests/test_worker_verdicts.py", "tests/test_mutation_kills_mixed_inference.py",
+                         "src/helpers/stats/mixed_inference.py", "-k",
+                         "contrast or trajectory_df or containment_df or mixed_inference or dense or absorbing"
+                         " or weights or least_squares"]),
     "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
                                                    "src/helpers/stats/funnel.py", "-k", "funnel"]),
     # the pooled-share funnel (issue 19), written after the funnel run above: its functions and funnel_table
@@ -164,6 +170,7 @@ def _config(source: str, selection: list[str]) -> str:
         "", "[tool.mutmut]",
         'source_paths = ["src/"]',
         f"only_mutate = {json.dumps([source])}",
+        'also_copy = ["benchmarks/"]',  # the benchmark scripts some tests import (copied by prepare(), no data)
         'pytest_add_cli_args = ["-p", "no:xdist", "-q", "-x"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(selection + NOT_SLOW)}",
         "",
@@ -180,6 +187,9 @@ def prepare(name: str) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    (work / "benchmarks").mkdir()
+    for script in (ROOT / "benchmarks").glob("*.py"):  # some tests import a benchmark's design (not its data)
+        shutil.copy(script, work / "benchmarks")
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
                                          + _config(source, selection), encoding="utf-8")
     return work
