@@ -33,6 +33,7 @@ replaced by placeholders before anything is written, and counted per file and ki
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -636,18 +637,47 @@ def key_file_warning(key_file: Path) -> str | None:
             f"fix: chmod 600 {shlex.quote(str(key_file))}")
 
 
-def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
+def pseudonymise(ids: pd.Series, key: bytes, known: tuple[pa.Array, pa.Array] | None = None) -> pd.Series:
     """Keyed pseudonym HMAC-SHA256(key, id), first 16 hex digits: stable across years, not reversible.
 
     HMAC (RFC 2104): H((K' xor opad) || H((K' xor ipad) || m)), K' the key padded to SHA-256's block of 64
     bytes (hashed first if longer). The two keyed states are computed once and copied for every distinct id,
-    which gives the same digest as :func:`hmac.digest` at half the cost.
+    which gives the same digest as :func:`hmac.digest` at half the cost. ``known``: pseudonyms computed ahead
+    (:func:`pseudonym_table`), looked up by hash; an id not among them is computed here.
 
     >>> pseudonymise(pd.Series(["R-1", "R-2", "R-1"]), b"key").tolist()
     ['df40d3c4dbf730a5', '705e71c505e662c3', 'df40d3c4dbf730a5']
     >>> import hmac; hmac.digest(b"key", b"R-1", "sha256").hex()[:16]
     'df40d3c4dbf730a5'
+    >>> pseudonymise(pd.Series(["R-1", "R-3"]), b"key", known=pseudonym_table(pd.Series(["R-1"]), b"key")).tolist()  # R-3 computed here
+    ['df40d3c4dbf730a5', 'f8111e9d4c52a7d2']
     """
+    pseudonym = _pseudonym_function(key)
+    if known is None:
+        return _map_distinct_text(ids, pseudonym)
+    found = pc.take(known[1], pc.index_in(_arrow(ids), value_set=known[0]))
+    out = pd.Series(pd.array(found, dtype="string"), index=ids.index)
+    missing = (out.isna() & ids.notna()).to_numpy()
+    if missing.any():
+        out[missing] = _map_distinct_text(ids[missing], pseudonym)
+    return out
+
+
+def pseudonym_table(ids: pd.Series, key: bytes) -> tuple[pa.Array, pa.Array]:
+    """(the distinct ids, stripped of surrounding spaces, and their pseudonyms): :func:`ingest` computes them on a
+    second thread while the year's rows are validated, and :func:`pseudonymise` looks the accepted ids up.
+
+    >>> ids, pids = pseudonym_table(pd.Series([" R-1", "R-1", None]), b"key")
+    >>> ids.to_pylist(), pids.to_pylist()
+    (['R-1'], ['df40d3c4dbf730a5'])
+    """
+    distinct = pc.unique(pc.utf8_trim_whitespace(_arrow(ids)).drop_null())
+    pseudonym = _pseudonym_function(key)
+    return distinct, pa.array([pseudonym(u) for u in distinct.to_pylist()], type=pa.string())
+
+
+def _pseudonym_function(key: bytes):
+    """HMAC-SHA256(key, id)[:16 hex digits] of one id, from the precomputed keyed states."""
     inner, outer = _hmac_states(key)
 
     def pseudonym(u: object) -> str:
@@ -657,7 +687,7 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
         o.update(h.digest())
         return o.hexdigest()[:16]
 
-    return _map_distinct_text(ids, pseudonym)
+    return pseudonym
 
 
 def _hmac_states(key: bytes):
@@ -769,43 +799,50 @@ def ingest(
     if not any("interviews" in f for f in found.values()):
         raise DataContractError(_no_interviews_message(raw_dir))
     key = pseudonymisation_key(raw_dir)
-    accepted, quarantined, logs, files = [], [], [], []
+    accepted, quarantined, logs, files, ahead_of_time = [], [], [], [], []
     rosters: dict[str, list[pd.DataFrame]] = {k: [] for k in ROSTER_COLUMNS}
-    for year, group in sorted(found.items()):
-        if "interviews" not in group:
-            continue
-        year_rosters = {}
-        for kind in ROSTER_COLUMNS:
-            if kind not in group:
-                raise DataContractError(f"{raw_dir / f'{kind}_{year}.csv'}: roster file missing for {year}")
-            year_rosters[kind] = read_roster(group[kind], kind, cb)
-            rosters[kind].append(year_rosters[kind].assign(year=year))
-            files.append(group[kind])
-        path = group["interviews"]
-        table = read_source(path, "interviews", cb, _mapping(path))
-        raw, header_notes = map_headers(path, table, "interviews", cb)
-        ok, bad, pii = validate_interviews(raw, path, year, cb, year_rosters, table.lines)
-        if len(raw) != len(ok) + len(bad):  # the reconciliation promise, checked on every file
-            raise AssertionError(f"{path}: {len(raw)} rows read != {len(ok)} + {len(bad)}")
-        file_notes = [f"{path.name}: {n}" for n in table.notes + header_notes]
-        if table.blank_rows:
-            file_notes.append(f"{path.name}: {table.blank_rows} blank rows skipped (line numbers kept)")
-        warnings = _warnings(path, raw, ok, bad, year)
-        notes.extend(file_notes)
-        logs.append({"file": path.name, "year": year, "rows_read": len(raw),
-                     "rows_accepted": len(ok), "rows_quarantined": len(bad),
-                     **{f"pii_{k}": pii[k] for k in COUNTED},
-                     "notes": "; ".join(file_notes), "warnings": "; ".join(warnings)})
-        accepted.append(ok)
-        quarantined.append(bad)
-        files.append(path)
+    # a second thread does what waits on nothing here while the files are read and validated: importing pandera
+    # (0.5 s) and the recipients' pseudonyms (one HMAC per distinct id: 0.8 s for 500,000 ids)
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        schema = ahead.submit(importlib.import_module, "helpers.io.schema")
+        for year, group in sorted(found.items()):
+            if "interviews" not in group:
+                continue
+            year_rosters = {}
+            for kind in ROSTER_COLUMNS:
+                if kind not in group:
+                    raise DataContractError(f"{raw_dir / f'{kind}_{year}.csv'}: roster file missing for {year}")
+                year_rosters[kind] = read_roster(group[kind], kind, cb)
+                rosters[kind].append(year_rosters[kind].assign(year=year))
+                files.append(group[kind])
+            path = group["interviews"]
+            table = read_source(path, "interviews", cb, _mapping(path))
+            raw, header_notes = map_headers(path, table, "interviews", cb)
+            if "recipient_id" in raw:
+                ahead_of_time.append(ahead.submit(pseudonym_table, raw["recipient_id"], key))
+            ok, bad, pii = validate_interviews(raw, path, year, cb, year_rosters, table.lines)
+            if len(raw) != len(ok) + len(bad):  # the reconciliation promise, checked on every file
+                raise AssertionError(f"{path}: {len(raw)} rows read != {len(ok)} + {len(bad)}")
+            file_notes = [f"{path.name}: {n}" for n in table.notes + header_notes]
+            if table.blank_rows:
+                file_notes.append(f"{path.name}: {table.blank_rows} blank rows skipped (line numbers kept)")
+            warnings = _warnings(path, raw, ok, bad, year)
+            notes.extend(file_notes)
+            logs.append({"file": path.name, "year": year, "rows_read": len(raw),
+                         "rows_accepted": len(ok), "rows_quarantined": len(bad),
+                         **{f"pii_{k}": pii[k] for k in COUNTED},
+                         "notes": "; ".join(file_notes), "warnings": "; ".join(warnings)})
+            accepted.append(ok)
+            quarantined.append(bad)
+            files.append(path)
+        known = [f.result() for f in ahead_of_time]
+        interview_schema = schema.result().interview_schema
     interviews = pd.concat(accepted, ignore_index=True)
+    known_ids = (pa.concat_arrays([k[0] for k in known]), pa.concat_arrays([k[1] for k in known])) if known else None
     interviews.insert(interviews.columns.get_loc("recipient_id"), "recipient_pid",
-                      pseudonymise(interviews["recipient_id"], key))
+                      pseudonymise(interviews["recipient_id"], key, known_ids))
     interviews = interviews.drop(columns="recipient_id")
     interviews = interviews[_ordered_columns(cb)]
-    from helpers.io.schema import interview_schema  # local import: pandera is slow to import
-
     interviews = interview_schema(cb).validate(interviews)
     return IngestResult(
         interviews=interviews,
