@@ -61,6 +61,19 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                    "tests/test_mutation_kills_agreement.py", "src/helpers/stats/agreement.py", "-k",
                    "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
                    " and not population_truth and not category_probabilities"]),
+    # the rest of agreement.py (session 8): the resampling designs, the interval tables and the small helpers
+    "agreement_intervals": ("src/helpers/stats/agreement.py",
+                            [f"helpers.stats.agreement.x_{f}__mutmut_*" for f in (
+                                "contingency_table", "table_from_codes", "_values", "_ratio", "_chance_corrected",
+                                "undefined_reason", "_difference", "pinned_reason", "resample_tables",
+                                "_jackknife_tables", "bootstrap_degeneracy", "cluster_tables", "pigeonhole_tables",
+                                "stratified_tables", "_percent_agreement_interval", "table_intervals",
+                                "bootstrap_table_ci", "as_count", "is_missing", "sort_key")],
+                            ["tests/test_agreement_intervals.py", "tests/test_rater_agreement.py",
+                             "tests/test_agreement_bootstrap_values.py", "tests/test_mutation_kills.py",
+                             "tests/test_mutation_kills_agreement.py", "src/helpers/stats/agreement.py", "-k",
+                             "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
+                             " and not population_truth and not category_probabilities"]),
     # restricted (time) to the functions whose survivors were unread or never run in the first, stopped run, and
     # the two whose earlier run was stopped (percent_agreement, bowker_symmetry): docs/mutation/rater_agreement.md
     "rater_agreement": ("src/helpers/stats/rater_agreement.py",
