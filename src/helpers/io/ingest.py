@@ -779,11 +779,13 @@ def ingest(
     warnings (no rows, no accepted row, every date in another year) are in ``result.notes`` and in
     the ingest log's ``notes`` and ``warnings`` columns.
     """
-    cb = codebook or load_codebook()
-    raw_dir = Path(raw_dir)
-    from helpers.io.readers import use_system_allocator
+    from helpers.io.readers import system_allocator
 
-    use_system_allocator()
+    with system_allocator():
+        return _ingest(Path(raw_dir), years, codebook or load_codebook(), paths)
+
+
+def _ingest(raw_dir: Path, years: list[int] | None, cb: Codebook, paths: list[Path] | None) -> IngestResult:
     notes: list[str] = []
     found = discover(raw_dir, notes)
     if paths:

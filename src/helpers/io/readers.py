@@ -25,6 +25,7 @@ line, cell range or column; no cell content of the file is quoted (it may be per
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import re
@@ -73,17 +74,30 @@ def _err(path: Path, text: str) -> ReadError:
     return ReadError(f"{path}: {text}")
 
 
-def use_system_allocator() -> None:
-    """Make the C library's ``malloc`` pyarrow's default memory pool (instead of its bundled mimalloc).
+@contextlib.contextmanager
+def system_allocator():
+    """While it lasts, the C library's ``malloc`` is pyarrow's default memory pool instead of its bundled mimalloc;
+    the pool before is restored after (a buffer keeps the pool that allocated it, so it is freed there).
 
     Ingestion allocates and frees a few gigabytes of short-lived column buffers. mimalloc hands freed pages
     back to the kernel within milliseconds, so each new buffer faults them in again: on the 1M-interview
     benchmark that was 8.2 s of system time against 2.7 s with ``malloc``, and the CSV parse alone took 7.8 s of
-    CPU instead of 4.2 s (``benchmarks/bench_ingest.py``; measured on this 2-core machine). The pool is a
-    process-wide setting of pyarrow; results do not depend on it.
+    CPU instead of 4.2 s (``benchmarks/bench_ingest.py``; measured on this 2-core machine). For the many small
+    tables of an analysis mimalloc stays the default. Results do not depend on the pool.
+
+    >>> before = pa.default_memory_pool().backend_name
+    >>> with system_allocator():
+    ...     pa.default_memory_pool().backend_name
+    'system'
+    >>> pa.default_memory_pool().backend_name == before
+    True
     """
-    if pa.default_memory_pool().backend_name != "system":
-        pa.set_memory_pool(pa.system_memory_pool())
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 # ---- header detection ----------------------------------------------------------------------------
