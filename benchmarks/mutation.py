@@ -142,7 +142,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                 "-k", "not threaded and not ragged and not cp1251 and not bom"]),
     # the Arrow helpers written for the ingestion speed (session 8), after the ingest run above
     "ingest_arrow": ("src/helpers/io/ingest.py",
-                     [f"helpers.io.ingest.{f}*" for f in ("x__arrow", "x__in_roster", "x__roster_values")],
+                     [f"helpers.io.ingest.{f}*" for f in ("x__in_roster", "x__roster_values")],  # _arrow: now pii's
                      ["tests/test_mutation_kills_ingest.py", "tests/test_ingest_reader.py", "src/helpers/io/ingest.py",
                       "-k", "not threaded and not ragged and not cp1251 and not bom"]),
     "report_suppression": ("src/helpers/report/__init__.py",

@@ -53,6 +53,7 @@ from helpers.io.columns import HeaderMatcher, explain_unmatched, read_mapping
 from helpers.io.contract import DataContractError
 from helpers.io.demo import DEMO_KEY, DEMO_MARKER
 from helpers.io.pii import COUNTED, ID_KINDS, quote, scrub_series
+from helpers.io.pii import arrow_text as _arrow  # one Arrow array per column
 from helpers.io.provenance import file_sha256
 from helpers.io.quarantine import problems_per_row
 
@@ -349,16 +350,6 @@ def _map_codes(values: pd.Series, lookup: dict[str, int]) -> tuple[pd.Series, np
     c = pd.arrays.IntegerArray(per_row, per_row < 0)
     bad = (problems != "")[inverse]
     return pd.Series(c, index=values.index), bad, lambda idx: problems[inverse[idx]]
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow array (its chunks combined, so that a kernel runs once, not per chunk).
-
-    >>> _arrow(pd.Series(["a", None], dtype="string")).to_pylist()
-    ['a', None]
-    """
-    arr = pa.array(values.astype("string").array)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _in_roster(values: pd.Series, roster: pd.Series) -> np.ndarray:

@@ -285,6 +285,17 @@ _PREFILTER = {"name": "[А-ЯЁ]", "latin_name": "[A-Z][a-z]", "email": r"@|\((?
               "address": _D, "birth": rf"{_D}{{2}}"}
 
 
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow array: its chunks combined, so that a kernel runs once, not once per chunk (RE2
+    compiles its pattern for every chunk: 0.4 s on the 758 blocks of a 1M-row file).
+
+    >>> arrow_text(pd.Series(["a", None], dtype="string")).to_pylist()
+    ['a', None]
+    """
+    arr = pa.array(values.astype("string").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS, own: tuple[str, ...] = ()
                  ) -> tuple[pd.Series, dict[str, int]]:
     """:func:`scrub` once per distinct value of a text column; counts are per cell (spans found).
@@ -299,10 +310,7 @@ def scrub_series(values: pd.Series, kinds: tuple[str, ...] = FREE_TEXT_KINDS, ow
     """
     text = values.astype("string").fillna("")
     pattern = "|".join(dict.fromkeys(_PREFILTER[k] for k in kinds))
-    arrow = pa.array(text.array) if len(text) else pa.array([], type=pa.string())
-    if isinstance(arrow, pa.ChunkedArray):  # one array: RE2 compiles the pattern once per chunk (0.4 s on 758)
-        arrow = arrow.combine_chunks()
-    candidate = pc.match_substring_regex(arrow, pattern).to_numpy(zero_copy_only=False).astype(bool)
+    candidate = pc.match_substring_regex(arrow_text(text), pattern).to_numpy(zero_copy_only=False).astype(bool)
     out, totals = text, np.zeros(len(COUNTED), dtype=np.int64)
     if candidate.any():
         picked = np.flatnonzero(candidate)
