@@ -134,8 +134,10 @@ def tidy_suppressed(df: pd.DataFrame) -> pd.DataFrame:
     >>> t.to_dict("list"), [str(d) for d in t.dtypes]
     ({'worker_id': ['W1', 'W2'], 'mean': [90.5, nan], 'n': [12.0, nan], 'suppressed': [False, True]}, ['str', 'float64', 'float64', 'bool'])
     """
-    marks = pd.DataFrame({c: [isinstance(v, str) and v == SUPPRESSED for v in df[c]] for c in df.columns},
-                         index=df.index)
+    # only a text or mixed column can hold the mark: numeric columns are not scanned
+    marks = pd.DataFrame({c: (df[c].astype(object) == SUPPRESSED).to_numpy(dtype=bool)
+                          if not pd.api.types.is_numeric_dtype(df[c]) else np.zeros(len(df), dtype=bool)
+                          for c in df.columns}, index=df.index)
     if not marks.to_numpy().any():
         return df
     if "suppressed" in df.columns:
