@@ -192,12 +192,25 @@ def _config(source: str, selection: list[str]) -> str:
 
 def prepare(name: str) -> Path:
     """A fresh copy of src, tests and pyproject.toml with this module's mutmut section."""
-    source, _, selection = MODULES[name]
     work = WORK / name
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    prepare_copy(name, work)
+    return work
+
+
+def prepare_copy(name: str, work: Path) -> list[str]:
+    """Copy the current src, tests, benchmark scripts and pyproject.toml (with the module's mutmut section) into
+    ``work``, keeping its ``mutants/`` state; return the source files whose text differs from the copy there."""
+    source, _, selection = MODULES[name]
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    changed = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "src").rglob("*.py"))
+               if not (work / p.relative_to(ROOT)).exists()
+               or (work / p.relative_to(ROOT)).read_bytes() != p.read_bytes()]
+    for folder in ("src", "tests", "benchmarks"):
+        if (work / folder).exists():
+            shutil.rmtree(work / folder)
     shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
     (work / "benchmarks").mkdir()
@@ -205,7 +218,7 @@ def prepare(name: str) -> Path:
         shutil.copy(script, work / "benchmarks")
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
                                          + _config(source, selection), encoding="utf-8")
-    return work
+    return changed
 
 
 def run(name: str, max_children: int) -> dict:
@@ -250,6 +263,43 @@ def recheck(name: str, max_children: int) -> dict:
     row = collect(name, before["seconds"] + seconds, max_children)
     row["first_run"] = before.get("first_run") or {k: before[k] for k in ("mutants", "killed", "survived", "score",
                                                                           "seconds")}
+    return row
+
+
+def update(name: str, max_children: int) -> dict:
+    """Bring an earlier run of ``name`` up to the current code: copy the current source and tests in, and let
+    mutmut re-test the mutants of the functions whose source changed since (it keeps a hash per function and
+    resets those verdicts; when it finds new tests it re-runs the mutants they reach too). A verdict left
+    unset in an unchanged function keeps its earlier value, as in ``recheck``. The wall time recorded is
+    the earlier runs' plus this one's; ``updated`` says when and how many mutants were re-tested."""
+    work = WORK / name
+    before = json.loads((RECORDS / f"{name}.json").read_text(encoding="utf-8"))
+    metas = {m: json.loads(m.read_text(encoding="utf-8")) for m in (work / "mutants").rglob("*.meta")}
+    fresh = prepare_copy(name, work)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    start = time.perf_counter()
+    _, globs, _ = MODULES[name]
+    with open(work / "mutmut-update.log", "w", encoding="utf-8") as log:
+        subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(globs or [])], cwd=work,
+                       env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - start
+    changed = 0
+    for m, old in metas.items():  # a verdict mutmut left unset in an unchanged function is the earlier one
+        meta = json.loads(m.read_text(encoding="utf-8"))
+        same = {f for f, h in meta.get("hash_by_function_name", {}).items()
+                if old.get("hash_by_function_name", {}).get(f) == h}
+        codes = meta["exit_code_by_key"]
+        for key in codes:
+            unchanged = key.rpartition("__mutmut_")[0].rpartition(".")[2] in same
+            changed += not unchanged
+            if codes[key] is None and unchanged:
+                codes[key] = old["exit_code_by_key"].get(key)
+        m.write_text(json.dumps(meta), encoding="utf-8")
+    row = collect(name, before["seconds"] + seconds, max_children)
+    row["first_run"] = before.get("first_run") or {k: before[k] for k in ("mutants", "killed", "survived", "score",
+                                                                          "seconds")}
+    row["updated"] = {"when": row["when"], "mutants_in_changed_functions": changed, "seconds": round(seconds),
+                      "source_files_changed": fresh}
     return row
 
 
@@ -331,6 +381,9 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="print the modules and their test selections")
     ap.add_argument("--recheck", action="store_true",
                     help="re-run only the survivors of the last run of each module against the current tests")
+    ap.add_argument("--update", action="store_true",
+                    help="bring the last run of each module up to the current code: re-test only the mutants of "
+                         "functions changed since, keep the other verdicts")
     ap.add_argument("--table", action="store_true",
                     help="only rewrite the RESULTS.md table from benchmarks/mutation/*.json")
     ap.add_argument("--collect", type=float, metavar="SECONDS",
@@ -349,7 +402,8 @@ def main() -> None:
         ap.error(f"unknown modules {unknown}; choose from {list(MODULES)}")
     for name in args.modules or list(MODULES):
         row = (collect(name, args.collect, args.max_children) if args.collect is not None
-               else recheck(name, args.max_children) if args.recheck else run(name, args.max_children))
+               else recheck(name, args.max_children) if args.recheck
+               else update(name, args.max_children) if args.update else run(name, args.max_children))
         print(f"{name}: {row['killed']}/{row['mutants']} killed ({row['score']}), {row['survived']} survived, "
               f"{row['no_tests']} without tests, {row['seconds']} s", flush=True)
         record([row])
