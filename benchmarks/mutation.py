@@ -84,6 +84,16 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                          "tests/test_agreement_intervals.py", "tests/test_mutation_kills.py",
                          "tests/test_mutation_kills_rater_agreement.py", "src/helpers/stats/rater_agreement.py",
                          "-k", "not cover"]),
+    # the rest of rater_agreement.py (session 8): the two-rater wrappers, expand_table and the bootstrap helpers
+    "rater_two": ("src/helpers/stats/rater_agreement.py",
+                  [f"helpers.stats.rater_agreement.x_{f}__mutmut_*" for f in
+                   ("_two_rater", "cohen_kappa", "scott_pi", "brennan_prediger", "expand_table",
+                    "_no_bootstrap_reason", "_pattern_weights")],
+                  ["tests/test_rater_agreement.py", "tests/test_agreement_intervals.py",
+                   "tests/test_mutation_kills_rater_agreement.py", "tests/test_mutation_kills_rater_two.py",
+                   "src/helpers/stats/rater_agreement.py", "-k",
+                   "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
+                   " and not population_truth and not category_probabilities"]),
     "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "tests/test_mutation_kills_survey.py",
                                                    "src/helpers/stats/survey.py"]),
     "ordinal": ("src/helpers/stats/ordinal.py", [],  # the demo year-model test (a whole demo ingestion) is left out

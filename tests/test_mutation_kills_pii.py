@@ -96,3 +96,19 @@ def test_pii_scrub_series_keeps_the_centres_own_address():
                                own=("ул. Советская, д. 12",))
     assert out.tolist() == ["Была в центре, ул. Советская, д. 12", "Живёт: [адрес]"]
     assert counts["address"] == 1
+
+
+def test_pii_arrow_text_combines_the_chunks_into_one_array():
+    """A column read in blocks (an Arrow-backed string column of two chunks) comes back as ONE Arrow array, so a
+    kernel (RE2) runs once over it, with its values and missing cells unchanged (pyarrow's own chunked array
+    flattened is the reference)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from helpers.io.pii import arrow_text
+
+    blocks = pa.chunked_array([["Иван", None], ["тел. 8 912 345 67 89"], ["x"]])
+    out = arrow_text(pd.Series(pd.arrays.ArrowStringArray(blocks)))
+    assert isinstance(out, pa.Array) and not isinstance(out, pa.ChunkedArray)
+    assert out.to_pylist() == blocks.to_pylist() == ["Иван", None, "тел. 8 912 345 67 89", "x"]
+    assert out.null_count == 1
