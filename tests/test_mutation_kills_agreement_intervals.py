@@ -160,6 +160,28 @@ def test_korn_graubard_without_variance_in_the_resamples_uses_the_pairs():
     lo, hi = proportion_confint(e * 30, 30, method="beta")
     assert (p.ci_low, p.ci_high) == pytest.approx((lo, hi), abs=1e-12)
     assert p.reason == "no variance in the resamples: effective n = pairs"
+    one = ag.table_intervals(t, t[None], 30, which=PICK[:1]).iloc[0]  # one resample: no variance either
+    assert (one.ci_low, one.ci_high) == pytest.approx((lo, hi), abs=1e-12) and one.reason == p.reason
+
+
+@pytest.mark.parametrize("shift, real", [(1e-2, True), (1e-5, False)])
+def test_korn_graubard_variance_threshold_is_a_standard_error_of_1e_6(shift, real):
+    """Two weighted resamples whose agreement shares differ by ~0.007 shift: a variance of ~2e-9 (se 5e-5) is
+    a variance (n_eff = p (1 - p) / var, statsmodels' beta interval there), one of ~2e-15 (se 5e-8, below
+    MIN_SE = 1e-6) is rounding: the interval of the 30 pairs."""
+    w = np.linspace(0.5, 2.0, A.size)
+    t = _table(A, B, w)
+    t2 = t.copy()
+    t2[0, 0] += shift
+    e = np.sum(w * (A == B)) / w.sum()
+    shares = np.array([np.trace(x) / x.sum() for x in (t, t2)])
+    var = np.var(shares, ddof=1)
+    assert (1e-10 < var < 1e-8) if real else (1e-16 < var < 1e-14)
+    p = ag.table_intervals(t, np.stack([t, t2]), 30, which=PICK[:1]).iloc[0]
+    n_eff = e * (1 - e) / var if real else 30.0
+    lo, hi = proportion_confint(e * n_eff, n_eff, method="beta")
+    assert (p.ci_low, p.ci_high) == pytest.approx((lo, hi), abs=1e-9)
+    assert p.reason == ("" if real else "no variance in the resamples: effective n = pairs")
 
 
 def test_cluster_resampling_percent_agreement_percentile_by_hand():
@@ -189,6 +211,8 @@ def test_cluster_resampling_where_every_pair_agrees():
     assert k.estimate == 1.0 and math.isnan(k.ci_low) and math.isnan(k.ci_high)
     assert k.n == 12 and k.se == 0.0 and k.ci_method == "" and k.undefined_share == 0.0
     assert k.reason.startswith("every resample gives the same value")
+    alone = ag.table_intervals(t, np.stack([t] * 4), 12, which=("cohen_kappa",), resampling="interviewer")
+    assert alone[["ci_low", "ci_high"]].dtypes.tolist() == [np.float64, np.float64]  # NaN, not None
 
 
 def test_undefined_coefficient_row():
@@ -199,6 +223,8 @@ def test_undefined_coefficient_row():
     k = res.set_index("statistic").loc["cohen_kappa"]
     assert all(math.isnan(v) for v in (k.estimate, k.ci_low, k.ci_high, k.undefined_share))
     assert k.n == 5 and k.reason.startswith("every answer is in one category (1 category used)")
+    alone = ag.table_intervals(t, None, 5, which=("cohen_kappa",))
+    assert alone[["estimate", "ci_low", "ci_high"]].dtypes.tolist() == [np.float64] * 3  # NaN, not None
 
 
 @pytest.mark.parametrize("n, boot", [(40, None), (1, "tables")])
