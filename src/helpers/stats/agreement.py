@@ -784,6 +784,7 @@ def _percent_agreement_interval(t, e, b, n, confidence, resampling, integer, lab
         return lo, hi, "exact (Clopper-Pearson)", ""
     if resampling.startswith("pairs"):
         var = float(np.nanvar(b, ddof=1)) if b.size > 1 else 0.0
+        var = var if var > MIN_SE**2 else 0.0  # identical resamples leave ~1e-32 of rounding, not a variance
         lo, hi, _ = korn_graubard(e, var, n, confidence)
         why = "" if (var > 0 and 0 < e < 1) else "no variance in the resamples: effective n = pairs"
         return lo, hi, f"Korn-Graubard (Clopper-Pearson at effective n from the {label})", why
