@@ -11,7 +11,9 @@ answers use one category; a chance agreement within ``1e-12`` of 1 (a category c
 
 The designs: a stratified bootstrap written out here (each stratum's pairs resampled with replacement in their
 own stratum - a multinomial draw of its n pairs - times its weight), and exact properties a wrong design breaks
-(each stratum's total in every replicate, the cells a stratum can reach, a one-pair stratum kept).
+(each stratum's total in every replicate, the cells a stratum can reach, a one-pair stratum kept); the cluster
+bootstrap read off exactly (whole clusters, G of them per replicate; Owen's ``m_v m_s`` weights of crossed
+factors) and the jackknife written out (leave each pair out, tabulate, count the distinct tables).
 """
 
 from __future__ import annotations
@@ -188,3 +190,44 @@ def test_cluster_tables_keep_missing_levels_and_single_level_factors():
     np.testing.assert_array_equal(ct.tables, [[[1, 0], [0, 1]], [[0, 0], [1, 0]], [[1, 0], [0, 0]]])
     assert [lv.tolist() for lv in ct.levels] == [[0, 1, 2], [0, 0, 0]]
     assert ct.n_levels == (3, 1) and ct.factors == ("v", "s") and ct.n.tolist() == [2.0, 1.0, 1.0]
+
+
+def test_pigeonhole_resamples_whole_clusters_and_crossed_levels():
+    """One factor: the cluster bootstrap (whole clusters drawn with replacement, G of them); two crossed factors:
+    Owen's pigeonhole weights ``m_v m_s``. Each cell sits in its own cell of a 3 x 3 table, so a replicate's
+    multiplicity of every cell can be read off exactly."""
+    a = np.array([0, 0, 1, 1, 1, 2, 2])
+    b = np.array([0, 0, 1, 1, 1, 2, 2])  # cluster x: 2 pairs in (0, 0); y: 3 in (1, 1); z: 2 in (2, 2)
+    ct = ag.cluster_tables(a, b, 3, {"v": ["x", "x", "y", "y", "y", "z", "z"]})
+    rep = ag.pigeonhole_tables(ct, 400, np.random.default_rng(5))
+    m = np.stack([rep[:, 0, 0] / 2, rep[:, 1, 1] / 3, rep[:, 2, 2] / 2], axis=1)
+    assert (m == np.round(m)).all() and (m >= 0).all()  # whole clusters: each one's pairs all in or all out
+    assert (m.sum(1) == 3).all()  # G = 3 clusters drawn in every replicate
+    assert (rep.sum(axis=(1, 2)) == (m * [2, 3, 2]).sum(1)).all()
+    assert m.mean() == pytest.approx(1.0, abs=0.1) and np.ptp(m) > 0
+    # crossed volunteer x worker, one pair per (v, s) cell, in four different table cells
+    a2, b2 = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    ct2 = ag.cluster_tables(a2, b2, 2, {"v": ["p", "p", "q", "q"], "s": ["u", "w", "u", "w"]})
+    w = ag.pigeonhole_tables(ct2, 400, np.random.default_rng(6))  # w[:, i, j] = m_v(i) m_s(j)
+    np.testing.assert_array_equal(w[:, 0, 0] * w[:, 1, 1], w[:, 0, 1] * w[:, 1, 0])
+    mv = w.sum(2) / 2  # sum_s m_v m_s = 2 m_v (the worker multiplicities sum to 2)
+    ms = w.sum(1) / 2
+    assert (mv.sum(1) == 2).all() and (ms.sum(1) == 2).all()
+    assert np.ptp(mv) > 0 and np.ptp(ms) > 0  # both factors resampled
+    np.testing.assert_array_equal(w, mv[:, :, None] * ms[:, None, :])
+
+
+def test_jackknife_tables_are_the_leave_one_pair_out_tables():
+    """Written out over the pairs: leave each pair out, tabulate, count the distinct tables."""
+    t = np.array([[3, 1, 0], [0, 2, 0], [1, 0, 4]])
+    a, b = np.nonzero(t)
+    pairs = np.repeat(np.stack([a, b], 1), t[a, b], axis=0)
+    seen: dict[bytes, list] = {}
+    for i in range(len(pairs)):
+        rest = np.delete(pairs, i, axis=0)
+        tab = ag.table_from_codes(rest[:, 0], rest[:, 1], 3)
+        seen.setdefault(tab.tobytes(), [tab, 0])[1] += 1
+    tables, mult = ag._jackknife_tables(t)
+    assert mult.sum() == t.sum() == len(pairs)
+    got = {np.asarray(x, dtype=np.int64).tobytes(): m for x, m in zip(tables, mult, strict=True)}
+    assert got == {k: float(v[1]) for k, v in seen.items()}
