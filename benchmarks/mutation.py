@@ -72,7 +72,8 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                             ["tests/test_agreement_intervals.py", "tests/test_rater_agreement.py",
                              "tests/test_agreement_bootstrap_values.py", "tests/test_mutation_kills.py",
                              "tests/test_mutation_kills_agreement.py",
-                             "tests/test_mutation_kills_agreement_intervals.py", "src/helpers/stats/agreement.py", "-k",
+                             "tests/test_mutation_kills_agreement_intervals.py",
+                             "tests/test_mutation_kills_agreement_designs.py", "src/helpers/stats/agreement.py", "-k",
                              "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
                              " and not population_truth and not category_probabilities"]),
     # restricted (time) to the functions whose survivors were unread or never run in the first, stopped run, and
