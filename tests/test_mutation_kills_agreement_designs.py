@@ -27,7 +27,8 @@ from helpers.narrative.catalogue import text
 from helpers.narrative.reliability import reason_text
 from helpers.stats import agreement as ag
 
-KEYS = ("no_pairs", "one_category", "one_rater", "pinned", "degenerate", "few", "other")
+KEYS = ("no_pairs", "one_category", "one_rater", "pinned", "degenerate", "resamples_undefined", "no_resamples",
+        "scale", "few", "other")
 
 
 def _key(reason: str) -> str:
@@ -64,7 +65,7 @@ def test_one_category_used_names_the_count_for_kappa_pi_and_alpha(table):
     if len(table) == 1:  # a 1 x 1 table: AC1/AC2 and Brennan-Prediger need K >= 2 (p_e = 1/K, K (K - 1))
         for name in ("gwet_ac1", "gwet_ac2_linear", "gwet_ac2_quadratic", "brennan_prediger"):
             assert r[name].startswith("fewer than two categories known: pass the full scale"), name
-            assert _key(r[name]) == "few"
+            assert _key(r[name]) == "scale"  # the scale is missing, not pairs (a Russian report said "too few pairs")
     else:  # K >= 2: AC1 and Brennan-Prediger stay defined (1: every pair agrees), only without an interval here
         assert r["gwet_ac1"] == r["brennan_prediger"] == "no interval with fewer than two pairs"
 
@@ -115,11 +116,13 @@ def test_bootstrap_degeneracy_bounds():
     spread = np.linspace(0.4, 0.6, 95)
     assert ag.bootstrap_degeneracy(0.5, np.array([])) == ("no resamples", pytest.approx(math.nan, nan_ok=True),
                                                           False)
+    assert _key("no resamples") == "no_resamples"
     # exactly 5% undefined is still usable ("more than" 5% withholds the interval)
     why, share, usable = ag.bootstrap_degeneracy(0.5, np.r_[spread, np.full(5, np.nan)])
     assert (why, share, usable) == ("undefined in 5.0% of resamples (excluded)", 0.05, True)
     why, share, usable = ag.bootstrap_degeneracy(0.5, np.r_[spread[:94], np.full(6, np.nan)])
     assert why.startswith("undefined in 6.0% of resamples (more than 5%)") and share == 0.06 and not usable
+    assert _key(why) == "resamples_undefined"  # not the catch-all "see the table of all coefficients"
     # two distinct replicates are enough
     assert ag.bootstrap_degeneracy(0.5, np.array([0.4, 0.6])) == ("", 0.0, True)
 

@@ -129,7 +129,8 @@ _REASONS = (("no pairable", "no_pairs"), ("no complete pairs", "no_pairs"), ("no
             ("every answer is in one category", "one_category"), ("chance agreement is 1", "one_category"),
             ("expected disagreement", "one_category"), ("one rater used a single category", "one_rater"),
             ("standard error 0", "pinned"), ("degenerate", "degenerate"),
-            ("undefined bootstrap", "degenerate"), ("fewer than two", "few"), ("single", "few"),
+            ("of resamples (more than", "resamples_undefined"), ("no resamples", "no_resamples"),
+            ("fewer than two categories known", "scale"), ("fewer than two", "few"), ("single", "few"),
             ("at least two", "few"))
 
 
