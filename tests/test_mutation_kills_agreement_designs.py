@@ -67,7 +67,8 @@ def test_one_category_used_names_the_count_for_kappa_pi_and_alpha(table):
             assert r[name].startswith("fewer than two categories known: pass the full scale"), name
             assert _key(r[name]) == "scale"  # the scale is missing, not pairs (a Russian report said "too few pairs")
     else:  # K >= 2: AC1 and Brennan-Prediger stay defined (1: every pair agrees), only without an interval here
-        assert r["gwet_ac1"] == r["brennan_prediger"] == "no interval with fewer than two pairs"
+        assert r["gwet_ac1"] == r["brennan_prediger"] == "no resamples: no interval"  # 5 pairs, none drawn
+        assert _key(r["gwet_ac1"]) == "no_resamples"
 
 
 def test_analytic_path_gives_the_same_undefined_reason():

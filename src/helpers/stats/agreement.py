@@ -848,7 +848,8 @@ def table_intervals(
             continue
         if n < 2 or not boot:
             rows.append({**Agreement(name, e, math.nan, math.nan, n,
-                                     reason="no interval with fewer than two pairs").to_dict(),
+                                     reason="no interval with fewer than two pairs" if n < 2
+                                     else "no resamples: no interval").to_dict(),
                          "undefined_share": math.nan})
             continue
         b = np.asarray(boot[name], dtype=float)
