@@ -225,6 +225,11 @@ def prepare_copy(name: str, work: Path) -> list[str]:
             shutil.rmtree(work / folder)
     shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    if (work / "mutants" / "src").exists():  # mutmut copies the .py files again itself, not the message catalogues
+        for p in (ROOT / "src").rglob("*"):
+            if p.is_file() and p.suffix not in (".py", ".pyc"):
+                (work / "mutants" / p.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, work / "mutants" / p.relative_to(ROOT))
     (work / "benchmarks").mkdir()
     for script in (ROOT / "benchmarks").glob("*.py"):  # some tests import a benchmark's design (not its data)
         shutil.copy(script, work / "benchmarks")
@@ -292,8 +297,11 @@ def update(name: str, max_children: int) -> dict:
     start = time.perf_counter()
     _, globs, _ = MODULES[name]
     with open(work / "mutmut-update.log", "w", encoding="utf-8") as log:
-        subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(globs or [])], cwd=work,
-                       env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(globs or [])], cwd=work,
+                              env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode:  # e.g. the tests fail on the unmutated code: no verdict is worth recording
+        sys.exit(f"{name}: mutmut stopped with exit code {done.returncode} (see {work / 'mutmut-update.log'}); "
+                 "the record is unchanged")
     seconds = time.perf_counter() - start
     changed = 0
     for m, old in metas.items():  # a verdict mutmut left unset in an unchanged function is the earlier one
