@@ -356,6 +356,17 @@ def test_pseudonym_table_strips_ids_drops_blanks_and_hashes_each_once():
     assert empty_ids.to_pylist() == [] and empty_pids.to_pylist() == []
 
 
+def test_pseudonym_tables_of_a_header_only_year_and_a_full_year_combine():
+    import pyarrow as pa
+
+    from helpers.io.ingest import pseudonym_table
+
+    # ingest concatenates the tables of every year: an empty one must be text too (Arrow refuses text + null)
+    tables = [pseudonym_table(pd.Series([], dtype="string"), b"k"), pseudonym_table(pd.Series(["R1"]), b"k")]
+    known = (pa.concat_arrays([t[0] for t in tables]), pa.concat_arrays([t[1] for t in tables]))
+    assert pseudonymise(pd.Series(["R1"]), b"k", known=known).tolist() == [_hmac16(b"k", "R1")]
+
+
 def test_pseudonymise_with_pseudonyms_computed_ahead():
     from helpers.io.ingest import pseudonym_table
 
@@ -396,3 +407,13 @@ def test_answers_mapped_two_columns_at_a_time_land_in_their_own_columns():
     assert serial == want  # one column after the other, no pool: the same codes
     assert bad["reason"].tolist() == ["out-of-range code '7' (expected [1, 2, 3, 4, 5, 8, 9]) [qual_needs]; "
                                       "unknown answer label 'может быть' [cov_mask]"]  # the codebook's item order
+
+
+def test_an_id_of_ten_digits_is_an_id_not_a_phone_number():
+    # ids are digit strings by nature: only the id kinds of personal data (e-mail, name, a mobile number) are looked
+    # for in them, not the free-text kinds (a 10-digit "phone", SNILS, passport); the comment is scanned for those
+    rows = [_row("1234567890", comment="4510 123456"), _row("123-456-789 01", pair_id="4510 123456")]
+    ok, bad, pii = validate_interviews(pd.DataFrame(rows, dtype="string"), Path("x.csv"), YEAR, CB, ROSTERS)
+    assert ok["interview_id"].tolist() == ["1234567890", "123-456-789 01"] and len(bad) == 0
+    assert ok["pair_id"].tolist() == [pd.NA, "4510 123456"]
+    assert ok["comment"].tolist() == ["[паспорт]", ""] and pii["passport"] == 1
