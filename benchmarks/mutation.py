@@ -148,8 +148,8 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                [f"helpers.io.ingest.{f}*" for f in (
                    "x_validate_interviews", "x__check_pairs", "x__both", "x__split", "x__map_codes",
                    "x__map_distinct", "x__quoted", "x__texts", "x__parse_dates", "x__parse_distinct_dates",
-                   "xǁ_Problemsǁ", "x_empty_quarantine", "x_pseudonymise", "x__hmac_states", "x__require_columns",
-                   "x_require_accepted", "x__warnings")],
+                   "xǁ_Problemsǁ", "x_empty_quarantine", "x_pseudonymise", "x_pseudonym_table", "x__pseudonym_function",
+                   "x__hmac_states", "x__require_columns", "x_require_accepted", "x__warnings")],
                ["tests/test_mutation_kills_ingest.py", "tests/test_ingest_reader.py", "src/helpers/io/ingest.py",
                 "-k", "not threaded and not ragged and not cp1251 and not bom"]),
     # the Arrow helpers written for the ingestion speed (session 8), after the ingest run above

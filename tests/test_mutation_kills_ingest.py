@@ -338,3 +338,82 @@ def test_roster_values_keep_the_callers_index_and_text_type():
     assert got.index.tolist() == [10, 11, 12] and got.dtype == "string"
     assert got.tolist() == ["social_worker", pd.NA, "volunteer"]
     assert _in_roster(values, pd.Series(["S1"])).tolist() == [False, False, True]
+
+
+# ---- the ingestion-speed code of session 8 (re-run of the mutation entry, session 9) ---------------------------
+def _hmac16(key: bytes, text: str) -> str:
+    """The pseudonym by its definition, from Python's own :mod:`hmac` (RFC 2104), not the module's keyed states."""
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def test_pseudonym_table_strips_ids_drops_blanks_and_hashes_each_once():
+    from helpers.io.ingest import pseudonym_table
+
+    ids, pids = pseudonym_table(pd.Series([" R1", "R2 ", "R1", None, "R2"], dtype="string"), b"k")
+    assert ids.to_pylist() == ["R1", "R2"]  # distinct after stripping; a missing id gets no pseudonym
+    assert pids.to_pylist() == [_hmac16(b"k", "R1"), _hmac16(b"k", "R2")]
+    empty_ids, empty_pids = pseudonym_table(pd.Series([None], dtype="string"), b"k")
+    assert empty_ids.to_pylist() == [] and empty_pids.to_pylist() == []
+
+
+def test_pseudonym_tables_of_a_header_only_year_and_a_full_year_combine():
+    import pyarrow as pa
+
+    from helpers.io.ingest import pseudonym_table
+
+    # ingest concatenates the tables of every year: an empty one must be text too (Arrow refuses text + null)
+    tables = [pseudonym_table(pd.Series([], dtype="string"), b"k"), pseudonym_table(pd.Series(["R1"]), b"k")]
+    known = (pa.concat_arrays([t[0] for t in tables]), pa.concat_arrays([t[1] for t in tables]))
+    assert pseudonymise(pd.Series(["R1"]), b"k", known=known).tolist() == [_hmac16(b"k", "R1")]
+
+
+def test_pseudonymise_with_pseudonyms_computed_ahead():
+    from helpers.io.ingest import pseudonym_table
+
+    ids = pd.Series(["R1", "R3", "R2", "R3", "R1"], dtype="string", index=[5, 6, 7, 8, 9])
+    want = [_hmac16(b"k", v) for v in ids]
+    ahead = pseudonym_table(pd.Series(["R1", "R2"], dtype="string"), b"k")  # R3 not computed ahead
+    got = pseudonymise(ids, b"k", known=ahead)
+    assert got.tolist() == want and got.index.tolist() == [5, 6, 7, 8, 9]  # R3 computed here, index kept
+    assert pseudonymise(ids, b"k").tolist() == want  # the same pseudonyms as without the table
+    assert pseudonymise(ids, b"k", known=pseudonym_table(ids, b"k")).tolist() == want  # every id found
+    nothing_ahead = pseudonym_table(pd.Series([], dtype="string"), b"k")
+    assert pseudonymise(ids, b"k", known=nothing_ahead).tolist() == want  # every id computed here
+
+
+def test_pseudonymise_takes_the_pseudonyms_computed_ahead_as_given():
+    import pyarrow as pa
+
+    ids = pd.Series(["R1", "R2"], dtype="string")
+    ahead = (pa.array(["R1"]), pa.array(["from-ahead"]))  # a look-up: what was computed ahead is not redone
+    assert pseudonymise(ids, b"k", known=ahead).tolist() == ["from-ahead", _hmac16(b"k", "R2")]
+
+
+def test_answers_mapped_two_columns_at_a_time_land_in_their_own_columns():
+    scale, yes_no = ["1", "2", "3", "4", "5", "8", "9"], ["0", "1", "8", "9"]
+    rows, want = [], {item: [] for item in ITEMS}
+    for shift in (0, 1):  # every item its own code, different from its neighbours'
+        cells = {}
+        for k, item in enumerate(ITEMS):
+            values = yes_no if item.startswith("cov_") else scale
+            cells[item] = values[(k + shift) % len(values)]
+            want[item].append(int(cells[item]))
+        rows.append(_row(f"x{shift}", **cells))
+    rows.append(_row("bad", qual_needs="7", cov_mask="может быть"))
+    raw = pd.DataFrame(rows, dtype="string")
+    ok, bad, _ = validate_interviews(raw, Path("x.csv"), YEAR, CB, ROSTERS)
+    assert {item: ok[item].tolist() for item in ITEMS} == want
+    serial = {item: _map_codes(raw[item].iloc[:2], CB.answer_lookup(item))[0].tolist() for item in ITEMS}
+    assert serial == want  # one column after the other, no pool: the same codes
+    assert bad["reason"].tolist() == ["out-of-range code '7' (expected [1, 2, 3, 4, 5, 8, 9]) [qual_needs]; "
+                                      "unknown answer label 'может быть' [cov_mask]"]  # the codebook's item order
+
+
+def test_an_id_of_ten_digits_is_an_id_not_a_phone_number():
+    # ids are digit strings by nature: only the id kinds of personal data (e-mail, name, a mobile number) are looked
+    # for in them, not the free-text kinds (a 10-digit "phone", SNILS, passport); the comment is scanned for those
+    rows = [_row("1234567890", comment="4510 123456"), _row("123-456-789 01", pair_id="4510 123456")]
+    ok, bad, pii = validate_interviews(pd.DataFrame(rows, dtype="string"), Path("x.csv"), YEAR, CB, ROSTERS)
+    assert ok["interview_id"].tolist() == ["1234567890", "123-456-789 01"] and len(bad) == 0
+    assert ok["pair_id"].tolist() == [pd.NA, "4510 123456"]
+    assert ok["comment"].tolist() == ["[паспорт]", ""] and pii["passport"] == 1
