@@ -227,9 +227,10 @@ def test_undefined_coefficient_row():
     assert alone[["estimate", "ci_low", "ci_high"]].dtypes.tolist() == [np.float64] * 3  # NaN, not None
 
 
-@pytest.mark.parametrize("n, boot", [(40, None), (1, "tables")])
+@pytest.mark.parametrize("n, boot", [(40, None), (2, None), (1, "tables")])
 def test_no_interval_without_resamples_or_with_one_pair(n, boot):
-    t = np.array([[20.0, 3.0], [2.0, 15.0]]) if n == 40 else np.array([[0.0, 1.0], [0.0, 0.0]])
+    t = {40: np.array([[20.0, 3.0], [2.0, 15.0]]), 2: np.array([[1.0, 0.0], [0.0, 1.0]]),
+         1: np.array([[0.0, 1.0], [0.0, 0.0]])}[n]
     tables = None if boot is None else ag.resample_tables(t, 20, np.random.default_rng(0))
     res = ag.table_intervals(t, tables, n, which=PICK[:2])
     assert list(res.columns) == COLUMNS and list(res.statistic) == list(PICK[:2])
