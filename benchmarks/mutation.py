@@ -129,8 +129,15 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                          "src/helpers/stats/mixed_inference.py", "-k",
                          "contrast or trajectory_df or containment_df or mixed_inference or dense or absorbing"
                          " or weights or least_squares"]),
-    "funnel": ("src/helpers/stats/funnel.py", [], ["tests/test_funnel.py", "tests/test_mutation_kills.py",
-                                                   "src/helpers/stats/funnel.py", "-k", "funnel"]),
+    # every function but the pooled-share ones of entry funnel_pooled (and funnel_table, which that entry holds)
+    "funnel": ("src/helpers/stats/funnel.py",
+               [f"helpers.stats.funnel.x_{f}__mutmut_*" for f in (
+                   "level_label", "_z", "_as_array", "_proportion_limits", "_integer_sizes", "_binomial_quantile_limit",
+                   "_binomial_limits", "binomial_tail_flags", "_poisson_limits", "_sqrt_ratio_limits",
+                   "funnel_limits", "mean_funnel_limits", "funnel_z_scores", "winsorise", "additive_tau2",
+                   "overdispersion", "_flags", "_proportion_flags", "_assemble", "mean_funnel")]
+               + ["helpers.stats.funnel.xǁHomogeneityǁ*", "helpers.stats.funnel.xǁOverdispersionǁ*"],
+               ["tests/test_funnel.py", "tests/test_mutation_kills.py", "src/helpers/stats/funnel.py", "-k", "funnel"]),
     # the pooled-share funnel (issue 19), written after the funnel run above: its functions and funnel_table
     "funnel_pooled": ("src/helpers/stats/funnel.py",
                       [f"helpers.stats.funnel.x_{f}*" for f in ("_smoothed_quantile_limit", "_pooled_pmf",
