@@ -6,10 +6,10 @@ planting the bug, running the weak spot's tests, seeing them fail, and reverting
     .venv/bin/python benchmarks/planted.py --list                 # the plants and their test selections
 
 Each entry of :data:`PLANTS` is a one-line bug: a substitution ``old -> new`` in one source file (``old`` may
-carry a line of context before the changed line when the changed line occurs twice; it must occur EXACTLY once,
+carry lines of context before the changed line when that line occurs twice; it must occur EXACTLY once,
 else the script stops with "plant <name> no longer applies: <file>") and the FAST tests written for that weak
 spot (pytest arguments; ``-m "not slow"`` is added). For every plant a fresh copy of ``src/``, ``tests/``,
-``pyproject.toml`` and the benchmark scripts is made under a temporary folder, the bug is planted in the copy
+``pyproject.toml``, the benchmark scripts and ``notebooks/`` is made under a temporary folder, the bug is planted in the copy
 only (the working tree is never modified), and ``python -m pytest -q -x -p no:xdist <selection>`` runs there
 with ``PYTHONPATH=<copy>/src`` first and the copy as the working directory. The venv has ``helpers`` installed
 editable from the worktree, so two proofs that the copy is what runs:
@@ -59,15 +59,16 @@ class Plant:
 
 # ---- the test selections of the weak spots (shared by their plants: one control run each) -----------------------
 SUPPRESSION = ("tests/test_suppression.py", "src/helpers/report/__init__.py")
-RECIPIENTS = ("tests/test_suppression.py", "tests/test_scoring.py", "-k", "recipients")
+RECIPIENTS = ("tests/test_suppression.py", "tests/test_scoring.py", "-k", "recipient")
 SCRUB_SERIES = ("tests/test_privacy_paths.py", "tests/test_mutation_kills_pii.py", "-k", "scrub_series or prefilter")
 ID_COLUMNS = ("tests/test_privacy_paths.py", "-k", "_id")
 YEAR_HOLM = ("tests/test_outputs_agree.py", "tests/test_mutation_kills_year_verdicts.py", "-k",
              "year_verdict or year_adjusted or holm")
-WORKER_HOLM = ("tests/test_mutation_kills_worker_verdicts.py", "tests/test_worker_verdicts.py", "-k",
-               "holm or adjusted or lists")
+WORKER_HOLM = ("tests/test_outputs_agree.py", "tests/test_mutation_kills_worker_verdicts.py",
+               "tests/test_worker_verdicts.py", "-k", "holm or adjusted or lists")
 FUNNEL = ("tests/test_funnel.py", "tests/test_mutation_kills_funnel_pooled.py", "src/helpers/stats/funnel.py", "-k",
           "not proportion_funnel_around_the_pooled_share")
+MEAN_FUNNEL = ("tests/test_funnel.py", "tests/test_mutation_kills.py", "-k", "mean_funnel")
 AGREEMENT_BOOT = ("tests/test_agreement_bootstrap_values.py",)
 TABLE_TESTS = ("tests/test_rater_agreement.py", "src/helpers/stats/rater_agreement.py", "-k",
                "stuart or bowker or maxwell or symmetry")
@@ -95,9 +96,13 @@ PLANTS: list[Plant] = [
           "src/helpers/io/pii.py",
           ".to_numpy(zero_copy_only=False).astype(bool)", ".to_numpy(zero_copy_only=False).astype(bool) & False",
           SCRUB_SERIES),
-    Plant("prefilter-without-phone", "scrub_series' pre-filter: one kind of personal data (phones) left out",
+    # (phones left out of the free-text pre-filter change nothing: its "address" pattern, any digit, picks them)
+    Plant("prefilter-without-mobile", "scrub_series' pre-filter: one kind of personal data (mobiles in ids) left out",
           "src/helpers/io/pii.py",
-          "_PREFILTER[k] for k in kinds)", '_PREFILTER[k] for k in kinds if k != "phone")', SCRUB_SERIES),
+          "_PREFILTER[k] for k in kinds)", '_PREFILTER[k] for k in kinds if k != "mobile")', SCRUB_SERIES),
+    Plant("prefilter-without-email", "scrub_series' pre-filter: one kind of personal data (e-mails) left out",
+          "src/helpers/io/pii.py",
+          "_PREFILTER[k] for k in kinds)", '_PREFILTER[k] for k in kinds if k != "email")', SCRUB_SERIES),
     Plant("worker-id-not-scrubbed", "a name typed into an id column reaches the output (worker_id not checked)",
           "src/helpers/io/ingest.py",
           'for col in ("interview_id", "interviewer_id", "worker_id", "stratum", "pair_id"):',
@@ -121,7 +126,7 @@ PLANTS: list[Plant] = [
     Plant("mean-funnel-tau2-zero", "funnel over-dispersion: tau2 forced to 0 in the mean funnel's _od limits",
           "src/helpers/stats/funnel.py",
           "wide = mean_funnel_limits(n, target, sd, levels, tau2=od.tau2)",
-          "wide = mean_funnel_limits(n, target, sd, levels, tau2=0.0)", FUNNEL),
+          "wide = mean_funnel_limits(n, target, sd, levels, tau2=0.0)", MEAN_FUNNEL),
     Plant("funnel-z-sign", "funnel z: a wrong z in the helper funnel_table calls (funnel_z_scores)",
           "src/helpers/stats/funnel.py",
           '"z": (y - y0) / s}', '"z": (y0 - y) / s}', FUNNEL),
@@ -231,7 +236,8 @@ def check(plant: Plant, root: Path = ROOT) -> None:
 
 
 def make_copy() -> Path:
-    """A fresh copy of src/, tests/, pyproject.toml and the benchmark scripts, with the probe plugin."""
+    """A fresh copy of src/, tests/, pyproject.toml, the benchmark scripts and notebooks/ (the safe-CSV test runs
+    the pipeline), with the probe plugin."""
     tmp = Path(tempfile.mkdtemp(prefix="planted-"))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     shutil.copytree(ROOT / "src", tmp / "src", ignore=ignore)
@@ -240,6 +246,7 @@ def make_copy() -> Path:
     for f in (ROOT / "benchmarks").glob("*.py"):
         shutil.copy2(f, tmp / "benchmarks" / f.name)
     shutil.copy2(ROOT / "pyproject.toml", tmp / "pyproject.toml")
+    shutil.copytree(ROOT / "notebooks", tmp / "notebooks", ignore=ignore)  # the pipeline tests run notebooks
     (tmp / "_plant_probe.py").write_text(PROBE, encoding="utf-8")
     return tmp
 
