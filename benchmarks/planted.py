@@ -333,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for p in chosen:  # every plant must still apply before anything runs
         check(p)
+    start = time.perf_counter()
     controls: dict[tuple[str, ...], dict] = {}
     for tests in dict.fromkeys(p.tests for p in chosen):
         controls[tests] = c = control(tests)
@@ -357,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             for t, c in controls.items()]
     caught = sum(r["caught by"].startswith("caught") for r in rows)
     summary = (f"{caught} of {len(rows)} plants caught. Command: `.venv/bin/python benchmarks/planted.py`"
-               f" (`make planted`); each plant in a fresh copy, helpers imported from the copy (probe).")
+               f" (`make planted`), {time.perf_counter() - start:.0f} s in all (one pytest at a time, under nice);"
+               " each plant in a fresh copy, helpers imported from the copy (probe).")
     if not args.names:
         write_section("planted", "Planted bugs: each weak spot of issue 23 caught by its tests",
                       summary + "\n\n" + body + "\n\nControl runs (no plant; each must pass):\n\n" + "\n".join(ctrl))
