@@ -7,13 +7,14 @@ JOBS   ?= 2
 YEARS  ?=# survey years to report (default: every year with an interview file in data/raw)
 LANG_REPORT ?= en
 
-.PHONY: help venv demo-data validate reports test test-slow mutation lint lab bench clean-reports browser-deps pdf-deps axe-deps
+.PHONY: help venv demo-data validate reports test test-slow mutation planted lint lab bench clean-reports browser-deps pdf-deps axe-deps
 
 help:
 	@echo "make reports   create .venv, make demo data if data/raw has none, render every report (reports/latest)"
 	@echo "make test      create .venv, run ruff and the test suite (notebooks executed on demo data)"
 	@echo "make test-slow the long Monte-Carlo rate checks (pytest -m slow; minutes, outside CI)"
 	@echo "make mutation  mutation testing of the statistics and verdicts (docs/mutation.md)"
+	@echo "make planted   the issue-23 weak spots planted one at a time as bugs: each must fail its tests"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make bench     run the benchmarks and update benchmarks/RESULTS.md"
 
@@ -81,6 +82,11 @@ test-slow: $(STAMP)
 MUTATION_MODULES ?=
 mutation: $(STAMP)
 	$(BIN)/python benchmarks/mutation.py $(MUTATION_MODULES)
+
+# the weak spots of issue 23 planted one at a time as one-line bugs, each in a fresh temporary copy (the working
+# tree is never modified), against the tests written for it; a plant its tests do not catch exits 1
+planted: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python benchmarks/planted.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

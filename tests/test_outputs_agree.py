@@ -187,6 +187,25 @@ def test_year_adjusted_interval_excludes_zero_exactly_when_significant(seed):
     assert (significant == excludes).all()
 
 
+def test_worker_slope_verdict_follows_the_holm_p():
+    """Worker trajectories (:func:`worker_slopes`): "improved" / "declined" exactly when the Holm-adjusted p (statsmodels
+    as a second implementation) is below 0.05. Seed 2 with a 0.5 slope for W06: a worker with raw p 0.028 that Holm
+    does not confirm, so a verdict on the raw p fails here (found by benchmarks/planted.py, plant
+    ``worker-trend-raw-p``)."""
+    from helpers.studies.mystery_guest.scoring import worker_slopes
+    from helpers.studies.mystery_guest.simulate import DEMO_SHAPE, simulate_panel
+
+    st = simulate_panel(sd_worker=0.55, year_effect={2018: 0.0, 2019: 0.25, 2020: -0.45, 2021: 0.1},
+                        slopes={"W06": 0.5}, sd_worker_year=0.3, seed=2, **DEMO_SHAPE)
+    r = worker_slopes(score_interviews(st.interviews, CB))
+    ok = r["p"].notna()
+    assert ok.sum() >= 10
+    np.testing.assert_allclose(r.loc[ok, "p_adjusted"], multipletests(r.loc[ok, "p"], method="holm")[1], atol=1e-12)
+    flagged = r["direction"].isin(["improved", "declined"])
+    assert (flagged == (r["p_adjusted"] < 0.05)).all()
+    assert ((r["p"] < 0.05) & ~flagged).any()  # the raw p would have flagged someone: the test can tell
+
+
 # ---------------------------------------------------------------------------- MDD against simulated power
 @pytest.mark.parametrize("n_a,n_b", [(35, 42), (12, 15)])
 def test_mdd_two_samples_has_its_power_in_simulation(n_a, n_b):
