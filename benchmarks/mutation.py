@@ -35,9 +35,13 @@ RECORDS = ROOT / "benchmarks" / "mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import copy_project, single_thread_env  # noqa: E402
 from _results import table, write_section  # noqa: E402
 
 NOT_SLOW = ["-m", "not slow"]
+# the agreement tests left out of the agreement entries' selections: coverage simulations and whole-design checks
+NOT_AGREEMENT_SIMULATIONS = ("not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
+                             " and not population_truth and not category_probabilities")
 
 #: module -> (file to mutate, mutant-name globs (empty: every function), pytest selection: fast tests only)
 MODULES: dict[str, tuple[str, list[str], list[str]]] = {
@@ -59,8 +63,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                   ["tests/test_agreement_intervals.py", "tests/test_rater_agreement.py",
                    "tests/test_agreement_bootstrap_values.py", "tests/test_mutation_kills.py",
                    "tests/test_mutation_kills_agreement.py", "src/helpers/stats/agreement.py", "-k",
-                   "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
-                   " and not population_truth and not category_probabilities"]),
+                   NOT_AGREEMENT_SIMULATIONS]),
     # the rest of agreement.py (session 8): the resampling designs, the interval tables and the small helpers
     "agreement_intervals": ("src/helpers/stats/agreement.py",
                             [f"helpers.stats.agreement.x_{f}__mutmut_*" for f in (
@@ -74,8 +77,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                              "tests/test_mutation_kills_agreement.py",
                              "tests/test_mutation_kills_agreement_intervals.py",
                              "tests/test_mutation_kills_agreement_designs.py", "src/helpers/stats/agreement.py", "-k",
-                             "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
-                             " and not population_truth and not category_probabilities"]),
+                             NOT_AGREEMENT_SIMULATIONS]),
     # restricted (time) to the functions whose survivors were unread or never run in the first, stopped run, and
     # the two whose earlier run was stopped (percent_agreement, bowker_symmetry): docs/mutation/rater_agreement.md
     "rater_agreement": ("src/helpers/stats/rater_agreement.py",
@@ -94,8 +96,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
                   ["tests/test_rater_agreement.py", "tests/test_agreement_intervals.py",
                    "tests/test_mutation_kills_rater_agreement.py", "tests/test_mutation_kills_rater_two.py",
                    "src/helpers/stats/rater_agreement.py", "-k",
-                   "not cover and not design_weights and not no_zero_width and not matches_row_bootstrap"
-                   " and not population_truth and not category_probabilities"]),
+                   NOT_AGREEMENT_SIMULATIONS]),
     "survey": ("src/helpers/stats/survey.py", [], ["tests/test_survey.py", "tests/test_mutation_kills_survey.py",
                                                    "src/helpers/stats/survey.py"]),
     "ordinal": ("src/helpers/stats/ordinal.py", [],  # the demo year-model test (a whole demo ingestion) is left out
@@ -222,33 +223,35 @@ def prepare(name: str) -> Path:
 def prepare_copy(name: str, work: Path) -> list[str]:
     """Copy the current src, tests, benchmark scripts and pyproject.toml (with the module's mutmut section) into
     ``work``, keeping its ``mutants/`` state; return the source files whose text differs from the copy there."""
-    source, _, selection = MODULES[name]
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     changed = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "src").rglob("*.py"))
                if not (work / p.relative_to(ROOT)).exists()
                or (work / p.relative_to(ROOT)).read_bytes() != p.read_bytes()]
-    for folder in ("src", "tests", "benchmarks"):
-        if (work / folder).exists():
-            shutil.rmtree(work / folder)
-    shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    copy_project(work)
     if (work / "mutants" / "src").exists():  # mutmut copies the .py files again itself, not the message catalogues
         for p in (ROOT / "src").rglob("*"):
             if p.is_file() and p.suffix not in (".py", ".pyc"):
                 (work / "mutants" / p.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(p, work / "mutants" / p.relative_to(ROOT))
-    (work / "benchmarks").mkdir()
-    for script in (ROOT / "benchmarks").glob("*.py"):  # some tests import a benchmark's design (not its data)
-        shutil.copy(script, work / "benchmarks")
+    _write_config(name, work)
+    return changed
+
+
+def _write_config(name: str, work: Path) -> None:
+    """pyproject.toml with the module's mutmut section (its source and test selection)."""
+    source, _, selection = MODULES[name]
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
                                          + _config(source, selection), encoding="utf-8")
-    return changed
+
+
+def _first_run(before: dict) -> dict:
+    """The counts of a module's first run, kept through its rechecks and updates."""
+    return before.get("first_run") or {k: before[k] for k in ("mutants", "killed", "survived", "score", "seconds")}
 
 
 def run(name: str, max_children: int) -> dict:
     _, globs, selection = MODULES[name]
     work = prepare(name)
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    env = single_thread_env(TERM="dumb")
     start = time.perf_counter()
     with open(work / "mutmut.log", "w", encoding="utf-8") as log:
         subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *globs], cwd=work, env=env,
@@ -266,13 +269,11 @@ def recheck(name: str, max_children: int) -> dict:
                  if line.strip()]
     shutil.rmtree(work / "tests")
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    source, _, selection = MODULES[name]
-    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8")
-                                         + _config(source, selection), encoding="utf-8")
+    _write_config(name, work)
     # a changed test selection makes mutmut forget every verdict: keep those of the mutants not re-run
     metas = list((work / "mutants").rglob("*.meta"))
     saved = {m: json.loads(m.read_text(encoding="utf-8"))["exit_code_by_key"] for m in metas}
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    env = single_thread_env(TERM="dumb")
     start = time.perf_counter()
     with open(work / "mutmut-recheck.log", "w", encoding="utf-8") as log:
         if survivors:
@@ -285,8 +286,7 @@ def recheck(name: str, max_children: int) -> dict:
         meta["exit_code_by_key"] |= {k: v for k, v in codes.items() if k not in rerun}
         m.write_text(json.dumps(meta), encoding="utf-8")
     row = collect(name, before["seconds"] + seconds, max_children)
-    row["first_run"] = before.get("first_run") or {k: before[k] for k in ("mutants", "killed", "survived", "score",
-                                                                          "seconds")}
+    row["first_run"] = _first_run(before)
     return row
 
 
@@ -300,7 +300,7 @@ def update(name: str, max_children: int) -> dict:
     before = json.loads((RECORDS / f"{name}.json").read_text(encoding="utf-8"))
     metas = {m: json.loads(m.read_text(encoding="utf-8")) for m in (work / "mutants").rglob("*.meta")}
     fresh = prepare_copy(name, work)
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TERM": "dumb"}
+    env = single_thread_env(TERM="dumb")
     start = time.perf_counter()
     _, globs, _ = MODULES[name]
     with open(work / "mutmut-update.log", "w", encoding="utf-8") as log:
@@ -323,8 +323,7 @@ def update(name: str, max_children: int) -> dict:
                 codes[key] = old["exit_code_by_key"].get(key)
         m.write_text(json.dumps(meta), encoding="utf-8")
     row = collect(name, before["seconds"] + seconds, max_children)
-    row["first_run"] = before.get("first_run") or {k: before[k] for k in ("mutants", "killed", "survived", "score",
-                                                                          "seconds")}
+    row["first_run"] = _first_run(before)
     row["updated"] = {"when": row["when"], "mutants_in_changed_functions": changed, "seconds": round(seconds),
                       "source_files_changed": fresh}
     return row

@@ -34,12 +34,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import copy_project, single_thread_env  # noqa: E402
 from _results import table, write_section  # noqa: E402
 
 NOT_SLOW = ["-m", "not slow"]
@@ -238,20 +240,18 @@ def check(plant: Plant, root: Path = ROOT) -> None:
         raise NoLongerApplies(f"plant {plant.name} no longer applies: {plant.file}")
 
 
-def make_copy() -> Path:
+@contextmanager
+def fresh_copy():
     """A fresh copy of src/, tests/, pyproject.toml, the benchmark scripts and notebooks/ (the safe-CSV test runs
-    the pipeline), with the probe plugin."""
+    the pipeline), with the probe plugin; removed afterwards."""
     tmp = Path(tempfile.mkdtemp(prefix="planted-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
-    shutil.copytree(ROOT / "src", tmp / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", tmp / "tests", ignore=ignore)
-    (tmp / "benchmarks").mkdir()
-    for f in (ROOT / "benchmarks").glob("*.py"):
-        shutil.copy2(f, tmp / "benchmarks" / f.name)
-    shutil.copy2(ROOT / "pyproject.toml", tmp / "pyproject.toml")
-    shutil.copytree(ROOT / "notebooks", tmp / "notebooks", ignore=ignore)  # the pipeline tests run notebooks
-    (tmp / "_plant_probe.py").write_text(PROBE, encoding="utf-8")
-    return tmp
+    try:
+        copy_project(tmp, notebooks=True)
+        shutil.copy2(ROOT / "pyproject.toml", tmp / "pyproject.toml")
+        (tmp / "_plant_probe.py").write_text(PROBE, encoding="utf-8")
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def apply(plant: Plant, copy: Path) -> None:
@@ -266,10 +266,9 @@ _FAILED = re.compile(r"^(FAILED|ERROR) (\S+)", re.M)
 
 def run_selection(copy: Path, tests: tuple[str, ...]) -> tuple[int, str, str, float]:
     """pytest on the selection in the copy: (return code, first failing node id or "", helpers' path, seconds)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "src"), str(copy)]
-                                                        + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH")
-                                                           else [])),
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env = single_thread_env(PYTHONPATH=os.pathsep.join([str(copy / "src"), str(copy)]
+                                                       + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH")
+                                                          else [])))
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-p", "_plant_probe", "-rfE",
            *NOT_SLOW, *tests]
     start = time.perf_counter()
@@ -291,26 +290,19 @@ def inside(where: str, copy: Path) -> bool:
 
 def control(tests: tuple[str, ...]) -> dict:
     """The selection in a fresh unplanted copy: it must pass, with helpers imported from the copy."""
-    copy = make_copy()
-    try:
+    with fresh_copy() as copy:
         rc, first, where, seconds = run_selection(copy, tests)
-        ok = rc == 0 and inside(where, copy)
-        return {"ok": ok, "first": first, "where": where, "seconds": seconds}
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)
+        return {"ok": rc == 0 and inside(where, copy), "first": first, "where": where, "seconds": seconds}
 
 
 def plant_once(plant: Plant) -> dict:
     """Plant, run the selection, remove the copy: caught (with the first failing test) or MISSED."""
-    copy = make_copy()
-    try:
+    with fresh_copy() as copy:
         apply(plant, copy)
         rc, first, where, seconds = run_selection(copy, plant.tests)
         probe_ok = inside(where, copy)
         caught = rc != 0 and probe_ok and first.startswith(("failed", "error"))
         return {"caught": caught, "first": first, "where": where, "probe_ok": probe_ok, "seconds": seconds}
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)
 
 
 def selection_text(tests: tuple[str, ...]) -> str:
